@@ -1,0 +1,1 @@
+//! yamlflow: the Rust twin of the YAML flow engine.

@@ -1,0 +1,1 @@
+//! twinflow: the cross-runtime parity harness.
