@@ -1,1 +1,30 @@
 //! yamlflow: the Rust twin of the YAML flow engine.
+//!
+//! Loads YAML flow documents (CONTRACT §1), runs them with the builtin actions (§2) and emits
+//! observability events (§3) to handlers and an in-memory ring buffer.
+//!
+//! ```no_run
+//! let flow = yamlflow::load_file("fixtures/linear_three_nodes.yaml").unwrap();
+//! let outcome = yamlflow::run(&flow, yamlflow::RunOptions::new(".")).unwrap();
+//! println!("{:?} {}", outcome.status, serde_json::Value::Object(outcome.state));
+//! ```
+#![deny(missing_docs)]
+
+mod actions;
+mod error;
+mod event;
+mod flow;
+mod loader;
+mod observability;
+mod runner;
+mod template;
+
+pub use error::{LoadError, LoadErrorKind};
+pub use event::{Event, EventType, Level, SpanKind};
+pub use flow::{
+    ActionCall, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings, END,
+    START,
+};
+pub use loader::{load_file, load_str};
+pub use observability::{EventStream, ObservabilityContext};
+pub use runner::{run, RunOptions, RunOutcome, RunStatus};

@@ -1,0 +1,120 @@
+//! The flow model: what a loaded, validated flow document holds (CONTRACT §1).
+//!
+//! The loader (`loader.rs`) builds these types and guarantees the graph rules of
+//! schema/README.md §6, so the runner can index nodes by name without checking again.
+
+use serde_json::{Map, Value};
+
+use crate::event::Level;
+
+/// A validated flow document.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// Where the flow was read from (a path, or a label such as `<string>`), for messages.
+    pub origin: String,
+    /// The flow's name: the root span's `node`.
+    pub name: String,
+    /// Free text for people.
+    pub description: Option<String>,
+    /// The initial state; the run's input is merged over it.
+    pub state: Map<String, Value>,
+    /// `settings.observability`, with defaults filled in.
+    pub observability: ObservabilitySettings,
+    /// The nodes in declaration order.
+    pub nodes: Vec<Node>,
+    /// The edges in declaration order.
+    pub edges: Vec<Edge>,
+}
+
+/// `settings.observability` (CONTRACT §1, schema/README.md §9).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservabilitySettings {
+    /// Emit events at all.
+    pub enabled: bool,
+    /// Events below this level are not emitted.
+    pub level: Level,
+    /// Capacity of the run's in-memory `EventStream`.
+    pub buffer_size: usize,
+    /// Handlers declared in the document.
+    pub handlers: Vec<HandlerSpec>,
+    /// Key fragments added to the default redaction list.
+    pub redact: Vec<String>,
+}
+
+impl Default for ObservabilitySettings {
+    fn default() -> Self {
+        Self { enabled: true, level: Level::Info, buffer_size: 1000, handlers: Vec::new(), redact: Vec::new() }
+    }
+}
+
+/// A handler declared under `settings.observability.handlers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlerSpec {
+    /// One line per event on stderr.
+    Console,
+    /// JSON Lines appended to a sandbox-relative path; `{flow_id}` is replaced.
+    File {
+        /// The path template as written.
+        path: String,
+    },
+    /// A callback registered through the API; declaring it only documents the expectation.
+    Callback,
+}
+
+/// One node of the graph.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Unique name, `^[a-z][a-z0-9_]*$`.
+    pub name: String,
+    /// What the node does.
+    pub body: NodeBody,
+    /// `retry.max_attempts` (1 when absent).
+    pub max_attempts: u32,
+    /// Node to continue at when this one finally fails.
+    pub on_error: Option<String>,
+}
+
+/// A node either uses one action or runs a sequence of steps.
+#[derive(Debug, Clone)]
+pub enum NodeBody {
+    /// `uses` + `with` + `output` on the node itself.
+    Action(ActionCall),
+    /// `steps`: each runs in its own step span.
+    Steps(Vec<ActionCall>),
+}
+
+/// A call of a builtin action: a node's own or one step.
+#[derive(Debug, Clone)]
+pub struct ActionCall {
+    /// The action's name as written; unknown names fail at run time with `UnknownAction`.
+    pub uses: String,
+    /// Parameters; every string in it is a template.
+    pub with: Map<String, Value>,
+    /// State key for the result.
+    pub output: Option<String>,
+}
+
+/// One edge.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// Source: a node, `__start__`, or the branches of a fan-in.
+    pub from: Endpoint,
+    /// Target: a node, `__end__`, or the branches of a fan-out.
+    pub to: Endpoint,
+    /// Condition template; `None` for the unconditional edge.
+    pub when: Option<String>,
+}
+
+/// One end of an edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A node name, `__start__` or `__end__`.
+    One(String),
+    /// Fan-out targets or fan-in sources, in the order written.
+    Many(Vec<String>),
+}
+
+/// The pseudo-node routing starts from.
+pub const START: &str = "__start__";
+/// The pseudo-node that ends a run.
+pub const END: &str = "__end__";
