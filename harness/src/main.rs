@@ -1,1 +1,38 @@
-fn main() {}
+//! The `twinflow` command line: parses arguments, calls the library, maps the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use twinflow::commands::{self, ExitStatus};
+
+/// twinflow: prove that yamlflow runtimes behave identically.
+#[derive(Debug, Parser)]
+#[command(name = "twinflow", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate JSON Lines event logs from any runtime against the event schema and the contract's
+    /// structural rules.
+    Validate(commands::validate::ValidateArgs),
+    /// Normalize an event log and diff it against a fixture's expected snapshot.
+    Compare(commands::compare::CompareArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Compare(args) => commands::compare::run(args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            eprintln!("error: {err:?}");
+            ExitStatus::Error.into()
+        }
+    }
+}

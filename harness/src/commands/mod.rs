@@ -1,0 +1,25 @@
+//! One module per `twinflow` subcommand, each with `run(args) -> anyhow::Result<ExitStatus>`.
+
+pub mod compare;
+pub mod validate;
+
+/// What a command's outcome means for the process exit code (0, 1, 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything checked out: parity, valid logs.
+    Success,
+    /// Problems were found: mismatches, violations, failed fixtures.
+    Failure,
+    /// The tool could not do its job: unusable input, I/O failure.
+    Error,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => Self::from(0),
+            ExitStatus::Failure => Self::from(1),
+            ExitStatus::Error => Self::from(2),
+        }
+    }
+}
