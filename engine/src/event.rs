@@ -15,3 +15,65 @@ pub enum Level {
     /// Final failures.
     Error,
 }
+
+/// The kind of span an event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanKind {
+    /// The run's root span.
+    Flow,
+    /// One node execution.
+    Node,
+    /// One step of a `steps` node.
+    Step,
+    /// A fan-out.
+    Parallel,
+}
+
+/// What an event reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventType {
+    /// A span started.
+    Entry,
+    /// A span ended.
+    Exit,
+    /// A span failed (or, at level warn, an attempt failed).
+    Error,
+    /// `metric.emit`.
+    Metric,
+    /// `log.emit`.
+    Log,
+}
+
+/// One observability event (CONTRACT §3); serializes to exactly the fields of
+/// `schema/event.schema.json`, in its order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The run's id.
+    pub flow_id: std::sync::Arc<str>,
+    /// The span's id.
+    pub span_id: std::sync::Arc<str>,
+    /// The parent span's id; `None` only for the root span.
+    pub parent_id: Option<std::sync::Arc<str>>,
+    /// The span's name.
+    pub node: std::sync::Arc<str>,
+    /// The span's kind.
+    pub kind: SpanKind,
+    /// The span's builtin action, if any.
+    pub action: Option<std::sync::Arc<str>>,
+    /// Severity.
+    pub level: Level,
+    /// Seconds since the Unix epoch.
+    pub timestamp: f64,
+    /// Per-run emission counter.
+    pub seq: u64,
+    /// What happened.
+    pub event_type: EventType,
+    /// Human text.
+    pub message: Option<String>,
+    /// Payload.
+    pub data: serde_json::Map<String, serde_json::Value>,
+    /// Measurements.
+    pub metrics: serde_json::Map<String, serde_json::Value>,
+}

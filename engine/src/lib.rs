@@ -27,4 +27,4 @@ pub use flow::{
 };
 pub use loader::{load_file, load_str};
 pub use observability::{EventStream, ObservabilityContext};
-pub use runner::{run, RunOptions, RunOutcome, RunStatus};
+pub use runner::{run, Callback, RunOptions, RunOutcome, RunStatus};
