@@ -1,0 +1,343 @@
+//! The few fields of an event that the structural rules look at, extracted once per event.
+//!
+//! Extraction runs on the worker threads of `twinflow validate`, so the sequential checker never
+//! touches the parsed JSON tree and the tree can be dropped as soon as it is validated. Ids are
+//! packed into a `u128` when they are the lower-case hyphenated UUIDs the schema asks for, so the
+//! common case allocates nothing.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// A flow or span id: a packed UUID, or the text of an id that is not one (the schema reports
+/// that; the structure is still checked).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Id {
+    /// A lower-case hyphenated UUID, packed.
+    Uuid(u128),
+    /// Any other string.
+    Text(Box<str>),
+}
+
+impl Id {
+    /// Packs `text` when it is a lower-case hyphenated UUID, keeps it as text otherwise.
+    pub(crate) fn parse(text: &str) -> Self {
+        parse_uuid(text.as_bytes()).map_or_else(|| Self::Text(text.into()), Self::Uuid)
+    }
+}
+
+/// Decodes `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lower-case hex digits only, so that
+/// formatting the packed value gives back exactly the original text.
+fn parse_uuid(bytes: &[u8]) -> Option<u128> {
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if byte != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            _ => return None,
+        };
+        value = (value << 4) | u128::from(digit);
+    }
+    Some(value)
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Uuid(value) => {
+                let hex = format!("{value:032x}");
+                write!(
+                    f,
+                    "{}-{}-{}-{}-{}",
+                    &hex[0..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..32]
+                )
+            }
+            Self::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+/// What an event says about its parent span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Parent {
+    /// `parent_id: null`: the event belongs to a root span.
+    Root,
+    /// The parent span's id.
+    Span(Id),
+    /// Missing or not a string: the schema reports it; the structure ignores it.
+    Unknown,
+}
+
+/// Event severity, ordered as in schema/README.md §9 (`debug < info < warn < error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "debug" => Self::Debug,
+            "info" => Self::Info,
+            "warn" => Self::Warn,
+            "error" => Self::Error,
+            _ => return None,
+        })
+    }
+}
+
+/// The kind of span an event belongs to (CONTRACT §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpanKind {
+    Flow,
+    Node,
+    Step,
+    Parallel,
+}
+
+impl SpanKind {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "flow" => Self::Flow,
+            "node" => Self::Node,
+            "step" => Self::Step,
+            "parallel" => Self::Parallel,
+            _ => return None,
+        })
+    }
+
+    /// The contract's spelling.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Flow => "flow",
+            Self::Node => "node",
+            Self::Step => "step",
+            Self::Parallel => "parallel",
+        }
+    }
+
+    /// The level of this kind's entry and exit events (CONTRACT §3 "Levels"): step spans are
+    /// `debug`, all others `info`. A level filter above it drops them legitimately.
+    pub(crate) fn entry_level(self) -> Level {
+        match self {
+            Self::Step => Level::Debug,
+            Self::Flow | Self::Node | Self::Parallel => Level::Info,
+        }
+    }
+
+    /// Whether a span of kind `self` may have a span of kind `parent` as its parent
+    /// (schema/README.md §3: steps live in nodes, fan-outs in the flow, branches in fan-outs).
+    pub(crate) fn accepts_parent(self, parent: Self) -> bool {
+        match self {
+            Self::Flow => false,
+            Self::Node => matches!(parent, Self::Flow | Self::Parallel),
+            Self::Step => parent == Self::Node,
+            Self::Parallel => parent == Self::Flow,
+        }
+    }
+}
+
+/// What an event reports (CONTRACT §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventType {
+    Entry,
+    Exit,
+    Error,
+    Metric,
+    Log,
+}
+
+impl EventType {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "entry" => Self::Entry,
+            "exit" => Self::Exit,
+            "error" => Self::Error,
+            "metric" => Self::Metric,
+            "log" => Self::Log,
+            _ => return None,
+        })
+    }
+
+    /// The contract's spelling.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Entry => "entry",
+            Self::Exit => "exit",
+            Self::Error => "error",
+            Self::Metric => "metric",
+            Self::Log => "log",
+        }
+    }
+}
+
+/// Top-level fields that carry a schema version marker. Version 1 events have none (the bundled
+/// schema forbids extra fields); a later version or another runtime may add one, and a log that
+/// mixes markers mixes schema versions.
+const VERSION_FIELDS: [&str; 3] = ["schema_version", "$schema", "schema"];
+
+/// The fields of one event that the structural rules need (CONTRACT §3 and §4 step 3), extracted
+/// from the parsed event. Fields that are missing or of the wrong type are `None`: the schema
+/// reports them, and the checks that need them are skipped for that event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFacts {
+    pub(crate) flow: Option<Id>,
+    pub(crate) span: Option<Id>,
+    pub(crate) parent: Parent,
+    pub(crate) kind: Option<SpanKind>,
+    pub(crate) event_type: Option<EventType>,
+    pub(crate) level: Option<Level>,
+    pub(crate) seq: Option<u64>,
+    pub(crate) timestamp: Option<f64>,
+    pub(crate) duration_ms: Option<f64>,
+    pub(crate) node: Option<Box<str>>,
+    pub(crate) version: Option<Box<str>>,
+}
+
+impl EventFacts {
+    /// Extracts the facts from one parsed event; never fails.
+    #[must_use]
+    pub fn from_value(event: &Value) -> Self {
+        let Some(object) = event.as_object() else {
+            return Self::empty();
+        };
+        let text = |key: &str| object.get(key).and_then(Value::as_str);
+        let parent = match object.get("parent_id") {
+            Some(Value::Null) => Parent::Root,
+            Some(Value::String(id)) => Parent::Span(Id::parse(id)),
+            _ => Parent::Unknown,
+        };
+        let version = VERSION_FIELDS
+            .iter()
+            .find_map(|key| match object.get(*key) {
+                Some(Value::String(marker)) => Some(marker.as_str().into()),
+                Some(other @ Value::Number(_)) => Some(other.to_string().into_boxed_str()),
+                _ => None,
+            });
+        Self {
+            flow: text("flow_id").map(Id::parse),
+            span: text("span_id").map(Id::parse),
+            parent,
+            kind: text("kind").and_then(SpanKind::parse),
+            event_type: text("event_type").and_then(EventType::parse),
+            level: text("level").and_then(Level::parse),
+            seq: object.get("seq").and_then(Value::as_u64),
+            timestamp: object.get("timestamp").and_then(Value::as_f64),
+            duration_ms: object
+                .get("metrics")
+                .and_then(|metrics| metrics.get("duration_ms"))
+                .and_then(Value::as_f64),
+            node: text("node").map(Into::into),
+            version,
+        }
+    }
+
+    fn empty() -> Self {
+        Self {
+            flow: None,
+            span: None,
+            parent: Parent::Unknown,
+            kind: None,
+            event_type: None,
+            level: None,
+            seq: None,
+            timestamp: None,
+            duration_ms: None,
+            node: None,
+            version: None,
+        }
+    }
+
+    /// The event's `seq`, when it is a non-negative integer.
+    #[must_use]
+    pub fn seq(&self) -> Option<u64> {
+        self.seq
+    }
+
+    /// The event's `flow_id`, when it is a string.
+    #[must_use]
+    pub fn flow_id(&self) -> Option<String> {
+        self.flow.as_ref().map(ToString::to_string)
+    }
+
+    /// Whether this event ends its span: an `exit`, or an `error` that is not a retried attempt
+    /// (level `warn`, schema/README.md §2).
+    pub(crate) fn is_final(&self) -> bool {
+        match self.event_type {
+            Some(EventType::Exit) => true,
+            Some(EventType::Error) => self.level != Some(Level::Warn),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn uuid_ids_round_trip_through_packing() {
+        let text = "0b6f3c2e-8f1d-4f3a-9a51-3f0f5d1c2b7a";
+        let id = Id::parse(text);
+        assert!(matches!(id, Id::Uuid(_)));
+        assert_eq!(id.to_string(), text);
+    }
+
+    #[test]
+    fn other_ids_stay_text() {
+        for text in [
+            "0B6F3C2E-8F1D-4F3A-9A51-3F0F5D1C2B7A",
+            "span-1",
+            "0b6f3c2e_8f1d-4f3a-9a51-3f0f5d1c2b7a",
+            "",
+        ] {
+            let id = Id::parse(text);
+            assert_eq!(id, Id::Text(text.into()));
+            assert_eq!(id.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn facts_of_a_full_event() {
+        let facts = EventFacts::from_value(&json!({
+            "flow_id": "f", "span_id": "s", "parent_id": null, "node": "n", "kind": "node",
+            "level": "warn", "seq": 3, "timestamp": 1.5, "event_type": "error",
+            "metrics": {"duration_ms": 2}, "schema_version": 2
+        }));
+        assert_eq!(facts.flow_id().as_deref(), Some("f"));
+        assert_eq!(facts.parent, Parent::Root);
+        assert_eq!(facts.kind, Some(SpanKind::Node));
+        assert_eq!(facts.seq(), Some(3));
+        assert_eq!(facts.duration_ms, Some(2.0));
+        assert_eq!(facts.version.as_deref(), Some("2"));
+        assert!(!facts.is_final(), "a warn error is a retried attempt");
+    }
+
+    #[test]
+    fn facts_of_garbage_are_empty() {
+        let facts = EventFacts::from_value(&json!([1, 2]));
+        assert_eq!(facts, EventFacts::empty());
+        let facts = EventFacts::from_value(&json!({"seq": -1, "parent_id": 5, "kind": "other"}));
+        assert_eq!(facts.seq(), None);
+        assert_eq!(facts.parent, Parent::Unknown);
+        assert_eq!(facts.kind, None);
+    }
+}
