@@ -584,7 +584,9 @@ mod tests {
 
     use super::*;
 
-    fn read_all(bytes: &[u8]) -> (Vec<(u64, Result<Value, LineError>)>, JsonlReader) {
+    type Parsed = Vec<(u64, Result<Value, LineError>)>;
+
+    fn read_all(bytes: &[u8]) -> (Parsed, JsonlReader) {
         let mut reader =
             JsonlReader::from_reader(io::Cursor::new(bytes.to_vec()), "t".into(), None).unwrap();
         let mut out = Vec::new();
