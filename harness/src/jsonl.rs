@@ -318,6 +318,8 @@ pub struct JsonlReader {
     lines: u64,
     blank_lines: u64,
     eof: bool,
+    /// A read failure to report once the lines before it have been handed out.
+    failed: Option<JsonlError>,
     max_line_bytes: usize,
 }
 
@@ -401,6 +403,7 @@ impl JsonlReader {
             lines: 0,
             blank_lines: 0,
             eof: false,
+            failed: None,
             max_line_bytes: MAX_LINE_BYTES,
         })
     }
@@ -454,15 +457,26 @@ impl JsonlReader {
     /// still hold its last lines).
     ///
     /// # Errors
-    /// [`JsonlError::Read`] when reading or decompressing fails.
+    /// [`JsonlError::Read`] when reading or decompressing fails (after the lines read before the
+    /// failure have been returned).
     pub fn read_batch(
         &mut self,
         batch: &mut LineBatch,
         max_bytes: usize,
         max_lines: usize,
     ) -> Result<bool, JsonlError> {
+        if let Some(err) = self.failed.take() {
+            return Err(err);
+        }
         while !self.eof && batch.data.len() < max_bytes && batch.lines.len() < max_lines {
-            self.read_line(batch)?;
+            if let Err(err) = self.read_line(batch) {
+                if batch.is_empty() {
+                    return Err(err);
+                }
+                // Hand out the lines read before the failure first; fail on the next call.
+                self.failed = Some(err);
+                return Ok(true);
+            }
         }
         Ok(!self.eof)
     }

@@ -306,10 +306,6 @@ struct SpanState {
     entry_ts: Option<f64>,
     end_line: Option<u64>,
     last_ts: Option<(f64, u64)>,
-    /// Entered children that have not ended.
-    open_children: u32,
-    /// Whether this span is counted in its parent's `open_children`.
-    counted: bool,
     /// The latest end timestamp of a child: (timestamp, child index).
     latest_child_end: Option<(f64, usize)>,
     /// Already reported as outside its parent: one report per span is enough.
@@ -523,8 +519,6 @@ impl FlowState {
             entry_ts: None,
             end_line: None,
             last_ts: None,
-            open_children: 0,
-            counted: false,
             latest_child_end: None,
             outside_reported: false,
             before_entry_reported: false,
@@ -788,12 +782,6 @@ impl FlowState {
             // Its exit came first: reported as exit_before_entry already.
             return;
         }
-        if let Some(parent) = self.parent_index(idx) {
-            if self.spans[parent].is_open() {
-                self.spans[parent].open_children += 1;
-                self.spans[idx].counted = true;
-            }
-        }
         // Children that started before this entry lie outside this span's interval.
         let Some(children) = self.waiting.remove(&self.spans[idx].id) else {
             return;
@@ -809,10 +797,6 @@ impl FlowState {
                 format!("starts before its parent {parent_desc}'s entry at line {line}"),
                 out,
             );
-            if self.spans[child].is_open() {
-                self.spans[idx].open_children += 1;
-                self.spans[child].counted = true;
-            }
         }
     }
 
@@ -902,10 +886,6 @@ impl FlowState {
         }
         self.spans[idx].end_line = Some(line);
         if let Some(parent) = self.parent_index(idx) {
-            if self.spans[idx].counted {
-                self.spans[idx].counted = false;
-                self.spans[parent].open_children -= 1;
-            }
             if let Some(ts) = facts.timestamp {
                 let later = self.spans[parent]
                     .latest_child_end
@@ -919,7 +899,8 @@ impl FlowState {
         self.root == Some(idx)
     }
 
-    /// CONTRACT §3: a span's children end before it ends.
+    /// CONTRACT §3: a span's children end before it ends (by timestamp; by order, see
+    /// `check_parent_not_ended`).
     fn check_children_at_end(
         &mut self,
         idx: usize,
@@ -927,22 +908,9 @@ impl FlowState {
         line: u64,
         out: &mut Vec<StructureViolation>,
     ) {
+        // A child still open now is reported when its next event comes (outside the parent) or
+        // when the flow ends (missing exit): which one is not known yet.
         let desc = self.spans[idx].describe();
-        if self.spans[idx].open_children > 0 {
-            let open: Vec<usize> = (0..self.spans.len())
-                .filter(|&child| self.spans[child].counted && self.parent_index(child) == Some(idx))
-                .collect();
-            for child in open {
-                let entry = self.spans[child].entry_line.unwrap_or_default();
-                self.report_outside(
-                    child,
-                    line,
-                    facts.seq,
-                    format!("(entry at line {entry}) is still open when its parent {desc} ends"),
-                    out,
-                );
-            }
-        }
         if let (Some(ts), Some((child_ts, child))) =
             (facts.timestamp, self.spans[idx].latest_child_end)
         {
@@ -962,7 +930,7 @@ impl FlowState {
     fn finalize(mut self, out: &mut Vec<StructureViolation>) {
         for idx in 0..self.spans.len() {
             let span = &self.spans[idx];
-            if span.is_open() && !span.outside_reported {
+            if span.is_open() {
                 let message = format!(
                     "{} has an entry at line {} but no exit or error",
                     span.describe(),
@@ -1172,7 +1140,19 @@ mod tests {
             event["seq"] = json!(seq);
         }
         let found = check_events(&events);
+        assert_eq!(kinds(&found), ["missing_exit"]);
+        assert_eq!((found[0].line, found[0].seq), (3, Some(2)));
+        // Its exit after the parent's end puts it outside the parent instead.
+        let mut events = Log::simple(FLOW).events;
+        let exit = events.remove(4);
+        events.insert(5, exit);
+        for (seq, event) in events.iter_mut().enumerate() {
+            event["seq"] = json!(seq);
+            event["timestamp"] = json!(1000.0 + f64::from(u8::try_from(seq).unwrap()));
+        }
+        let found = check_events(&events);
         assert_eq!(kinds(&found), ["child_outside_parent"]);
+        assert_eq!(found[0].line, 6);
         // A span left open at the end of the log is a plain missing exit.
         let mut log = Log::new(FLOW);
         log.span("root", None, "flow", "demo", "entry").span(

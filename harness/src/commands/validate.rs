@@ -1,10 +1,230 @@
-//! `twinflow validate` (being written).
+//! `twinflow validate LOG...`: checks JSON Lines event logs from any runtime against the event
+//! schema (CONTRACT §3, `schema/event.schema.json`) and the structural rules of CONTRACT §3/§4.
+//!
+//! Every line is parsed and schema-validated on worker threads (`pipeline`); the structural
+//! checker runs on the calling thread in line order, so findings come out in line order
+//! (structural findings that can only be known later, such as a missing exit, come when they are
+//! known). Exit status: 0 valid, 1 invalid, 2 unusable input (a log or the schema cannot be read).
+
+mod pipeline;
+mod report;
+
+use std::io::{self, IsTerminal, Write};
+use std::num::NonZeroUsize;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+pub use report::Format;
+
+use self::pipeline::Outcome;
+use self::report::{Diagnostic, FileSummary, Reporter};
+use super::ExitStatus;
+use crate::jsonl::JsonlReader;
+use crate::schema::EventValidator;
+use crate::structure::StructureChecker;
 
 /// Arguments of `twinflow validate`.
 #[derive(Debug, clap::Args)]
-pub struct ValidateArgs {}
+pub struct ValidateArgs {
+    /// JSON Lines logs, one event per line; `-` reads standard input. Gzip-compressed logs
+    /// (`.gz`) are decompressed.
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// Validate events against this JSON Schema (another schema version) instead of the bundled
+    /// `schema/event.schema.json`.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Output format: `text` for people, `json` for programs, `github` for GitHub Actions
+    /// annotations.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Stop after reporting N errors.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_errors: Option<u64>,
+    /// Threads that parse and validate (default: the number of available cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+}
 
 /// Runs `twinflow validate`.
-pub fn run(_args: &ValidateArgs) -> anyhow::Result<super::ExitStatus> {
-    anyhow::bail!("twinflow validate is being written")
+///
+/// # Errors
+/// Only for failures of the tool itself (writing the report); unusable input is reported and
+/// gives [`ExitStatus::Error`].
+pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
+    let validator = match &args.schema {
+        Some(path) => match EventValidator::from_file(path) {
+            Ok(validator) => validator,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Ok(ExitStatus::Error);
+            }
+        },
+        None => EventValidator::bundled(),
+    };
+    let workers = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
+    let stdout = io::stdout();
+    let stdout_is_terminal = stdout.is_terminal();
+    let mut reporter = Reporter::new(
+        io::BufWriter::new(stdout.lock()),
+        args.format,
+        args.max_errors,
+    )
+    .context("cannot write to standard output")?;
+    let started = Instant::now();
+    let mut unusable = false;
+    let mut stopped = false;
+    let mut output_error = None;
+    for path in &args.logs {
+        let name = path.display().to_string();
+        let mut summary = FileSummary {
+            file: name.clone(),
+            ..FileSummary::default()
+        };
+        let reader = match JsonlReader::open(path) {
+            Ok(reader) => reader,
+            Err(err) => {
+                unusable = true;
+                reporter.unusable(summary, &err);
+                continue;
+            }
+        };
+        let progress = progress_bar(&reader);
+        if stdout_is_terminal {
+            reporter.set_progress(progress.as_ref().map(|(bar, _)| bar.clone()));
+        }
+        let errors_before = reporter.errors();
+        let mut checker = StructureChecker::new();
+        let mut events = 0u64;
+        let result = pipeline::run(reader, &validator, workers, |outcome| {
+            let written = handle(&mut reporter, &mut checker, &name, outcome, &mut events);
+            if let Some((bar, position)) = &progress {
+                if events.is_multiple_of(1024) {
+                    bar.set_position(position.load(Ordering::Relaxed));
+                }
+            }
+            match written {
+                Err(err) => {
+                    output_error = Some(err);
+                    ControlFlow::Break(())
+                }
+                Ok(()) if reporter.limit_reached() => {
+                    stopped = true;
+                    ControlFlow::Break(())
+                }
+                Ok(()) => ControlFlow::Continue(()),
+            }
+        });
+        if let Some((bar, _)) = &progress {
+            bar.finish_and_clear();
+        }
+        reporter.set_progress(None);
+        summary.events = events;
+        summary.flows = checker.flows();
+        match result {
+            Ok(stats) => summary.blank_lines = stats.blank_lines,
+            Err(err) => {
+                unusable = true;
+                summary.errors = reporter.errors() - errors_before;
+                reporter.unusable(summary, &err);
+                continue;
+            }
+        }
+        if output_error.is_none() && !stopped {
+            for violation in checker.finish() {
+                if let Err(err) = reporter.report(&Diagnostic::from_structure(&name, violation)) {
+                    output_error = Some(err);
+                    break;
+                }
+            }
+            stopped = reporter.limit_reached();
+        }
+        summary.errors = reporter.errors() - errors_before;
+        reporter.file_done(summary);
+        if stopped || output_error.is_some() {
+            break;
+        }
+    }
+    let errors = reporter.errors();
+    let finished = match output_error {
+        Some(err) => Err(err),
+        None => reporter.finish(started.elapsed(), stopped),
+    };
+    match finished {
+        Ok(()) => {}
+        // A closed pipe (`twinflow validate big.jsonl | head`) is the reader's choice, not a
+        // failure (STYLE §5).
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(err) => return Err(err).context("cannot write the report"),
+    }
+    Ok(if unusable {
+        ExitStatus::Error
+    } else if errors > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// A progress bar on standard error for a log read from a terminal session; `None` when standard
+/// error is not a terminal.
+fn progress_bar(reader: &JsonlReader) -> Option<(indicatif::ProgressBar, Arc<AtomicU64>)> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match reader.total_bytes() {
+        Some(total) => indicatif::ProgressBar::new(total).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .ok()?
+            .progress_chars("=> "),
+        ),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {bytes} ({bytes_per_sec})")
+                .ok()?,
+        ),
+    };
+    bar.set_message(reader.name().to_owned());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some((bar, reader.position()))
+}
+
+/// Reports one line's findings and feeds its facts to the structural checker.
+fn handle<W: Write>(
+    reporter: &mut Reporter<W>,
+    checker: &mut StructureChecker,
+    file: &str,
+    outcome: Outcome,
+    events: &mut u64,
+) -> io::Result<()> {
+    match outcome {
+        Outcome::Event {
+            line,
+            facts,
+            schema,
+        } => {
+            *events += 1;
+            for violation in &schema {
+                let seq = facts.seq();
+                let flow_id = facts.flow_id();
+                reporter.report(&Diagnostic::from_schema(
+                    file, line, seq, flow_id, violation,
+                ))?;
+            }
+            checker.push_facts(facts, line);
+        }
+        Outcome::Bad(error) => reporter.report(&Diagnostic::from_line_error(file, &error))?,
+    }
+    for violation in checker.drain() {
+        reporter.report(&Diagnostic::from_structure(file, violation))?;
+    }
+    Ok(())
 }
