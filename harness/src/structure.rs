@@ -21,7 +21,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use facts::EventFacts;
-use facts::{EventType, Id, Level, Parent, SpanKind};
+use facts::{EventType, Id, Level, Name, Parent, SpanKind};
 
 /// The structural rule an event log breaks. `name()` is the stable snake_case spelling used in
 /// reports and summaries.
@@ -298,7 +298,7 @@ struct SpanState {
     id: Id,
     parent: Parent,
     kind: Option<SpanKind>,
-    node: Option<Box<str>>,
+    node: Option<Name>,
     first_line: u64,
     first_seq: Option<u64>,
     entry_line: Option<u64>,

@@ -26,28 +26,48 @@ impl Id {
     }
 }
 
+/// Lower-case hex digit values; `0xff` marks every other byte.
+const HEX: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Decodes `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lower-case hex digits only, so that
-/// formatting the packed value gives back exactly the original text.
+/// formatting the packed value gives back exactly the original text. Runs three times per event:
+/// table lookups and one validity check at the end instead of a branch per digit.
 fn parse_uuid(bytes: &[u8]) -> Option<u128> {
-    if bytes.len() != 36 {
+    if bytes.len() != 36
+        || bytes[8] != b'-'
+        || bytes[13] != b'-'
+        || bytes[18] != b'-'
+        || bytes[23] != b'-'
+    {
         return None;
     }
-    let mut value: u128 = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if byte != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let digit = match byte {
-            b'0'..=b'9' => byte - b'0',
-            b'a'..=b'f' => byte - b'a' + 10,
-            _ => return None,
-        };
-        value = (value << 4) | u128::from(digit);
-    }
-    Some(value)
+    let mut invalid = 0u8;
+    let mut hex = |acc: u64, digits: &[u8]| {
+        digits.iter().fold(acc, |acc, &digit| {
+            let value = HEX[usize::from(digit)];
+            invalid |= value;
+            (acc << 4) | u64::from(value & 0x0f)
+        })
+    };
+    let high = hex(0, &bytes[0..8]);
+    let high = hex(high, &bytes[9..13]);
+    let high = hex(high, &bytes[14..18]);
+    let low = hex(0, &bytes[19..23]);
+    let low = hex(low, &bytes[24..36]);
+    (invalid <= 0x0f).then_some((u128::from(high) << 64) | u128::from(low))
 }
 
 impl fmt::Display for Id {
@@ -79,6 +99,55 @@ pub(crate) enum Parent {
     Span(Id),
     /// Missing or not a string: the schema reports it; the structure ignores it.
     Unknown,
+}
+
+/// A span's `node` name, kept inline when short (nearly always) so extracting facts on a worker
+/// thread allocates nothing that the checker thread would have to free.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Name {
+    /// Up to [`Name::INLINE`] bytes, in place.
+    Inline { len: u8, bytes: [u8; Name::INLINE] },
+    /// Longer names.
+    Heap(Box<str>),
+}
+
+impl Name {
+    const INLINE: usize = 38;
+
+    fn new(text: &str) -> Self {
+        if text.len() <= Self::INLINE {
+            let mut bytes = [0; Self::INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            #[allow(clippy::cast_possible_truncation)] // at most INLINE, checked above
+            let len = text.len() as u8;
+            Self::Inline { len, bytes }
+        } else {
+            Self::Heap(text.into())
+        }
+    }
+
+    /// The name as text.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `&str` whole, so always valid UTF-8.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or("")
+            }
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Event severity, ordered as in schema/README.md §9 (`debug < info < warn < error`).
@@ -206,7 +275,7 @@ pub struct EventFacts {
     pub(crate) seq: Option<u64>,
     pub(crate) timestamp: Option<f64>,
     pub(crate) duration_ms: Option<f64>,
-    pub(crate) node: Option<Box<str>>,
+    pub(crate) node: Option<Name>,
     pub(crate) version: Option<Box<str>>,
 }
 
@@ -214,38 +283,47 @@ impl EventFacts {
     /// Extracts the facts from one parsed event; never fails.
     #[must_use]
     pub fn from_value(event: &Value) -> Self {
+        let mut facts = Self::empty();
         let Some(object) = event.as_object() else {
-            return Self::empty();
+            return facts;
         };
-        let text = |key: &str| object.get(key).and_then(Value::as_str);
-        let parent = match object.get("parent_id") {
-            Some(Value::Null) => Parent::Root,
-            Some(Value::String(id)) => Parent::Span(Id::parse(id)),
-            _ => Parent::Unknown,
-        };
-        let version = VERSION_FIELDS
-            .iter()
-            .find_map(|key| match object.get(*key) {
-                Some(Value::String(marker)) => Some(marker.as_str().into()),
-                Some(other @ Value::Number(_)) => Some(other.to_string().into_boxed_str()),
-                _ => None,
-            });
-        Self {
-            flow: text("flow_id").map(Id::parse),
-            span: text("span_id").map(Id::parse),
-            parent,
-            kind: text("kind").and_then(SpanKind::parse),
-            event_type: text("event_type").and_then(EventType::parse),
-            level: text("level").and_then(Level::parse),
-            seq: object.get("seq").and_then(Value::as_u64),
-            timestamp: object.get("timestamp").and_then(Value::as_f64),
-            duration_ms: object
-                .get("metrics")
-                .and_then(|metrics| metrics.get("duration_ms"))
-                .and_then(Value::as_f64),
-            node: text("node").map(Into::into),
-            version,
+        // One pass over the (thirteen) fields: cheaper than a hashed lookup per field.
+        for (key, value) in object {
+            match key.as_str() {
+                "flow_id" => facts.flow = value.as_str().map(Id::parse),
+                "span_id" => facts.span = value.as_str().map(Id::parse),
+                "parent_id" => {
+                    facts.parent = match value {
+                        Value::Null => Parent::Root,
+                        Value::String(id) => Parent::Span(Id::parse(id)),
+                        _ => Parent::Unknown,
+                    };
+                }
+                "node" => facts.node = value.as_str().map(Name::new),
+                "kind" => facts.kind = value.as_str().and_then(SpanKind::parse),
+                "event_type" => facts.event_type = value.as_str().and_then(EventType::parse),
+                "level" => facts.level = value.as_str().and_then(Level::parse),
+                "seq" => facts.seq = value.as_u64(),
+                "timestamp" => facts.timestamp = value.as_f64(),
+                "metrics" => {
+                    facts.duration_ms = value.as_object().and_then(|metrics| {
+                        metrics
+                            .iter()
+                            .find_map(|(name, v)| (name == "duration_ms").then_some(v))
+                            .and_then(Value::as_f64)
+                    });
+                }
+                field if facts.version.is_none() && VERSION_FIELDS.contains(&field) => {
+                    facts.version = match value {
+                        Value::String(marker) => Some(marker.as_str().into()),
+                        Value::Number(number) => Some(number.to_string().into_boxed_str()),
+                        _ => None,
+                    };
+                }
+                _ => {}
+            }
         }
+        facts
     }
 
     fn empty() -> Self {
@@ -302,11 +380,31 @@ mod tests {
     }
 
     #[test]
+    fn names_inline_or_on_the_heap() {
+        for text in [
+            "load",
+            "prepare.step[12]",
+            &"x".repeat(Name::INLINE),
+            &"y".repeat(80),
+            "é✓",
+        ] {
+            let name = Name::new(text);
+            assert_eq!(name.as_str(), text);
+            assert_eq!(
+                matches!(name, Name::Inline { .. }),
+                text.len() <= Name::INLINE
+            );
+        }
+    }
+
+    #[test]
     fn other_ids_stay_text() {
         for text in [
             "0B6F3C2E-8F1D-4F3A-9A51-3F0F5D1C2B7A",
             "span-1",
             "0b6f3c2e_8f1d-4f3a-9a51-3f0f5d1c2b7a",
+            "0b6f3c2e-8f1d-4f3a-9a51-3f0f5d1c2b7g",
+            "0b6f3c2e-8f1d-4f3a-9a51-3f0f5d1c2b7\u{e9}",
             "",
         ] {
             let id = Id::parse(text);
