@@ -156,7 +156,7 @@ pub struct StructureChecker {
     /// Flows whose root span has not ended.
     open: HashMap<Id, FlowState>,
     /// Flows whose root span ended: the line where it did.
-    ended: HashMap<Id, u64>,
+    ended: EndedFlows,
     /// The first event's schema version marker and its line.
     log_version: Option<(Option<Box<str>>, u64)>,
     found: Vec<StructureViolation>,
@@ -182,7 +182,7 @@ impl StructureChecker {
         let Some(flow_id) = facts.flow.take() else {
             return;
         };
-        if let Some(&end_line) = self.ended.get(&flow_id) {
+        if let Some(end_line) = self.ended.get(&flow_id) {
             self.found.push(StructureViolation {
                 flow_id: flow_id.to_string(),
                 span_id: facts.span.as_ref().map(ToString::to_string),
@@ -264,6 +264,39 @@ impl StructureChecker {
             flow.finalize(&mut self.found);
         }
         self.found
+    }
+}
+
+/// The ids of flows whose root span ended, to report events that come after the end.
+///
+/// A log of many short runs would make this set the one thing that grows with the log (5 GB of
+/// two-event runs are millions of flows), so it remembers at most [`EndedFlows::CAPACITY`] flows:
+/// two generations, the older one dropped when the newer one fills up. An event of a run that
+/// ended more than a million runs earlier then starts a new flow, which the checks still reject
+/// (its first `seq` is not 0, its span has no entry), with a less precise message.
+#[derive(Debug, Default)]
+struct EndedFlows {
+    recent: HashMap<Id, u64>,
+    older: HashMap<Id, u64>,
+}
+
+impl EndedFlows {
+    const CAPACITY: usize = 1 << 20;
+
+    fn get(&self, id: &Id) -> Option<u64> {
+        self.recent.get(id).or_else(|| self.older.get(id)).copied()
+    }
+
+    fn insert(&mut self, id: Id, end_line: u64) {
+        if self.recent.len() >= Self::CAPACITY / 2 {
+            self.older = std::mem::take(&mut self.recent);
+        }
+        self.recent.insert(id, end_line);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.recent.len() + self.older.len()
     }
 }
 
@@ -1380,6 +1413,23 @@ mod tests {
         assert!(checker.open.is_empty());
         assert_eq!(checker.ended.len(), 1);
         assert!(checker.finish().is_empty());
+    }
+
+    #[test]
+    fn the_set_of_ended_flows_is_bounded() {
+        let mut ended = EndedFlows::default();
+        let half = u128::try_from(EndedFlows::CAPACITY / 2).unwrap();
+        for id in 0..half * 3 {
+            ended.insert(Id::Uuid(id), 1);
+        }
+        assert_eq!(ended.len(), EndedFlows::CAPACITY);
+        assert_eq!(
+            ended.get(&Id::Uuid(0)),
+            None,
+            "the oldest generation is gone"
+        );
+        assert_eq!(ended.get(&Id::Uuid(half)), Some(1));
+        assert_eq!(ended.get(&Id::Uuid(half * 3 - 1)), Some(1));
     }
 
     #[test]
