@@ -151,18 +151,40 @@ pub fn check_events(events: &[Value]) -> Vec<StructureViolation> {
 /// The streaming checker: feed events in log order with [`push`](Self::push) (or
 /// [`push_facts`](Self::push_facts) when the facts were extracted elsewhere), take findings as
 /// they come with [`drain`](Self::drain), and call [`finish`](Self::finish) at the end of the log.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StructureChecker {
     /// Flows whose root span has not ended.
     open: HashMap<Id, FlowState>,
     /// Flows whose root span ended: the line where it did.
-    ended: EndedFlows,
+    ended: Recent<u64>,
+    /// Idle flows dropped to bound memory: the `seq` their next event should have.
+    evicted: Recent<u64>,
+    /// Above this many open flows, idle flows that cannot be judged are evicted.
+    max_open_flows: usize,
     /// The first event's schema version marker and its line.
     log_version: Option<(Option<Box<str>>, u64)>,
     found: Vec<StructureViolation>,
     events: u64,
     flows: u64,
 }
+
+impl Default for StructureChecker {
+    fn default() -> Self {
+        Self {
+            open: HashMap::new(),
+            ended: Recent::default(),
+            evicted: Recent::default(),
+            max_open_flows: MAX_OPEN_FLOWS,
+            log_version: None,
+            found: Vec::new(),
+            events: 0,
+            flows: 0,
+        }
+    }
+}
+
+/// Open flows kept before idle ones are evicted (see [`StructureChecker::evict_idle`]).
+const MAX_OPEN_FLOWS: usize = 100_000;
 
 impl StructureChecker {
     /// An empty checker for one log.
@@ -199,11 +221,16 @@ impl StructureChecker {
         let flow = match self.open.entry(flow_id) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
-                self.flows += 1;
                 let text = entry.key().to_string();
-                entry.insert(FlowState::new(text, line))
+                let mut flow = FlowState::new(text, line);
+                match self.evicted.remove(entry.key()) {
+                    Some(next_seq) => flow.next_seq = Some(next_seq),
+                    None => self.flows += 1,
+                }
+                entry.insert(flow)
             }
         };
+        flow.last_line = line;
         match &self.log_version {
             None => self.log_version = Some((facts.version.clone(), line)),
             Some((version, first_line)) => {
@@ -234,6 +261,30 @@ impl StructureChecker {
                 flow.finalize(&mut self.found);
             }
             self.ended.insert(key, line);
+        } else if self.open.len() > self.max_open_flows {
+            self.evict_idle();
+        }
+    }
+
+    /// Bounds memory for logs whose runs never show their root's end: a log filtered at level
+    /// `warn` has no entries or exits at all (schema/README.md §9). Such a flow (no event at
+    /// `info` or below) has no entered span, so dropping it loses no finding but the continuity
+    /// of its `seq`, which is kept. The least recently active half of them is evicted; flows that
+    /// did show `info` events stay, as their missing exits could still be reported.
+    fn evict_idle(&mut self) {
+        #[allow(clippy::iter_over_hash_type)] // sorted by line right below
+        let mut idle: Vec<(u64, Id)> = self
+            .open
+            .iter()
+            .filter(|(_, flow)| flow.min_level.is_none_or(|level| level > Level::Info))
+            .map(|(id, flow)| (flow.last_line, id.clone()))
+            .collect();
+        idle.sort_unstable_by_key(|(last_line, _)| *last_line);
+        let count = idle.len().div_ceil(2);
+        for (_, id) in idle.into_iter().take(count) {
+            if let Some(flow) = self.open.remove(&id) {
+                self.evicted.insert(id, flow.next_seq.unwrap_or(0));
+            }
         }
     }
 
@@ -267,31 +318,45 @@ impl StructureChecker {
     }
 }
 
-/// The ids of flows whose root span ended, to report events that come after the end.
+/// A map from flow ids that remembers only the most recent entries: two generations, the older
+/// one dropped when the newer one fills up, so at most [`Recent::CAPACITY`] entries.
 ///
-/// A log of many short runs would make this set the one thing that grows with the log (5 GB of
-/// two-event runs are millions of flows), so it remembers at most [`EndedFlows::CAPACITY`] flows:
-/// two generations, the older one dropped when the newer one fills up. An event of a run that
-/// ended more than a million runs earlier then starts a new flow, which the checks still reject
-/// (its first `seq` is not 0, its span has no entry), with a less precise message.
-#[derive(Debug, Default)]
-struct EndedFlows {
-    recent: HashMap<Id, u64>,
-    older: HashMap<Id, u64>,
+/// It holds the flows whose root span ended (to report events that come after the end) and the
+/// idle flows evicted by [`StructureChecker`]. A log of many short runs would otherwise make these
+/// the one thing that grows with the log (5 GB of two-event runs are millions of flows). An event
+/// of a run forgotten this way, a million runs later, starts a new flow, which the checks still
+/// reject (its first `seq` is not 0), with a less precise message.
+#[derive(Debug)]
+struct Recent<V> {
+    recent: HashMap<Id, V>,
+    older: HashMap<Id, V>,
 }
 
-impl EndedFlows {
+impl<V> Default for Recent<V> {
+    fn default() -> Self {
+        Self {
+            recent: HashMap::new(),
+            older: HashMap::new(),
+        }
+    }
+}
+
+impl<V: Copy> Recent<V> {
     const CAPACITY: usize = 1 << 20;
 
-    fn get(&self, id: &Id) -> Option<u64> {
+    fn get(&self, id: &Id) -> Option<V> {
         self.recent.get(id).or_else(|| self.older.get(id)).copied()
     }
 
-    fn insert(&mut self, id: Id, end_line: u64) {
+    fn remove(&mut self, id: &Id) -> Option<V> {
+        self.recent.remove(id).or_else(|| self.older.remove(id))
+    }
+
+    fn insert(&mut self, id: Id, value: V) {
         if self.recent.len() >= Self::CAPACITY / 2 {
             self.older = std::mem::take(&mut self.recent);
         }
-        self.recent.insert(id, end_line);
+        self.recent.insert(id, value);
     }
 
     #[cfg(test)]
@@ -312,6 +377,8 @@ struct Deferred {
 struct FlowState {
     id: String,
     first_line: u64,
+    /// The line of the flow's latest event.
+    last_line: u64,
     /// The `seq` the next event should have.
     next_seq: Option<u64>,
     /// The lowest level seen: the level filter is at or below it.
@@ -378,6 +445,7 @@ impl FlowState {
         Self {
             id,
             first_line,
+            last_line: first_line,
             next_seq: None,
             min_level: None,
             spans: Vec::new(),
@@ -1417,12 +1485,12 @@ mod tests {
 
     #[test]
     fn the_set_of_ended_flows_is_bounded() {
-        let mut ended = EndedFlows::default();
-        let half = u128::try_from(EndedFlows::CAPACITY / 2).unwrap();
+        let mut ended = Recent::default();
+        let half = u128::try_from(Recent::<u64>::CAPACITY / 2).unwrap();
         for id in 0..half * 3 {
             ended.insert(Id::Uuid(id), 1);
         }
-        assert_eq!(ended.len(), EndedFlows::CAPACITY);
+        assert_eq!(ended.len(), Recent::<u64>::CAPACITY);
         assert_eq!(
             ended.get(&Id::Uuid(0)),
             None,
@@ -1430,6 +1498,57 @@ mod tests {
         );
         assert_eq!(ended.get(&Id::Uuid(half)), Some(1));
         assert_eq!(ended.get(&Id::Uuid(half * 3 - 1)), Some(1));
+    }
+
+    #[test]
+    fn idle_warn_level_flows_are_evicted_without_losing_seq_continuity() {
+        let mut checker = StructureChecker::new();
+        checker.max_open_flows = 10;
+        let mut line = 0;
+        let mut push = |checker: &mut StructureChecker, event: &Value| {
+            line += 1;
+            checker.push(event, line);
+        };
+        // 30 runs logged at level warn: their only events are retry warnings, they never end.
+        let runs: Vec<Log> = (0..30)
+            .map(|i| {
+                let mut log = Log::new(&format!("warn-run-{i}"));
+                for _ in 0..3 {
+                    log.event("n1", Some("root"), "node", "flaky", "error")["level"] =
+                        json!("warn");
+                }
+                log
+            })
+            .collect();
+        for run in &runs {
+            push(&mut checker, &run.events[0]);
+        }
+        // An info-level run stays open throughout: it is never evicted.
+        let info = Log::simple(FLOW);
+        push(&mut checker, &info.events[0]);
+        assert!(
+            checker.open.len() <= 11,
+            "{} open flows",
+            checker.open.len()
+        );
+        // Evicted runs come back with their seq continuity intact.
+        for run in &runs {
+            push(&mut checker, &run.events[1]);
+            push(&mut checker, &run.events[2]);
+        }
+        for event in &info.events[1..] {
+            push(&mut checker, event);
+        }
+        assert_eq!(checker.flows(), 31);
+        assert_eq!(checker.finish(), Vec::new());
+        // A gap in an evicted run is still a gap.
+        let mut checker = StructureChecker::new();
+        checker.max_open_flows = 10;
+        for (i, run) in runs.iter().enumerate() {
+            checker.push(&run.events[0], u64::try_from(i).unwrap() + 1);
+        }
+        checker.push(&runs[0].events[2], 100);
+        assert_eq!(kinds(&checker.finish()), ["seq_gap"]);
     }
 
     #[test]
