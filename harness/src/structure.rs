@@ -4,7 +4,8 @@
 //! [`StructureChecker`] sees one event at a time, in log order, and keeps per flow only the spans
 //! of flows whose root span has not ended yet; once a root span ends, the flow's details are
 //! dropped and only its id is remembered, to report events that arrive after the end. Memory is
-//! therefore bounded by the number of runs in progress at any point of the log, not by its size.
+//! therefore bounded by the number of runs in progress at any point of the log, not by its size;
+//! the remembered ids and the runs that never show an end (level-filtered logs) are capped too.
 //!
 //! Level filtering (schema/README.md §9) drops events before they get a `seq`, so a log written
 //! at level `info` has no step entries or exits, and one at `warn` has no entries at all. A rule
