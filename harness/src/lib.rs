@@ -6,5 +6,6 @@
 
 pub mod commands;
 pub mod jsonl;
+pub mod normalize;
 pub mod schema;
 pub mod structure;
