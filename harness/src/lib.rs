@@ -5,7 +5,13 @@
 //! The same validator and normalizer serve third-party logs (`twinflow validate`, `twinflow compare`).
 
 pub mod commands;
+pub mod diff;
+pub mod fixture;
 pub mod jsonl;
+pub mod layout;
 pub mod normalize;
+pub mod python;
+pub mod run;
 pub mod schema;
+pub mod snapshot;
 pub mod structure;

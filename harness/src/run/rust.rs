@@ -1,0 +1,62 @@
+//! The Rust twin, run in-process: `yamlflow::load_str` and `yamlflow::run` with a callback that
+//! writes each event as one JSON line (the same form the Python twin returns).
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::{
+    Engine, LoadFailure, Outcome, RunFailure, RunResult, parse_jsonl, sandbox, with_timeout,
+};
+use crate::fixture::Fixture;
+
+/// The origin both engines give the fixture text (the Python twin's `run_text` loads with
+/// `<string>`), so load error messages can match.
+const ORIGIN: &str = "<string>";
+
+/// Runs `fixture` through the Rust engine on a worker thread.
+pub(super) fn run(fixture: &Fixture, timeout: Duration) -> RunResult {
+    let text = fixture.text.clone();
+    let input = fixture.parity.input.clone();
+    with_timeout(Engine::Rust, timeout, move || execute(&text, input), || {})
+}
+
+fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Outcome {
+    let flow = match yamlflow::load_str(text, ORIGIN) {
+        Ok(flow) => flow,
+        Err(err) => return Outcome::Load(LoadFailure::from(err)),
+    };
+    let sandbox = match sandbox() {
+        Ok(dir) => dir,
+        Err(failure) => return Outcome::Errored(failure),
+    };
+    let lines = Arc::new(Mutex::new(Vec::<u8>::with_capacity(64 * 1024)));
+    let sink = Arc::clone(&lines);
+    let mut options = yamlflow::RunOptions::new(sandbox.path());
+    options.input = input;
+    options
+        .callbacks
+        .push(Arc::new(move |event: &yamlflow::Event| {
+            let mut buffer = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            // Writing to a Vec cannot fail, and Event serializes to one JSON object by contract.
+            if serde_json::to_writer(&mut *buffer, event).is_ok() {
+                buffer.push(b'\n');
+            }
+        }));
+    if let Err(err) = yamlflow::run(&flow, options) {
+        return Outcome::Load(LoadFailure::from(err));
+    }
+    let buffer = std::mem::take(&mut *lines.lock().unwrap_or_else(PoisonError::into_inner));
+    let text = match String::from_utf8(buffer) {
+        Ok(text) => text,
+        Err(err) => {
+            return Outcome::Errored(RunFailure::BadJsonl {
+                line: 0,
+                message: format!("not UTF-8: {err}"),
+            });
+        }
+    };
+    match parse_jsonl(&text) {
+        Ok(events) => Outcome::Events(events),
+        Err(failure) => Outcome::Errored(failure),
+    }
+}

@@ -1,0 +1,219 @@
+//! `expected/<fixture>.snap`: the reviewed normalized run of each fixture (CONTRACT §4 step 5), in
+//! insta's file format so that `cargo insta review` and `INSTA_UPDATE` work on it.
+//!
+//! A file is insta's YAML header between two `---` lines (source, description, info, input file)
+//! and then the body, [`crate::normalize::Normalized::to_yaml`]'s text. The harness's
+//! `fixtures` test writes them through insta; `twinflow check` only reads them, comparing bodies the
+//! way insta does (trailing whitespace and CRLF ignored).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::fixture::Fixture;
+
+/// The file extension of a snapshot.
+pub const EXTENSION: &str = "snap";
+
+/// Why a snapshot cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file or folder cannot be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The file has an opening `---` but no closing one.
+    #[error("{}: the insta header is not closed by a `---` line", path.display())]
+    UnclosedHeader {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// `expected/<name>.snap`.
+#[must_use]
+pub fn path_for(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.{EXTENSION}"))
+}
+
+/// The body of `dir/<name>.snap` (the text after insta's header), or `None` when there is no such
+/// file.
+///
+/// # Errors
+/// [`SnapshotError`] when the file exists but cannot be read or its header is not closed.
+pub fn read_expected(dir: &Path, name: &str) -> Result<Option<String>, SnapshotError> {
+    let path = path_for(dir, name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(SnapshotError::Io { path, source }),
+    };
+    body(&text)
+        .map(|body| Some(body.to_owned()))
+        .ok_or(SnapshotError::UnclosedHeader { path })
+}
+
+/// The part of a snapshot file after its header, as insta reads it; `None` for an unclosed header.
+#[must_use]
+pub fn body(text: &str) -> Option<&str> {
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        // insta's legacy format has no header block; the whole text is the body.
+        return Some(text);
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        offset += line.len();
+        if line.trim_end() == "---" {
+            return Some(&rest[offset..]);
+        }
+    }
+    None
+}
+
+/// Whether a stored body and a freshly rendered one are the same snapshot, compared as insta
+/// compares file snapshots: trailing whitespace at the end and CRLF line ends do not count.
+#[must_use]
+pub fn same_body(stored: &str, rendered: &str) -> bool {
+    canonical_body(stored) == canonical_body(rendered)
+}
+
+/// A body with CRLF turned into LF and the trailing whitespace removed.
+#[must_use]
+pub fn canonical_body(body: &str) -> String {
+    body.trim_end().replace("\r\n", "\n")
+}
+
+/// The names (file stems) of every `*.snap` in `dir`, sorted; empty when `dir` does not exist.
+///
+/// # Errors
+/// [`SnapshotError::Io`] when the folder cannot be listed.
+pub fn list(dir: &Path) -> Result<Vec<String>, SnapshotError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(SnapshotError::Io {
+                path: dir.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| SnapshotError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == EXTENSION) {
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                names.push(stem.to_owned());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Snapshots in `dir` that belong to no fixture in `fixtures` (names): orphans left behind by a
+/// renamed or deleted fixture.
+///
+/// # Errors
+/// [`SnapshotError::Io`] when the folder cannot be listed.
+pub fn orphans(dir: &Path, fixtures: &[&str]) -> Result<Vec<PathBuf>, SnapshotError> {
+    Ok(list(dir)?
+        .into_iter()
+        .filter(|name| !fixtures.contains(&name.as_str()))
+        .map(|name| path_for(dir, &name))
+        .collect())
+}
+
+/// The header insta writes above a fixture's snapshot (STYLE §4: a reviewer reads the snapshot
+/// without opening the fixture): the fixture's leading comment as `description`, its `parity`
+/// block as `info`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    /// The fixture's leading comment.
+    pub description: String,
+    /// `{input, expect, xfail}` from the fixture's `parity` block.
+    pub info: Value,
+}
+
+impl Header {
+    /// The header of `fixture`'s snapshot.
+    #[must_use]
+    pub fn for_fixture(fixture: &Fixture) -> Self {
+        let parity = &fixture.parity;
+        let mut info = Map::new();
+        info.insert("input".to_owned(), Value::Object(parity.input.clone()));
+        info.insert(
+            "expect".to_owned(),
+            parity
+                .expect
+                .map_or(Value::Null, |e| Value::String(e.name().to_owned())),
+        );
+        if parity.xfail.any() {
+            let mut xfail = Map::new();
+            for (engine, reason) in [
+                ("rust", &parity.xfail.rust),
+                ("python", &parity.xfail.python),
+            ] {
+                if let Some(reason) = reason {
+                    xfail.insert(engine.to_owned(), Value::String(reason.clone()));
+                }
+            }
+            info.insert("xfail".to_owned(), Value::Object(xfail));
+        }
+        Self {
+            description: fixture.description.clone(),
+            info: Value::Object(info),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_follows_the_header() {
+        let text =
+            "---\nsource: harness/tests/fixtures.rs\ndescription: \"a\"\n---\nflow#1:\n  x: 1\n";
+        assert_eq!(body(text), Some("flow#1:\n  x: 1\n"));
+        assert_eq!(body("---\nsource: x\n"), None);
+        assert_eq!(body("legacy body\n"), Some("legacy body\n"));
+    }
+
+    #[test]
+    fn bodies_compare_like_insta() {
+        assert!(same_body("a: 1\nb: 2", "a: 1\r\nb: 2\n\n"));
+        assert!(!same_body("a: 1", "a: 2"));
+    }
+
+    #[test]
+    fn snapshots_are_listed_and_orphans_found() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in ["b.snap", "a.snap", "a.snap.new", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "---\n---\nx\n").expect("write");
+        }
+        assert_eq!(list(dir.path()).expect("list"), ["a", "b"]);
+        assert_eq!(
+            orphans(dir.path(), &["a"]).expect("orphans"),
+            [dir.path().join("b.snap")]
+        );
+        assert_eq!(
+            read_expected(dir.path(), "a").expect("read").as_deref(),
+            Some("x\n")
+        );
+        assert_eq!(read_expected(dir.path(), "zzz").expect("read"), None);
+        assert!(list(&dir.path().join("missing")).expect("list").is_empty());
+    }
+}
