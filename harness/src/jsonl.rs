@@ -568,26 +568,36 @@ impl JsonlReader {
     }
 }
 
+/// A whole log in memory: its events and the line each came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogEvents {
+    /// The events, in log order.
+    pub events: Vec<Value>,
+    /// The 1-based line of each event (blank lines are skipped but counted).
+    pub lines: Vec<u64>,
+}
+
 /// Reads a whole log into memory, every line an event (for `twinflow compare`, which needs the
 /// complete run); blank lines are skipped.
 ///
 /// # Errors
 /// [`JsonlError`] for an unreadable log or the first line that is not JSON.
-pub fn read_events(path: &Path) -> Result<Vec<Value>, JsonlError> {
+pub fn read_events(path: &Path) -> Result<LogEvents, JsonlError> {
     let mut reader = JsonlReader::open(path)?;
     let mut batch = LineBatch::new();
-    let mut events = Vec::new();
+    let mut log = LogEvents::default();
     loop {
         batch.clear();
         let more = reader.read_batch(&mut batch, READ_BUFFER, usize::MAX)?;
-        for (_, parsed) in batch.parse() {
-            events.push(parsed.map_err(|source| JsonlError::Line {
+        for (line, parsed) in batch.parse() {
+            log.events.push(parsed.map_err(|source| JsonlError::Line {
                 name: reader.name().to_owned(),
                 source,
             })?);
+            log.lines.push(line);
         }
         if !more {
-            return Ok(events);
+            return Ok(log);
         }
     }
 }
@@ -766,7 +776,12 @@ mod tests {
             "{err}"
         );
         std::fs::write(&path, "{\"a\":1}\n\n{\"b\":2}").unwrap();
-        assert_eq!(read_events(&path).unwrap().len(), 2);
+        let log = read_events(&path).unwrap();
+        assert_eq!(
+            log.events,
+            [serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]
+        );
+        assert_eq!(log.lines, [1, 3]);
         let err = read_events(&dir.path().join("missing.jsonl")).unwrap_err();
         assert!(matches!(err, JsonlError::Open { .. }), "{err:?}");
         let err = read_events(dir.path()).unwrap_err();

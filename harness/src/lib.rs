@@ -15,3 +15,4 @@ pub mod run;
 pub mod schema;
 pub mod snapshot;
 pub mod structure;
+pub mod suite;

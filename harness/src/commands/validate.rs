@@ -7,7 +7,7 @@
 //! known). Exit status: 0 valid, 1 invalid, 2 unusable input (a log or the schema cannot be read).
 
 mod pipeline;
-mod report;
+pub(crate) mod report;
 
 use std::io::{self, IsTerminal, Write};
 use std::num::NonZeroUsize;

@@ -113,7 +113,7 @@ impl<'a> Diagnostic<'a> {
         }
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let location = match self.column {
             Some(column) => format!("{}:{}:{column}", self.file, self.line),
             None => format!("{}:{}", self.file, self.line),

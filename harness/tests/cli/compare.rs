@@ -1,0 +1,329 @@
+//! `twinflow compare`: normalizing a third-party log and diffing it against a snapshot.
+
+use std::path::Path;
+
+use super::{Outcome, data, twinflow};
+
+fn compare(args: &[&str]) -> Outcome {
+    Outcome::of(twinflow().arg("compare").args(args))
+}
+
+/// Writes `<dir>/<name>.snap` holding `body` behind an insta header, as `expected/` files are.
+fn write_snapshot(dir: &Path, name: &str, body: &str) {
+    let header = format!("---\nsource: harness/tests/fixtures.rs\nexpression: {name}\n---\n");
+    std::fs::write(dir.join(format!("{name}.snap")), header + body).unwrap();
+}
+
+/// The normalized form of a log, through `--write` (the snapshot is missing, so exit 2).
+fn normalized(log: &str, dir: &Path) -> String {
+    let out = dir.join("normalized.yaml");
+    let outcome = compare(&[
+        log,
+        "--fixture",
+        "absent",
+        "--expected",
+        dir.to_str().unwrap(),
+        "--write",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(outcome.code, 2, "{}", outcome.render());
+    std::fs::read_to_string(out).unwrap()
+}
+
+#[test]
+fn same_log_same_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = normalized(&data("valid.jsonl"), dir.path());
+    assert!(!body.is_empty());
+    write_snapshot(dir.path(), "demo", &body);
+    let expected = dir.path().to_str().unwrap();
+    for log in [
+        "valid.jsonl",
+        "crlf.jsonl",
+        "bom.jsonl",
+        "blank_lines.jsonl",
+        "valid.jsonl.gz",
+    ] {
+        let out = compare(&[&data(log), "--fixture", "demo", "--expected", expected]);
+        assert_eq!(out.code, 0, "{log}: {}", out.render());
+        assert_eq!(out.stdout, "");
+        assert!(
+            out.stderr.contains(": 24 events, same as "),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn ids_timestamps_and_durations_do_not_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snapshot(
+        dir.path(),
+        "demo",
+        &normalized(&data("valid.jsonl"), dir.path()),
+    );
+    let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
+        .unwrap()
+        .replace("0000000a-0000-4000-8000-", "1234abcd-0000-4000-8000-")
+        .replace("1700000000.", "1800000000.")
+        .replace("\"duration_ms\":0.21", "\"duration_ms\":9.5");
+    let log = dir.path().join("other.jsonl");
+    std::fs::write(&log, text).unwrap();
+    let out = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "demo",
+        "--expected",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.render());
+}
+
+#[test]
+fn a_different_value_is_a_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snapshot(
+        dir.path(),
+        "demo",
+        &normalized(&data("valid.jsonl"), dir.path()),
+    );
+    let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
+        .unwrap()
+        .replace("\"count\":4", "\"count\":5");
+    let log = dir.path().join("changed.jsonl");
+    std::fs::write(&log, text).unwrap();
+    let expected = dir.path().to_str().unwrap();
+    let out = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout.contains('4') && out.stdout.contains('5'),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "no color when not a terminal"
+    );
+    assert!(
+        out.stderr.contains("24 events, differs from") && out.stderr.contains("demo.snap"),
+        "{}",
+        out.stderr
+    );
+    let colored = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+        "--color",
+        "always",
+    ]);
+    assert_eq!(colored.code, 1);
+    assert!(colored.stdout.contains('\u{1b}'), "{}", colored.stdout);
+}
+
+#[test]
+fn broken_logs_fail_with_their_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snapshot(
+        dir.path(),
+        "demo",
+        &normalized(&data("valid.jsonl"), dir.path()),
+    );
+    let expected = dir.path().to_str().unwrap();
+    // The contract's step-3 checks come first, as in `twinflow check`; the diff follows.
+    let out = compare(&[
+        &data("seq_gap.jsonl"),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout
+            .starts_with("tests/data/seq_gap.jsonl:10: seq_gap: seq jumps from 4 to 6"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("--- expected\n+++ actual\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.ends_with("; 1 schema or structure error\n"),
+        "{}",
+        out.stderr
+    );
+    // A schema error alone fails even when the normalized forms agree.
+    let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
+        .unwrap()
+        .replacen("\"metrics\":{}", "\"metrics\":{\"note\":\"text\"}", 1);
+    let log = dir.path().join("schema.jsonl");
+    std::fs::write(&log, text).unwrap();
+    let out = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout.contains(":1: schema: /metrics/note:"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn unusable_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snapshot(
+        dir.path(),
+        "demo",
+        &normalized(&data("valid.jsonl"), dir.path()),
+    );
+    let expected = dir.path().to_str().unwrap();
+    let out = compare(&[
+        &data("nope.jsonl"),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("error: tests/data/nope.jsonl: cannot open"),
+        "{}",
+        out.stderr
+    );
+    let out = compare(&[
+        &data("parse_error.jsonl"),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: tests/data/parse_error.jsonl:4:183: invalid JSON: expected `:` near \
+         `…prepare.step[0]\",\"kind\" \"step\",\"action\":…`\n"
+    );
+    // An event without span_id has no place in the span tree.
+    let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
+        .unwrap()
+        .replacen(
+            "\"span_id\":\"0000000a-0000-4000-8000-000000000002\",",
+            "",
+            1,
+        );
+    let log = dir.path().join("no_span.jsonl");
+    std::fs::write(&log, text).unwrap();
+    let out = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(
+        out.stderr
+            .contains("cannot normalize the log: event 3: field `span_id` is missing"),
+        "{}",
+        out.stderr
+    );
+    let out = compare(&[
+        &data("valid.jsonl"),
+        "--fixture",
+        "nothing",
+        "--expected",
+        expected,
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("no expected snapshot for fixture 'nothing'"),
+        "{}",
+        out.stderr
+    );
+    // Without --expected, the checkout's expected/ folder is used.
+    let out = compare(&[&data("valid.jsonl"), "--fixture", "no_such_fixture"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("expected/no_such_fixture.snap does not exist"),
+        "{}",
+        out.stderr
+    );
+    // The snapshot folder being unreadable, or --write failing, is unusable too.
+    let out = compare(&[
+        &data("valid.jsonl"),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+        "--write",
+        "/nonexistent/dir/out.yaml",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("cannot write the normalized log to /nonexistent/dir/out.yaml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    write_snapshot(
+        dir.path(),
+        "demo",
+        &normalized(&data("valid.jsonl"), dir.path()),
+    );
+    let gz = std::fs::read(super::data_path("valid.jsonl.gz")).unwrap();
+    let out = Outcome::of(
+        twinflow()
+            .args(["compare", "-", "--fixture", "demo", "--expected"])
+            .arg(dir.path())
+            .write_stdin(gz),
+    );
+    assert_eq!(out.code, 0, "{}", out.render());
+    assert!(
+        out.stderr.starts_with("-: 24 events, same as "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn write_saves_the_normalized_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = normalized(&data("valid.jsonl"), dir.path());
+    let second = normalized(&data("crlf.jsonl"), dir.path());
+    assert_eq!(first, second);
+    assert!(
+        !first.contains("0000000a-0000-4000-8000"),
+        "ids are replaced by labels"
+    );
+}
+
+#[test]
+fn help() {
+    let out = compare(&["--help"]);
+    assert_eq!(out.code, 0);
+    insta::assert_snapshot!("compare_help", out.stdout);
+}
