@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod layout;
 pub mod normalize;
 pub mod python;
+pub mod report;
 pub mod run;
 pub mod schema;
 pub mod snapshot;

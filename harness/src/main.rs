@@ -15,6 +15,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run every fixture (or those matching FILTER) through both engines: schema, structure,
+    /// parity between the engines and the expected snapshots, with a summary table.
+    Check(commands::check::CheckArgs),
     /// Validate JSON Lines event logs from any runtime against the event schema and the contract's
     /// structural rules.
     Validate(commands::validate::ValidateArgs),
@@ -25,6 +28,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Check(args) => commands::check::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),
     };

@@ -1,5 +1,6 @@
 //! One module per `twinflow` subcommand, each with `run(args) -> anyhow::Result<ExitStatus>`.
 
+pub mod check;
 pub mod compare;
 pub mod validate;
 
