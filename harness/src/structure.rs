@@ -14,6 +14,7 @@
 //! is dropped if the proof never comes.
 
 mod facts;
+pub mod redaction;
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -62,11 +63,13 @@ pub enum ViolationKind {
     TimestampDecreasing,
     /// Events of one log carry different schema version markers.
     MixedSchemaVersions,
+    /// A value under a key of the default redaction list is not `[REDACTED]` (CONTRACT §3).
+    RedactionMiss,
 }
 
 impl ViolationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::SeqGap,
         Self::SeqNotIncreasing,
         Self::EventBeforeEntry,
@@ -83,6 +86,7 @@ impl ViolationKind {
         Self::NegativeDuration,
         Self::TimestampDecreasing,
         Self::MixedSchemaVersions,
+        Self::RedactionMiss,
     ];
 
     /// The stable snake_case name (`seq_gap`, `missing_exit`…).
@@ -105,6 +109,7 @@ impl ViolationKind {
             Self::NegativeDuration => "negative_duration",
             Self::TimestampDecreasing => "timestamp_decreasing",
             Self::MixedSchemaVersions => "mixed_schema_versions",
+            Self::RedactionMiss => "redaction_miss",
         }
     }
 }
@@ -202,6 +207,21 @@ impl StructureChecker {
     /// Checks the next event of the log from its extracted facts.
     pub fn push_facts(&mut self, mut facts: EventFacts, line: u64) {
         self.events += 1;
+        for pointer in std::mem::take(&mut facts.unredacted) {
+            self.found.push(StructureViolation {
+                flow_id: facts
+                    .flow
+                    .as_ref()
+                    .map_or_else(String::new, ToString::to_string),
+                span_id: facts.span.as_ref().map(ToString::to_string),
+                seq: facts.seq,
+                line,
+                kind: ViolationKind::RedactionMiss,
+                message: format!(
+                    "{pointer} is not \"[REDACTED]\": its key falls under the redaction rule"
+                ),
+            });
+        }
         let Some(flow_id) = facts.flow.take() else {
             return;
         };

@@ -277,6 +277,8 @@ pub struct EventFacts {
     pub(crate) duration_ms: Option<f64>,
     pub(crate) node: Option<Name>,
     pub(crate) version: Option<Box<str>>,
+    /// Pointers of values the redaction rule covers that were not redacted (CONTRACT §3).
+    pub(crate) unredacted: Vec<String>,
 }
 
 impl EventFacts {
@@ -287,6 +289,7 @@ impl EventFacts {
         let Some(object) = event.as_object() else {
             return facts;
         };
+        facts.unredacted = super::redaction::unredacted(object);
         // One pass over the (thirteen) fields: cheaper than a hashed lookup per field.
         for (key, value) in object {
             match key.as_str() {
@@ -339,6 +342,7 @@ impl EventFacts {
             duration_ms: None,
             node: None,
             version: None,
+            unredacted: Vec::new(),
         }
     }
 

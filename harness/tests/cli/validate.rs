@@ -51,6 +51,7 @@ fn each_kind_of_invalid_log_is_reported_with_its_location() {
         "invalid_utf8",
         "truncated",
         "mixed_versions",
+        "redaction_miss",
     ] {
         let out = validate(&[&data(&format!("{name}.jsonl"))]);
         assert_eq!(out.code, 1, "{name}: {}", out.render());
@@ -71,6 +72,7 @@ fn the_kind_named_by_each_bad_log_is_found() {
         ("negative_duration", "negative_duration"),
         ("invalid_utf8", "invalid_utf8"),
         ("truncated", "invalid_json"),
+        ("redaction_miss", "redaction_miss"),
     ] {
         let out = validate(&["--format", "json", &data(&format!("{name}.jsonl"))]);
         let doc: Value = serde_json::from_str(&out.stdout).unwrap();
