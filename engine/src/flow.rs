@@ -43,7 +43,13 @@ pub struct ObservabilitySettings {
 
 impl Default for ObservabilitySettings {
     fn default() -> Self {
-        Self { enabled: true, level: Level::Info, buffer_size: 1000, handlers: Vec::new(), redact: Vec::new() }
+        Self {
+            enabled: true,
+            level: Level::Info,
+            buffer_size: 1000,
+            handlers: Vec::new(),
+            redact: Vec::new(),
+        }
     }
 }
 

@@ -16,15 +16,16 @@ mod event;
 mod flow;
 mod loader;
 mod observability;
+mod pyrepr;
 mod runner;
 mod template;
 
 pub use error::{LoadError, LoadErrorKind};
 pub use event::{Event, EventType, Level, SpanKind};
 pub use flow::{
-    ActionCall, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings, END,
+    ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
     START,
 };
 pub use loader::{load_file, load_str};
 pub use observability::{EventStream, ObservabilityContext};
-pub use runner::{run, Callback, RunOptions, RunOutcome, RunStatus};
+pub use runner::{Callback, RunOptions, RunOutcome, RunStatus, run};

@@ -26,7 +26,11 @@ pub struct RunOptions {
 impl RunOptions {
     /// Options with an empty input, no callbacks and the given sandbox directory.
     pub fn new(sandbox: impl Into<PathBuf>) -> Self {
-        Self { input: Map::new(), sandbox: sandbox.into(), callbacks: Vec::new() }
+        Self {
+            input: Map::new(),
+            sandbox: sandbox.into(),
+            callbacks: Vec::new(),
+        }
     }
 }
 

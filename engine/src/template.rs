@@ -1,1 +1,372 @@
 //! Templates: minijinja with the semantics of CONTRACT §1 and schema/README.md §5.
+//!
+//! - Only strings are templates; a string without `{{`, `{%`, `{#` is returned as is.
+//! - A string that starts with `{{`, ends with `}}` and holds no other `{{`/`}}` is a single
+//!   expression: compiled with `compile_expression` and its native value returned (never by
+//!   re-parsing rendered text). Anything else renders to a string.
+//! - Text output spells values as Python does (formatter, `string` and `join` filters); `tojson`
+//!   follows CONTRACT §1. minijinja's `a.b` already is a key lookup and yields undefined on
+//!   values without that key, which is the contract's rule; strict undefined makes every use of an
+//!   undefined value an error.
+
+use std::cell::OnceCell;
+
+use minijinja::value::{Value as MjValue, ValueKind};
+use minijinja::{Environment, Error as MjError, ErrorKind, UndefinedBehavior};
+use serde_json::{Map, Number, Value};
+
+use crate::pyrepr;
+
+/// A template failure: always the contract type `TemplateError` (schema/README.md §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TemplateError {
+    /// The contract message, naming the whole template string as written.
+    pub(crate) message: String,
+}
+
+impl TemplateError {
+    fn undefined(src: &str) -> Self {
+        Self { message: format!("undefined value in template: {src}") }
+    }
+    fn syntax(src: &str) -> Self {
+        Self { message: format!("syntax error in template: {src}") }
+    }
+    fn evaluate(src: &str) -> Self {
+        Self { message: format!("cannot evaluate template: {src}") }
+    }
+    fn from_mj(src: &str, err: &MjError) -> Self {
+        match err.kind() {
+            ErrorKind::SyntaxError | ErrorKind::UnknownFilter | ErrorKind::UnknownTest => {
+                // Jinja2 reports unknown filters and tests at compile time, as syntax errors.
+                Self::syntax(src)
+            }
+            // A method call on a value (`state.name.upper()`) or an unknown function is an
+            // undefined name in Jinja2 once `a.b` is key lookup only (brief, Templates).
+            ErrorKind::UndefinedError | ErrorKind::UnknownMethod | ErrorKind::UnknownFunction => {
+                Self::undefined(src)
+            }
+            _ => Self::evaluate(src),
+        }
+    }
+}
+
+/// What a template can see: `state` always, `attempt` in node and step templates, `error`
+/// while an `on_error` target runs (brief, Templates). The minijinja context is built on first
+/// use, so a `with` without templates costs nothing.
+pub(crate) struct Scope<'a> {
+    state: &'a Map<String, Value>,
+    attempt: Option<u32>,
+    error: Option<&'a Value>,
+    context: OnceCell<MjValue>,
+}
+
+impl<'a> Scope<'a> {
+    /// A scope with `state` only (edge `when` templates).
+    pub(crate) fn state_only(state: &'a Map<String, Value>) -> Self {
+        Self { state, attempt: None, error: None, context: OnceCell::new() }
+    }
+
+    /// A scope for a node's or step's templates.
+    pub(crate) fn node(state: &'a Map<String, Value>, attempt: u32, error: Option<&'a Value>) -> Self {
+        Self { state, attempt: Some(attempt), error, context: OnceCell::new() }
+    }
+
+    fn context(&self) -> &MjValue {
+        self.context.get_or_init(|| {
+            let mut pairs: Vec<(&str, MjValue)> = Vec::with_capacity(3);
+            pairs.push(("state", from_json_map(self.state)));
+            if let Some(attempt) = self.attempt {
+                pairs.push(("attempt", MjValue::from(attempt)));
+            }
+            if let Some(error) = self.error {
+                pairs.push(("error", from_json(error)));
+            }
+            MjValue::from_pairs(pairs)
+        })
+    }
+}
+
+/// The template engine of one run.
+pub(crate) struct Templates {
+    env: Environment<'static>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Templates {
+    /// An environment with strict undefined, Python text spelling and the contract's filters.
+    pub(crate) fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(|out, _state, value| {
+            if value.is_undefined() {
+                return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+            }
+            let mut text = String::new();
+            pyrepr::write_mj_text(&mut text, value);
+            out.write_str(&text).map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
+        });
+        env.add_filter("string", |value: MjValue| -> Result<MjValue, MjError> {
+            if value.is_undefined() {
+                return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+            }
+            let mut text = String::new();
+            pyrepr::write_mj_text(&mut text, &value);
+            Ok(MjValue::from(text))
+        });
+        env.add_filter("join", |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
+            // Jinja2's join spells each item with Python's str().
+            let sep = sep.unwrap_or_default();
+            let mut out = String::new();
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(&sep);
+                }
+                pyrepr::write_mj_text(&mut out, &item);
+            }
+            Ok(out)
+        });
+        env.add_filter("tojson", |value: MjValue| -> Result<MjValue, MjError> {
+            let json = to_json(&value).map_err(|conv| match conv {
+                Conversion::Undefined => MjError::new(ErrorKind::UndefinedError, "undefined value"),
+                Conversion::Invalid => MjError::new(ErrorKind::InvalidOperation, "cannot serialize to JSON"),
+            })?;
+            let mut out = String::new();
+            pyrepr::write_json(
+                &mut out,
+                &json,
+                pyrepr::JsonStyle { sort_keys: false, spaced: true, html_safe: true },
+            );
+            Ok(MjValue::from_safe_string(out))
+        });
+        Self { env }
+    }
+
+    /// Renders every string at any depth of `value` (keys are not templates).
+    pub(crate) fn render_value(&self, value: &Value, scope: &Scope<'_>) -> Result<Value, TemplateError> {
+        match value {
+            Value::String(src) => self.render_str(src, scope),
+            Value::Array(items) => {
+                items.iter().map(|item| self.render_value(item, scope)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+            }
+            Value::Object(map) => self.render_map(map, scope).map(Value::Object),
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Renders every string of a `with` mapping.
+    pub(crate) fn render_map(&self, map: &Map<String, Value>, scope: &Scope<'_>) -> Result<Map<String, Value>, TemplateError> {
+        let mut out = Map::with_capacity(map.len());
+        for (key, item) in map {
+            out.insert(key.clone(), self.render_value(item, scope)?);
+        }
+        Ok(out)
+    }
+
+    /// Renders one template string: its native value for a single expression, else text.
+    pub(crate) fn render_str(&self, src: &str, scope: &Scope<'_>) -> Result<Value, TemplateError> {
+        if !has_markers(src) {
+            return Ok(Value::String(src.to_owned()));
+        }
+        if let Some(inner) = single_expression(src) {
+            let expr = self.env.compile_expression(inner).map_err(|err| TemplateError::from_mj(src, &err))?;
+            let value = expr.eval(scope.context().clone()).map_err(|err| TemplateError::from_mj(src, &err))?;
+            return to_json(&value).map_err(|conv| match conv {
+                Conversion::Undefined => TemplateError::undefined(src),
+                Conversion::Invalid => TemplateError::evaluate(src),
+            });
+        }
+        self.env
+            .render_str(src, scope.context().clone())
+            .map(Value::String)
+            .map_err(|err| TemplateError::from_mj(src, &err))
+    }
+}
+
+/// Converts JSON to a template value directly (cheaper than going through serde).
+pub(crate) fn from_json(value: &Value) -> MjValue {
+    match value {
+        Value::Null => MjValue::from(()),
+        Value::Bool(b) => MjValue::from(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                MjValue::from(i)
+            } else if let Some(u) = n.as_u64() {
+                MjValue::from(u)
+            } else {
+                MjValue::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Value::String(s) => MjValue::from(s.as_str()),
+        Value::Array(items) => items.iter().map(from_json).collect(),
+        Value::Object(map) => from_json_map(map),
+    }
+}
+
+/// Converts a JSON object to a template map, keeping its key order.
+pub(crate) fn from_json_map(map: &Map<String, Value>) -> MjValue {
+    MjValue::from_pairs(map.iter().map(|(k, v)| (MjValue::from(k.as_str()), from_json(v))))
+}
+
+/// Whether a string holds template markup at all.
+fn has_markers(src: &str) -> bool {
+    src.contains("{{") || src.contains("{%") || src.contains("{#")
+}
+
+/// The expression inside a single-expression template (schema/README.md §5), if it is one.
+fn single_expression(src: &str) -> Option<&str> {
+    if src.len() < 4 || !src.starts_with("{{") || !src.ends_with("}}") {
+        return None;
+    }
+    let inner = &src[2..src.len() - 2];
+    (!inner.contains("{{") && !inner.contains("}}")).then_some(inner)
+}
+
+/// Why a template value is not a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conversion {
+    /// It is (or holds) an undefined value.
+    Undefined,
+    /// An integer outside i64, a non-finite float, or a value with no JSON form.
+    Invalid,
+}
+
+/// Converts a native template value to JSON with the contract's range checks (brief, Results):
+/// tuples become lists, integers must fit i64, floats must be finite.
+pub(crate) fn to_json(value: &MjValue) -> Result<Value, Conversion> {
+    Ok(match value.kind() {
+        ValueKind::Undefined => return Err(Conversion::Undefined),
+        ValueKind::None => Value::Null,
+        ValueKind::Bool => Value::Bool(value.is_true()),
+        ValueKind::Number => {
+            if value.is_integer() {
+                let int = i64::try_from(value.clone()).map_err(|_| Conversion::Invalid)?;
+                Value::Number(int.into())
+            } else {
+                let float = f64::try_from(value.clone()).map_err(|_| Conversion::Invalid)?;
+                Value::Number(Number::from_f64(float).ok_or(Conversion::Invalid)?)
+            }
+        }
+        ValueKind::String => Value::String(value.as_str().unwrap_or_default().to_owned()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let iter = value.try_iter().map_err(|_| Conversion::Invalid)?;
+            Value::Array(iter.map(|item| to_json(&item)).collect::<Result<_, _>>()?)
+        }
+        ValueKind::Map => {
+            let iter = value.try_iter().map_err(|_| Conversion::Invalid)?;
+            let mut map = Map::new();
+            for key in iter {
+                let item = value.get_item(&key).map_err(|_| Conversion::Invalid)?;
+                let key = match key.as_str() {
+                    Some(text) => text.to_owned(),
+                    None => {
+                        // Python's json writes non-string keys by their str(); same here.
+                        let mut text = String::new();
+                        pyrepr::write_mj_text(&mut text, &key);
+                        text
+                    }
+                };
+                map.insert(key, to_json(&item)?);
+            }
+            Value::Object(map)
+        }
+        _ => return Err(Conversion::Invalid),
+    })
+}
+
+/// Python truthiness of a JSON value (CONTRACT §1).
+pub(crate) fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(src: &str, state: Value) -> Result<Value, TemplateError> {
+        let state = state.as_object().cloned().unwrap_or_default();
+        Templates::new().render_str(src, &Scope::node(&state, 1, None))
+    }
+
+    #[test]
+    fn single_expressions_are_native() {
+        assert_eq!(render("{{1}}", json!({})).unwrap(), json!(1));
+        assert_eq!(render(" {{ 1 }}", json!({})).unwrap(), json!(" 1"));
+        assert_eq!(render("{{ 1 }}{{ 2 }}", json!({})).unwrap(), json!("12"));
+        assert_eq!(render("{{ {'a': [1]} }}", json!({})).unwrap(), json!({"a": [1]}));
+        assert_eq!(render("{{ '}}' }}", json!({})).unwrap(), json!("}}"));
+        assert_eq!(render("{{ '{{' }}", json!({})).unwrap(), json!("{{"));
+        assert_eq!(render("{# note #}{{ 4 }}", json!({})).unwrap(), json!("4"));
+        assert_eq!(render("no markers {", json!({})).unwrap(), json!("no markers {"));
+        assert_eq!(render("{{ (1, 2) }}", json!({})).unwrap(), json!([1, 2]));
+    }
+
+    #[test]
+    fn arithmetic_and_ranges() {
+        assert_eq!(render("{{ 7 / 2 }}", json!({})).unwrap(), json!(3.5));
+        assert_eq!(render("{{ -7 // 2 }}", json!({})).unwrap(), json!(-4));
+        assert_eq!(render("{{ 2 ** 62 }}", json!({})).unwrap(), json!(4611686018427387904i64));
+        assert_eq!(render("{{ 2 ** 64 }}", json!({})).unwrap_err().message, "cannot evaluate template: {{ 2 ** 64 }}");
+        assert_eq!(render("{{ 1 / 0 }}", json!({})).unwrap_err().message, "cannot evaluate template: {{ 1 / 0 }}");
+    }
+
+    #[test]
+    fn undefined_and_syntax_errors() {
+        assert_eq!(render("{{ state.missing }}", json!({})).unwrap_err().message, "undefined value in template: {{ state.missing }}");
+        assert_eq!(render("Hi {{ state.a.b }}!", json!({"a": {}})).unwrap_err().message, "undefined value in template: Hi {{ state.a.b }}!");
+        assert_eq!(render("{{ user }}", json!({})).unwrap_err().message, "undefined value in template: {{ user }}");
+        assert_eq!(render("{{ state.s.code == 200 }}", json!({"s": {}})).unwrap_err().message, "undefined value in template: {{ state.s.code == 200 }}");
+        assert_eq!(render("{{ state.n.upper() }}", json!({"n": "ada"})).unwrap_err().message, "undefined value in template: {{ state.n.upper() }}");
+        assert_eq!(render("{{ state.a + }}", json!({"a": 1})).unwrap_err().message, "syntax error in template: {{ state.a + }}");
+        assert_eq!(render("{{ state.done is defined }}", json!({})).unwrap(), json!(false));
+    }
+
+    #[test]
+    fn python_spelling_in_text() {
+        let state = json!({"flag": true, "nothing": null, "list": ["a", 1, null, true, 2.5], "obj": {"k": 1.5}});
+        assert_eq!(
+            render("{{ state.flag }} {{ state.nothing }} {{ state.list }} {{ state.obj }} {{ state.flag | string }} {{ 1e16 }} {{ 0.00001 }}", state).unwrap(),
+            json!("True None ['a', 1, None, True, 2.5] {'k': 1.5} True 1e+16 1e-05")
+        );
+        assert_eq!(render("{{ [1.0, true] | join(',') }}", json!({})).unwrap(), json!("1.0,True"));
+    }
+
+    #[test]
+    fn tojson_follows_the_contract() {
+        let state = json!({"doc": {"z": 1, "a": [true, null, 2.0], "html": "<b>&'q' \"d\"</b>", "name": "Zoë"}});
+        assert_eq!(
+            render("{{ state.doc | tojson }}", state).unwrap(),
+            json!(r#"{"z": 1, "a": [true, null, 2.0], "html": "\u003cb\u003e\u0026\u0027q\u0027 \"d\"\u003c/b\u003e", "name": "Zoë"}"#)
+        );
+    }
+
+    #[test]
+    fn key_lookup_and_attempt() {
+        let state = json!({"a": {"items": [1, 2, 3], "keys": "k1"}});
+        assert_eq!(render("{{ state.a.items | length }}", state.clone()).unwrap(), json!(3));
+        assert_eq!(render("{{ state.a.keys }}", state).unwrap(), json!("k1"));
+        assert_eq!(render("{{ attempt }}", json!({})).unwrap(), json!(1));
+    }
+
+    #[test]
+    fn truthiness_is_pythons() {
+        for v in [json!(false), json!(0), json!(0.0), json!(""), json!([]), json!({}), json!(null)] {
+            assert!(!truthy(&v));
+        }
+        for v in [json!("0"), json!([0]), json!({"a": null}), json!(-1), json!(0.1)] {
+            assert!(truthy(&v));
+        }
+    }
+}
