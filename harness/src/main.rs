@@ -7,7 +7,20 @@ use twinflow::commands::{self, ExitStatus};
 
 /// twinflow: prove that yamlflow runtimes behave identically.
 #[derive(Debug, Parser)]
-#[command(name = "twinflow", version, about, long_about = None)]
+#[command(
+    name = "twinflow",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit status (every command): 0 all good, 1 problems found (a failing fixture, an \
+invalid log, a diff), 2 unusable input (no checkout, unreadable file, bad option).
+
+Examples:
+  twinflow check                          every fixture through both engines
+  twinflow check parallel --junit r.xml   fixtures whose name contains 'parallel', JUnit report
+  twinflow validate run.jsonl.gz -        a log file and standard input
+  twinflow compare run.jsonl --fixture linear_three_nodes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
