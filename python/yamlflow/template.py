@@ -1,0 +1,201 @@
+"""Templates: Jinja2 with the semantics both engines pin (CONTRACT §1, schema/README.md §5, brief "Templates").
+
+- Only strings are templates; a string without ``{{``, ``{%`` or ``{#`` is returned unchanged.
+- A single expression (starts with ``{{``, ends with ``}}``, no other ``{{``/``}}`` inside) is compiled with
+  ``compile_expression`` and yields its native value, never re-parsed text.
+- ``a.b`` is the key lookup ``a['b']`` on objects and undefined on any other JSON value (no host methods).
+- Text output spells values as Python does (``pyrepr.spell``); ``tojson`` keeps key order and UTF-8.
+- Native results must be JSON values: undefined, ints outside 64 bits and non-finite floats are errors.
+Mirrors ``engine/src/template.rs``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import jinja2
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+
+from .pyrepr import spell
+
+I64_MIN = -(2**63)
+I64_MAX = 2**63 - 1
+
+
+class TemplateError(Exception):
+    """A template that cannot be rendered; ``message`` is the contract message (schema/README.md §4)."""
+
+    type = "TemplateError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _undefined(src: str) -> TemplateError:
+    return TemplateError(f"undefined value in template: {src}")
+
+
+def _cannot(src: str) -> TemplateError:
+    return TemplateError(f"cannot evaluate template: {src}")
+
+
+def _syntax(src: str) -> TemplateError:
+    return TemplateError(f"syntax error in template: {src}")
+
+
+# JSON values on which `.name` is undefined (CONTRACT §1: no host attribute or method is reachable).
+_PLAIN = (str, int, float, bool, type(None), list, tuple)
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2 environment whose attribute and item access only ever look keys up in JSON values."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        if isinstance(obj, _PLAIN):
+            return self.undefined(obj=obj, name=attribute)
+        # Template machinery (loop, namespace, undefined) keeps Jinja2's own behaviour
+        # (fixture template_loop_variable).
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, (dict, list, str, tuple)):
+            try:
+                return obj[argument]
+            except (KeyError, IndexError, TypeError):
+                # Jinja2 would fall back to getattr here and reach str/dict methods: not in this contract.
+                return self.undefined(obj=obj, name=argument)
+        if isinstance(obj, _PLAIN):
+            return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
+
+def _finalize(value: Any) -> Any:
+    # `{{ x }}` in text: Jinja2 writes str(value); lists, objects and lazy sequences need the pinned repr.
+    if isinstance(value, (list, tuple, dict, Iterator, range)):
+        return spell(value)
+    return value
+
+
+ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
+# tojson (CONTRACT §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
+ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+ENV.filters["string"] = spell
+
+
+def to_json_value(value: Any, src: str) -> Any:
+    """A fresh JSON value for a native result, or TemplateError (brief "Results")."""
+    t = type(value)
+    if t is str or t is bool or value is None:
+        return value
+    if t is int:
+        if I64_MIN <= value <= I64_MAX:
+            return value
+        raise _cannot(src)
+    if t is float:
+        if math.isfinite(value):
+            return value
+        raise _cannot(src)
+    if t is dict:
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise _cannot(src)
+            out[str(k)] = to_json_value(v, src)
+        return out
+    if t is list or t is tuple:
+        return [to_json_value(v, src) for v in value]
+    if isinstance(value, jinja2.Undefined):
+        raise _undefined(src)
+    if isinstance(value, str):  # Markup from tojson and friends
+        return str(value)
+    if isinstance(value, (Iterator, range)):
+        return [to_json_value(v, src) for v in value]
+    raise _cannot(src)
+
+
+class _Compiled:
+    __slots__ = ("error", "expr", "template")
+
+    def __init__(self, src: str) -> None:
+        self.expr = None
+        self.template = None
+        self.error: TemplateError | None = None
+        try:
+            if is_single_expression(src):
+                self.expr = ENV.compile_expression(src[2:-2], undefined_to_none=False)
+            else:
+                self.template = ENV.from_string(src)
+        except TemplateSyntaxError:
+            self.error = _syntax(src)
+
+
+_CACHE: dict[str, _Compiled] = {}
+
+
+def is_single_expression(src: str) -> bool:
+    """``{{ ... }}`` with no other ``{{`` or ``}}`` inside (schema/README.md §5)."""
+    if not (src.startswith("{{") and src.endswith("}}")) or len(src) < 4:
+        return False
+    inner = src[2:-2]
+    return "{{" not in inner and "}}" not in inner
+
+
+def has_markers(src: str) -> bool:
+    return "{{" in src or "{%" in src or "{#" in src
+
+
+def render_str(src: str, ctx: dict[str, Any]) -> Any:
+    """Render one string: unchanged without markers, native for a single expression, else text."""
+    if "{" not in src or not has_markers(src):
+        return src
+    compiled = _CACHE.get(src)
+    if compiled is None:
+        compiled = _Compiled(src)
+        _CACHE[src] = compiled
+    if compiled.error is not None:
+        raise compiled.error
+    try:
+        if compiled.expr is not None:
+            value = compiled.expr(ctx)
+        else:
+            return compiled.template.render(ctx)  # type: ignore[union-attr]
+    except UndefinedError:
+        raise _undefined(src) from None
+    except TemplateSyntaxError:
+        raise _syntax(src) from None
+    except Exception:
+        raise _cannot(src) from None
+    try:
+        return to_json_value(value, src)
+    except UndefinedError:
+        # Converting a lazy sequence can touch an undefined value.
+        raise _undefined(src) from None
+    except TemplateError:
+        raise
+    except Exception:
+        raise _cannot(src) from None
+
+
+def render_value(value: Any, ctx: dict[str, Any]) -> Any:
+    """Render every string at any depth of ``value``; keys are not templates. Returns fresh containers."""
+    t = type(value)
+    if t is str:
+        return render_str(value, ctx)
+    if t is dict:
+        return {k: render_value(v, ctx) for k, v in value.items()}
+    if t is list:
+        return [render_value(v, ctx) for v in value]
+    return value
+
+
+def render_text(src: str, ctx: dict[str, Any]) -> str:
+    """A template rendered to text: a single expression's value spelled as text (text.render)."""
+    return spell(render_str(src, ctx))
