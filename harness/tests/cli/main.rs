@@ -1,6 +1,7 @@
-//! Command-line tests of `twinflow validate` and `twinflow compare` (issue 5), run against the
+//! Command-line tests of `twinflow check` (issue 4), `validate` and `compare` (issue 5), run against the
 //! built binary with `assert_cmd`, on the small logs in `harness/tests/data/`.
 
+mod check;
 mod compare;
 mod validate;
 

@@ -1,0 +1,276 @@
+//! `twinflow check` end to end (issue 4 §1, §3, §6): filters, reports, a hung fixture, and proof
+//! that a changed message in one engine fails exactly the fixtures that show it.
+
+use std::path::{Path, PathBuf};
+
+use super::{Outcome, twinflow};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A checkout in a temporary folder: the given fixtures, and `python/` and `.venv/` linked to (or
+/// copied from) this one.
+struct Checkout {
+    dir: tempfile::TempDir,
+}
+
+impl Checkout {
+    fn new(copy_python: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = repo().canonicalize().unwrap();
+        std::fs::create_dir(dir.path().join("fixtures")).unwrap();
+        std::os::unix::fs::symlink(repo.join(".venv"), dir.path().join(".venv")).unwrap();
+        if copy_python {
+            copy_tree(
+                &repo.join("python/yamlflow"),
+                &dir.path().join("python/yamlflow"),
+            );
+        } else {
+            std::os::unix::fs::symlink(repo.join("python"), dir.path().join("python")).unwrap();
+        }
+        Self { dir }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn add_fixture(&self, name: &str, text: &str) {
+        std::fs::write(
+            self.root().join("fixtures").join(format!("{name}.yaml")),
+            text,
+        )
+        .unwrap();
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "__pycache__" {
+                copy_tree(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn check(args: &[&str]) -> Outcome {
+    Outcome::of(
+        twinflow()
+            .arg("check")
+            .args(["--color", "never"])
+            .args(args),
+    )
+}
+
+#[test]
+fn help_explains_the_command() {
+    let out = check(&["--help"]);
+    assert_eq!(out.code, 0);
+    for flag in [
+        "--junit",
+        "--json",
+        "--timeout",
+        "--root",
+        "--jobs",
+        "FILTER",
+    ] {
+        assert!(out.stdout.contains(flag), "{flag}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_filter_matching_nothing_is_unusable_input() {
+    let out = check(&["no_such_fixture_anywhere"]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(
+        out.stderr.contains("no fixture in ") && out.stderr.contains("'no_such_fixture_anywhere'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_root_without_fixtures_is_unusable_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&["--root", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.render());
+}
+
+#[test]
+fn filtered_fixtures_pass_with_table_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("report.xml");
+    let json = dir.path().join("report.json");
+    let out = check(&[
+        "linear_three",
+        "branch_",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.render());
+    assert!(out.stdout.contains("linear_three_nodes"), "{}", out.stdout);
+    assert!(out.stdout.contains("branch_first_match"), "{}", out.stdout);
+    assert!(!out.stdout.contains("fanout_fanin"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("3 fixtures: 3 passed"),
+        "{}",
+        out.stdout
+    );
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\""), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
+    assert!(
+        xml.contains("tests=\"3\" failures=\"0\" errors=\"0\""),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"linear_three_nodes\""), "{xml}");
+
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["totals"]["passed"], 3);
+    let names: Vec<&str> = doc["fixtures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "branch_default_edge",
+            "branch_first_match",
+            "linear_three_nodes"
+        ]
+    );
+    assert_eq!(doc["fixtures"][2]["checks"]["parity"], "ok");
+    assert_eq!(
+        doc["fixtures"][2]["engines"]["python"]["ended"],
+        "completed"
+    );
+}
+
+#[test]
+fn a_hung_fixture_times_out_and_the_rest_still_runs() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "sleepy",
+        "name: sleepy\nnodes:\n  - {name: nap, uses: sleep, with: {ms: 20000}}\nedges:\n  - {from: __start__, to: nap}\n  - {from: nap, to: __end__}\nparity: {expect: completed}\n",
+    );
+    checkout.add_fixture(
+        "quick",
+        "name: quick\nnodes:\n  - {name: one, uses: state.set, with: {a: 1}}\nedges:\n  - {from: __start__, to: one}\n  - {from: one, to: __end__}\nparity: {expect: completed}\n",
+    );
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--timeout",
+        "0.5",
+        "--no-snapshots",
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout
+            .contains("sleepy [rust] produced nothing to check: no result after 0.5 s (timeout)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("sleepy [python] produced nothing to check: no result after 0.5 s (timeout)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("1 passed"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 errored"), "{}", out.stdout);
+}
+
+#[test]
+fn a_changed_message_fails_exactly_the_fixtures_that_show_it() {
+    // The Python twin, copied, with one engine-generated message changed; every fixture whose
+    // expected snapshot holds that message must fail parity with a readable diff, and no other.
+    let checkout = Checkout::new(true);
+    let mut affected = Vec::new();
+    for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        std::fs::copy(
+            &path,
+            checkout
+                .root()
+                .join("fixtures")
+                .join(path.file_name().unwrap()),
+        )
+        .unwrap();
+        let snapshot =
+            std::fs::read_to_string(repo().join("expected").join(format!("{name}.snap")))
+                .unwrap_or_default();
+        if snapshot.contains("message: step completed") {
+            affected.push(name);
+        }
+    }
+    affected.sort();
+    assert!(!affected.is_empty(), "some fixture shows a step exit");
+    let mut changed = 0;
+    for file in walk_py(&checkout.root().join("python")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.contains("\"step completed\"") {
+            std::fs::write(
+                &file,
+                text.replace("\"step completed\"", "\"step finished\""),
+            )
+            .unwrap();
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 1, "the message is written once in the Python twin");
+    let json = checkout.root().join("report.json");
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let mut failing: Vec<String> = doc["fixtures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["verdict"] == "FAIL")
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect();
+    failing.sort();
+    assert_eq!(failing, affected);
+    let diff_line = |sign: char, text: &str| {
+        out.stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with(sign) && line.contains(text))
+    };
+    assert!(diff_line('-', "message: step completed"), "{}", out.stdout);
+    assert!(diff_line('+', "message: step finished"), "{}", out.stdout);
+}
+
+fn walk_py(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "py") {
+            files.push(entry.into_path());
+        }
+    }
+    files
+}
