@@ -77,3 +77,63 @@ pub struct Event {
     /// Measurements.
     pub metrics: serde_json::Map<String, serde_json::Value>,
 }
+
+impl Level {
+    /// Parses a contract level name (`debug`, `info`, `warn`, `error`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "debug" => Some(Self::Debug),
+            "info" => Some(Self::Info),
+            "warn" => Some(Self::Warn),
+            "error" => Some(Self::Error),
+            _ => None,
+        }
+    }
+
+    /// The contract name of the level.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl EventType {
+    /// The contract name of the event type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Entry => "entry",
+            Self::Exit => "exit",
+            Self::Error => "error",
+            Self::Metric => "metric",
+            Self::Log => "log",
+        }
+    }
+
+    /// Parses a contract event type name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "entry" => Some(Self::Entry),
+            "exit" => Some(Self::Exit),
+            "error" => Some(Self::Error),
+            "metric" => Some(Self::Metric),
+            "log" => Some(Self::Log),
+            _ => None,
+        }
+    }
+}
+
+impl SpanKind {
+    /// The contract name of the span kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Flow => "flow",
+            Self::Node => "node",
+            Self::Step => "step",
+            Self::Parallel => "parallel",
+        }
+    }
+}
