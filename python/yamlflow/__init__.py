@@ -1,5 +1,41 @@
 """yamlflow: the Python twin of the YAML flow engine (mirrors the Rust crate ``yamlflow``)."""
 
-from .error import LoadError
+from __future__ import annotations
 
-__all__ = ["LoadError"]
+import json
+from pathlib import Path
+
+from .error import LoadError
+from .event import to_json
+from .flow import Flow
+from .loader import load_file, load_str
+from .observability import get_flow_log
+from .runner import RunOutcome, run
+
+__all__ = ["Flow", "LoadError", "RunOutcome", "get_flow_log", "load_file", "load_str", "run", "run_text"]
+
+
+def parse_input(input_json: str, origin: str = "<input>") -> dict:
+    """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io)."""
+    if not input_json.strip():
+        return {}
+    try:
+        value = json.loads(input_json)
+    except ValueError as e:
+        raise LoadError("Io", f"input is not valid JSON: {e}", origin) from None
+    if not isinstance(value, dict):
+        raise LoadError("Io", "input must be a JSON object", origin)
+    return value
+
+
+def run_text(text: str, input_json: str, sandbox: str) -> str:
+    """Loads ``text`` (origin ``<string>``), runs it, returns every event as JSON Lines.
+
+    Raises LoadError only for load errors (and an unusable input or sandbox)."""
+    flow = load_str(text, "<string>")
+    input_ = parse_input(input_json)
+    if not Path(sandbox).is_dir():
+        raise LoadError("Io", f"sandbox is not a directory: {sandbox}", "<string>")
+    lines: list[str] = []
+    run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")])
+    return "".join(lines)

@@ -1,0 +1,26 @@
+"""``sleep`` and ``fail`` (CONTRACT §2, schema/README.md §4 and §8). Mirrors ``engine/src/actions/control.rs``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from . import ActionContext, ActionFailure, param
+
+
+def sleep(params: dict[str, Any], ctx: ActionContext) -> Any:
+    ms = param(ctx, params, "ms", "number")
+    if ms < 0:
+        raise ActionFailure("ActionError", "sleep: parameter 'ms' must be at least 0")
+    time.sleep(ms / 1000.0)
+    return None
+
+
+def fail(params: dict[str, Any], ctx: ActionContext) -> Any:
+    type_ = param(ctx, params, "type", "string", default="ActionError")
+    message = param(ctx, params, "message", "string", default="failed on purpose")
+    times = param(ctx, params, "times", "integer", default=None)
+    # Fails attempt n when `times` is absent or n <= times; attempts are the node's.
+    if times is None or ctx.attempt <= times:
+        raise ActionFailure(type_, message)
+    return None

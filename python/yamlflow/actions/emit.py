@@ -1,0 +1,28 @@
+"""``log.emit`` and ``metric.emit``: one ``log`` / ``metric`` event in the current span
+(schema/README.md §2 and §8). Mirrors ``engine/src/actions/emit.rs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..event import LEVELS_BY_NAME, Level
+from . import ActionContext, ActionFailure, is_number, param
+
+
+def log_emit(params: dict[str, Any], ctx: ActionContext) -> Any:
+    message = param(ctx, params, "message", "string")
+    level_name = param(ctx, params, "level", "string", default="info")
+    level = LEVELS_BY_NAME.get(level_name)
+    if level is None:
+        raise ActionFailure("ActionError", f"log.emit: unknown level '{level_name}'")
+    data = param(ctx, params, "data", "object", default={})
+    ctx.obs.emit(ctx.span, "log", level, message, data)
+    return None
+
+
+def metric_emit(params: dict[str, Any], ctx: ActionContext) -> Any:
+    metrics = param(ctx, params, "metrics", "object")
+    if not all(is_number(v) for v in metrics.values()):
+        raise ActionFailure("ActionError", "metric.emit: parameter 'metrics' must be an object of numbers")
+    ctx.obs.emit(ctx.span, "metric", Level.INFO, None, None, metrics)
+    return None

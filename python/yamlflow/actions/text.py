@@ -1,0 +1,14 @@
+"""``text.render``: the rendered ``template`` as a string; a single expression's value is spelled as text
+(schema/README.md §8). Mirrors ``engine/src/actions/text.rs``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..pyrepr import spell
+from . import ActionContext, param
+
+
+def render(params: dict[str, Any], ctx: ActionContext) -> Any:
+    # `with` is already rendered: a text template arrives as a string, a single expression as its value.
+    return spell(param(ctx, params, "template"))

@@ -1,0 +1,85 @@
+"""The flow log (CONTRACT §3, schema/README.md §7, brief "Observability"). Mirrors
+``engine/src/observability/flow_log.rs``.
+
+The span table is fed by every emitted event (after the level filter), including events the ring buffer
+later overwrites: entry → running (children in entry order), exit → completed, final error (level error,
+not the warn retry) → failed, duration_ms from the event's metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SpanTable:
+    def __init__(self) -> None:
+        self._spans: dict[str, dict[str, Any]] = {}
+        self.root: dict[str, Any] | None = None
+
+    def record(self, event: dict[str, Any]) -> None:
+        et = event["event_type"]
+        if et == "entry":
+            span = {
+                "span_id": event["span_id"],
+                "parent_id": event["parent_id"],
+                "node": event["node"],
+                "kind": event["kind"],
+                "status": "running",
+                "duration_ms": None,
+                "children": [],
+            }
+            self._spans[event["span_id"]] = span
+            parent = self._spans.get(event["parent_id"]) if event["parent_id"] is not None else None
+            if parent is not None:
+                parent["children"].append(span)
+            elif event["parent_id"] is None:
+                self.root = span
+        elif et == "exit" or (et == "error" and event["level"] == "error"):
+            span = self._spans.get(event["span_id"])
+            if span is not None:
+                span["status"] = "completed" if et == "exit" else "failed"
+                span["duration_ms"] = event["metrics"].get("duration_ms")
+
+
+def _copy_span(span: dict[str, Any]) -> dict[str, Any]:
+    out = dict(span)
+    out["children"] = [_copy_span(c) for c in span["children"]]
+    return out
+
+
+def copy_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an event that shares nothing mutable with the buffer."""
+    from ..values import copy_json
+
+    return copy_json(event)
+
+
+def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped: int) -> dict[str, Any]:
+    """``{flow_id, events, spans, summary}`` from the buffered events and the span table."""
+    tokens = 0
+    cost = 0.0
+    errors = 0
+    for e in events:
+        if e["event_type"] == "error":
+            errors += 1
+        m = e["metrics"]
+        t = m.get("tokens")
+        if type(t) is int:
+            tokens += t
+        c = m.get("cost_usd")
+        if type(c) in (int, float):
+            cost += c
+    root = table.root
+    return {
+        "flow_id": flow_id,
+        "events": [copy_event(e) for e in events],
+        "spans": [_copy_span(root)] if root is not None else [],
+        "summary": {
+            "events": len(events),
+            "errors": errors,
+            "duration_ms": root["duration_ms"] if root is not None else None,
+            "tokens": tokens,
+            "cost_usd": float(cost),
+            "dropped": dropped,
+        },
+    }

@@ -1,0 +1,74 @@
+"""Event handlers: console (stderr lines), file (JSON Lines in the sandbox), callback (from code).
+schema/README.md §9. Mirrors ``engine/src/observability/handlers.rs``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..event import to_json
+from .sandbox import resolve
+
+Callback = Callable[[dict[str, Any]], object]
+
+
+class Handler:
+    """Receives every emitted event in seq order; one that raises is skipped for that event."""
+
+    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Releases what the handler holds (files)."""
+
+
+class ConsoleHandler(Handler):
+    """``[{level}] {node} {event_type}: {message}`` on stderr (no ``: message`` when it is null)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+        out = self.stream or sys.stderr
+        text = f"[{event['level']}] {event['node']} {event['event_type']}"
+        if event["message"] is not None:
+            text += f": {event['message']}"
+        out.write(text + "\n")
+
+
+class FileHandler(Handler):
+    """Appends JSON Lines to ``path`` relative to the sandbox, ``{flow_id}`` replaced, directories created."""
+
+    def __init__(self, sandbox: Path, path: str, flow_id: str) -> None:
+        self.sandbox = sandbox
+        self.path = path.replace("{flow_id}", flow_id)
+        self._file: TextIO | None = None
+
+    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+        if self._file is None:
+            target = resolve(self.sandbox, self.path, "file handler")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(target, "a", encoding="utf-8", newline="\n")  # noqa: SIM115 (held for the run)
+        self._file.write(line() + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class CallbackHandler(Handler):
+    """Calls a function with each event dict (read-only: it is the same object the buffer keeps)."""
+
+    def __init__(self, fn: Callback) -> None:
+        self.fn = fn
+
+    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+        self.fn(event)
+
+
+def line_of(event: dict[str, Any]) -> str:
+    return to_json(event)

@@ -1,0 +1,32 @@
+"""Helpers on JSON values (dict/list/str/int/float/bool/None) shared by the runner and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (much cheaper than ``copy.deepcopy``)."""
+    t = type(value)
+    if t is dict:
+        return {k: copy_json(v) if type(v) in (dict, list) else v for k, v in value.items()}
+    if t is list:
+        return [copy_json(v) if type(v) in (dict, list) else v for v in value]
+    return value
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values that tells types apart (1, 1.0 and true are three different values)."""
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        return False
+    if ta is dict:
+        return a.keys() == b.keys() and all(json_equal(v, b[k]) for k, v in a.items())
+    if ta is list:
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def truthy(value: Any) -> bool:
+    """Python truthiness (CONTRACT §1)."""
+    return bool(value)
