@@ -49,7 +49,11 @@ def check_sequence(events: list[dict[str, Any]], min_level: Level) -> None:
     for span_id, evs in by_span.items():
         kind = evs[0]["kind"]
         entries = [e for e in evs if e["event_type"] == "entry"]
-        finals = [e for e in evs if e["event_type"] == "exit" or (e["event_type"] == "error" and e["level"] == "error")]
+        finals = [
+            e
+            for e in evs
+            if e["event_type"] == "exit" or (e["event_type"] == "error" and e["level"] == "error")
+        ]
         assert len(entries) <= 1 and len(finals) <= 1, span_id
         if _ENTRY_LEVEL[kind] >= min_level:
             assert entries and evs[0] is entries[0], f"{evs[0]['node']}: entry is not first"
@@ -61,8 +65,10 @@ def check_sequence(events: list[dict[str, Any]], min_level: Level) -> None:
         interval[span_id] = (evs[0]["seq"], evs[-1]["seq"])
     for span_id, evs in by_span.items():
         parent = evs[0]["parent_id"]
-        if parent is not None and parent in interval and any(
-            e["event_type"] == "entry" for e in by_span[parent]
+        if (
+            parent is not None
+            and parent in interval
+            and any(e["event_type"] == "entry" for e in by_span[parent])
         ):
             lo, hi = interval[parent]
             assert lo < interval[span_id][0] and interval[span_id][1] < hi, evs[0]["node"]
@@ -146,17 +152,32 @@ EXPECTED_STATE: dict[str, dict[str, Any]] = {
     "fanout_branch_error_recovered": {"cleaned": True, "a": None, "b": None},
     "fanout_eight_branches_sleep": {"order": "started r1 r2 r3 r4 r5 r6 r7 r8", "sum": 36},
     "fanout_from_start_to_end": {"seed": 1, "b": 2, "a": 2},
-    "fanout_memory_shared": {"from_left": "shared", "from_right": "shared", "left_mem": "L", "right_mem": "R"},
+    "fanout_memory_shared": {
+        "from_left": "shared",
+        "from_right": "shared",
+        "left_mem": "L",
+        "right_mem": "R",
+    },
     "fanout_steps_branch": {"words": 4},
-    "input_merge_order": {"a": 10, "b": {"only": "input"}, "c": 3, "d": 4, "e": 5, "seen": "a=10 b={'only': 'input'}"},
+    "input_merge_order": {
+        "a": 10,
+        "b": {"only": "input"},
+        "c": 3,
+        "d": 4,
+        "e": 5,
+        "seen": "a=10 b={'only': 'input'}",
+    },
     "json_stringify_sorting_floats": {
-        "text": '{"a":{"b":[{"x":1,"y":2}],"c":"é<&>"},"big":1e+16,"m":[2.0,1.5e-05,0.30000000000000004,-3],"z":null}'
+        "text": '{"a":{"b":[{"x":1,"y":2}],"c":"é<&>"},"big":1e+16,'
+        '"m":[2.0,1.5e-05,0.30000000000000004,-3],"z":null}'
     },
     "level_debug_steps": {"a": 1, "b": 2, "sum": "3"},
     "linear_200_nodes": {"total": 20100, "last": "n200"},
     "linear_three_nodes": {"count": 5, "total": 6, "doubled": 12, "summary": "total=6 doubled=12"},
     "loop_count_to_n": {"i": 5, "n": 5, "trail": "012345", "done": True},
-    "obs_buffer_dropped": {"buf": {"events": 5, "dropped": 6, "listed": 5, "first_node": "c", "first_type": "log"}},
+    "obs_buffer_dropped": {
+        "buf": {"events": 5, "dropped": 6, "listed": 5, "first_node": "c", "first_type": "log"}
+    },
     "obs_console_handler": {"greeted": "hello"},
     "obs_disabled": {"a": 1, "b": 2},
     "obs_file_handler": {"written": True},
@@ -173,7 +194,15 @@ EXPECTED_STATE: dict[str, dict[str, Any]] = {
     "steps_retry_restart": {"tries": 1, "seen_attempt": 2},
     "template_deep_nesting": {"leaf": "bottom"},
     "template_dict_method_names": {
-        "out": {"items_len": 3, "keys": "k1", "values": 7, "get": "g", "update": False, "pop": None, "length": "long"},
+        "out": {
+            "items_len": 3,
+            "keys": "k1",
+            "values": 7,
+            "get": "g",
+            "update": False,
+            "pop": None,
+            "length": "long",
+        },
         "pairs": "items=3 keys=2 values=7 get=1 update=False pop=None length=4 ",
     },
     "template_division": {"text": "3.5 3.0 3 -4 2 1024 3.0 -3.5 1 -2"},
@@ -226,7 +255,12 @@ EXPECTED_STATE: dict[str, dict[str, Any]] = {
         '"html": "\\u003cb\\u003e\\u0026\\u0027q\\u0027 \\"d\\"\\u003c/b\\u003e"}',
         "scalar_json": '"it\\u0027s \\u003cok\\u003e"',
     },
-    "template_truthiness": {"falsy": "FFFFFFF", "truthy": "TTTTTTTT", "route": "falsy_path", "lengths": "0 0 0"},
+    "template_truthiness": {
+        "falsy": "FFFFFFF",
+        "truthy": "TTTTTTTT",
+        "route": "falsy_path",
+        "lengths": "0 0 0",
+    },
     "template_unicode_length": {"lengths": [5, 3, 1, 2, 2], "upper": "STRASSE"},
     "yaml_number_forms": {"text": "17 15 31 5 0 1000.0 0.5 1.0 | 1_000 0b101 12:30 2024-01-02"},
 }
@@ -238,13 +272,22 @@ def _events(name: str, tmp_path: Path) -> list[dict[str, Any]]:
 
 def test_level_warn_keeps_three_events(tmp_path: Path) -> None:
     evs = _events("level_warn_filters_info.yaml", tmp_path)
-    assert [(e["level"], e["event_type"]) for e in evs] == [("warn", "error"), ("warn", "log"), ("error", "log")]
+    assert [(e["level"], e["event_type"]) for e in evs] == [
+        ("warn", "error"),
+        ("warn", "log"),
+        ("error", "log"),
+    ]
     assert evs[0]["data"]["attempt"] == 1
 
 
 def test_level_error_only_four_events(tmp_path: Path) -> None:
     evs = _events("err_level_error_only.yaml", tmp_path)
-    assert [e["message"] for e in evs] == ["kept: about to parse", "step failed", "node failed", "flow failed"]
+    assert [e["message"] for e in evs] == [
+        "kept: about to parse",
+        "step failed",
+        "node failed",
+        "flow failed",
+    ]
 
 
 def test_loop_limit_spans(tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a flow and print its final state")
     r.add_argument("flow", help="the flow file (YAML)")
-    r.add_argument("--input", default="", help="the run input: a JSON object, or @FILE to read it from a file")
+    r.add_argument(
+        "--input", default="", help="the run input: a JSON object, or @FILE to read it from a file"
+    )
     r.add_argument("--events", help="write the events as JSON Lines to PATH, or to stdout with -")
     r.add_argument("--sandbox", default=".", help="root directory of file.* and obs.export (default: .)")
     v = sub.add_parser("validate", help="load a flow and report its size")

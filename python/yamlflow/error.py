@@ -1,4 +1,5 @@
-"""Load errors (schema/README.md §6). Run-time failures are events, not exceptions. Mirrors ``engine/src/error.rs``."""
+"""Load errors (schema/README.md §6). Run-time failures are events, not exceptions.
+Mirrors ``engine/src/error.rs``."""
 
 from __future__ import annotations
 

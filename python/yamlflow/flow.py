@@ -56,7 +56,7 @@ class Node:
 
 @dataclass
 class Edge:
-    """One edge; ``from_``/``to`` are a name or a list of branch names; ``when`` is None when unconditional."""
+    """One edge; ``from_``/``to`` are a name or a list of branch names; ``when`` is None if unconditional."""
 
     from_: str | list[str]
     to: str | list[str]

@@ -132,10 +132,10 @@ class _Loader:
         except yaml.YAMLError as e:
             raise LoadError("YamlSyntax", str(e), self.origin, None, None, None) from None
         if root is not None:
-            self.check_duplicates(root, set())
+            self.check_duplicates(root, "", set())
         return self.structure(root)
 
-    def check_duplicates(self, node: Node, seen: set[int]) -> None:
+    def check_duplicates(self, node: Node, path: str, seen: set[int]) -> None:
         """DuplicateKey anywhere in the document (second key's position), before any structure check."""
         if id(node) in seen:
             return
@@ -143,16 +143,17 @@ class _Loader:
         if isinstance(node, MappingNode):
             keys: set[Any] = set()
             for k, v in node.value:
+                key = k.value if isinstance(k, ScalarNode) else "?"
                 if isinstance(k, ScalarNode):
                     ident = _scalar_key(k)
                     if ident in keys:
-                        raise self.err("DuplicateKey", f"duplicate key '{k.value}'", k, k.value)
+                        raise self.err("DuplicateKey", f"duplicate key '{key}'", k, _join(path, key))
                     keys.add(ident)
-                self.check_duplicates(k, seen)
-                self.check_duplicates(v, seen)
+                self.check_duplicates(k, path, seen)
+                self.check_duplicates(v, _join(path, key), seen)
         elif isinstance(node, SequenceNode):
-            for item in node.value:
-                self.check_duplicates(item, seen)
+            for i, item in enumerate(node.value):
+                self.check_duplicates(item, f"{path}[{i}]", seen)
 
     # -- values ---------------------------------------------------------------------------------------
 
@@ -219,9 +220,8 @@ class _Loader:
 
     def name(self, node: Node, path: str, reserved_ok: bool = False, node_name: bool = True) -> str:
         value = self.string(node, path)
-        if value in RESERVED and not reserved_ok:
-            if node_name:
-                raise self.invalid(f"reserved name '{value}'", node, path)
+        if value in RESERVED and not reserved_ok and node_name:
+            raise self.invalid(f"reserved name '{value}'", node, path)
         if value in RESERVED and reserved_ok:
             return value
         if not NAME_RE.match(value):
@@ -270,7 +270,8 @@ class _Loader:
     def missing(self, found: dict[str, Any], node: Node, path: str, required: tuple[str, ...]) -> None:
         for key in required:
             if key not in found:
-                raise self.err("MissingKey", f"missing key '{key}'", node, path or None)
+                # The key path names the missing key where it would be (`edges[1].from`).
+                raise self.err("MissingKey", f"missing key '{key}'", node, _join(path, key))
 
     # -- structure ------------------------------------------------------------------------------------
 
@@ -506,7 +507,9 @@ class _Loader:
 
     def edges_check(self, flow: Flow, edges_node: Node) -> None:
         branches = {b for e in flow.edges if isinstance(e.to, list) for b in e.to}
-        sources = [(START, None, None)] + [(n.name, v, p) for (n, (_, v, p)) in zip(flow.nodes, self.node_names, strict=True)]
+        sources = [(START, None, None)] + [
+            (n.name, v, p) for (n, (_, v, p)) in zip(flow.nodes, self.node_names, strict=True)
+        ]
         for name, v, p in sources:
             unconditional = [(e, f) for e, f in self.edge_info if e.when is None and e.from_ == name]
             if len(unconditional) > 1:
@@ -526,7 +529,10 @@ class _Loader:
                 isinstance(x.from_, list) and set(x.from_) == set(e.to) for x in flow.edges
             ):
                 raise self.err(
-                    "MissingEdge", f"fan-out to [{', '.join(e.to)}] has no fan-in edge", f["to"][1], f"edges[{i}].to"
+                    "MissingEdge",
+                    f"fan-out to [{', '.join(e.to)}] has no fan-in edge",
+                    f["to"][1],
+                    f"edges[{i}].to",
                 )
 
     def path_check(self, flow: Flow) -> None:

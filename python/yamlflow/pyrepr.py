@@ -1,4 +1,5 @@
-"""Python spelling of JSON values in text (brief "Templates", schema/README.md §5). Mirrors ``engine/src/pyrepr.rs``.
+"""Python spelling of JSON values in text (brief "Templates", schema/README.md §5).
+Mirrors ``engine/src/pyrepr.rs``.
 
 Jinja2 already spells most values with ``str``; this module pins the cases the Rust twin must reproduce
 by hand (string quoting inside lists/objects, tuples as lists) so both engines follow the same written rule
@@ -17,7 +18,7 @@ _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def quote(s: str) -> str:
-    """Python ``repr`` of a string: single quotes unless it holds ``'`` and no ``"``; escapes per the brief."""
+    """Python ``repr`` of a string: single quotes unless it holds ``'`` and no ``"``; escapes as pinned."""
     if not _SPECIAL.search(s):
         return f"'{s}'"
     q = '"' if ("'" in s and '"' not in s) else "'"

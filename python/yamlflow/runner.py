@@ -30,7 +30,7 @@ Failure = tuple[str, str]  # (type, message)
 
 @dataclass
 class RunOutcome:
-    """How a run ended: ``status`` is ``completed`` or ``failed``; ``error`` is (type, message) when failed."""
+    """How a run ended: ``status`` is ``completed`` or ``failed``; ``error`` (type, message) if failed."""
 
     flow_id: str
     status: str
@@ -246,7 +246,9 @@ class _Run:
         copies = [copy_json(state) for _ in branches]
         nodes = [self.nodes[b] for b in branches]
         with ThreadPoolExecutor(max_workers=len(branches)) as pool:
-            futures = [pool.submit(self.run_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)]
+            futures = [
+                pool.submit(self.run_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)
+            ]
             results = [f.result() for f in futures]
         for branch, error in zip(branches, results, strict=True):
             if error is not None:

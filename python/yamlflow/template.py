@@ -1,4 +1,5 @@
-"""Templates: Jinja2 with the semantics both engines pin (CONTRACT §1, schema/README.md §5, brief "Templates").
+"""Templates: Jinja2 with the semantics both engines pin (CONTRACT §1, schema/README.md §5,
+brief "Templates").
 
 - Only strings are templates; a string without ``{{``, ``{%`` or ``{#`` is returned unchanged.
 - A single expression (starts with ``{{``, ends with ``}}``, no other ``{{``/``}}`` inside) is compiled with

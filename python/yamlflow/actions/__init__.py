@@ -45,7 +45,9 @@ _KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
 }
 
 
-def param(ctx: ActionContext, params: dict[str, Any], name: str, kind: str | None = None, default: Any = _MISSING) -> Any:
+def param(
+    ctx: ActionContext, params: dict[str, Any], name: str, kind: str | None = None, default: Any = _MISSING
+) -> Any:
     """A parameter, checked: missing → ``{action}: missing parameter '{name}'`` unless a default is given;
     wrong type → ``{action}: parameter '{name}' must be ...``. An explicit null counts as given."""
     if name not in params:

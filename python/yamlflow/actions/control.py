@@ -1,4 +1,5 @@
-"""``sleep`` and ``fail`` (CONTRACT §2, schema/README.md §4 and §8). Mirrors ``engine/src/actions/control.rs``."""
+"""``sleep`` and ``fail`` (CONTRACT §2, schema/README.md §4 and §8).
+Mirrors ``engine/src/actions/control.rs``."""
 
 from __future__ import annotations
 

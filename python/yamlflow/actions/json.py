@@ -32,7 +32,9 @@ def _parse_int(text: str) -> int | float:
 def parse(params: dict[str, Any], ctx: ActionContext) -> Any:
     text = param(ctx, params, "text", "string")
     try:
-        return _json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int)
+        return _json.loads(
+            text, parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
+        )
     except (ValueError, RecursionError):
         raise ActionFailure("ActionError", "json.parse: invalid JSON") from None
 

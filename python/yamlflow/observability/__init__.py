@@ -144,7 +144,7 @@ class ObservabilityContext:
                 for handler in self.handlers:
                     try:
                         handler.handle(event, serialized)
-                    except Exception:  # noqa: S112 - a failing handler is skipped for this event (§9)
+                    except Exception:
                         continue
 
     def wants(self, level: Level) -> bool:
@@ -153,7 +153,9 @@ class ObservabilityContext:
 
     # -- span helpers (schema/README.md §2) --------------------------------------------------------------
 
-    def open(self, parent: Span | None, node: str, kind: str, action: str | None, data: dict[str, Any]) -> Span:
+    def open(
+        self, parent: Span | None, node: str, kind: str, action: str | None, data: dict[str, Any]
+    ) -> Span:
         span = Span(parent, node, kind, action)
         level = _SPAN_LEVEL[kind]
         if self.enabled and level >= self.min_level:
@@ -177,7 +179,9 @@ class ObservabilityContext:
         data: dict[str, Any] = {"error": {"type": error[0], "message": error[1]}}
         if attempt is not None:
             data["attempt"] = attempt
-        self.emit(span, "error", Level.ERROR, _MESSAGES[span.kind][2], data, {"duration_ms": span.elapsed_ms()})
+        self.emit(
+            span, "error", Level.ERROR, _MESSAGES[span.kind][2], data, {"duration_ms": span.elapsed_ms()}
+        )
 
     def retry(self, span: Span, error: tuple[str, str], attempt: int) -> None:
         """A failed attempt before the last (level warn)."""
@@ -208,5 +212,5 @@ class ObservabilityContext:
         for h in self.handlers:
             try:
                 h.close()
-            except Exception:  # noqa: S112
+            except Exception:
                 continue

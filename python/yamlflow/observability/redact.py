@@ -1,4 +1,5 @@
-"""Redaction of event data and metrics (CONTRACT §3, schema/README.md §9). Mirrors ``engine/src/observability/redact.rs``.
+"""Redaction of event data and metrics (CONTRACT §3, schema/README.md §9).
+Mirrors ``engine/src/observability/redact.rs``.
 
 The walk doubles as the event's snapshot: it returns fresh containers, so later changes to the run's state
 never reach an event already emitted. Scalars are shared (immutable).

@@ -1,0 +1,102 @@
+"""actions/: exact error messages (schema/README.md §4), sandbox, memory, fail/times, steps restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import yamlflow
+
+
+def run_one(tmp_path: Path, uses: str, with_: str, extra: str = "") -> yamlflow.RunOutcome:
+    text = (
+        f"name: t\nnodes:\n  - name: a\n    uses: {uses}\n    with: {with_}\n{extra}"
+        "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
+    )
+    return yamlflow.run(yamlflow.load_str(text), {}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("uses", "with_", "error"),
+    [
+        ("text.render", "{}", ("ActionError", "text.render: missing parameter 'template'")),
+        ("sleep", "{ms: soon}", ("ActionError", "sleep: parameter 'ms' must be a number")),
+        ("json.parse", "{text: '{nope'}", ("ActionError", "json.parse: invalid JSON")),
+        ("json.parse", "{text: 'NaN'}", ("ActionError", "json.parse: invalid JSON")),
+        ("json.parse", "{text: 5}", ("ActionError", "json.parse: parameter 'text' must be a string")),
+        ("file.read", "{path: no/such.txt}", ("ActionError", "file.read: no such file: no/such.txt")),
+        (
+            "file.read",
+            "{path: /etc/passwd}",
+            ("PermissionDenied", "file.read: path escapes the sandbox: /etc/passwd"),
+        ),
+        (
+            "file.write",
+            "{path: a/../../x, content: y}",
+            ("PermissionDenied", "file.write: path escapes the sandbox: a/../../x"),
+        ),
+        (
+            "file.write",
+            "{path: x, content: 5}",
+            ("ActionError", "file.write: parameter 'content' must be a string"),
+        ),
+        ("log.emit", "{level: fatal, message: m}", ("ActionError", "log.emit: unknown level 'fatal'")),
+        (
+            "log.emit",
+            "{message: m, data: [1]}",
+            ("ActionError", "log.emit: parameter 'data' must be an object"),
+        ),
+        ("obs.export", "{path: e.csv, format: csv}", ("ActionError", "obs.export: unsupported format 'csv'")),
+        (
+            "obs.export",
+            "{path: ../e.jsonl}",
+            ("PermissionDenied", "obs.export: path escapes the sandbox: ../e.jsonl"),
+        ),
+        ("memory.store", "{key: k}", ("ActionError", "memory.store: missing parameter 'value'")),
+        ("memory.get", "{key: [1]}", ("ActionError", "memory.get: parameter 'key' must be a string")),
+        (
+            "metric.emit",
+            "{metrics: 1}",
+            ("ActionError", "metric.emit: parameter 'metrics' must be an object"),
+        ),
+        ("fail", "{times: x}", ("ActionError", "fail: parameter 'times' must be an integer")),
+        ("fail", "{}", ("ActionError", "failed on purpose")),
+        ("http.get", "{}", ("UnknownAction", "unknown action: http.get")),
+    ],
+)
+def test_action_errors(tmp_path: Path, uses: str, with_: str, error: tuple[str, str]) -> None:
+    outcome = run_one(tmp_path, uses, with_)
+    assert outcome.status == "failed"
+    assert outcome.error == error
+
+
+def test_path_traversal_writes_nothing(tmp_path: Path) -> None:
+    sandbox = tmp_path / "box"
+    sandbox.mkdir()
+    outcome = run_one(sandbox, "file.write", "{path: ../escaped.txt, content: x}")
+    assert outcome.error[0] == "PermissionDenied"
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_file_write_read_roundtrip(tmp_path: Path) -> None:
+    outcome = run_one(tmp_path, "file.write", '{path: d/e/f.txt, content: "héllo\\r\\n"}', "    output: w\n")
+    assert outcome.state["w"] == {"path": "d/e/f.txt", "bytes": 8}
+    assert (tmp_path / "d/e/f.txt").read_bytes() == "héllo\r\n".encode()
+
+
+def test_fail_times_counts_node_attempts(tmp_path: Path) -> None:
+    outcome = run_one(tmp_path, "fail", "{times: 2}", "    retry: {max_attempts: 3}\n")
+    assert outcome.status == "completed"
+    outcome = run_one(tmp_path, "fail", "{times: 2}", "    retry: {max_attempts: 2}\n")
+    assert outcome.error == ("ActionError", "failed on purpose")
+
+
+def test_json_stringify(tmp_path: Path) -> None:
+    outcome = run_one(tmp_path, "json.stringify", "{value: {b: [1.0, 1e16], a: é}}", "    output: s\n")
+    assert outcome.state["s"] == '{"a":"é","b":[1.0,1e+16]}'
+
+
+def test_obs_query_glob_is_only_star_and_question(tmp_path: Path) -> None:
+    outcome = run_one(tmp_path, "obs.query", "{node: '[a]'}", "    output: q\n")
+    assert outcome.state["q"] == []

@@ -1,0 +1,91 @@
+"""The CLI through subprocess: exit codes 0/1/2, --events -, --input @file, validate (brief "CLIs")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import FIXTURES
+
+PY_DIR = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, cwd: Path = PY_DIR) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "yamlflow", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
+    )
+
+
+def test_run_completed_prints_state(tmp_path: Path) -> None:
+    p = cli(
+        "run",
+        str(FIXTURES / "linear_three_nodes.yaml"),
+        "--input",
+        '{"count": 5}',
+        "--sandbox",
+        str(tmp_path),
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("{\n  ")
+    assert json.loads(p.stdout) == {"count": 5, "total": 6, "doubled": 12, "summary": "total=6 doubled=12"}
+
+
+def test_run_input_from_file(tmp_path: Path) -> None:
+    (tmp_path / "in.json").write_text('{"count": 1}', encoding="utf-8")
+    p = cli(
+        "run",
+        str(FIXTURES / "linear_three_nodes.yaml"),
+        "--input",
+        f"@{tmp_path / 'in.json'}",
+        "--sandbox",
+        str(tmp_path),
+    )
+    assert p.returncode == 0 and json.loads(p.stdout)["total"] == 2
+
+
+def test_run_failed_exit_1(tmp_path: Path) -> None:
+    p = cli("run", str(FIXTURES / "err_fail_custom_type.yaml"), "--sandbox", str(tmp_path))
+    assert p.returncode == 1
+    assert p.stderr.strip() == "flow failed: QuotaExceeded: quota of 3 calls exceeded"
+    assert json.loads(p.stdout) == {"quota": 3}
+
+
+def test_events_to_stdout(tmp_path: Path) -> None:
+    p = cli("run", str(FIXTURES / "linear_three_nodes.yaml"), "--events", "-", "--sandbox", str(tmp_path))
+    assert p.returncode == 0
+    events = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [e["seq"] for e in events] == list(range(8))
+    assert events[-1]["message"] == "flow completed"
+
+
+def test_events_to_file(tmp_path: Path) -> None:
+    out = tmp_path / "ev.jsonl"
+    p = cli("run", str(FIXTURES / "action_sleep.yaml"), "--events", str(out), "--sandbox", str(tmp_path))
+    assert p.returncode == 0 and json.loads(p.stdout) == {"slept": True}
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 10
+
+
+def test_load_error_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: demo\nnodes: []\nedges: []\nextra: 1\n", encoding="utf-8")
+    for command in ("run", "validate"):
+        p = cli(command, str(bad))
+        assert p.returncode == 2
+        assert p.stderr.strip() == f"{bad}:4:1: UnknownKey: unknown key 'extra'"
+        assert p.stdout == ""
+
+
+def test_bad_input_exit_2(tmp_path: Path) -> None:
+    p = cli("run", str(FIXTURES / "linear_three_nodes.yaml"), "--input", "[1]", "--sandbox", str(tmp_path))
+    assert p.returncode == 2
+    p = cli("run", str(FIXTURES / "linear_three_nodes.yaml"), "--input", "@/nonexistent/x.json")
+    assert p.returncode == 2
+
+
+def test_validate_ok() -> None:
+    flow = FIXTURES / "fanout_fanin.yaml"
+    p = cli("validate", str(flow))
+    assert p.returncode == 0
+    assert p.stdout == f"{flow}: ok (5 nodes, 4 edges)\n"

@@ -1,0 +1,250 @@
+"""loader.py: YAML 1.2 core schema and every load error kind with its line, column and key path
+(schema/README.md §6, brief "Load errors")."""
+
+from __future__ import annotations
+
+import pytest
+
+import yamlflow
+from yamlflow import LoadError
+
+BASE = """name: demo
+nodes:
+  - name: a
+    uses: state.set
+edges:
+  - {from: __start__, to: a}
+  - {from: a, to: __end__}
+"""
+
+
+def load_error(text: str) -> LoadError:
+    with pytest.raises(LoadError) as e:
+        yamlflow.load_str(text)
+    return e.value
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "line", "column", "key", "message"),
+    [
+        ("name: demo\nnodes: [\n", "YamlSyntax", 3, 1, None, None),
+        (
+            "name: demo\nextra: 1\n" + BASE.split("\n", 1)[1],
+            "UnknownKey",
+            2,
+            1,
+            "extra",
+            "unknown key 'extra'",
+        ),
+        (
+            BASE.replace("    uses: state.set\n", "    uses: state.set\n    color: red\n"),
+            "UnknownKey",
+            5,
+            5,
+            "nodes[0].color",
+            "unknown key 'color'",
+        ),
+        (
+            BASE.replace("    uses: state.set\n", "    uses: state.set\n    uses: fail\n"),
+            "DuplicateKey",
+            5,
+            5,
+            "nodes[0].uses",
+            "duplicate key 'uses'",
+        ),
+        (
+            BASE.replace("edges:", "  - name: a\n    uses: fail\nedges:"),
+            "DuplicateNode",
+            5,
+            11,
+            "nodes[1].name",
+            "duplicate node 'a'",
+        ),
+        (BASE.replace("to: __end__}", "to: b}"), "UnknownNode", 7, 19, "edges[1].to", "unknown node 'b'"),
+        (
+            BASE.replace("    uses: state.set\n", "    uses: state.set\n    on_error: zz\n"),
+            "UnknownNode",
+            5,
+            15,
+            "nodes[0].on_error",
+            "unknown node 'zz'",
+        ),
+        (
+            BASE.replace("  - {from: a, to: __end__}\n", ""),
+            "MissingEdge",
+            3,
+            11,
+            "nodes[0].name",
+            "node 'a' has no unconditional outgoing edge",
+        ),
+        (
+            BASE + "  - {from: a, to: a}\n",
+            "MissingEdge",
+            8,
+            12,
+            "edges[2].from",
+            "node 'a' has more than one unconditional outgoing edge",
+        ),
+        (
+            BASE.replace("  - {from: a, to: __end__}\n", "  - {from: a, to: [b, c]}\n").replace(
+                "edges:", "  - {name: b, uses: fail}\n  - {name: c, uses: fail}\nedges:"
+            ),
+            "MissingEdge",
+            9,
+            19,
+            "edges[1].to",
+            "fan-out to [b, c] has no fan-in edge",
+        ),
+        (
+            BASE.replace("  - {from: a, to: __end__}\n", "  - {from: a, to: a}\n"),
+            "NoPath",
+            None,
+            None,
+            None,
+            "no path from __start__ to __end__",
+        ),
+        (
+            BASE.replace("name: a", "name: Bad-Name"),
+            "InvalidValue",
+            3,
+            11,
+            "nodes[0].name",
+            "invalid name 'Bad-Name'",
+        ),
+        (
+            BASE.replace("name: a", "name: __end__"),
+            "InvalidValue",
+            3,
+            11,
+            "nodes[0].name",
+            "reserved name '__end__'",
+        ),
+        (BASE.replace("name: demo", "name: 5"), "InvalidValue", 1, 7, "name", "name must be a string"),
+        ("nodes: []\nedges: []\n", "MissingKey", 1, 1, "name", "missing key 'name'"),
+        (
+            BASE.replace("{from: a, to: __end__}", "{to: __end__}"),
+            "MissingKey",
+            7,
+            5,
+            "edges[1].from",
+            "missing key 'from'",
+        ),
+        (
+            BASE.replace("    uses: state.set\n", "    uses: state.set\n    retry: {max_attempts: 0}\n"),
+            "InvalidValue",
+            5,
+            27,
+            "nodes[0].retry.max_attempts",
+            "retry.max_attempts must be at least 1",
+        ),
+        (
+            BASE.replace("    uses: state.set\n", "    uses: state.set\n    steps: [{uses: fail}]\n"),
+            "InvalidValue",
+            3,
+            5,
+            "nodes[0]",
+            "a node needs exactly one of 'uses' and 'steps'",
+        ),
+        (
+            BASE.replace("    uses: state.set\n", "    steps: [{uses: fail}]\n    output: x\n"),
+            "InvalidValue",
+            5,
+            13,
+            "nodes[0].output",
+            "a steps node has no 'output'",
+        ),
+        (
+            BASE.replace("nodes:", "state: {x: 99999999999999999999}\nnodes:"),
+            "InvalidValue",
+            2,
+            12,
+            "state.x",
+            "integer outside 64 bits",
+        ),
+        (
+            BASE.replace("nodes:", "state: {x: .inf}\nnodes:"),
+            "InvalidValue",
+            2,
+            12,
+            "state.x",
+            "non-finite number",
+        ),
+        (
+            BASE.replace("uses: state.set", "uses: state.set\n    with: {v: [1, .nan]}"),
+            "InvalidValue",
+            5,
+            19,
+            "nodes[0].with.v[1]",
+            "non-finite number",
+        ),
+        (
+            "name: demo\nsettings:\n  observability:\n    level: loud\n" + BASE.split("\n", 1)[1],
+            "InvalidValue",
+            4,
+            12,
+            "settings.observability.level",
+            "unknown level 'loud'",
+        ),
+        (
+            BASE.replace("uses: state.set", "uses: state.set\n    retry: {max_attempts: x}"),
+            "InvalidValue",
+            5,
+            27,
+            "nodes[0].retry.max_attempts",
+            "nodes[0].retry.max_attempts must be an integer",
+        ),
+        (
+            BASE.replace("nodes:", "state: [1]\nnodes:"),
+            "InvalidValue",
+            2,
+            8,
+            "state",
+            "state must be an object",
+        ),
+    ],
+)
+def test_load_errors(text, kind, line, column, key, message) -> None:
+    err = load_error(text)
+    assert (err.kind, err.line, err.column, err.key) == (kind, line, column, key)
+    if message is not None:
+        assert err.message == message
+    assert str(err).startswith(f"<string>:{line}:{column}: {kind}: " if line else f"<string>: {kind}: ")
+
+
+def test_check_order_structure_before_graph() -> None:
+    # A structure error later in the document wins over a graph error earlier in it.
+    text = BASE.replace("to: a}", "to: missing}") + "parity: {expect: completed}\nbogus: 1\n"
+    assert load_error(text).kind == "UnknownKey"
+
+
+def test_yaml_12_core_schema() -> None:
+    text = BASE.replace(
+        "nodes:",
+        "state:\n  words: [yes, no, on, off, y, n]\n  nums: [017, 0o17, 0x1F, +5, -0, 1e3, .5]\n"
+        "  strs: [1_000, 0b101, 12:30, 2024-01-02]\n  nulls: [~, null, Null]\n  on: 1\nnodes:",
+    )
+    state = yamlflow.load_str(text).state
+    assert state["words"] == ["yes", "no", "on", "off", "y", "n"]
+    assert state["nums"] == [17, 15, 31, 5, 0, 1000.0, 0.5]
+    assert [type(x) for x in state["nums"]] == [int] * 5 + [float] * 2
+    assert state["strs"] == ["1_000", "0b101", "12:30", "2024-01-02"]
+    assert state["nulls"] == [None, None, None]
+    assert state["on"] == 1
+
+
+def test_017_is_17() -> None:
+    assert yamlflow.load_str(BASE.replace("nodes:", "state: {x: 017}\nnodes:")).state == {"x": 17}
+
+
+def test_flow_model() -> None:
+    flow = yamlflow.load_str(BASE)
+    assert flow.name == "demo" and flow.origin == "<string>"
+    assert [n.name for n in flow.nodes] == ["a"]
+    assert flow.nodes[0].body.uses == "state.set" and flow.nodes[0].body.with_ == {}
+    assert [(e.from_, e.to, e.when) for e in flow.edges] == [("__start__", "a", None), ("a", "__end__", None)]
+
+
+def test_load_file_io_error(tmp_path) -> None:
+    with pytest.raises(LoadError) as e:
+        yamlflow.load_file(tmp_path / "nope.yaml")
+    assert e.value.kind == "Io"

@@ -1,0 +1,109 @@
+"""observability/: redaction, ring buffer drop count, level filter before seq, handlers, flow log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yamlflow
+from yamlflow.event import Level
+from yamlflow.flow import ObservabilitySettings
+from yamlflow.observability import ObservabilityContext, get_flow_log
+from yamlflow.observability.redact import REDACTED, Redactor
+from yamlflow.observability.stream import EventStream
+
+
+def test_redactor_defaults_and_extra() -> None:
+    r = Redactor(["SSN"])
+    data = {
+        "API_KEY": "x",
+        "MyApiKey": "kept",
+        "nested": [{"db_Password": 1, "user": "u"}, {"customer_ssn_hash": {"a": 1}}],
+        "Authorization": "Bearer",
+        "X-Api-Key": "kept",
+        "tokens_used": 5,
+    }
+    out = r.copy(data)
+    assert out == {
+        "API_KEY": REDACTED,
+        "MyApiKey": "kept",
+        "nested": [{"db_Password": REDACTED, "user": "u"}, {"customer_ssn_hash": REDACTED}],
+        "Authorization": REDACTED,
+        "X-Api-Key": "kept",
+        "tokens_used": REDACTED,
+    }
+    assert data["API_KEY"] == "x"  # the input is untouched
+    assert out["nested"] is not data["nested"]
+
+
+def test_redactor_tokens_exemption_only_top_level_metrics() -> None:
+    r = Redactor()
+    assert r.metrics({"tokens": 3, "max_tokens": 4, "cost_usd": 0.1}) == {
+        "tokens": 3,
+        "max_tokens": REDACTED,
+        "cost_usd": 0.1,
+    }
+    assert r.copy({"metrics": {"tokens": 3}}) == {"metrics": {"tokens": REDACTED}}
+
+
+def test_ring_buffer_drops() -> None:
+    s = EventStream(3)
+    for i in range(5):
+        s.append({"seq": i})
+    assert [e["seq"] for e in s.events()] == [2, 3, 4]
+    assert s.dropped == 2
+
+
+def _ctx(tmp_path: Path, **kw) -> ObservabilityContext:
+    return ObservabilityContext(ObservabilitySettings(**kw), tmp_path, kw.pop("callbacks", ()))
+
+
+def test_level_filter_before_seq(tmp_path: Path) -> None:
+    got = []
+    ctx = ObservabilityContext(ObservabilitySettings(level=Level.WARN), tmp_path, [got.append])
+    root = ctx.open(None, "f", "flow", None, {"input": {}})
+    ctx.emit(root, "log", Level.INFO, "dropped")
+    ctx.emit(root, "log", Level.WARN, "kept")
+    ctx.emit(root, "log", Level.ERROR, "kept too")
+    assert [(e["seq"], e["message"]) for e in got] == [(0, "kept"), (1, "kept too")]
+
+
+def test_failing_callback_does_not_break_the_run(tmp_path: Path) -> None:
+    flow = yamlflow.load_str(
+        "name: f\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\n"
+        "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
+    )
+    seen = []
+
+    def broken(event):
+        raise RuntimeError("handler bug")
+
+    outcome = yamlflow.run(flow, {}, tmp_path, [broken, seen.append])
+    assert outcome.status == "completed" and outcome.state == {"x": 1}
+    assert [e["seq"] for e in seen] == [0, 1, 2, 3]
+
+
+def test_disabled_emits_nothing(tmp_path: Path) -> None:
+    got = []
+    ctx = ObservabilityContext(ObservabilitySettings(enabled=False), tmp_path, [got.append])
+    root = ctx.open(None, "f", "flow", None, {"input": {}})
+    ctx.exit(root, {})
+    assert got == [] and ctx.flow_log()["spans"] == []
+
+
+def test_flow_log_shape_and_registry(tmp_path: Path) -> None:
+    flow = yamlflow.load_str(
+        "name: f\nsettings: {observability: {buffer_size: 2}}\nnodes:\n"
+        "  - {name: a, uses: metric.emit, with: {metrics: {tokens: 7, cost_usd: 0.5}}}\n"
+        "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
+    )
+    outcome = yamlflow.run(flow, {}, tmp_path)
+    log = get_flow_log(outcome.flow_id)
+    assert log is not None
+    assert list(log) == ["flow_id", "events", "spans", "summary"]
+    root = log["spans"][0]
+    assert list(root) == ["span_id", "parent_id", "node", "kind", "status", "duration_ms", "children"]
+    assert root["status"] == "completed" and root["children"][0]["node"] == "a"
+    # 5 events (entry, a entry, metric, a exit, exit) in a buffer of 2: the metric is dropped.
+    assert log["summary"]["events"] == 2 and log["summary"]["dropped"] == 3
+    assert log["summary"]["tokens"] == 0 and log["summary"]["cost_usd"] == 0.0
+    assert log["summary"]["duration_ms"] == root["duration_ms"] >= 0
