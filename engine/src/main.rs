@@ -1,1 +1,136 @@
-fn main() {}
+//! The `yamlflow` command line (brief, CLIs): `run` and `validate`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use serde_json::{Map, Value};
+use yamlflow::{Event, RunOptions, RunStatus};
+
+/// Runs and validates yamlflow flow documents (YAML graphs of builtin actions).
+#[derive(Parser)]
+#[command(
+    name = "yamlflow",
+    version,
+    after_help = "Exit codes:\n  0  run: the flow completed; validate: the flow is valid\n  1  run: the flow failed (stderr: `flow failed: {type}: {message}`)\n  2  load error (stderr: `{file}:{line}:{column}: {kind}: {message}`) or unusable input"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a flow and print its final state as pretty JSON on stdout.
+    Run {
+        /// The flow document.
+        flow: PathBuf,
+        /// The run's input, merged over the flow's `state`: a JSON object, or @FILE to read it.
+        #[arg(long)]
+        input: Option<String>,
+        /// Write the events as JSON Lines to PATH; `-` writes them to stdout instead of the state.
+        #[arg(long)]
+        events: Option<String>,
+        /// Root of file paths (file.*, obs.export, file handlers); defaults to the current directory.
+        #[arg(long, default_value = ".")]
+        sandbox: PathBuf,
+    },
+    /// Check a flow document and print `{file}: ok ({n} nodes, {m} edges)`.
+    Validate {
+        /// The flow document.
+        flow: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Validate { flow } => match yamlflow::load_file(&flow) {
+            Ok(loaded) => {
+                println!("{}: ok ({} nodes, {} edges)", flow.display(), loaded.nodes.len(), loaded.edges.len());
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("{err}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Run { flow, input, events, sandbox } => match run(flow, input, events, sandbox) {
+            Ok(code) => code,
+            Err(err) => {
+                eprintln!("{err:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn parse_input(input: Option<String>) -> anyhow::Result<Map<String, Value>> {
+    let Some(input) = input else {
+        return Ok(Map::new());
+    };
+    let text = match input.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read input file {path}"))?,
+        None => input,
+    };
+    match serde_json::from_str::<Value>(&text).context("--input is not valid JSON")? {
+        Value::Object(map) => Ok(map),
+        _ => bail!("--input must be a JSON object"),
+    }
+}
+
+type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+fn run(flow: PathBuf, input: Option<String>, events: Option<String>, sandbox: PathBuf) -> anyhow::Result<ExitCode> {
+    let loaded = match yamlflow::load_file(&flow) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut options = RunOptions::new(sandbox);
+    options.input = parse_input(input)?;
+    let events_to_stdout = events.as_deref() == Some("-");
+    let sink: Option<Sink> = match events.as_deref() {
+        None => None,
+        Some("-") => Some(Arc::new(Mutex::new(Box::new(BufWriter::new(std::io::stdout()))))),
+        Some(path) => {
+            let file = File::create(path).with_context(|| format!("cannot create events file {path}"))?;
+            Some(Arc::new(Mutex::new(Box::new(BufWriter::new(file)))))
+        }
+    };
+    if let Some(sink) = &sink {
+        let sink = Arc::clone(sink);
+        options.callbacks.push(Arc::new(move |event: &Event| {
+            let mut out = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            if serde_json::to_writer(&mut *out, event).is_ok() {
+                let _ = out.write_all(b"\n");
+            }
+        }));
+    }
+    let outcome = match yamlflow::run(&loaded, options) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(sink) = &sink {
+        sink.lock().unwrap_or_else(PoisonError::into_inner).flush().context("cannot write events")?;
+    }
+    if !events_to_stdout {
+        println!("{}", serde_json::to_string_pretty(&Value::Object(outcome.state))?);
+    }
+    Ok(match (outcome.status, outcome.error) {
+        (RunStatus::Completed, _) => ExitCode::SUCCESS,
+        (RunStatus::Failed, error) => {
+            let (kind, message) = error.unwrap_or_default();
+            eprintln!("flow failed: {kind}: {message}");
+            ExitCode::from(1)
+        }
+    })
+}

@@ -1,14 +1,18 @@
 //! Running a flow: routing, retries, `on_error`, steps and fan-out (CONTRACT §1, schema/README.md §3).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-use crate::error::LoadError;
-use crate::event::Event;
-use crate::flow::Flow;
-use crate::observability::ObservabilityContext;
+use crate::actions::{self, ActionCtx, ActionError};
+use crate::error::{LoadError, LoadErrorKind};
+use crate::event::{Event, EventType, Level, SpanKind};
+use crate::flow::{ActionCall, Edge, Endpoint, Flow, Node, NodeBody, END, START};
+use crate::loader::fan_in;
+use crate::observability::{new_id, ObservabilityContext, Span};
+use crate::template::{truthy, Scope, TemplateError, Templates};
 
 /// A callback handler: receives every emitted event, in `seq` order.
 pub type Callback = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -26,11 +30,7 @@ pub struct RunOptions {
 impl RunOptions {
     /// Options with an empty input, no callbacks and the given sandbox directory.
     pub fn new(sandbox: impl Into<PathBuf>) -> Self {
-        Self {
-            input: Map::new(),
-            sandbox: sandbox.into(),
-            callbacks: Vec::new(),
-        }
+        Self { input: Map::new(), sandbox: sandbox.into(), callbacks: Vec::new() }
     }
 }
 
@@ -58,8 +58,479 @@ pub struct RunOutcome {
     pub observability: ObservabilityContext,
 }
 
+/// Node executions allowed per run (schema/README.md §3).
+const LOOP_LIMIT: usize = 1000;
+
 /// Runs a loaded flow to its end. Run failures are reported in the outcome and as events;
 /// the `Err` case is reserved for options that make the run impossible (unusable sandbox).
-pub fn run(_flow: &Flow, _options: RunOptions) -> Result<RunOutcome, LoadError> {
-    unimplemented!("runner being written")
+pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
+    if !options.sandbox.is_dir() {
+        return Err(LoadError {
+            kind: LoadErrorKind::Io,
+            message: format!("sandbox is not a directory: {}", options.sandbox.display()),
+            file: flow.origin.clone(),
+            line: None,
+            column: None,
+            key: None,
+        });
+    }
+    let flow_id = new_id();
+    let obs = ObservabilityContext::new(flow_id.clone(), &flow.observability, &options.sandbox, options.callbacks);
+    let runner = Runner::new(flow, &obs, options.sandbox);
+
+    // The run's state: `state` with the input merged over it (existing keys in place, new appended).
+    let mut state = flow.state.clone();
+    for (key, value) in options.input {
+        state.insert(key, value);
+    }
+    let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
+    if obs.wants(Level::Info) {
+        obs.emit(&root, Level::Info, EventType::Entry, Some("flow started".into()), one("input", Value::Object(state.clone())), Map::new());
+    }
+    let result = runner.drive(&root, &mut state);
+    let error = match result {
+        Ok(()) => {
+            if obs.wants(Level::Info) {
+                obs.emit(
+                    &root,
+                    Level::Info,
+                    EventType::Exit,
+                    Some("flow completed".into()),
+                    one("output", Value::Object(state.clone())),
+                    duration(&root),
+                );
+            }
+            None
+        }
+        Err(err) => {
+            obs.emit(&root, Level::Error, EventType::Error, Some("flow failed".into()), one("error", err.to_json()), duration(&root));
+            Some((err.kind, err.message))
+        }
+    };
+    obs.flush();
+    Ok(RunOutcome {
+        flow_id: flow_id.to_string(),
+        status: if error.is_none() { RunStatus::Completed } else { RunStatus::Failed },
+        state,
+        error,
+        observability: obs,
+    })
+}
+
+/// A one-entry map (event `data`).
+fn one(key: &str, value: Value) -> Map<String, Value> {
+    let mut map = Map::with_capacity(1);
+    map.insert(key.to_owned(), value);
+    map
+}
+
+/// `{duration_ms: D}` for a span's exit or error event.
+fn duration(span: &Span) -> Map<String, Value> {
+    one("duration_ms", Value::from(span.elapsed_ms()))
+}
+
+fn template_error(err: TemplateError) -> ActionError {
+    ActionError::new("TemplateError", err.message)
+}
+
+/// Applies a result to the state: to `output` when given, else merged when it is an object,
+/// else discarded (CONTRACT §1).
+fn apply(state: &mut Map<String, Value>, output: Option<&str>, result: Value) {
+    match (output, result) {
+        (Some(key), result) => {
+            state.insert(key.to_owned(), result);
+        }
+        (None, Value::Object(map)) => {
+            for (key, value) in map {
+                state.insert(key, value);
+            }
+        }
+        (None, _) => {}
+    }
+}
+
+/// Shared names of a node's spans, built once per run so events share them.
+struct NodeInfo<'f> {
+    node: &'f Node,
+    name: Arc<str>,
+    action: Option<Arc<str>>,
+    /// `(node.step[i], uses)` for a steps node.
+    steps: Vec<(Arc<str>, Arc<str>)>,
+}
+
+/// Where routing goes from a source: conditional edges in order, then the unconditional one.
+struct Route<'f> {
+    conditional: Vec<(&'f str, &'f Endpoint)>,
+    unconditional: Option<&'f Endpoint>,
+}
+
+/// Why a fan-out did not merge.
+enum FanOutError<'f> {
+    /// A branch failed: the first failing one in list order.
+    Branch(&'f Node, ActionError),
+    /// Two branches wrote the same key.
+    Conflict(ActionError),
+}
+
+/// What runs next.
+enum Next<'f> {
+    /// Route from a node or `__start__`.
+    RouteFrom(&'f str),
+    /// Go to a known endpoint (a fan-in target).
+    Go(&'f Endpoint),
+    /// Run an `on_error` target with `error` in its templates.
+    Recover(&'f str),
+}
+
+struct Runner<'f, 'o> {
+    flow: &'f Flow,
+    templates: Templates,
+    obs: &'o ObservabilityContext,
+    memory: Mutex<Map<String, Value>>,
+    sandbox: PathBuf,
+    nodes: HashMap<&'f str, NodeInfo<'f>>,
+    routes: HashMap<&'f str, Route<'f>>,
+}
+
+impl<'f, 'o> Runner<'f, 'o> {
+    fn new(flow: &'f Flow, obs: &'o ObservabilityContext, sandbox: PathBuf) -> Self {
+        let nodes = flow
+            .nodes
+            .iter()
+            .map(|node| {
+                let (action, steps) = match &node.body {
+                    NodeBody::Action(call) => (Some(Arc::from(call.uses.as_str())), Vec::new()),
+                    NodeBody::Steps(steps) => (
+                        None,
+                        steps
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| (Arc::from(format!("{}.step[{i}]", node.name)), Arc::from(s.uses.as_str())))
+                            .collect(),
+                    ),
+                };
+                (node.name.as_str(), NodeInfo { node, name: Arc::from(node.name.as_str()), action, steps })
+            })
+            .collect();
+        let mut routes: HashMap<&str, Route<'_>> = HashMap::new();
+        for edge in &flow.edges {
+            if let Endpoint::One(from) = &edge.from {
+                let route = routes.entry(from.as_str()).or_insert(Route { conditional: Vec::new(), unconditional: None });
+                match &edge.when {
+                    Some(when) => route.conditional.push((when.as_str(), &edge.to)),
+                    None => route.unconditional = route.unconditional.or(Some(&edge.to)),
+                }
+            }
+        }
+        Self { flow, templates: Templates::new(), obs, memory: Mutex::new(Map::new()), sandbox, nodes, routes }
+    }
+
+    /// Runs from `__start__` to `__end__`; `Err` is the flow's failure.
+    fn drive(&self, root: &Span, state: &mut Map<String, Value>) -> Result<(), ActionError> {
+        let mut executions = 0usize;
+        let mut next = Next::RouteFrom(START);
+        loop {
+            let endpoint: &Endpoint = match next {
+                Next::RouteFrom(from) => self.route(from, state)?,
+                Next::Go(endpoint) => endpoint,
+                Next::Recover(target) => {
+                    executions = self.count(executions, 1)?;
+                    // While the target runs, templates see `error` (= state._error).
+                    let error = state.get("_error").cloned();
+                    next = self.after_node(&self.nodes[target], state, error.as_ref(), root)?;
+                    continue;
+                }
+            };
+            match endpoint {
+                Endpoint::One(name) if name == END => return Ok(()),
+                Endpoint::One(name) => {
+                    let info = self.nodes.get(name.as_str()).ok_or_else(|| ActionError::action(format!("unknown node: {name}")))?;
+                    executions = self.count(executions, 1)?;
+                    next = self.after_node(info, state, None, root)?;
+                }
+                Endpoint::Many(branches) => {
+                    executions = self.count(executions, branches.len())?;
+                    match self.fan_out(branches, state, root) {
+                        Ok(()) => {
+                            let edge: &Edge = fan_in(&self.flow.edges, branches)
+                                .ok_or_else(|| ActionError::action("fan-out without fan-in edge"))?;
+                            next = Next::Go(&edge.to);
+                        }
+                        Err(FanOutError::Branch(node, err)) => match &node.on_error {
+                            Some(target) => {
+                                set_error(state, &node.name, &err);
+                                next = Next::Recover(target);
+                            }
+                            None => return Err(err),
+                        },
+                        Err(FanOutError::Conflict(err)) => return Err(err),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one node and decides what follows it (routing, or its `on_error` target).
+    fn after_node(
+        &self,
+        info: &'f NodeInfo<'f>,
+        state: &mut Map<String, Value>,
+        error: Option<&Value>,
+        parent: &Span,
+    ) -> Result<Next<'f>, ActionError> {
+        match self.exec_node(info, state, error, parent) {
+            Ok(()) => Ok(Next::RouteFrom(&info.node.name)),
+            Err(err) => match &info.node.on_error {
+                Some(target) => {
+                    set_error(state, &info.node.name, &err);
+                    Ok(Next::Recover(target))
+                }
+                None => Err(err),
+            },
+        }
+    }
+
+    /// Counts node executions; before exceeding the limit the run fails with `LoopLimit`.
+    fn count(&self, executions: usize, more: usize) -> Result<usize, ActionError> {
+        if executions + more > LOOP_LIMIT {
+            return Err(ActionError::new("LoopLimit", format!("loop limit of {LOOP_LIMIT} node executions reached")));
+        }
+        Ok(executions + more)
+    }
+
+    /// The endpoint after `from`: the first truthy conditional edge, else the unconditional one.
+    /// A `when` that fails to render fails the run (no `on_error`).
+    fn route(&self, from: &str, state: &Map<String, Value>) -> Result<&'f Endpoint, ActionError> {
+        let route = self.routes.get(from).ok_or_else(|| ActionError::action(format!("no edge from {from}")))?;
+        if !route.conditional.is_empty() {
+            let scope = Scope::state_only(state);
+            for (when, to) in &route.conditional {
+                let value = self.templates.render_str(when, &scope).map_err(template_error)?;
+                if truthy(&value) {
+                    return Ok(to);
+                }
+            }
+        }
+        route.unconditional.ok_or_else(|| ActionError::action(format!("no edge from {from}")))
+    }
+
+    fn ctx<'a>(&'a self, span: &'a Span, attempt: u32) -> ActionCtx<'a> {
+        ActionCtx { obs: self.obs, span, memory: &self.memory, sandbox: &self.sandbox, attempt }
+    }
+
+    /// One node execution: its span, attempts, events and the application of its result.
+    fn exec_node(
+        &self,
+        info: &NodeInfo<'f>,
+        state: &mut Map<String, Value>,
+        error: Option<&Value>,
+        parent: &Span,
+    ) -> Result<(), ActionError> {
+        let node = info.node;
+        let span = Span::new(Some(parent), info.name.clone(), SpanKind::Node, info.action.clone());
+        let obs = self.obs;
+        let max = node.max_attempts.max(1);
+        match &node.body {
+            NodeBody::Action(call) => {
+                let mut first = Some(self.render_with(call, state, 1, error));
+                if obs.wants(Level::Info) {
+                    let data = match &first {
+                        Some(Ok(with)) => one("input", Value::Object(with.clone())),
+                        _ => Map::new(),
+                    };
+                    obs.emit(&span, Level::Info, EventType::Entry, Some("node started".into()), data, Map::new());
+                }
+                for attempt in 1..=max {
+                    let params = match first.take() {
+                        Some(rendered) => rendered,
+                        None => self.render_with(call, state, attempt, error),
+                    };
+                    let outcome = params.and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)));
+                    match outcome {
+                        Ok(result) => {
+                            if obs.wants(Level::Info) {
+                                obs.emit(&span, Level::Info, EventType::Exit, Some("node completed".into()), one("output", result.clone()), duration(&span));
+                            }
+                            apply(state, call.output.as_deref(), result);
+                            return Ok(());
+                        }
+                        Err(err) => self.attempt_failed(&span, attempt, max, &err)?,
+                    }
+                }
+                unreachable_attempts()
+            }
+            NodeBody::Steps(steps) => {
+                if obs.wants(Level::Info) {
+                    obs.emit(&span, Level::Info, EventType::Entry, Some("node started".into()), one("input", Value::Null), Map::new());
+                }
+                // A retried steps node restarts from the state as it was at node start.
+                let snapshot = (max > 1).then(|| state.clone());
+                for attempt in 1..=max {
+                    if attempt > 1 {
+                        if let Some(snapshot) = &snapshot {
+                            *state = snapshot.clone();
+                        }
+                    }
+                    match self.run_steps(info, steps, state, attempt, error, &span) {
+                        Ok(last) => {
+                            if obs.wants(Level::Info) {
+                                obs.emit(&span, Level::Info, EventType::Exit, Some("node completed".into()), one("output", last), duration(&span));
+                            }
+                            return Ok(());
+                        }
+                        Err(err) => self.attempt_failed(&span, attempt, max, &err)?,
+                    }
+                }
+                unreachable_attempts()
+            }
+        }
+    }
+
+    /// Emits the warn `attempt N failed` (returns `Ok` to retry) or the final `node failed`
+    /// (returns the error).
+    fn attempt_failed(&self, span: &Span, attempt: u32, max: u32, err: &ActionError) -> Result<(), ActionError> {
+        let last = attempt >= max;
+        let level = if last { Level::Error } else { Level::Warn };
+        if self.obs.wants(level) {
+            let mut data = one("error", err.to_json());
+            data.insert("attempt".into(), Value::from(attempt));
+            let message = if last { "node failed".to_owned() } else { format!("attempt {attempt} failed") };
+            self.obs.emit(span, level, EventType::Error, Some(message), data, duration(span));
+        }
+        if last { Err(err.clone()) } else { Ok(()) }
+    }
+
+    fn render_with(
+        &self,
+        call: &ActionCall,
+        state: &Map<String, Value>,
+        attempt: u32,
+        error: Option<&Value>,
+    ) -> Result<Map<String, Value>, ActionError> {
+        let scope = Scope::node(state, attempt, error);
+        self.templates.render_map(&call.with, &scope).map_err(template_error)
+    }
+
+    /// One attempt of a steps node; returns the last step's result.
+    fn run_steps(
+        &self,
+        info: &NodeInfo<'f>,
+        steps: &[ActionCall],
+        state: &mut Map<String, Value>,
+        attempt: u32,
+        error: Option<&Value>,
+        parent: &Span,
+    ) -> Result<Value, ActionError> {
+        let obs = self.obs;
+        let mut last = Value::Null;
+        for (i, step) in steps.iter().enumerate() {
+            let (name, action) = &info.steps[i];
+            let span = Span::new(Some(parent), name.clone(), SpanKind::Step, Some(action.clone()));
+            let rendered = self.render_with(step, state, attempt, error);
+            if obs.wants(Level::Debug) {
+                let data = match &rendered {
+                    Ok(with) => one("input", Value::Object(with.clone())),
+                    Err(_) => Map::new(),
+                };
+                obs.emit(&span, Level::Debug, EventType::Entry, Some("step started".into()), data, Map::new());
+            }
+            let outcome = rendered.and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)));
+            match outcome {
+                Ok(result) => {
+                    if obs.wants(Level::Debug) {
+                        obs.emit(&span, Level::Debug, EventType::Exit, Some("step completed".into()), one("output", result.clone()), duration(&span));
+                    }
+                    if i + 1 == steps.len() {
+                        last = result.clone();
+                    }
+                    apply(state, step.output.as_deref(), result);
+                }
+                Err(err) => {
+                    obs.emit(&span, Level::Error, EventType::Error, Some("step failed".into()), one("error", err.to_json()), duration(&span));
+                    return Err(err);
+                }
+            }
+        }
+        Ok(last)
+    }
+
+    /// A fan-out: the parallel span, one thread per branch on a deep copy of the state, and the
+    /// merge of contributions in list order (schema/README.md §3).
+    fn fan_out(
+        &self,
+        branches: &'f [String],
+        state: &mut Map<String, Value>,
+        root: &Span,
+    ) -> Result<(), FanOutError<'f>> {
+        let obs = self.obs;
+        let span = Span::new(Some(root), Arc::from(format!("parallel({})", branches.join(","))), SpanKind::Parallel, None);
+        if obs.wants(Level::Info) {
+            obs.emit(&span, Level::Info, EventType::Entry, Some("parallel started".into()), Map::new(), Map::new());
+        }
+        let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
+        let shared: &Map<String, Value> = state;
+        let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = infos
+                .iter()
+                .map(|info| {
+                    let mut copy = shared.clone();
+                    let span = &span;
+                    scope.spawn(move || {
+                        let result = self.exec_node(info, &mut copy, None, span);
+                        (copy, result)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        let fail = |err: &ActionError| {
+            obs.emit(&span, Level::Error, EventType::Error, Some("parallel failed".into()), one("error", err.to_json()), duration(&span));
+        };
+        if let Some((i, err)) = results.iter().enumerate().find_map(|(i, (_, r))| r.as_ref().err().map(|e| (i, e))) {
+            fail(err);
+            return Err(FanOutError::Branch(infos[i].node, err.clone()));
+        }
+        // Contributions: top-level keys each copy added or changed, in the copy's order.
+        let mut owner: HashMap<&str, usize> = HashMap::new();
+        let mut merged = Map::new();
+        for (i, (copy, _)) in results.iter().enumerate() {
+            for (key, value) in copy {
+                if state.get(key) == Some(value) {
+                    continue;
+                }
+                if let Some(&first) = owner.get(key.as_str()) {
+                    let err = ActionError::new(
+                        "MergeConflict",
+                        format!("branches '{}' and '{}' both wrote '{key}'", branches[first], branches[i]),
+                    );
+                    fail(&err);
+                    return Err(FanOutError::Conflict(err));
+                }
+                owner.insert(key, i);
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+        if obs.wants(Level::Info) {
+            obs.emit(&span, Level::Info, EventType::Exit, Some("parallel completed".into()), one("output", Value::Object(merged.clone())), duration(&span));
+        }
+        apply(state, None, Value::Object(merged));
+        Ok(())
+    }
+}
+
+/// The attempt loops return from inside; `max_attempts >= 1` is guaranteed by the loader.
+fn unreachable_attempts() -> Result<(), ActionError> {
+    Err(ActionError::action("node made no attempt"))
+}
+
+/// `state._error = {node, type, message}` (CONTRACT §1, on_error).
+fn set_error(state: &mut Map<String, Value>, node: &str, err: &ActionError) {
+    let mut error = Map::with_capacity(3);
+    error.insert("node".into(), Value::String(node.to_owned()));
+    error.insert("type".into(), Value::String(err.kind.clone()));
+    error.insert("message".into(), Value::String(err.message.clone()));
+    state.insert("_error".into(), Value::Object(error));
 }

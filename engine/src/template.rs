@@ -143,6 +143,10 @@ impl Templates {
             );
             Ok(MjValue::from_safe_string(out))
         });
+        // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
+        env.add_test("iterable", |value: MjValue| {
+            matches!(value.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::Bytes)
+        });
         Self { env }
     }
 

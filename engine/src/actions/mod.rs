@@ -1,1 +1,184 @@
-//! Builtin actions (CONTRACT §2), one module per namespace.
+//! Builtin actions (CONTRACT §2, schema/README.md §8), one module per namespace; dispatch,
+//! parameter helpers and the failure type live here. Messages are the contract's (§4).
+
+mod control;
+mod emit;
+pub(crate) mod file;
+mod json;
+mod memory;
+mod obs;
+mod state;
+mod text;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value};
+
+use crate::observability::{ObservabilityContext, Span};
+
+/// A failed action (or template, or run-level check): the contract's `{type, message}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ActionError {
+    /// The error type (`ActionError`, `PermissionDenied`, ..., or what `fail` was given).
+    pub(crate) kind: String,
+    /// The contract message.
+    pub(crate) message: String,
+}
+
+impl ActionError {
+    /// An error of any type.
+    pub(crate) fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { kind: kind.into(), message: message.into() }
+    }
+
+    /// An `ActionError`.
+    pub(crate) fn action(message: impl Into<String>) -> Self {
+        Self::new("ActionError", message)
+    }
+
+    /// `{type, message}` as event data.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut map = Map::with_capacity(2);
+        map.insert("type".into(), Value::String(self.kind.clone()));
+        map.insert("message".into(), Value::String(self.message.clone()));
+        Value::Object(map)
+    }
+}
+
+/// What an action can reach besides its parameters.
+pub(crate) struct ActionCtx<'a> {
+    /// The run's observability (log/metric events, obs.*).
+    pub(crate) obs: &'a ObservabilityContext,
+    /// The span the action runs in (a node or step span).
+    pub(crate) span: &'a Span,
+    /// The run's memory, shared by fan-out branches.
+    pub(crate) memory: &'a Mutex<Map<String, Value>>,
+    /// Root of file paths.
+    pub(crate) sandbox: &'a Path,
+    /// The node's 1-based attempt (for `fail`).
+    pub(crate) attempt: u32,
+}
+
+/// Runs the builtin `uses` with its rendered parameters.
+pub(crate) fn call(uses: &str, params: Map<String, Value>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
+    match uses {
+        "state.set" => Ok(state::set(params)),
+        "text.render" => text::render(&Params::new("text.render", &params)),
+        "json.parse" => json::parse(&Params::new("json.parse", &params)),
+        "json.stringify" => json::stringify(&Params::new("json.stringify", &params)),
+        "memory.store" => memory::store(&Params::new("memory.store", &params), ctx),
+        "memory.get" => memory::get(&Params::new("memory.get", &params), ctx),
+        "file.write" => file::write(&Params::new("file.write", &params), ctx),
+        "file.read" => file::read(&Params::new("file.read", &params), ctx),
+        "sleep" => control::sleep(&Params::new("sleep", &params)),
+        "fail" => control::fail(&Params::new("fail", &params), ctx),
+        "log.emit" => emit::log(&Params::new("log.emit", &params), ctx),
+        "metric.emit" => emit::metric(&Params::new("metric.emit", &params), ctx),
+        "obs.get_flow_log" => Ok(ctx.obs.flow_log()),
+        "obs.query" => obs::query(&Params::new("obs.query", &params), ctx),
+        "obs.export" => obs::export(&Params::new("obs.export", &params), ctx),
+        other => Err(ActionError::new("UnknownAction", format!("unknown action: {other}"))),
+    }
+}
+
+/// Typed access to an action's parameters with the contract's messages.
+pub(crate) struct Params<'a> {
+    action: &'static str,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Params<'a> {
+    pub(crate) fn new(action: &'static str, map: &'a Map<String, Value>) -> Self {
+        Self { action, map }
+    }
+
+    pub(crate) fn action(&self) -> &'static str {
+        self.action
+    }
+
+    fn wrong_type(&self, name: &str, what: &str) -> ActionError {
+        ActionError::action(format!("{}: parameter '{name}' must be {what}", self.action))
+    }
+
+    /// Any value, which must be present.
+    pub(crate) fn required(&self, name: &str) -> Result<&'a Value, ActionError> {
+        self.map
+            .get(name)
+            .ok_or_else(|| ActionError::action(format!("{}: missing parameter '{name}'", self.action)))
+    }
+
+    /// An optional value of any type.
+    pub(crate) fn optional(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
+    }
+
+    pub(crate) fn str(&self, name: &str) -> Result<&'a str, ActionError> {
+        self.required(name)?.as_str().ok_or_else(|| self.wrong_type(name, "a string"))
+    }
+
+    pub(crate) fn opt_str(&self, name: &str) -> Result<Option<&'a str>, ActionError> {
+        self.optional(name).map(|v| v.as_str().ok_or_else(|| self.wrong_type(name, "a string"))).transpose()
+    }
+
+    /// A number (booleans are not numbers here, unlike Python's `int` subclass).
+    pub(crate) fn number(&self, name: &str) -> Result<f64, ActionError> {
+        match self.required(name)? {
+            Value::Number(n) => n.as_f64().ok_or_else(|| self.wrong_type(name, "a number")),
+            _ => Err(self.wrong_type(name, "a number")),
+        }
+    }
+
+    pub(crate) fn opt_int(&self, name: &str) -> Result<Option<i64>, ActionError> {
+        self.optional(name).map(|v| v.as_i64().ok_or_else(|| self.wrong_type(name, "an integer"))).transpose()
+    }
+
+    pub(crate) fn object(&self, name: &str) -> Result<&'a Map<String, Value>, ActionError> {
+        self.required(name)?.as_object().ok_or_else(|| self.wrong_type(name, "an object"))
+    }
+
+    pub(crate) fn opt_object(&self, name: &str) -> Result<Option<&'a Map<String, Value>>, ActionError> {
+        self.optional(name).map(|v| v.as_object().ok_or_else(|| self.wrong_type(name, "an object"))).transpose()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::flow::ObservabilitySettings;
+    use crate::event::SpanKind;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// Runs one action in a throwaway run context.
+    pub(crate) fn run_action(uses: &str, params: Value, sandbox: &Path, attempt: u32) -> Result<Value, ActionError> {
+        let obs = ObservabilityContext::new(Arc::from("f"), &ObservabilitySettings::default(), sandbox, Vec::new());
+        let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
+        let memory = Mutex::new(Map::new());
+        let ctx = ActionCtx { obs: &obs, span: &span, memory: &memory, sandbox, attempt };
+        call(uses, params.as_object().cloned().unwrap_or_default(), &ctx)
+    }
+
+    #[test]
+    fn parameter_messages() {
+        let dir = std::env::temp_dir();
+        let e = run_action("text.render", json!({"tmpl": 1}), &dir, 1).unwrap_err();
+        assert_eq!(e.message, "text.render: missing parameter 'template'");
+        let e = run_action("sleep", json!({"ms": "10ms"}), &dir, 1).unwrap_err();
+        assert_eq!(e.message, "sleep: parameter 'ms' must be a number");
+        let e = run_action("http.get", json!({}), &dir, 1).unwrap_err();
+        assert_eq!((e.kind.as_str(), e.message.as_str()), ("UnknownAction", "unknown action: http.get"));
+    }
+
+    #[test]
+    fn state_text_json_and_fail() {
+        let dir = std::env::temp_dir();
+        assert_eq!(run_action("state.set", json!({"a": 1}), &dir, 1).unwrap(), json!({"a": 1}));
+        assert_eq!(run_action("text.render", json!({"template": 3}), &dir, 1).unwrap(), json!("3"));
+        assert_eq!(run_action("json.stringify", json!({"value": {"b": 1.0, "a": "é"}}), &dir, 1).unwrap(), json!(r#"{"a":"é","b":1.0}"#));
+        assert_eq!(run_action("json.parse", json!({"text": "{x"}), &dir, 1).unwrap_err().message, "json.parse: invalid JSON");
+        let e = run_action("fail", json!({}), &dir, 1).unwrap_err();
+        assert_eq!((e.kind.as_str(), e.message.as_str()), ("ActionError", "failed on purpose"));
+        assert_eq!(run_action("fail", json!({"times": 1}), &dir, 2).unwrap(), Value::Null);
+    }
+}

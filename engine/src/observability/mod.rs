@@ -1,9 +1,201 @@
-//! Observability: the per-run context, the ring-buffered event stream, handlers and redaction (CONTRACT §3).
+//! Observability: the per-run context, the ring-buffered event stream, handlers and redaction
+//! (CONTRACT §3, schema/README.md §9).
+//!
+//! Emit path (brief, Observability): build the event → drop it if disabled or below the level
+//! (no seq) → redact `data`/`metrics` in place → under one lock: assign `seq`, record it in the
+//! span table, hand it to the handlers in order (declared, then API callbacks), move it into the
+//! ring buffer. Holding the lock across the handlers keeps every handler's view in `seq` order.
 
-/// The per-run observability state: seq counter, handlers, buffer.
-#[derive(Debug)]
-pub struct ObservabilityContext {}
+mod flow_log;
+mod handlers;
+mod redact;
+mod stream;
 
-/// The in-memory ring buffer of a run's events.
-#[derive(Debug)]
-pub struct EventStream {}
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+pub use self::stream::EventStream;
+use crate::event::{Event, EventType, Level, SpanKind};
+use crate::flow::ObservabilitySettings;
+use crate::runner::Callback;
+use flow_log::SpanTable;
+use handlers::Handler;
+use redact::Redactor;
+
+/// A new lower-case hyphenated UUID v4, shared cheaply between events.
+pub(crate) fn new_id() -> Arc<str> {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    Arc::from(&*uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf))
+}
+
+/// One open span: what every event in it shares, and when it started.
+#[derive(Debug, Clone)]
+pub(crate) struct Span {
+    pub(crate) id: Arc<str>,
+    pub(crate) parent: Option<Arc<str>>,
+    pub(crate) node: Arc<str>,
+    pub(crate) kind: SpanKind,
+    pub(crate) action: Option<Arc<str>>,
+    pub(crate) started: Instant,
+}
+
+impl Span {
+    /// A new span starting now.
+    pub(crate) fn new(parent: Option<&Span>, node: Arc<str>, kind: SpanKind, action: Option<Arc<str>>) -> Self {
+        Self { id: new_id(), parent: parent.map(|p| p.id.clone()), node, kind, action, started: Instant::now() }
+    }
+
+    /// Milliseconds since the span's entry (a float, schema/README.md §2).
+    pub(crate) fn elapsed_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+struct Shared {
+    next_seq: u64,
+    stream: EventStream,
+    spans: SpanTable,
+    handlers: Vec<Handler>,
+}
+
+struct Inner {
+    flow_id: Arc<str>,
+    enabled: bool,
+    level: Level,
+    redactor: Redactor,
+    shared: Mutex<Shared>,
+}
+
+/// The per-run observability state: seq counter, handlers, buffer, span table.
+/// Cloning is cheap and shares the same run.
+#[derive(Clone)]
+pub struct ObservabilityContext {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for ObservabilityContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObservabilityContext").field("flow_id", &self.inner.flow_id).finish_non_exhaustive()
+    }
+}
+
+impl ObservabilityContext {
+    /// A context for a new run with id `flow_id`.
+    pub(crate) fn new(
+        flow_id: Arc<str>,
+        settings: &ObservabilitySettings,
+        sandbox: &Path,
+        callbacks: Vec<Callback>,
+    ) -> Self {
+        let mut handlers = if settings.enabled { Handler::declared(&settings.handlers, sandbox, &flow_id) } else { Vec::new() };
+        handlers.extend(callbacks.into_iter().map(Handler::Callback));
+        Self {
+            inner: Arc::new(Inner {
+                flow_id,
+                enabled: settings.enabled,
+                level: settings.level,
+                redactor: Redactor::new(&settings.redact),
+                shared: Mutex::new(Shared {
+                    next_seq: 0,
+                    stream: EventStream::new(settings.buffer_size),
+                    spans: SpanTable::default(),
+                    handlers,
+                }),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.inner.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The run's id.
+    pub fn flow_id(&self) -> &str {
+        &self.inner.flow_id
+    }
+
+    /// Whether an event at `level` would be emitted (callers skip building payloads otherwise).
+    pub(crate) fn wants(&self, level: Level) -> bool {
+        self.inner.enabled && level >= self.inner.level
+    }
+
+    /// Emits one event in `span`.
+    pub(crate) fn emit(
+        &self,
+        span: &Span,
+        level: Level,
+        event_type: EventType,
+        message: Option<String>,
+        mut data: Map<String, Value>,
+        mut metrics: Map<String, Value>,
+    ) {
+        if !self.wants(level) {
+            return;
+        }
+        self.inner.redactor.redact_data(&mut data);
+        self.inner.redactor.redact_metrics(&mut metrics);
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let mut event = Event {
+            flow_id: self.inner.flow_id.clone(),
+            span_id: span.id.clone(),
+            parent_id: span.parent.clone(),
+            node: span.node.clone(),
+            kind: span.kind,
+            action: span.action.clone(),
+            level,
+            timestamp,
+            seq: 0,
+            event_type,
+            message,
+            data,
+            metrics,
+        };
+        let mut shared = self.lock();
+        event.seq = shared.next_seq;
+        shared.next_seq += 1;
+        shared.spans.observe(&event);
+        for handler in shared.handlers.iter_mut() {
+            handler.handle(&event);
+        }
+        shared.stream.push(event);
+    }
+
+    /// The flow log so far (schema/README.md §7).
+    pub fn flow_log(&self) -> Value {
+        let shared = self.lock();
+        flow_log::build(&self.inner.flow_id, &shared.stream, &shared.spans)
+    }
+
+    /// The flow log of run `flow_id`, if that is this context's run.
+    pub fn get_flow_log(&self, flow_id: &str) -> Option<Value> {
+        (flow_id == &*self.inner.flow_id).then(|| self.flow_log())
+    }
+
+    /// A copy of the buffered events, in `seq` order.
+    pub fn events(&self) -> Vec<Event> {
+        self.lock().stream.iter().cloned().collect()
+    }
+
+    /// How many events the ring buffer overwrote.
+    pub fn dropped(&self) -> u64 {
+        self.lock().stream.dropped()
+    }
+
+    /// Runs `f` over the buffered events (no copy of the buffer).
+    pub(crate) fn with_events<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Event>) -> R) -> R {
+        let shared = self.lock();
+        let mut iter = shared.stream.iter();
+        f(&mut iter)
+    }
+
+    /// Flushes file handlers (end of run).
+    pub(crate) fn flush(&self) {
+        for handler in self.lock().handlers.iter_mut() {
+            handler.flush();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! `log.emit` and `metric.emit`: one `log` / `metric` event in the calling span
+//! (schema/README.md §2, §8).
+
+use serde_json::{Map, Value};
+
+use super::{ActionCtx, ActionError, Params};
+use crate::event::{EventType, Level};
+
+pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
+    let level_name = params.opt_str("level")?.unwrap_or("info");
+    let level = Level::parse(level_name)
+        .ok_or_else(|| ActionError::action(format!("log.emit: unknown level '{level_name}'")))?;
+    let message = params.str("message")?;
+    let data = params.opt_object("data")?;
+    if ctx.obs.wants(level) {
+        ctx.obs.emit(ctx.span, level, EventType::Log, Some(message.to_owned()), data.cloned().unwrap_or_default(), Map::new());
+    }
+    Ok(Value::Null)
+}
+
+pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
+    let metrics = params.object("metrics")?;
+    if metrics.values().any(|v| !v.is_number()) {
+        return Err(ActionError::action("metric.emit: parameter 'metrics' must be an object"));
+    }
+    if ctx.obs.wants(Level::Info) {
+        ctx.obs.emit(ctx.span, Level::Info, EventType::Metric, None, Map::new(), metrics.clone());
+    }
+    Ok(Value::Null)
+}

@@ -1,0 +1,11 @@
+//! `text.render`: the rendered `template` as a string, a single expression's value spelled as
+//! text (schema/README.md §8).
+
+use serde_json::Value;
+
+use super::{ActionError, Params};
+use crate::pyrepr;
+
+pub(crate) fn render(params: &Params<'_>) -> Result<Value, ActionError> {
+    Ok(Value::String(pyrepr::json_text(params.required("template")?)))
+}
