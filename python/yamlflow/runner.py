@@ -9,9 +9,12 @@ run on real threads (concurrent.futures), each on a deep copy of the state.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any
 
 from . import actions
@@ -24,6 +27,41 @@ from .template import TemplateError, render_str, render_value
 from .values import copy_json, json_equal
 
 LOOP_LIMIT = 1000
+
+
+class _BranchPool:
+    """Process-wide branch threads, reused across fan-outs (starting 64 threads per fan-out cost more than
+    the branches' work). Every submitted branch gets a thread of its own at once: an idle worker is
+    reserved for it, or a new worker is started, so branches always run concurrently (CONTRACT §1)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._tasks: SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = SimpleQueue()
+
+    def run_all(self, calls: list[Callable[[], Any]]) -> list[Any]:
+        futures: list[Future[Any]] = [Future() for _ in calls]
+        with self._lock:
+            reserved = min(self._idle, len(calls))
+            self._idle -= reserved
+            for _ in range(len(calls) - reserved):
+                threading.Thread(target=self._work, name="yamlflow-branch", daemon=True).start()
+        for future, call in zip(futures, calls, strict=True):
+            self._tasks.put((future, call))
+        return [f.result() for f in futures]
+
+    def _work(self) -> None:
+        while True:
+            future, call = self._tasks.get()
+            try:
+                future.set_result(call())
+            except BaseException as e:  # handed to the waiting run, which re-raises it
+                future.set_exception(e)
+            with self._lock:
+                self._idle += 1
+
+
+_POOL = _BranchPool()
 
 Failure = tuple[str, str]  # (type, message)
 
@@ -245,11 +283,9 @@ class _Run:
         span = obs.open(root, f"parallel({','.join(branches)})", "parallel", None, {})
         copies = [copy_json(state) for _ in branches]
         nodes = [self.nodes[b] for b in branches]
-        with ThreadPoolExecutor(max_workers=len(branches)) as pool:
-            futures = [
-                pool.submit(self.run_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)
-            ]
-            results = [f.result() for f in futures]
+        results = _POOL.run_all(
+            [partial(self.run_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)]
+        )
         for branch, error in zip(branches, results, strict=True):
             if error is not None:
                 # The first failing branch in list order; nothing is merged.
