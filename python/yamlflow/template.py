@@ -139,6 +139,7 @@ class _Compiled:
 
 
 _CACHE: dict[str, _Compiled] = {}
+_CACHE_LIMIT = 20_000
 
 
 def is_single_expression(src: str) -> bool:
@@ -160,7 +161,8 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
     compiled = _CACHE.get(src)
     if compiled is None:
         compiled = _Compiled(src)
-        _CACHE[src] = compiled
+        if len(_CACHE) < _CACHE_LIMIT:  # bounded: a long-lived process may render many distinct strings
+            _CACHE[src] = compiled
     if compiled.error is not None:
         raise compiled.error
     try:
