@@ -1,0 +1,103 @@
+//! The command line (brief, CLIs): exit codes 0/1/2, `--events -`, `--input @file`, `validate`.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn fixture(name: &str) -> String {
+    format!("{}/../fixtures/{name}.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yamlflow() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin!("yamlflow"))
+}
+
+#[test]
+fn run_prints_the_final_state_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    yamlflow()
+        .args(["run", &fixture("linear_three_nodes"), "--input", r#"{"count": 5}"#, "--sandbox"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"summary\": \"total=6 doubled=12\"").and(predicate::str::starts_with("{\n  \"count\": 5,")));
+}
+
+#[test]
+fn input_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, r#"{"count": 1}"#).unwrap();
+    yamlflow()
+        .args(["run", &fixture("linear_three_nodes"), "--input", &format!("@{}", input.display())])
+        .arg("--sandbox")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"total\": 2"));
+}
+
+#[test]
+fn failed_run_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    yamlflow()
+        .args(["run", &fixture("err_fail_custom_type"), "--sandbox"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("flow failed: QuotaExceeded: quota of 3 calls exceeded"));
+}
+
+#[test]
+fn events_to_stdout_are_jsonl_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = yamlflow()
+        .args(["run", &fixture("linear_three_nodes"), "--events", "-", "--sandbox"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 8);
+    for (i, line) in lines.iter().enumerate() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["seq"], i);
+    }
+}
+
+#[test]
+fn load_errors_and_bad_input_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "name: x\nname: y\n").unwrap();
+    yamlflow()
+        .arg("run")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yaml:2:1: DuplicateKey: duplicate key 'name'"));
+    yamlflow().args(["run", &fixture("linear_three_nodes"), "--input", "[1]"]).assert().code(2);
+    yamlflow().args(["run", &fixture("linear_three_nodes"), "--input", "{nope"]).assert().code(2);
+}
+
+#[test]
+fn validate() {
+    let path = fixture("linear_three_nodes");
+    yamlflow()
+        .args(["validate", &path])
+        .assert()
+        .code(0)
+        .stdout(format!("{path}: ok (3 nodes, 4 edges)\n"));
+    yamlflow().args(["validate", "/nonexistent/flow.yaml"]).assert().code(2);
+}
+
+#[test]
+fn help_documents_commands_and_exit_codes() {
+    yamlflow()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("run").and(predicate::str::contains("validate")).and(predicate::str::contains("Exit codes")));
+}
