@@ -20,8 +20,8 @@ use serde_json::Value;
 use crate::diff::{render_diff, render_labeled_diff};
 use crate::fixture::{Expect, Fixture, Xfail};
 use crate::layout::Layout;
-use crate::normalize::{Canon, NormalizeError, normalize};
-use crate::run::{Engine, LoadFailure, Outcome, RunConfig, RunFailure, run_both};
+use crate::normalize::{Canon, NormalizeError, normalize, normalize_value};
+use crate::run::{Engine, LoadFailure, Outcome, RunConfig, RunFailure, RunStatus, run_both};
 use crate::schema::{EventValidator, SchemaViolation};
 use crate::snapshot::{self, SnapshotError};
 use crate::structure::{StructureViolation, check_events};
@@ -139,7 +139,10 @@ pub enum Ended {
 impl Ended {
     fn of(outcome: &Outcome) -> Self {
         match outcome {
-            Outcome::Events(events) => root_end(events),
+            Outcome::Events(ran) => match ran.status {
+                RunStatus::Completed => Self::Completed,
+                RunStatus::Failed => Self::Failed,
+            },
             Outcome::Load(failure) => Self::LoadError(failure.clone()),
             Outcome::Errored(failure) => Self::Errored(failure.clone()),
         }
@@ -228,6 +231,8 @@ pub struct EngineReport {
     pub structure: Vec<StructureViolation>,
     /// Why the events could not be normalized, if they could not.
     pub normalize_error: Option<NormalizeError>,
+    /// The root span's end event contradicts the status the engine reports.
+    pub end_mismatch: Option<String>,
     /// The snapshot body this run produces: the normalized events, or the load error.
     pub rendered: Option<String>,
     /// The comparison with `expected/<fixture>.snap`.
@@ -447,14 +452,29 @@ impl Suite {
         } else {
             None
         };
-        let engines = [rust, python]
+        let engines = [&rust, &python]
             .map(|run| self.engine_report(run.engine, run.elapsed, &run.outcome, stored.as_ref()));
-        let parity_diff = match (&engines[0].rendered, &engines[1].rendered) {
+        let mut parity_diff = match (&engines[0].rendered, &engines[1].rendered) {
             (Some(r), Some(p)) if !snapshot::same_body(r, p) => {
                 render_labeled_diff("rust", r, "python", p, self.options.color)
             }
             _ => String::new(),
         };
+        // The reported status and final state are compared too: a level filter or disabled
+        // observability can hide them from the events.
+        if let (Outcome::Events(r), Outcome::Events(p)) = (&rust.outcome, &python.outcome) {
+            let (r, p) = (end_yaml(r), end_yaml(p));
+            if r != p {
+                parity_diff.push_str("final status and state (rust → python):\n");
+                parity_diff.push_str(&render_labeled_diff(
+                    "rust",
+                    &r,
+                    "python",
+                    &p,
+                    self.options.color,
+                ));
+            }
+        }
         let mut report = FixtureReport {
             name: fixture.name.clone(),
             path: fixture.path.clone(),
@@ -485,12 +505,26 @@ impl Suite {
             schema: Vec::new(),
             structure: Vec::new(),
             normalize_error: None,
+            end_mismatch: None,
             rendered: None,
             snapshot: SnapshotOutcome::NotCompared,
         };
         match outcome {
-            Outcome::Events(events) => {
+            Outcome::Events(ran) => {
+                let events = &ran.events;
                 report.events = events.len();
+                let shown = match root_end(events) {
+                    Ended::Completed => Some(RunStatus::Completed),
+                    Ended::Failed => Some(RunStatus::Failed),
+                    _ => None,
+                };
+                if let Some(shown) = shown.filter(|shown| *shown != ran.status) {
+                    report.end_mismatch = Some(format!(
+                        "the root span's last event says the run {}, the engine reports it {}",
+                        shown.name(),
+                        ran.status.name()
+                    ));
+                }
                 if self.wants(Check::Schema) {
                     report.schema = self.schema_findings(events);
                 }
@@ -664,10 +698,16 @@ impl Judge<'_> {
                 if matches!(side.ended, Ended::LoadError(_)) {
                     return (Status::Skipped, None);
                 }
-                if side.structure.is_empty() && side.normalize_error.is_none() {
+                if side.structure.is_empty()
+                    && side.normalize_error.is_none()
+                    && side.end_mismatch.is_none()
+                {
                     return (Status::Pass, None);
                 }
                 let mut text = format!("{name} [{engine}] structure:");
+                if let Some(mismatch) = &side.end_mismatch {
+                    let _ = write!(text, "\n  {mismatch}");
+                }
                 if let Some(err) = &side.normalize_error {
                     let _ = write!(text, "\n  cannot normalize: {err}");
                 }
@@ -787,6 +827,21 @@ impl Judge<'_> {
             }
         }
     }
+}
+
+/// A run's reported status and final state, normalized as values inside its events are (ids
+/// relabelled, nested events and flow logs without what varies; numbers by value, keys sorted).
+fn end_yaml(ran: &crate::run::Ran) -> String {
+    let state =
+        normalize_value(&ran.events, &ran.state).unwrap_or_else(|_| Canon::from_json(&ran.state));
+    Canon::Map(BTreeMap::from([
+        (
+            "status".to_owned(),
+            Canon::String(ran.status.name().to_owned()),
+        ),
+        ("final_state".to_owned(), state),
+    ]))
+    .to_yaml()
 }
 
 /// The snapshot body of a run that did not load: the load error, without its origin (both engines

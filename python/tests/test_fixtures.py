@@ -106,7 +106,9 @@ def test_fixture(name: str, tmp_path: Path, event_validator) -> None:
 def test_run_text_matches_schema(name: str, tmp_path: Path, event_validator) -> None:
     text = (FIXTURES / name).read_text(encoding="utf-8")
     parity = (yaml.safe_load(text) or {}).get("parity") or {}
-    out = yamlflow.run_text(text, json.dumps(parity.get("input") or {}), str(tmp_path))
+    out, status, state = yamlflow.run_text(text, json.dumps(parity.get("input") or {}), str(tmp_path))
+    assert status == parity.get("expect", status)
+    assert isinstance(json.loads(state), dict)
     assert out == "" or out.endswith("\n")
     for line in out.splitlines():
         event_validator.validate(json.loads(line))

@@ -28,14 +28,18 @@ def parse_input(input_json: str, origin: str = "<input>") -> dict:
     return value
 
 
-def run_text(text: str, input_json: str, sandbox: str) -> str:
-    """Loads ``text`` (origin ``<string>``), runs it, returns every event as JSON Lines.
+def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str]:
+    """Loads ``text`` (origin ``<string>``), runs it, and returns ``(events, status, state)``: every
+    event as JSON Lines, ``completed`` or ``failed``, and the final state as JSON text.
 
-    Raises LoadError only for load errors (and an unusable input or sandbox)."""
+    This is the one call the parity harness makes through pyo3 per fixture (the whole flow in,
+    everything out). Run failures are events and the status, never exceptions; LoadError is raised
+    only for load errors (and an unusable input or sandbox)."""
     flow = load_str(text, "<string>")
     input_ = parse_input(input_json)
     if not Path(sandbox).is_dir():
         raise LoadError("Io", f"sandbox is not a directory: {sandbox}", "<string>")
     lines: list[str] = []
-    run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")])
-    return "".join(lines)
+    outcome = run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")])
+    state = json.dumps(outcome.state, ensure_ascii=False, allow_nan=False)
+    return "".join(lines), outcome.status, state

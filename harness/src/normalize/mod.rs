@@ -161,6 +161,21 @@ pub fn normalize(events: &[Value]) -> Result<Normalized, NormalizeError> {
     Ok(Normalized { tree, flows })
 }
 
+/// Normalizes a value that belongs to the run of `events` (a run's final state, which may hold
+/// flow logs and events from `obs.*` actions) by the rules applied to values inside events:
+/// the run's ids become their labels, nested events, span records and flow logs lose what varies.
+///
+/// # Errors
+/// As [`normalize`], for the events.
+pub fn normalize_value(events: &[Value], value: &Value) -> Result<Canon, NormalizeError> {
+    let plan = tree::plan(events)?;
+    let context = Context {
+        labels: &plan.labels,
+        event_order: &plan.event_order,
+    };
+    Ok(context.value(value))
+}
+
 fn render_flow(flow: &FlowPlan<'_>, context: &Context<'_, '_>) -> Canon {
     Canon::Map(
         flow.roots

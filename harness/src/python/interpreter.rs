@@ -74,6 +74,17 @@ pub enum CallError {
     Exception(PyException),
 }
 
+/// What `yamlflow.run_text` returns: `(events_jsonl, status, final_state_json)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextRun {
+    /// The events as JSON Lines.
+    pub events: String,
+    /// `completed` or `failed`.
+    pub status: String,
+    /// The final state as JSON text.
+    pub state: String,
+}
+
 /// The Python thread running a call, so that a timeout can stop it.
 #[derive(Debug, Clone)]
 pub struct PyThread {
@@ -161,7 +172,8 @@ impl Interpreter {
     }
 
     /// Calls `yamlflow.run_text(text, input_json, sandbox)` (brief: attach once, hand over the
-    /// whole flow text, take back the whole JSON Lines text). `started` receives the calling
+    /// whole flow text, take back the whole JSON Lines text, the status and the final state as
+    /// JSON text). `started` receives the calling
     /// thread's handle before the call, for [`interrupt`](Self::interrupt).
     ///
     /// # Errors
@@ -173,7 +185,7 @@ impl Interpreter {
         input_json: &str,
         sandbox: &Path,
         started: impl FnOnce(PyThread),
-    ) -> Result<String, CallError> {
+    ) -> Result<TextRun, CallError> {
         Python::attach(|py| {
             let active = Arc::new(AtomicBool::new(true));
             // SAFETY: reads the current thread's identifier; no preconditions.
@@ -187,7 +199,12 @@ impl Interpreter {
                 .bind(py)
                 .getattr("run_text")
                 .and_then(|run_text| run_text.call1((text, input_json, path_str(sandbox))))
-                .and_then(|events| events.extract::<String>());
+                .and_then(|result| result.extract::<(String, String, String)>())
+                .map(|(events, status, state)| TextRun {
+                    events,
+                    status,
+                    state,
+                });
             // Cleared while still attached: `interrupt` checks it under the GIL, so it can never
             // hit a later call that reuses this thread id.
             active.store(false, Ordering::SeqCst);

@@ -5,7 +5,7 @@ mod error;
 mod interpreter;
 
 pub use error::{PyException, PythonError};
-pub use interpreter::{CallError, Environment, Interpreter, PyThread};
+pub use interpreter::{CallError, Environment, Interpreter, PyThread, TextRun};
 
 #[cfg(test)]
 mod tests {

@@ -139,11 +139,44 @@ pub enum RunFailure {
     },
 }
 
+/// How an engine says its run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// The run completed.
+    Completed,
+    /// The run failed (a node failed without `on_error`, a loop limit, a merge conflict...).
+    Failed,
+}
+
+impl RunStatus {
+    /// `completed` or `failed`, as both engines spell it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A run that happened: its events, and the status and final state the engine reports. The
+/// status and state are needed besides the events because a level filter or `enabled: false`
+/// can hide the root span's end (schema/README.md §9).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ran {
+    /// The events in emission order.
+    pub events: Vec<Value>,
+    /// How the engine says the run ended.
+    pub status: RunStatus,
+    /// The final state.
+    pub state: Value,
+}
+
 /// What a run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// The run's events in emission order (the run may have completed or failed).
-    Events(Vec<Value>),
+    /// The run happened (it may have completed or failed).
+    Events(Ran),
     /// The flow text did not load.
     Load(LoadFailure),
     /// The run produced nothing usable.
@@ -317,7 +350,9 @@ mod tests {
             move || {
                 // Blocks until the test lets it go.
                 let _ = stopped.recv();
-                Outcome::Events(Vec::new())
+                Outcome::Errored(RunFailure::Setup {
+                    message: "unreachable".to_owned(),
+                })
             },
             || asked_to_stop = true,
         );

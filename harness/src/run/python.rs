@@ -3,10 +3,11 @@
 use std::sync::mpsc;
 
 use super::{
-    Engine, Outcome, RunConfig, RunFailure, RunResult, parse_jsonl, sandbox, with_timeout,
+    Engine, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus, parse_jsonl, sandbox,
+    with_timeout,
 };
 use crate::fixture::Fixture;
-use crate::python::{CallError, Interpreter};
+use crate::python::{CallError, Interpreter, TextRun};
 
 /// Runs `fixture` through the Python engine on a worker thread; a timeout raises `TimeoutError`
 /// in the Python thread so that a looping run stops instead of holding the interpreter.
@@ -38,10 +39,7 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
                 let _ = thread_sender.send(thread);
             });
             match result {
-                Ok(jsonl) => match parse_jsonl(&jsonl) {
-                    Ok(events) => Outcome::Events(events),
-                    Err(failure) => Outcome::Errored(failure),
-                },
+                Ok(run) => ran(&run),
                 Err(CallError::Load(failure)) => Outcome::Load(*failure),
                 Err(CallError::Exception(exception)) => {
                     Outcome::Errored(RunFailure::Exception(exception))
@@ -54,4 +52,33 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
             }
         },
     )
+}
+
+/// The run's events, status and state, or why they are unusable.
+fn ran(run: &TextRun) -> Outcome {
+    let events = match parse_jsonl(&run.events) {
+        Ok(events) => events,
+        Err(failure) => return Outcome::Errored(failure),
+    };
+    let status = match run.status.as_str() {
+        "completed" => RunStatus::Completed,
+        "failed" => RunStatus::Failed,
+        other => {
+            return Outcome::Errored(RunFailure::Setup {
+                message: format!(
+                    "yamlflow.run_text returned the status '{other}' (expected completed or failed)"
+                ),
+            });
+        }
+    };
+    match serde_json::from_str(&run.state) {
+        Ok(state) => Outcome::Events(Ran {
+            events,
+            status,
+            state,
+        }),
+        Err(err) => Outcome::Errored(RunFailure::Setup {
+            message: format!("yamlflow.run_text returned a final state that is not JSON: {err}"),
+        }),
+    }
 }

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::{
-    Engine, LoadFailure, Outcome, RunFailure, RunResult, parse_jsonl, sandbox, with_timeout,
+    Engine, LoadFailure, Outcome, Ran, RunFailure, RunResult, RunStatus, parse_jsonl, sandbox,
+    with_timeout,
 };
 use crate::fixture::Fixture;
 
@@ -42,9 +43,14 @@ fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Out
                 buffer.push(b'\n');
             }
         }));
-    if let Err(err) = yamlflow::run(&flow, options) {
-        return Outcome::Load(LoadFailure::from(err));
-    }
+    let outcome = match yamlflow::run(&flow, options) {
+        Ok(outcome) => outcome,
+        Err(err) => return Outcome::Load(LoadFailure::from(err)),
+    };
+    let status = match outcome.status {
+        yamlflow::RunStatus::Completed => RunStatus::Completed,
+        yamlflow::RunStatus::Failed => RunStatus::Failed,
+    };
     let buffer = std::mem::take(&mut *lines.lock().unwrap_or_else(PoisonError::into_inner));
     let text = match String::from_utf8(buffer) {
         Ok(text) => text,
@@ -56,7 +62,11 @@ fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Out
         }
     };
     match parse_jsonl(&text) {
-        Ok(events) => Outcome::Events(events),
+        Ok(events) => Outcome::Events(Ran {
+            events,
+            status,
+            state: serde_json::Value::Object(outcome.state),
+        }),
         Err(failure) => Outcome::Errored(failure),
     }
 }
