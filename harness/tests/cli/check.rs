@@ -110,7 +110,8 @@ fn filtered_fixtures_pass_with_table_and_reports() {
     let json = dir.path().join("report.json");
     let out = check(&[
         "linear_three",
-        "branch_",
+        "branch_first",
+        "branch_default",
         "--junit",
         junit.to_str().unwrap(),
         "--json",
