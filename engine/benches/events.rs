@@ -3,11 +3,11 @@
 //! second; a short manual pass also prints events/s and ns per event.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use yamlflow::{Flow, RunOptions};
 
 fn linear(n: usize) -> String {
@@ -40,9 +40,11 @@ fn run_counting(flow: &Flow, sandbox: &std::path::Path) -> u64 {
     let count = Arc::new(AtomicU64::new(0));
     let sink = Arc::clone(&count);
     let mut options = RunOptions::new(sandbox);
-    options.callbacks.push(Arc::new(move |_event: &yamlflow::Event| {
-        sink.fetch_add(1, Ordering::Relaxed);
-    }));
+    options
+        .callbacks
+        .push(Arc::new(move |_event: &yamlflow::Event| {
+            sink.fetch_add(1, Ordering::Relaxed);
+        }));
     black_box(yamlflow::run(flow, options).expect("runs"));
     count.load(Ordering::Relaxed)
 }
@@ -73,10 +75,14 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("events");
     group.sample_size(20);
     group.throughput(Throughput::Elements(events));
-    group.bench_function("linear_1000_state_set", |b| b.iter(|| run_counting(&linear, sandbox.path())));
+    group.bench_function("linear_1000_state_set", |b| {
+        b.iter(|| run_counting(&linear, sandbox.path()))
+    });
     let events = report("fanout_64_branches", &fan, sandbox.path());
     group.throughput(Throughput::Elements(events));
-    group.bench_function("fanout_64_branches", |b| b.iter(|| run_counting(&fan, sandbox.path())));
+    group.bench_function("fanout_64_branches", |b| {
+        b.iter(|| run_counting(&fan, sandbox.path()))
+    });
     group.finish();
 }
 

@@ -19,7 +19,8 @@ use serde_json::{Map, Number, Value};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::event::Level;
 use crate::flow::{
-    ActionCall, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings, END, START,
+    ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
+    START,
 };
 
 /// Reads and validates a flow file.
@@ -55,7 +56,10 @@ struct Pos {
 impl Pos {
     fn of(span: &Span) -> Self {
         // saphyr: line 1-based, column 0-based (NOTES.md).
-        Self { line: span.start.line(), column: span.start.col() + 1 }
+        Self {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        }
     }
 }
 
@@ -146,7 +150,13 @@ struct NodeRef<'y> {
 }
 
 impl<'o> Loader<'o> {
-    fn error(&self, kind: LoadErrorKind, message: impl Into<String>, pos: Option<Pos>, key: Option<String>) -> LoadError {
+    fn error(
+        &self,
+        kind: LoadErrorKind,
+        message: impl Into<String>,
+        pos: Option<Pos>,
+        key: Option<String>,
+    ) -> LoadError {
         LoadError {
             kind,
             message: message.into(),
@@ -158,7 +168,12 @@ impl<'o> Loader<'o> {
     }
 
     fn invalid(&self, message: impl Into<String>, node: &YNode, key: &str) -> LoadError {
-        self.error(LoadErrorKind::InvalidValue, message, Some(node.pos), Some(key.to_owned()))
+        self.error(
+            LoadErrorKind::InvalidValue,
+            message,
+            Some(node.pos),
+            Some(key.to_owned()),
+        )
     }
 
     // ---- phase 1: YAML ----
@@ -173,7 +188,10 @@ impl<'o> Loader<'o> {
             self.error(
                 LoadErrorKind::YamlSyntax,
                 err.info().to_owned(),
-                Some(Pos { line: mark.line(), column: mark.col() + 1 }),
+                Some(Pos {
+                    line: mark.line(),
+                    column: mark.col() + 1,
+                }),
                 None,
             )
         };
@@ -198,8 +216,13 @@ impl<'o> Loader<'o> {
                     None
                 }
                 YamlEvent::Scalar(text, style, anchor, tag) => {
-                    let int_like = style == ScalarStyle::Plain && tag.is_none() && looks_like_int(&text);
-                    let kind = match ScalarOwned::parse_from_cow_and_metadata(Cow::Borrowed(&text), style, tag.as_ref()) {
+                    let int_like =
+                        style == ScalarStyle::Plain && tag.is_none() && looks_like_int(&text);
+                    let kind = match ScalarOwned::parse_from_cow_and_metadata(
+                        Cow::Borrowed(&text),
+                        style,
+                        tag.as_ref(),
+                    ) {
                         Some(scalar) => YKind::Scalar(scalar, int_like),
                         None => YKind::Bad,
                     };
@@ -208,7 +231,12 @@ impl<'o> Loader<'o> {
                 YamlEvent::Alias(id) => match anchors.get(&id) {
                     Some(node) => Some((node.clone(), 0)),
                     None => {
-                        return Err(self.error(LoadErrorKind::YamlSyntax, "unknown anchor", Some(pos), None));
+                        return Err(self.error(
+                            LoadErrorKind::YamlSyntax,
+                            "unknown anchor",
+                            Some(pos),
+                            None,
+                        ));
                     }
                 },
                 YamlEvent::SequenceStart(anchor, _) => {
@@ -220,11 +248,23 @@ impl<'o> Loader<'o> {
                     None
                 }
                 YamlEvent::SequenceEnd => match stack.pop() {
-                    Some(Frame::Seq(pos, items, anchor)) => Some((YNode { pos, kind: YKind::Seq(items) }, anchor)),
+                    Some(Frame::Seq(pos, items, anchor)) => Some((
+                        YNode {
+                            pos,
+                            kind: YKind::Seq(items),
+                        },
+                        anchor,
+                    )),
                     _ => None,
                 },
                 YamlEvent::MappingEnd => match stack.pop() {
-                    Some(Frame::Map(pos, entries, _, anchor)) => Some((YNode { pos, kind: YKind::Map(entries) }, anchor)),
+                    Some(Frame::Map(pos, entries, _, anchor)) => Some((
+                        YNode {
+                            pos,
+                            kind: YKind::Map(entries),
+                        },
+                        anchor,
+                    )),
                     _ => None,
                 },
                 _ => None,
@@ -319,7 +359,9 @@ impl<'o> Loader<'o> {
                     Value::String(s.clone())
                 }
             },
-            YKind::Bad => return Err(self.invalid(format!("{key} has an invalid tagged value"), node, key)),
+            YKind::Bad => {
+                return Err(self.invalid(format!("{key} has an invalid tagged value"), node, key));
+            }
             YKind::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
@@ -331,11 +373,19 @@ impl<'o> Loader<'o> {
         })
     }
 
-    fn map_to_json(&self, entries: &[(YNode, YNode)], key: &str) -> Result<Map<String, Value>, LoadError> {
+    fn map_to_json(
+        &self,
+        entries: &[(YNode, YNode)],
+        key: &str,
+    ) -> Result<Map<String, Value>, LoadError> {
         let mut out = Map::with_capacity(entries.len());
         for (k, v) in entries {
             let text = k.key_text().unwrap_or_default();
-            let path = if key.is_empty() { text.clone() } else { format!("{key}.{text}") };
+            let path = if key.is_empty() {
+                text.clone()
+            } else {
+                format!("{key}.{text}")
+            };
             out.insert(text, self.to_json(v, &path)?);
         }
         Ok(out)
@@ -343,14 +393,21 @@ impl<'o> Loader<'o> {
 
     // ---- phase 2: structure ----
 
-    fn expect_map<'y>(&self, node: &'y YNode, key: &str) -> Result<&'y [(YNode, YNode)], LoadError> {
-        node.as_map().ok_or_else(|| self.invalid(format!("{key} must be an object"), node, key))
+    fn expect_map<'y>(
+        &self,
+        node: &'y YNode,
+        key: &str,
+    ) -> Result<&'y [(YNode, YNode)], LoadError> {
+        node.as_map()
+            .ok_or_else(|| self.invalid(format!("{key} must be an object"), node, key))
     }
     fn expect_seq<'y>(&self, node: &'y YNode, key: &str) -> Result<&'y [YNode], LoadError> {
-        node.as_seq().ok_or_else(|| self.invalid(format!("{key} must be a list"), node, key))
+        node.as_seq()
+            .ok_or_else(|| self.invalid(format!("{key} must be a list"), node, key))
     }
     fn expect_str<'y>(&self, node: &'y YNode, key: &str) -> Result<&'y str, LoadError> {
-        node.as_str().ok_or_else(|| self.invalid(format!("{key} must be a string"), node, key))
+        node.as_str()
+            .ok_or_else(|| self.invalid(format!("{key} must be a string"), node, key))
     }
     fn expect_name(&self, node: &YNode, key: &str, reserved_ok: bool) -> Result<String, LoadError> {
         let name = self.expect_str(node, key)?;
@@ -364,15 +421,30 @@ impl<'o> Loader<'o> {
     }
     fn unknown_key(&self, key: &YNode, path: &str) -> LoadError {
         let text = key.key_text().unwrap_or_default();
-        self.error(LoadErrorKind::UnknownKey, format!("unknown key '{text}'"), Some(key.pos), Some(join(path, &text)))
+        self.error(
+            LoadErrorKind::UnknownKey,
+            format!("unknown key '{text}'"),
+            Some(key.pos),
+            Some(join(path, &text)),
+        )
     }
     fn missing_key(&self, map: &YNode, path: &str, name: &str) -> LoadError {
-        self.error(LoadErrorKind::MissingKey, format!("missing key '{name}'"), Some(map.pos), Some(join(path, name)))
+        self.error(
+            LoadErrorKind::MissingKey,
+            format!("missing key '{name}'"),
+            Some(map.pos),
+            Some(join(path, name)),
+        )
     }
 
     fn structure<'y>(&self, root: Option<&'y YNode>) -> Result<Doc<'y>, LoadError> {
         let Some(root) = root else {
-            return Err(self.error(LoadErrorKind::InvalidValue, "the document must be an object", None, None));
+            return Err(self.error(
+                LoadErrorKind::InvalidValue,
+                "the document must be an object",
+                None,
+                None,
+            ));
         };
         let Some(entries) = root.as_map() else {
             return Err(self.error(
@@ -399,8 +471,12 @@ impl<'o> Loader<'o> {
                     doc.name = self.expect_name(value, "name", false)?;
                     has_name = true;
                 }
-                "description" => doc.description = Some(self.expect_str(value, "description")?.to_owned()),
-                "state" => doc.state = self.map_to_json(self.expect_map(value, "state")?, "state")?,
+                "description" => {
+                    doc.description = Some(self.expect_str(value, "description")?.to_owned())
+                }
+                "state" => {
+                    doc.state = self.map_to_json(self.expect_map(value, "state")?, "state")?
+                }
                 "settings" => doc.observability = self.settings(value)?,
                 "nodes" => {
                     let items = self.expect_seq(value, "nodes")?;
@@ -430,7 +506,11 @@ impl<'o> Loader<'o> {
                 _ => return Err(self.unknown_key(key, "")),
             }
         }
-        for (present, name) in [(has_name, "name"), (has_nodes, "nodes"), (has_edges, "edges")] {
+        for (present, name) in [
+            (has_name, "name"),
+            (has_nodes, "nodes"),
+            (has_edges, "edges"),
+        ] {
             if !present {
                 return Err(self.missing_key(root, "", name));
             }
@@ -458,23 +538,36 @@ impl<'o> Loader<'o> {
             match name {
                 "enabled" => match &value.kind {
                     YKind::Scalar(ScalarOwned::Boolean(b), _) => settings.enabled = *b,
-                    _ => return Err(self.invalid(format!("{path} must be a boolean"), value, &path)),
+                    _ => {
+                        return Err(self.invalid(
+                            format!("{path} must be a boolean"),
+                            value,
+                            &path,
+                        ));
+                    }
                 },
                 "level" => {
                     let text = self.expect_str(value, &path)?;
-                    settings.level = Level::parse(text)
-                        .ok_or_else(|| self.invalid(format!("unknown level '{text}'"), value, &path))?;
+                    settings.level = Level::parse(text).ok_or_else(|| {
+                        self.invalid(format!("unknown level '{text}'"), value, &path)
+                    })?;
                 }
                 "buffer_size" => {
                     let size = self.expect_int(value, &path)?;
                     if size < 1 {
-                        return Err(self.invalid(format!("{path} must be at least 1"), value, &path));
+                        return Err(self.invalid(
+                            format!("{path} must be at least 1"),
+                            value,
+                            &path,
+                        ));
                     }
                     settings.buffer_size = usize::try_from(size).unwrap_or(usize::MAX);
                 }
                 "handlers" => {
                     for (i, item) in self.expect_seq(value, &path)?.iter().enumerate() {
-                        settings.handlers.push(self.handler(item, &format!("{path}[{i}]"))?);
+                        settings
+                            .handlers
+                            .push(self.handler(item, &format!("{path}[{i}]"))?);
                     }
                 }
                 "redact" => {
@@ -482,7 +575,11 @@ impl<'o> Loader<'o> {
                         let item_path = format!("{path}[{i}]");
                         let text = self.expect_str(item, &item_path)?;
                         if text.is_empty() {
-                            return Err(self.invalid(format!("{item_path} must not be empty"), item, &item_path));
+                            return Err(self.invalid(
+                                format!("{item_path} must not be empty"),
+                                item,
+                                &item_path,
+                            ));
                         }
                         settings.redact.push(text.to_owned());
                     }
@@ -510,7 +607,11 @@ impl<'o> Loader<'o> {
                 "type" => {
                     let text = self.expect_str(value, &key_path)?;
                     if !matches!(text, "console" | "file" | "callback") {
-                        return Err(self.invalid(format!("unknown handler type '{text}'"), value, &key_path));
+                        return Err(self.invalid(
+                            format!("unknown handler type '{text}'"),
+                            value,
+                            &key_path,
+                        ));
                     }
                     kind = Some(text.to_owned());
                 }
@@ -529,7 +630,12 @@ impl<'o> Loader<'o> {
         }
     }
 
-    fn node<'y>(&self, item: &'y YNode, index: usize, refs: &mut Vec<NodeRef<'y>>) -> Result<Node, LoadError> {
+    fn node<'y>(
+        &self,
+        item: &'y YNode,
+        index: usize,
+        refs: &mut Vec<NodeRef<'y>>,
+    ) -> Result<Node, LoadError> {
         let path = format!("nodes[{index}]");
         let entries = self.expect_map(item, &path)?;
         let mut name = None;
@@ -554,13 +660,21 @@ impl<'o> Loader<'o> {
                 "retry" => max_attempts = self.retry(value, &key_path)?,
                 "on_error" => {
                     let target = self.expect_name(value, &key_path, false)?;
-                    refs.push(NodeRef { name: target.clone(), node: value, key: key_path.clone() });
+                    refs.push(NodeRef {
+                        name: target.clone(),
+                        node: value,
+                        key: key_path.clone(),
+                    });
                     on_error = Some(target);
                 }
                 "steps" => {
                     let items = self.expect_seq(value, &key_path)?;
                     if items.is_empty() {
-                        return Err(self.invalid(format!("{key_path} must not be empty"), value, &key_path));
+                        return Err(self.invalid(
+                            format!("{key_path} must not be empty"),
+                            value,
+                            &key_path,
+                        ));
                     }
                     let mut calls = Vec::with_capacity(items.len());
                     for (i, step) in items.iter().enumerate() {
@@ -582,16 +696,35 @@ impl<'o> Loader<'o> {
             }),
             (None, Some((calls, _))) => {
                 if let Some((_, node)) = output {
-                    return Err(self.invalid("a steps node has no 'output'", node, &join(&path, "output")));
+                    return Err(self.invalid(
+                        "a steps node has no 'output'",
+                        node,
+                        &join(&path, "output"),
+                    ));
                 }
                 if let Some(node) = with_node {
-                    return Err(self.invalid("a steps node has no 'with'", node, &join(&path, "with")));
+                    return Err(self.invalid(
+                        "a steps node has no 'with'",
+                        node,
+                        &join(&path, "with"),
+                    ));
                 }
                 NodeBody::Steps(calls)
             }
-            _ => return Err(self.invalid("a node needs exactly one of 'uses' and 'steps'", item, &path)),
+            _ => {
+                return Err(self.invalid(
+                    "a node needs exactly one of 'uses' and 'steps'",
+                    item,
+                    &path,
+                ));
+            }
         };
-        Ok(Node { name, body, max_attempts, on_error })
+        Ok(Node {
+            name,
+            body,
+            max_attempts,
+            on_error,
+        })
     }
 
     fn retry(&self, value: &YNode, path: &str) -> Result<u32, LoadError> {
@@ -603,7 +736,11 @@ impl<'o> Loader<'o> {
                     let key_path = join(path, name);
                     let n = self.expect_int(item, &key_path)?;
                     if n < 1 {
-                        return Err(self.invalid("retry.max_attempts must be at least 1", item, &key_path));
+                        return Err(self.invalid(
+                            "retry.max_attempts must be at least 1",
+                            item,
+                            &key_path,
+                        ));
                     }
                     max = Some(u32::try_from(n).unwrap_or(u32::MAX));
                 }
@@ -614,7 +751,11 @@ impl<'o> Loader<'o> {
     }
 
     fn step(&self, item: &YNode, path: &str) -> Result<ActionCall, LoadError> {
-        let mut call = ActionCall { uses: String::new(), with: Map::new(), output: None };
+        let mut call = ActionCall {
+            uses: String::new(),
+            with: Map::new(),
+            output: None,
+        };
         let mut has_uses = false;
         for (key, value) in self.expect_map(item, path)? {
             let name = key.as_str().unwrap_or_default();
@@ -624,7 +765,9 @@ impl<'o> Loader<'o> {
                     call.uses = self.expect_str(value, &key_path)?.to_owned();
                     has_uses = true;
                 }
-                "with" => call.with = self.map_to_json(self.expect_map(value, &key_path)?, &key_path)?,
+                "with" => {
+                    call.with = self.map_to_json(self.expect_map(value, &key_path)?, &key_path)?
+                }
                 "output" => call.output = Some(self.expect_name(value, &key_path, false)?),
                 _ => return Err(self.unknown_key(key, path)),
             }
@@ -635,7 +778,12 @@ impl<'o> Loader<'o> {
         Ok(call)
     }
 
-    fn edge<'y>(&self, item: &'y YNode, index: usize, refs: &mut Vec<NodeRef<'y>>) -> Result<Edge, LoadError> {
+    fn edge<'y>(
+        &self,
+        item: &'y YNode,
+        index: usize,
+        refs: &mut Vec<NodeRef<'y>>,
+    ) -> Result<Edge, LoadError> {
         let path = format!("edges[{index}]");
         let (mut from, mut to, mut when) = (None, None, None);
         let mut when_node = None;
@@ -681,13 +829,25 @@ impl<'o> Loader<'o> {
                     let item_path = format!("{path}[{i}]");
                     let name = self.expect_name(item, &item_path, false)?;
                     if names.contains(&name) {
-                        return Err(self.invalid(format!("duplicate branch '{name}'"), item, &item_path));
+                        return Err(self.invalid(
+                            format!("duplicate branch '{name}'"),
+                            item,
+                            &item_path,
+                        ));
                     }
-                    refs.push(NodeRef { name: name.clone(), node: item, key: item_path });
+                    refs.push(NodeRef {
+                        name: name.clone(),
+                        node: item,
+                        key: item_path,
+                    });
                     names.push(name);
                 }
                 if names.len() < 2 {
-                    return Err(self.invalid(format!("{path} needs at least two nodes"), value, path));
+                    return Err(self.invalid(
+                        format!("{path} needs at least two nodes"),
+                        value,
+                        path,
+                    ));
                 }
                 Ok(Endpoint::Many(names))
             }
@@ -701,7 +861,11 @@ impl<'o> Loader<'o> {
                     return Err(self.invalid(format!("reserved name '{name}'"), value, path));
                 }
                 if name != allowed {
-                    refs.push(NodeRef { name: name.clone(), node: value, key: path.to_owned() });
+                    refs.push(NodeRef {
+                        name: name.clone(),
+                        node: value,
+                        key: path.to_owned(),
+                    });
                 }
                 Ok(Endpoint::One(name))
             }
@@ -752,7 +916,12 @@ impl<'o> Loader<'o> {
             .flatten()
             .collect();
         let mut sources: Vec<(&str, Option<(usize, &crate::flow::Node)>)> = vec![(START, None)];
-        sources.extend(doc.nodes.iter().enumerate().map(|(i, (n, _))| (n.name.as_str(), Some((i, n)))));
+        sources.extend(
+            doc.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| (n.name.as_str(), Some((i, n)))),
+        );
         for (name, node) in sources {
             let unconditional: Vec<usize> = edges
                 .iter()
@@ -803,7 +972,12 @@ impl<'o> Loader<'o> {
         let nodes: Vec<Node> = doc.nodes.into_iter().map(|(n, _)| n).collect();
         let edges: Vec<Edge> = doc.edges.into_iter().map(|(e, _)| e).collect();
         if !reaches_end(&nodes, &edges) {
-            return Err(self.error(LoadErrorKind::NoPath, "no path from __start__ to __end__", None, None));
+            return Err(self.error(
+                LoadErrorKind::NoPath,
+                "no path from __start__ to __end__",
+                None,
+                None,
+            ));
         }
         Ok(Flow {
             origin: self.origin.to_owned(),
@@ -818,9 +992,14 @@ impl<'o> Loader<'o> {
 }
 
 /// The fan-in edge of a fan-out: the edge whose `from` lists exactly `branches`, in any order.
-pub(crate) fn fan_in<'e, E: std::borrow::Borrow<Edge>>(edges: &'e [E], branches: &[String]) -> Option<&'e Edge> {
+pub(crate) fn fan_in<'e, E: std::borrow::Borrow<Edge>>(
+    edges: &'e [E],
+    branches: &[String],
+) -> Option<&'e Edge> {
     edges.iter().map(|e| e.borrow()).find(|e| match &e.from {
-        Endpoint::Many(from) => from.len() == branches.len() && branches.iter().all(|b| from.contains(b)),
+        Endpoint::Many(from) => {
+            from.len() == branches.len() && branches.iter().all(|b| from.contains(b))
+        }
         _ => false,
     })
 }
@@ -863,11 +1042,16 @@ fn reaches_end(nodes: &[Node], edges: &[Edge]) -> bool {
 
 fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some('a'..='z')) && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 #[cfg(test)]
@@ -900,28 +1084,100 @@ mod tests {
 
     #[test]
     fn big_ints_and_non_finite_floats_are_invalid() {
-        let e = err(&format!("{OK}state:\n  big: 123456789012345678901234567890\n"));
-        assert_eq!((e.kind, e.message.as_str(), e.line, e.column, e.key.as_deref()), (LoadErrorKind::InvalidValue, "integer outside 64 bits", Some(9), Some(8), Some("state.big")));
+        let e = err(&format!(
+            "{OK}state:\n  big: 123456789012345678901234567890\n"
+        ));
+        assert_eq!(
+            (
+                e.kind,
+                e.message.as_str(),
+                e.line,
+                e.column,
+                e.key.as_deref()
+            ),
+            (
+                LoadErrorKind::InvalidValue,
+                "integer outside 64 bits",
+                Some(9),
+                Some(8),
+                Some("state.big")
+            )
+        );
         let e = err(&format!("{OK}state:\n  x: [.inf]\n"));
-        assert_eq!((e.message.as_str(), e.key.as_deref()), ("non-finite number", Some("state.x[0]")));
+        assert_eq!(
+            (e.message.as_str(), e.key.as_deref()),
+            ("non-finite number", Some("state.x[0]"))
+        );
     }
 
     #[test]
     fn duplicate_and_unknown_keys() {
         let e = err("name: f\nname: g\n");
-        assert_eq!((e.kind, e.message.as_str(), e.line, e.column, e.key.as_deref()), (LoadErrorKind::DuplicateKey, "duplicate key 'name'", Some(2), Some(1), Some("name")));
-        let e = err(&OK.replace("    uses: state.set\n", "    uses: state.set\n    bogus: 1\n"));
-        assert_eq!((e.kind, e.message.as_str(), e.line, e.column, e.key.as_deref()), (LoadErrorKind::UnknownKey, "unknown key 'bogus'", Some(5), Some(5), Some("nodes[0].bogus")));
+        assert_eq!(
+            (
+                e.kind,
+                e.message.as_str(),
+                e.line,
+                e.column,
+                e.key.as_deref()
+            ),
+            (
+                LoadErrorKind::DuplicateKey,
+                "duplicate key 'name'",
+                Some(2),
+                Some(1),
+                Some("name")
+            )
+        );
+        let e = err(&OK.replace(
+            "    uses: state.set\n",
+            "    uses: state.set\n    bogus: 1\n",
+        ));
+        assert_eq!(
+            (
+                e.kind,
+                e.message.as_str(),
+                e.line,
+                e.column,
+                e.key.as_deref()
+            ),
+            (
+                LoadErrorKind::UnknownKey,
+                "unknown key 'bogus'",
+                Some(5),
+                Some(5),
+                Some("nodes[0].bogus")
+            )
+        );
     }
 
     #[test]
     fn graph_errors() {
         let e = err(&OK.replace("to: __end__", "to: b"));
-        assert_eq!((e.kind, e.message.as_str(), e.key.as_deref()), (LoadErrorKind::UnknownNode, "unknown node 'b'", Some("edges[1].to")));
+        assert_eq!(
+            (e.kind, e.message.as_str(), e.key.as_deref()),
+            (
+                LoadErrorKind::UnknownNode,
+                "unknown node 'b'",
+                Some("edges[1].to")
+            )
+        );
         let e = err(&OK.replace("  - {from: a, to: __end__}\n", ""));
-        assert_eq!((e.kind, e.message.as_str()), (LoadErrorKind::MissingEdge, "node 'a' has no unconditional outgoing edge"));
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (
+                LoadErrorKind::MissingEdge,
+                "node 'a' has no unconditional outgoing edge"
+            )
+        );
         let e = err(&OK.replace("to: __end__}", "to: a}"));
-        assert_eq!((e.kind, e.message.as_str()), (LoadErrorKind::NoPath, "no path from __start__ to __end__"));
-        assert_eq!(e.to_string(), "t.yaml: NoPath: no path from __start__ to __end__");
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (LoadErrorKind::NoPath, "no path from __start__ to __end__")
+        );
+        assert_eq!(
+            e.to_string(),
+            "t.yaml: NoPath: no path from __start__ to __end__"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value};
 use yamlflow::{Event, RunOptions, RunStatus};
@@ -50,7 +50,12 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate { flow } => match yamlflow::load_file(&flow) {
             Ok(loaded) => {
-                println!("{}: ok ({} nodes, {} edges)", flow.display(), loaded.nodes.len(), loaded.edges.len());
+                println!(
+                    "{}: ok ({} nodes, {} edges)",
+                    flow.display(),
+                    loaded.nodes.len(),
+                    loaded.edges.len()
+                );
                 ExitCode::SUCCESS
             }
             Err(err) => {
@@ -58,7 +63,12 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Run { flow, input, events, sandbox } => match run(flow, input, events, sandbox) {
+        Command::Run {
+            flow,
+            input,
+            events,
+            sandbox,
+        } => match run(flow, input, events, sandbox) {
             Ok(code) => code,
             Err(err) => {
                 eprintln!("{err:#}");
@@ -73,7 +83,8 @@ fn parse_input(input: Option<String>) -> anyhow::Result<Map<String, Value>> {
         return Ok(Map::new());
     };
     let text = match input.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read input file {path}"))?,
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read input file {path}"))?,
         None => input,
     };
     match serde_json::from_str::<Value>(&text).context("--input is not valid JSON")? {
@@ -84,7 +95,12 @@ fn parse_input(input: Option<String>) -> anyhow::Result<Map<String, Value>> {
 
 type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
 
-fn run(flow: PathBuf, input: Option<String>, events: Option<String>, sandbox: PathBuf) -> anyhow::Result<ExitCode> {
+fn run(
+    flow: PathBuf,
+    input: Option<String>,
+    events: Option<String>,
+    sandbox: PathBuf,
+) -> anyhow::Result<ExitCode> {
     let loaded = match yamlflow::load_file(&flow) {
         Ok(loaded) => loaded,
         Err(err) => {
@@ -97,9 +113,12 @@ fn run(flow: PathBuf, input: Option<String>, events: Option<String>, sandbox: Pa
     let events_to_stdout = events.as_deref() == Some("-");
     let sink: Option<Sink> = match events.as_deref() {
         None => None,
-        Some("-") => Some(Arc::new(Mutex::new(Box::new(BufWriter::new(std::io::stdout()))))),
+        Some("-") => Some(Arc::new(Mutex::new(Box::new(BufWriter::new(
+            std::io::stdout(),
+        ))))),
         Some(path) => {
-            let file = File::create(path).with_context(|| format!("cannot create events file {path}"))?;
+            let file =
+                File::create(path).with_context(|| format!("cannot create events file {path}"))?;
             Some(Arc::new(Mutex::new(Box::new(BufWriter::new(file)))))
         }
     };
@@ -120,10 +139,16 @@ fn run(flow: PathBuf, input: Option<String>, events: Option<String>, sandbox: Pa
         }
     };
     if let Some(sink) = &sink {
-        sink.lock().unwrap_or_else(PoisonError::into_inner).flush().context("cannot write events")?;
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .flush()
+            .context("cannot write events")?;
     }
     if !events_to_stdout {
-        println!("{}", serde_json::to_string_pretty(&Value::Object(outcome.state))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(outcome.state))?
+        );
     }
     Ok(match (outcome.status, outcome.error) {
         (RunStatus::Completed, _) => ExitCode::SUCCESS,

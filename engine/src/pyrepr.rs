@@ -73,7 +73,11 @@ pub(crate) fn write_float(out: &mut String, f: f64) {
 /// Appends Python's `repr()` of a string: single quotes unless the string holds `'` and no `"`;
 /// `\\`, the quote, `\n`, `\r`, `\t` escaped, other characters below 0x20 and 0x7f as `\xNN`.
 pub(crate) fn write_str_repr(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -315,8 +319,22 @@ mod tests {
     #[test]
     fn strings_follow_python_repr() {
         let mut out = String::new();
-        write_json_repr(&mut out, &json!(["plain", "it's", "say \"hi\"", "both '\"", "tab\tnew\nline", "Zoë", "\u{1}"]));
-        assert_eq!(out, r#"['plain', "it's", 'say "hi"', 'both \'"', 'tab\tnew\nline', 'Zoë', '\x01']"#);
+        write_json_repr(
+            &mut out,
+            &json!([
+                "plain",
+                "it's",
+                "say \"hi\"",
+                "both '\"",
+                "tab\tnew\nline",
+                "Zoë",
+                "\u{1}"
+            ]),
+        );
+        assert_eq!(
+            out,
+            r#"['plain', "it's", 'say "hi"', 'both \'"', 'tab\tnew\nline', 'Zoë', '\x01']"#
+        );
     }
 
     #[test]
@@ -331,10 +349,29 @@ mod tests {
     fn json_writers() {
         let v = json!({"z": 1, "a": [true, null, 2.0], "h": "<&'>\u{e9}"});
         let mut out = String::new();
-        write_json(&mut out, &v, JsonStyle { sort_keys: false, spaced: true, html_safe: true });
-        assert_eq!(out, r#"{"z": 1, "a": [true, null, 2.0], "h": "\u003c\u0026\u0027\u003eé"}"#);
+        write_json(
+            &mut out,
+            &v,
+            JsonStyle {
+                sort_keys: false,
+                spaced: true,
+                html_safe: true,
+            },
+        );
+        assert_eq!(
+            out,
+            r#"{"z": 1, "a": [true, null, 2.0], "h": "\u003c\u0026\u0027\u003eé"}"#
+        );
         let mut out = String::new();
-        write_json(&mut out, &v, JsonStyle { sort_keys: true, spaced: false, html_safe: false });
+        write_json(
+            &mut out,
+            &v,
+            JsonStyle {
+                sort_keys: true,
+                spaced: false,
+                html_safe: false,
+            },
+        );
         assert_eq!(out, r#"{"a":[true,null,2.0],"h":"<&'>é","z":1}"#);
     }
 }

@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use crate::actions::{self, ActionCtx, ActionError};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::event::{Event, EventType, Level, SpanKind};
-use crate::flow::{ActionCall, Edge, Endpoint, Flow, Node, NodeBody, END, START};
+use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
 use crate::loader::fan_in;
-use crate::observability::{new_id, ObservabilityContext, Span};
-use crate::template::{truthy, Scope, TemplateError, Templates};
+use crate::observability::{ObservabilityContext, Span, new_id};
+use crate::template::{Scope, TemplateError, Templates, truthy};
 
 /// A callback handler: receives every emitted event, in `seq` order.
 pub type Callback = Arc<dyn Fn(&Event) + Send + Sync>;
@@ -30,7 +30,11 @@ pub struct RunOptions {
 impl RunOptions {
     /// Options with an empty input, no callbacks and the given sandbox directory.
     pub fn new(sandbox: impl Into<PathBuf>) -> Self {
-        Self { input: Map::new(), sandbox: sandbox.into(), callbacks: Vec::new() }
+        Self {
+            input: Map::new(),
+            sandbox: sandbox.into(),
+            callbacks: Vec::new(),
+        }
     }
 }
 
@@ -75,7 +79,12 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         });
     }
     let flow_id = new_id();
-    let obs = ObservabilityContext::new(flow_id.clone(), &flow.observability, &options.sandbox, options.callbacks);
+    let obs = ObservabilityContext::new(
+        flow_id.clone(),
+        &flow.observability,
+        &options.sandbox,
+        options.callbacks,
+    );
     let runner = Runner::new(flow, &obs, options.sandbox);
 
     // The run's state: `state` with the input merged over it (existing keys in place, new appended).
@@ -85,7 +94,14 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
     }
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
     if obs.wants(Level::Info) {
-        obs.emit(&root, Level::Info, EventType::Entry, Some("flow started".into()), one("input", Value::Object(state.clone())), Map::new());
+        obs.emit(
+            &root,
+            Level::Info,
+            EventType::Entry,
+            Some("flow started".into()),
+            one("input", Value::Object(state.clone())),
+            Map::new(),
+        );
     }
     let result = runner.drive(&root, &mut state);
     let error = match result {
@@ -103,14 +119,25 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
             None
         }
         Err(err) => {
-            obs.emit(&root, Level::Error, EventType::Error, Some("flow failed".into()), one("error", err.to_json()), duration(&root));
+            obs.emit(
+                &root,
+                Level::Error,
+                EventType::Error,
+                Some("flow failed".into()),
+                one("error", err.to_json()),
+                duration(&root),
+            );
             Some((err.kind, err.message))
         }
     };
     obs.flush();
     Ok(RunOutcome {
         flow_id: flow_id.to_string(),
-        status: if error.is_none() { RunStatus::Completed } else { RunStatus::Failed },
+        status: if error.is_none() {
+            RunStatus::Completed
+        } else {
+            RunStatus::Failed
+        },
         state,
         error,
         observability: obs,
@@ -205,24 +232,48 @@ impl<'f, 'o> Runner<'f, 'o> {
                         steps
                             .iter()
                             .enumerate()
-                            .map(|(i, s)| (Arc::from(format!("{}.step[{i}]", node.name)), Arc::from(s.uses.as_str())))
+                            .map(|(i, s)| {
+                                (
+                                    Arc::from(format!("{}.step[{i}]", node.name)),
+                                    Arc::from(s.uses.as_str()),
+                                )
+                            })
                             .collect(),
                     ),
                 };
-                (node.name.as_str(), NodeInfo { node, name: Arc::from(node.name.as_str()), action, steps })
+                (
+                    node.name.as_str(),
+                    NodeInfo {
+                        node,
+                        name: Arc::from(node.name.as_str()),
+                        action,
+                        steps,
+                    },
+                )
             })
             .collect();
         let mut routes: HashMap<&str, Route<'_>> = HashMap::new();
         for edge in &flow.edges {
             if let Endpoint::One(from) = &edge.from {
-                let route = routes.entry(from.as_str()).or_insert(Route { conditional: Vec::new(), unconditional: None });
+                let route = routes.entry(from.as_str()).or_insert(Route {
+                    conditional: Vec::new(),
+                    unconditional: None,
+                });
                 match &edge.when {
                     Some(when) => route.conditional.push((when.as_str(), &edge.to)),
                     None => route.unconditional = route.unconditional.or(Some(&edge.to)),
                 }
             }
         }
-        Self { flow, templates: Templates::new(), obs, memory: Mutex::new(Map::new()), sandbox, nodes, routes }
+        Self {
+            flow,
+            templates: Templates::new(),
+            obs,
+            memory: Mutex::new(Map::new()),
+            sandbox,
+            nodes,
+            routes,
+        }
     }
 
     /// Runs from `__start__` to `__end__`; `Err` is the flow's failure.
@@ -244,7 +295,10 @@ impl<'f, 'o> Runner<'f, 'o> {
             match endpoint {
                 Endpoint::One(name) if name == END => return Ok(()),
                 Endpoint::One(name) => {
-                    let info = self.nodes.get(name.as_str()).ok_or_else(|| ActionError::action(format!("unknown node: {name}")))?;
+                    let info = self
+                        .nodes
+                        .get(name.as_str())
+                        .ok_or_else(|| ActionError::action(format!("unknown node: {name}")))?;
                     executions = self.count(executions, 1)?;
                     next = self.after_node(info, state, None, root)?;
                 }
@@ -252,8 +306,10 @@ impl<'f, 'o> Runner<'f, 'o> {
                     executions = self.count(executions, branches.len())?;
                     match self.fan_out(branches, state, root) {
                         Ok(()) => {
-                            let edge: &Edge = fan_in(&self.flow.edges, branches)
-                                .ok_or_else(|| ActionError::action("fan-out without fan-in edge"))?;
+                            let edge: &Edge =
+                                fan_in(&self.flow.edges, branches).ok_or_else(|| {
+                                    ActionError::action("fan-out without fan-in edge")
+                                })?;
                             next = Next::Go(&edge.to);
                         }
                         Err(FanOutError::Branch(node, err)) => match &node.on_error {
@@ -293,7 +349,10 @@ impl<'f, 'o> Runner<'f, 'o> {
     /// Counts node executions; before exceeding the limit the run fails with `LoopLimit`.
     fn count(&self, executions: usize, more: usize) -> Result<usize, ActionError> {
         if executions + more > LOOP_LIMIT {
-            return Err(ActionError::new("LoopLimit", format!("loop limit of {LOOP_LIMIT} node executions reached")));
+            return Err(ActionError::new(
+                "LoopLimit",
+                format!("loop limit of {LOOP_LIMIT} node executions reached"),
+            ));
         }
         Ok(executions + more)
     }
@@ -301,21 +360,35 @@ impl<'f, 'o> Runner<'f, 'o> {
     /// The endpoint after `from`: the first truthy conditional edge, else the unconditional one.
     /// A `when` that fails to render fails the run (no `on_error`).
     fn route(&self, from: &str, state: &Map<String, Value>) -> Result<&'f Endpoint, ActionError> {
-        let route = self.routes.get(from).ok_or_else(|| ActionError::action(format!("no edge from {from}")))?;
+        let route = self
+            .routes
+            .get(from)
+            .ok_or_else(|| ActionError::action(format!("no edge from {from}")))?;
         if !route.conditional.is_empty() {
             let scope = Scope::state_only(state);
             for (when, to) in &route.conditional {
-                let value = self.templates.render_str(when, &scope).map_err(template_error)?;
+                let value = self
+                    .templates
+                    .render_str(when, &scope)
+                    .map_err(template_error)?;
                 if truthy(&value) {
                     return Ok(to);
                 }
             }
         }
-        route.unconditional.ok_or_else(|| ActionError::action(format!("no edge from {from}")))
+        route
+            .unconditional
+            .ok_or_else(|| ActionError::action(format!("no edge from {from}")))
     }
 
     fn ctx<'a>(&'a self, span: &'a Span, attempt: u32) -> ActionCtx<'a> {
-        ActionCtx { obs: self.obs, span, memory: &self.memory, sandbox: &self.sandbox, attempt }
+        ActionCtx {
+            obs: self.obs,
+            span,
+            memory: &self.memory,
+            sandbox: &self.sandbox,
+            attempt,
+        }
     }
 
     /// One node execution: its span, attempts, events and the application of its result.
@@ -327,7 +400,12 @@ impl<'f, 'o> Runner<'f, 'o> {
         parent: &Span,
     ) -> Result<(), ActionError> {
         let node = info.node;
-        let span = Span::new(Some(parent), info.name.clone(), SpanKind::Node, info.action.clone());
+        let span = Span::new(
+            Some(parent),
+            info.name.clone(),
+            SpanKind::Node,
+            info.action.clone(),
+        );
         let obs = self.obs;
         let max = node.max_attempts.max(1);
         match &node.body {
@@ -338,18 +416,33 @@ impl<'f, 'o> Runner<'f, 'o> {
                         Some(Ok(with)) => one("input", Value::Object(with.clone())),
                         _ => Map::new(),
                     };
-                    obs.emit(&span, Level::Info, EventType::Entry, Some("node started".into()), data, Map::new());
+                    obs.emit(
+                        &span,
+                        Level::Info,
+                        EventType::Entry,
+                        Some("node started".into()),
+                        data,
+                        Map::new(),
+                    );
                 }
                 for attempt in 1..=max {
                     let params = match first.take() {
                         Some(rendered) => rendered,
                         None => self.render_with(call, state, attempt, error),
                     };
-                    let outcome = params.and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)));
+                    let outcome = params
+                        .and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)));
                     match outcome {
                         Ok(result) => {
                             if obs.wants(Level::Info) {
-                                obs.emit(&span, Level::Info, EventType::Exit, Some("node completed".into()), one("output", result.clone()), duration(&span));
+                                obs.emit(
+                                    &span,
+                                    Level::Info,
+                                    EventType::Exit,
+                                    Some("node completed".into()),
+                                    one("output", result.clone()),
+                                    duration(&span),
+                                );
                             }
                             apply(state, call.output.as_deref(), result);
                             return Ok(());
@@ -361,7 +454,14 @@ impl<'f, 'o> Runner<'f, 'o> {
             }
             NodeBody::Steps(steps) => {
                 if obs.wants(Level::Info) {
-                    obs.emit(&span, Level::Info, EventType::Entry, Some("node started".into()), one("input", Value::Null), Map::new());
+                    obs.emit(
+                        &span,
+                        Level::Info,
+                        EventType::Entry,
+                        Some("node started".into()),
+                        one("input", Value::Null),
+                        Map::new(),
+                    );
                 }
                 // A retried steps node restarts from the state as it was at node start.
                 let snapshot = (max > 1).then(|| state.clone());
@@ -374,7 +474,14 @@ impl<'f, 'o> Runner<'f, 'o> {
                     match self.run_steps(info, steps, state, attempt, error, &span) {
                         Ok(last) => {
                             if obs.wants(Level::Info) {
-                                obs.emit(&span, Level::Info, EventType::Exit, Some("node completed".into()), one("output", last), duration(&span));
+                                obs.emit(
+                                    &span,
+                                    Level::Info,
+                                    EventType::Exit,
+                                    Some("node completed".into()),
+                                    one("output", last),
+                                    duration(&span),
+                                );
                             }
                             return Ok(());
                         }
@@ -388,14 +495,31 @@ impl<'f, 'o> Runner<'f, 'o> {
 
     /// Emits the warn `attempt N failed` (returns `Ok` to retry) or the final `node failed`
     /// (returns the error).
-    fn attempt_failed(&self, span: &Span, attempt: u32, max: u32, err: &ActionError) -> Result<(), ActionError> {
+    fn attempt_failed(
+        &self,
+        span: &Span,
+        attempt: u32,
+        max: u32,
+        err: &ActionError,
+    ) -> Result<(), ActionError> {
         let last = attempt >= max;
         let level = if last { Level::Error } else { Level::Warn };
         if self.obs.wants(level) {
             let mut data = one("error", err.to_json());
             data.insert("attempt".into(), Value::from(attempt));
-            let message = if last { "node failed".to_owned() } else { format!("attempt {attempt} failed") };
-            self.obs.emit(span, level, EventType::Error, Some(message), data, duration(span));
+            let message = if last {
+                "node failed".to_owned()
+            } else {
+                format!("attempt {attempt} failed")
+            };
+            self.obs.emit(
+                span,
+                level,
+                EventType::Error,
+                Some(message),
+                data,
+                duration(span),
+            );
         }
         if last { Err(err.clone()) } else { Ok(()) }
     }
@@ -408,7 +532,9 @@ impl<'f, 'o> Runner<'f, 'o> {
         error: Option<&Value>,
     ) -> Result<Map<String, Value>, ActionError> {
         let scope = Scope::node(state, attempt, error);
-        self.templates.render_map(&call.with, &scope).map_err(template_error)
+        self.templates
+            .render_map(&call.with, &scope)
+            .map_err(template_error)
     }
 
     /// One attempt of a steps node; returns the last step's result.
@@ -425,20 +551,40 @@ impl<'f, 'o> Runner<'f, 'o> {
         let mut last = Value::Null;
         for (i, step) in steps.iter().enumerate() {
             let (name, action) = &info.steps[i];
-            let span = Span::new(Some(parent), name.clone(), SpanKind::Step, Some(action.clone()));
+            let span = Span::new(
+                Some(parent),
+                name.clone(),
+                SpanKind::Step,
+                Some(action.clone()),
+            );
             let rendered = self.render_with(step, state, attempt, error);
             if obs.wants(Level::Debug) {
                 let data = match &rendered {
                     Ok(with) => one("input", Value::Object(with.clone())),
                     Err(_) => Map::new(),
                 };
-                obs.emit(&span, Level::Debug, EventType::Entry, Some("step started".into()), data, Map::new());
+                obs.emit(
+                    &span,
+                    Level::Debug,
+                    EventType::Entry,
+                    Some("step started".into()),
+                    data,
+                    Map::new(),
+                );
             }
-            let outcome = rendered.and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)));
+            let outcome =
+                rendered.and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)));
             match outcome {
                 Ok(result) => {
                     if obs.wants(Level::Debug) {
-                        obs.emit(&span, Level::Debug, EventType::Exit, Some("step completed".into()), one("output", result.clone()), duration(&span));
+                        obs.emit(
+                            &span,
+                            Level::Debug,
+                            EventType::Exit,
+                            Some("step completed".into()),
+                            one("output", result.clone()),
+                            duration(&span),
+                        );
                     }
                     if i + 1 == steps.len() {
                         last = result.clone();
@@ -446,7 +592,14 @@ impl<'f, 'o> Runner<'f, 'o> {
                     apply(state, step.output.as_deref(), result);
                 }
                 Err(err) => {
-                    obs.emit(&span, Level::Error, EventType::Error, Some("step failed".into()), one("error", err.to_json()), duration(&span));
+                    obs.emit(
+                        &span,
+                        Level::Error,
+                        EventType::Error,
+                        Some("step failed".into()),
+                        one("error", err.to_json()),
+                        duration(&span),
+                    );
                     return Err(err);
                 }
             }
@@ -463,33 +616,61 @@ impl<'f, 'o> Runner<'f, 'o> {
         root: &Span,
     ) -> Result<(), FanOutError<'f>> {
         let obs = self.obs;
-        let span = Span::new(Some(root), Arc::from(format!("parallel({})", branches.join(","))), SpanKind::Parallel, None);
+        let span = Span::new(
+            Some(root),
+            Arc::from(format!("parallel({})", branches.join(","))),
+            SpanKind::Parallel,
+            None,
+        );
         if obs.wants(Level::Info) {
-            obs.emit(&span, Level::Info, EventType::Entry, Some("parallel started".into()), Map::new(), Map::new());
+            obs.emit(
+                &span,
+                Level::Info,
+                EventType::Entry,
+                Some("parallel started".into()),
+                Map::new(),
+                Map::new(),
+            );
         }
         let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
         let shared: &Map<String, Value> = state;
-        let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = infos
-                .iter()
-                .map(|info| {
-                    let mut copy = shared.clone();
-                    let span = &span;
-                    scope.spawn(move || {
-                        let result = self.exec_node(info, &mut copy, None, span);
-                        (copy, result)
+        let results: Vec<(Map<String, Value>, Result<(), ActionError>)> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = infos
+                    .iter()
+                    .map(|info| {
+                        let mut copy = shared.clone();
+                        let span = &span;
+                        scope.spawn(move || {
+                            let result = self.exec_node(info, &mut copy, None, span);
+                            (copy, result)
+                        })
                     })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
-        });
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| {
+                        handle
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
         let fail = |err: &ActionError| {
-            obs.emit(&span, Level::Error, EventType::Error, Some("parallel failed".into()), one("error", err.to_json()), duration(&span));
+            obs.emit(
+                &span,
+                Level::Error,
+                EventType::Error,
+                Some("parallel failed".into()),
+                one("error", err.to_json()),
+                duration(&span),
+            );
         };
-        if let Some((i, err)) = results.iter().enumerate().find_map(|(i, (_, r))| r.as_ref().err().map(|e| (i, e))) {
+        if let Some((i, err)) = results
+            .iter()
+            .enumerate()
+            .find_map(|(i, (_, r))| r.as_ref().err().map(|e| (i, e)))
+        {
             fail(err);
             return Err(FanOutError::Branch(infos[i].node, err.clone()));
         }
@@ -504,7 +685,10 @@ impl<'f, 'o> Runner<'f, 'o> {
                 if let Some(&first) = owner.get(key.as_str()) {
                     let err = ActionError::new(
                         "MergeConflict",
-                        format!("branches '{}' and '{}' both wrote '{key}'", branches[first], branches[i]),
+                        format!(
+                            "branches '{}' and '{}' both wrote '{key}'",
+                            branches[first], branches[i]
+                        ),
                     );
                     fail(&err);
                     return Err(FanOutError::Conflict(err));
@@ -514,7 +698,14 @@ impl<'f, 'o> Runner<'f, 'o> {
             }
         }
         if obs.wants(Level::Info) {
-            obs.emit(&span, Level::Info, EventType::Exit, Some("parallel completed".into()), one("output", Value::Object(merged.clone())), duration(&span));
+            obs.emit(
+                &span,
+                Level::Info,
+                EventType::Exit,
+                Some("parallel completed".into()),
+                one("output", Value::Object(merged.clone())),
+                duration(&span),
+            );
         }
         apply(state, None, Value::Object(merged));
         Ok(())

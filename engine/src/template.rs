@@ -26,13 +26,19 @@ pub(crate) struct TemplateError {
 
 impl TemplateError {
     fn undefined(src: &str) -> Self {
-        Self { message: format!("undefined value in template: {src}") }
+        Self {
+            message: format!("undefined value in template: {src}"),
+        }
     }
     fn syntax(src: &str) -> Self {
-        Self { message: format!("syntax error in template: {src}") }
+        Self {
+            message: format!("syntax error in template: {src}"),
+        }
     }
     fn evaluate(src: &str) -> Self {
-        Self { message: format!("cannot evaluate template: {src}") }
+        Self {
+            message: format!("cannot evaluate template: {src}"),
+        }
     }
     fn from_mj(src: &str, err: &MjError) -> Self {
         match err.kind() {
@@ -63,12 +69,26 @@ pub(crate) struct Scope<'a> {
 impl<'a> Scope<'a> {
     /// A scope with `state` only (edge `when` templates).
     pub(crate) fn state_only(state: &'a Map<String, Value>) -> Self {
-        Self { state, attempt: None, error: None, context: OnceCell::new() }
+        Self {
+            state,
+            attempt: None,
+            error: None,
+            context: OnceCell::new(),
+        }
     }
 
     /// A scope for a node's or step's templates.
-    pub(crate) fn node(state: &'a Map<String, Value>, attempt: u32, error: Option<&'a Value>) -> Self {
-        Self { state, attempt: Some(attempt), error, context: OnceCell::new() }
+    pub(crate) fn node(
+        state: &'a Map<String, Value>,
+        attempt: u32,
+        error: Option<&'a Value>,
+    ) -> Self {
+        Self {
+            state,
+            attempt: Some(attempt),
+            error,
+            context: OnceCell::new(),
+        }
     }
 
     fn context(&self) -> &MjValue {
@@ -108,7 +128,8 @@ impl Templates {
             }
             let mut text = String::new();
             pyrepr::write_mj_text(&mut text, value);
-            out.write_str(&text).map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
+            out.write_str(&text)
+                .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
         });
         env.add_filter("string", |value: MjValue| -> Result<MjValue, MjError> {
             if value.is_undefined() {
@@ -118,52 +139,78 @@ impl Templates {
             pyrepr::write_mj_text(&mut text, &value);
             Ok(MjValue::from(text))
         });
-        env.add_filter("join", |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
-            // Jinja2's join spells each item with Python's str().
-            let sep = sep.unwrap_or_default();
-            let mut out = String::new();
-            for (i, item) in value.try_iter()?.enumerate() {
-                if i > 0 {
-                    out.push_str(&sep);
+        env.add_filter(
+            "join",
+            |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
+                // Jinja2's join spells each item with Python's str().
+                let sep = sep.unwrap_or_default();
+                let mut out = String::new();
+                for (i, item) in value.try_iter()?.enumerate() {
+                    if i > 0 {
+                        out.push_str(&sep);
+                    }
+                    pyrepr::write_mj_text(&mut out, &item);
                 }
-                pyrepr::write_mj_text(&mut out, &item);
-            }
-            Ok(out)
-        });
+                Ok(out)
+            },
+        );
         env.add_filter("tojson", |value: MjValue| -> Result<MjValue, MjError> {
             let json = to_json(&value).map_err(|conv| match conv {
                 Conversion::Undefined => MjError::new(ErrorKind::UndefinedError, "undefined value"),
-                Conversion::Invalid => MjError::new(ErrorKind::InvalidOperation, "cannot serialize to JSON"),
+                Conversion::Invalid => {
+                    MjError::new(ErrorKind::InvalidOperation, "cannot serialize to JSON")
+                }
             })?;
             let mut out = String::new();
             pyrepr::write_json(
                 &mut out,
                 &json,
-                pyrepr::JsonStyle { sort_keys: false, spaced: true, html_safe: true },
+                pyrepr::JsonStyle {
+                    sort_keys: false,
+                    spaced: true,
+                    html_safe: true,
+                },
             );
             Ok(MjValue::from_safe_string(out))
         });
         // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
         env.add_test("iterable", |value: MjValue| {
-            matches!(value.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::Bytes)
+            matches!(
+                value.kind(),
+                ValueKind::String
+                    | ValueKind::Seq
+                    | ValueKind::Map
+                    | ValueKind::Iterable
+                    | ValueKind::Bytes
+            )
         });
         Self { env }
     }
 
     /// Renders every string at any depth of `value` (keys are not templates).
-    pub(crate) fn render_value(&self, value: &Value, scope: &Scope<'_>) -> Result<Value, TemplateError> {
+    pub(crate) fn render_value(
+        &self,
+        value: &Value,
+        scope: &Scope<'_>,
+    ) -> Result<Value, TemplateError> {
         match value {
             Value::String(src) => self.render_str(src, scope),
-            Value::Array(items) => {
-                items.iter().map(|item| self.render_value(item, scope)).collect::<Result<Vec<_>, _>>().map(Value::Array)
-            }
+            Value::Array(items) => items
+                .iter()
+                .map(|item| self.render_value(item, scope))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
             Value::Object(map) => self.render_map(map, scope).map(Value::Object),
             other => Ok(other.clone()),
         }
     }
 
     /// Renders every string of a `with` mapping.
-    pub(crate) fn render_map(&self, map: &Map<String, Value>, scope: &Scope<'_>) -> Result<Map<String, Value>, TemplateError> {
+    pub(crate) fn render_map(
+        &self,
+        map: &Map<String, Value>,
+        scope: &Scope<'_>,
+    ) -> Result<Map<String, Value>, TemplateError> {
         let mut out = Map::with_capacity(map.len());
         for (key, item) in map {
             out.insert(key.clone(), self.render_value(item, scope)?);
@@ -177,8 +224,13 @@ impl Templates {
             return Ok(Value::String(src.to_owned()));
         }
         if let Some(inner) = single_expression(src) {
-            let expr = self.env.compile_expression(inner).map_err(|err| TemplateError::from_mj(src, &err))?;
-            let value = expr.eval(scope.context().clone()).map_err(|err| TemplateError::from_mj(src, &err))?;
+            let expr = self
+                .env
+                .compile_expression(inner)
+                .map_err(|err| TemplateError::from_mj(src, &err))?;
+            let value = expr
+                .eval(scope.context().clone())
+                .map_err(|err| TemplateError::from_mj(src, &err))?;
             return to_json(&value).map_err(|conv| match conv {
                 Conversion::Undefined => TemplateError::undefined(src),
                 Conversion::Invalid => TemplateError::evaluate(src),
@@ -213,7 +265,10 @@ pub(crate) fn from_json(value: &Value) -> MjValue {
 
 /// Converts a JSON object to a template map, keeping its key order.
 pub(crate) fn from_json_map(map: &Map<String, Value>) -> MjValue {
-    MjValue::from_pairs(map.iter().map(|(k, v)| (MjValue::from(k.as_str()), from_json(v))))
+    MjValue::from_pairs(
+        map.iter()
+            .map(|(k, v)| (MjValue::from(k.as_str()), from_json(v))),
+    )
 }
 
 /// Whether a string holds template markup at all.
@@ -309,11 +364,17 @@ mod tests {
         assert_eq!(render("{{1}}", json!({})).unwrap(), json!(1));
         assert_eq!(render(" {{ 1 }}", json!({})).unwrap(), json!(" 1"));
         assert_eq!(render("{{ 1 }}{{ 2 }}", json!({})).unwrap(), json!("12"));
-        assert_eq!(render("{{ {'a': [1]} }}", json!({})).unwrap(), json!({"a": [1]}));
+        assert_eq!(
+            render("{{ {'a': [1]} }}", json!({})).unwrap(),
+            json!({"a": [1]})
+        );
         assert_eq!(render("{{ '}}' }}", json!({})).unwrap(), json!("}}"));
         assert_eq!(render("{{ '{{' }}", json!({})).unwrap(), json!("{{"));
         assert_eq!(render("{# note #}{{ 4 }}", json!({})).unwrap(), json!("4"));
-        assert_eq!(render("no markers {", json!({})).unwrap(), json!("no markers {"));
+        assert_eq!(
+            render("no markers {", json!({})).unwrap(),
+            json!("no markers {")
+        );
         assert_eq!(render("{{ (1, 2) }}", json!({})).unwrap(), json!([1, 2]));
     }
 
@@ -321,20 +382,60 @@ mod tests {
     fn arithmetic_and_ranges() {
         assert_eq!(render("{{ 7 / 2 }}", json!({})).unwrap(), json!(3.5));
         assert_eq!(render("{{ -7 // 2 }}", json!({})).unwrap(), json!(-4));
-        assert_eq!(render("{{ 2 ** 62 }}", json!({})).unwrap(), json!(4611686018427387904i64));
-        assert_eq!(render("{{ 2 ** 64 }}", json!({})).unwrap_err().message, "cannot evaluate template: {{ 2 ** 64 }}");
-        assert_eq!(render("{{ 1 / 0 }}", json!({})).unwrap_err().message, "cannot evaluate template: {{ 1 / 0 }}");
+        assert_eq!(
+            render("{{ 2 ** 62 }}", json!({})).unwrap(),
+            json!(4611686018427387904i64)
+        );
+        assert_eq!(
+            render("{{ 2 ** 64 }}", json!({})).unwrap_err().message,
+            "cannot evaluate template: {{ 2 ** 64 }}"
+        );
+        assert_eq!(
+            render("{{ 1 / 0 }}", json!({})).unwrap_err().message,
+            "cannot evaluate template: {{ 1 / 0 }}"
+        );
     }
 
     #[test]
     fn undefined_and_syntax_errors() {
-        assert_eq!(render("{{ state.missing }}", json!({})).unwrap_err().message, "undefined value in template: {{ state.missing }}");
-        assert_eq!(render("Hi {{ state.a.b }}!", json!({"a": {}})).unwrap_err().message, "undefined value in template: Hi {{ state.a.b }}!");
-        assert_eq!(render("{{ user }}", json!({})).unwrap_err().message, "undefined value in template: {{ user }}");
-        assert_eq!(render("{{ state.s.code == 200 }}", json!({"s": {}})).unwrap_err().message, "undefined value in template: {{ state.s.code == 200 }}");
-        assert_eq!(render("{{ state.n.upper() }}", json!({"n": "ada"})).unwrap_err().message, "undefined value in template: {{ state.n.upper() }}");
-        assert_eq!(render("{{ state.a + }}", json!({"a": 1})).unwrap_err().message, "syntax error in template: {{ state.a + }}");
-        assert_eq!(render("{{ state.done is defined }}", json!({})).unwrap(), json!(false));
+        assert_eq!(
+            render("{{ state.missing }}", json!({}))
+                .unwrap_err()
+                .message,
+            "undefined value in template: {{ state.missing }}"
+        );
+        assert_eq!(
+            render("Hi {{ state.a.b }}!", json!({"a": {}}))
+                .unwrap_err()
+                .message,
+            "undefined value in template: Hi {{ state.a.b }}!"
+        );
+        assert_eq!(
+            render("{{ user }}", json!({})).unwrap_err().message,
+            "undefined value in template: {{ user }}"
+        );
+        assert_eq!(
+            render("{{ state.s.code == 200 }}", json!({"s": {}}))
+                .unwrap_err()
+                .message,
+            "undefined value in template: {{ state.s.code == 200 }}"
+        );
+        assert_eq!(
+            render("{{ state.n.upper() }}", json!({"n": "ada"}))
+                .unwrap_err()
+                .message,
+            "undefined value in template: {{ state.n.upper() }}"
+        );
+        assert_eq!(
+            render("{{ state.a + }}", json!({"a": 1}))
+                .unwrap_err()
+                .message,
+            "syntax error in template: {{ state.a + }}"
+        );
+        assert_eq!(
+            render("{{ state.done is defined }}", json!({})).unwrap(),
+            json!(false)
+        );
     }
 
     #[test]
@@ -344,7 +445,10 @@ mod tests {
             render("{{ state.flag }} {{ state.nothing }} {{ state.list }} {{ state.obj }} {{ state.flag | string }} {{ 1e16 }} {{ 0.00001 }}", state).unwrap(),
             json!("True None ['a', 1, None, True, 2.5] {'k': 1.5} True 1e+16 1e-05")
         );
-        assert_eq!(render("{{ [1.0, true] | join(',') }}", json!({})).unwrap(), json!("1.0,True"));
+        assert_eq!(
+            render("{{ [1.0, true] | join(',') }}", json!({})).unwrap(),
+            json!("1.0,True")
+        );
     }
 
     #[test]
@@ -352,24 +456,43 @@ mod tests {
         let state = json!({"doc": {"z": 1, "a": [true, null, 2.0], "html": "<b>&'q' \"d\"</b>", "name": "Zoë"}});
         assert_eq!(
             render("{{ state.doc | tojson }}", state).unwrap(),
-            json!(r#"{"z": 1, "a": [true, null, 2.0], "html": "\u003cb\u003e\u0026\u0027q\u0027 \"d\"\u003c/b\u003e", "name": "Zoë"}"#)
+            json!(
+                r#"{"z": 1, "a": [true, null, 2.0], "html": "\u003cb\u003e\u0026\u0027q\u0027 \"d\"\u003c/b\u003e", "name": "Zoë"}"#
+            )
         );
     }
 
     #[test]
     fn key_lookup_and_attempt() {
         let state = json!({"a": {"items": [1, 2, 3], "keys": "k1"}});
-        assert_eq!(render("{{ state.a.items | length }}", state.clone()).unwrap(), json!(3));
+        assert_eq!(
+            render("{{ state.a.items | length }}", state.clone()).unwrap(),
+            json!(3)
+        );
         assert_eq!(render("{{ state.a.keys }}", state).unwrap(), json!("k1"));
         assert_eq!(render("{{ attempt }}", json!({})).unwrap(), json!(1));
     }
 
     #[test]
     fn truthiness_is_pythons() {
-        for v in [json!(false), json!(0), json!(0.0), json!(""), json!([]), json!({}), json!(null)] {
+        for v in [
+            json!(false),
+            json!(0),
+            json!(0.0),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!(null),
+        ] {
             assert!(!truthy(&v));
         }
-        for v in [json!("0"), json!([0]), json!({"a": null}), json!(-1), json!(0.1)] {
+        for v in [
+            json!("0"),
+            json!([0]),
+            json!({"a": null}),
+            json!(-1),
+            json!(0.1),
+        ] {
             assert!(truthy(&v));
         }
     }

@@ -15,11 +15,20 @@ fn yamlflow() -> Command {
 fn run_prints_the_final_state_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     yamlflow()
-        .args(["run", &fixture("linear_three_nodes"), "--input", r#"{"count": 5}"#, "--sandbox"])
+        .args([
+            "run",
+            &fixture("linear_three_nodes"),
+            "--input",
+            r#"{"count": 5}"#,
+            "--sandbox",
+        ])
         .arg(dir.path())
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("\"summary\": \"total=6 doubled=12\"").and(predicate::str::starts_with("{\n  \"count\": 5,")));
+        .stdout(
+            predicate::str::contains("\"summary\": \"total=6 doubled=12\"")
+                .and(predicate::str::starts_with("{\n  \"count\": 5,")),
+        );
 }
 
 #[test]
@@ -28,7 +37,12 @@ fn input_from_a_file() {
     let input = dir.path().join("input.json");
     std::fs::write(&input, r#"{"count": 1}"#).unwrap();
     yamlflow()
-        .args(["run", &fixture("linear_three_nodes"), "--input", &format!("@{}", input.display())])
+        .args([
+            "run",
+            &fixture("linear_three_nodes"),
+            "--input",
+            &format!("@{}", input.display()),
+        ])
         .arg("--sandbox")
         .arg(dir.path())
         .assert()
@@ -44,14 +58,22 @@ fn failed_run_exits_1() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("flow failed: QuotaExceeded: quota of 3 calls exceeded"));
+        .stderr(predicate::str::contains(
+            "flow failed: QuotaExceeded: quota of 3 calls exceeded",
+        ));
 }
 
 #[test]
 fn events_to_stdout_are_jsonl_only() {
     let dir = tempfile::tempdir().unwrap();
     let out = yamlflow()
-        .args(["run", &fixture("linear_three_nodes"), "--events", "-", "--sandbox"])
+        .args([
+            "run",
+            &fixture("linear_three_nodes"),
+            "--events",
+            "-",
+            "--sandbox",
+        ])
         .arg(dir.path())
         .assert()
         .code(0)
@@ -77,9 +99,17 @@ fn load_errors_and_bad_input_exit_2() {
         .arg(&bad)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bad.yaml:2:1: DuplicateKey: duplicate key 'name'"));
-    yamlflow().args(["run", &fixture("linear_three_nodes"), "--input", "[1]"]).assert().code(2);
-    yamlflow().args(["run", &fixture("linear_three_nodes"), "--input", "{nope"]).assert().code(2);
+        .stderr(predicate::str::contains(
+            "bad.yaml:2:1: DuplicateKey: duplicate key 'name'",
+        ));
+    yamlflow()
+        .args(["run", &fixture("linear_three_nodes"), "--input", "[1]"])
+        .assert()
+        .code(2);
+    yamlflow()
+        .args(["run", &fixture("linear_three_nodes"), "--input", "{nope"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -90,14 +120,17 @@ fn validate() {
         .assert()
         .code(0)
         .stdout(format!("{path}: ok (3 nodes, 4 edges)\n"));
-    yamlflow().args(["validate", "/nonexistent/flow.yaml"]).assert().code(2);
+    yamlflow()
+        .args(["validate", "/nonexistent/flow.yaml"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn help_documents_commands_and_exit_codes() {
-    yamlflow()
-        .arg("--help")
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("run").and(predicate::str::contains("validate")).and(predicate::str::contains("Exit codes")));
+    yamlflow().arg("--help").assert().code(0).stdout(
+        predicate::str::contains("run")
+            .and(predicate::str::contains("validate"))
+            .and(predicate::str::contains("Exit codes")),
+    );
 }

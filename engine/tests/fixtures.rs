@@ -2,7 +2,7 @@
 //! the stream must follow CONTRACT §3's sequence rules, and the run's status must be the
 //! fixture's `parity.expect`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -24,7 +24,12 @@ fn to_json(yaml: &Yaml<'_>) -> Value {
         Yaml::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
         Yaml::Mapping(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.as_str().map(str::to_owned).unwrap_or_default(), to_json(v)))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().map(str::to_owned).unwrap_or_default(),
+                        to_json(v),
+                    )
+                })
                 .collect(),
         ),
         _ => Value::Null,
@@ -36,8 +41,16 @@ fn parity(text: &str) -> (Map<String, Value>, String) {
     let docs = Yaml::load_from_str(text).expect("fixture parses");
     let doc = to_json(&docs[0]);
     let parity = doc.get("parity").cloned().unwrap_or(Value::Null);
-    let input = parity.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
-    let expect = parity.get("expect").and_then(Value::as_str).unwrap_or("completed").to_owned();
+    let input = parity
+        .get("input")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let expect = parity
+        .get("expect")
+        .and_then(Value::as_str)
+        .unwrap_or("completed")
+        .to_owned();
     (input, expect)
 }
 
@@ -54,14 +67,23 @@ fn check_sequence(name: &str, events: &[Event]) {
         end: Option<u64>,
         parent: Option<Arc<str>>,
     }
-    let mut spans: HashMap<Arc<str>, SpanSeen> = HashMap::new();
+    let mut spans: BTreeMap<Arc<str>, SpanSeen> = BTreeMap::new();
     for event in events {
         let span = spans.entry(event.span_id.clone()).or_default();
-        assert!(span.end.is_none(), "{name}: event after the end of span {} ({:?})", event.node, event.event_type);
+        assert!(
+            span.end.is_none(),
+            "{name}: event after the end of span {} ({:?})",
+            event.node,
+            event.event_type
+        );
         span.parent = event.parent_id.clone();
         match event.event_type {
             EventType::Entry => {
-                assert!(span.entry.is_none(), "{name}: second entry in {}", event.node);
+                assert!(
+                    span.entry.is_none(),
+                    "{name}: second entry in {}",
+                    event.node
+                );
                 span.entry = Some(event.seq);
             }
             EventType::Exit => span.end = Some(event.seq),
@@ -72,25 +94,39 @@ fn check_sequence(name: &str, events: &[Event]) {
     let debug_or_info = events.iter().any(|e| e.event_type == EventType::Entry);
     for (id, span) in &spans {
         let Some(entry) = span.entry else { continue };
-        let end = span.end.unwrap_or_else(|| panic!("{name}: span {id} never ended"));
+        let end = span
+            .end
+            .unwrap_or_else(|| panic!("{name}: span {id} never ended"));
         assert!(entry < end, "{name}: span {id} ends before it starts");
         if let Some(parent) = span.parent.as_ref().and_then(|p| spans.get(p)) {
             if let (Some(pe), Some(pend)) = (parent.entry, parent.end) {
-                assert!(pe < entry && end < pend, "{name}: span {id} outside its parent");
+                assert!(
+                    pe < entry && end < pend,
+                    "{name}: span {id} outside its parent"
+                );
             }
         }
     }
     if debug_or_info {
-        let roots = events.iter().filter(|e| e.parent_id.is_none() && e.event_type == EventType::Entry).count();
+        let roots = events
+            .iter()
+            .filter(|e| e.parent_id.is_none() && e.event_type == EventType::Entry)
+            .count();
         assert_eq!(roots, 1, "{name}: exactly one root span");
-        assert_eq!(events[0].event_type, EventType::Entry, "{name}: the flow entry comes first");
+        assert_eq!(
+            events[0].event_type,
+            EventType::Entry,
+            "{name}: the flow entry comes first"
+        );
     }
 }
 
 #[test]
 fn every_fixture_runs_validates_and_ends_as_expected() {
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join("schema/event.schema.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schema/event.schema.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("fixtures"))
         .unwrap()
@@ -109,13 +145,22 @@ fn every_fixture_runs_validates_and_ends_as_expected() {
         let sink = Arc::clone(&events);
         let mut options = RunOptions::new(sandbox.path());
         options.input = input;
-        options.callbacks.push(Arc::new(move |event: &Event| sink.lock().unwrap().push(event.clone())));
+        options.callbacks.push(Arc::new(move |event: &Event| {
+            sink.lock().unwrap().push(event.clone())
+        }));
         let outcome = yamlflow::run(&flow, options).unwrap_or_else(|e| panic!("{name}: {e}"));
         let events = std::mem::take(&mut *events.lock().unwrap());
         for event in &events {
             let json = serde_json::to_value(event).unwrap();
-            let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
-            assert!(errors.is_empty(), "{name}: event {} invalid: {errors:?}\n{json}", event.seq);
+            let errors: Vec<String> = validator
+                .iter_errors(&json)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{name}: event {} invalid: {errors:?}\n{json}",
+                event.seq
+            );
         }
         check_sequence(&name, &events);
         let status = match outcome.status {
@@ -124,7 +169,11 @@ fn every_fixture_runs_validates_and_ends_as_expected() {
         };
         assert_eq!(status, expect, "{name}: status (error {:?})", outcome.error);
         if let Some(last) = events.last().filter(|e| e.parent_id.is_none()) {
-            let ended = if last.event_type == EventType::Exit { "completed" } else { "failed" };
+            let ended = if last.event_type == EventType::Exit {
+                "completed"
+            } else {
+                "failed"
+            };
             assert_eq!(ended, expect, "{name}: the flow span's last event");
         }
     }

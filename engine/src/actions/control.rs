@@ -9,7 +9,9 @@ use super::{ActionCtx, ActionError, Params};
 pub(crate) fn sleep(params: &Params<'_>) -> Result<Value, ActionError> {
     let ms = params.number("ms")?;
     if !(ms >= 0.0 && ms.is_finite()) {
-        return Err(ActionError::action("sleep: parameter 'ms' must be a number"));
+        return Err(ActionError::action(
+            "sleep: parameter 'ms' must be a number",
+        ));
     }
     std::thread::sleep(Duration::from_secs_f64(ms / 1000.0));
     Ok(Value::Null)

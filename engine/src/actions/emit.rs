@@ -13,7 +13,14 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
     let message = params.str("message")?;
     let data = params.opt_object("data")?;
     if ctx.obs.wants(level) {
-        ctx.obs.emit(ctx.span, level, EventType::Log, Some(message.to_owned()), data.cloned().unwrap_or_default(), Map::new());
+        ctx.obs.emit(
+            ctx.span,
+            level,
+            EventType::Log,
+            Some(message.to_owned()),
+            data.cloned().unwrap_or_default(),
+            Map::new(),
+        );
     }
     Ok(Value::Null)
 }
@@ -21,10 +28,19 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
 pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let metrics = params.object("metrics")?;
     if metrics.values().any(|v| !v.is_number()) {
-        return Err(ActionError::action("metric.emit: parameter 'metrics' must be an object"));
+        return Err(ActionError::action(
+            "metric.emit: parameter 'metrics' must be an object",
+        ));
     }
     if ctx.obs.wants(Level::Info) {
-        ctx.obs.emit(ctx.span, Level::Info, EventType::Metric, None, Map::new(), metrics.clone());
+        ctx.obs.emit(
+            ctx.span,
+            Level::Info,
+            EventType::Metric,
+            None,
+            Map::new(),
+            metrics.clone(),
+        );
     }
     Ok(Value::Null)
 }

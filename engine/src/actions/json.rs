@@ -14,6 +14,14 @@ pub(crate) fn parse(params: &Params<'_>) -> Result<Value, ActionError> {
 pub(crate) fn stringify(params: &Params<'_>) -> Result<Value, ActionError> {
     let value = params.required("value")?;
     let mut out = String::new();
-    pyrepr::write_json(&mut out, value, JsonStyle { sort_keys: true, spaced: false, html_safe: false });
+    pyrepr::write_json(
+        &mut out,
+        value,
+        JsonStyle {
+            sort_keys: true,
+            spaced: false,
+            html_safe: false,
+        },
+    );
     Ok(Value::String(out))
 }

@@ -10,7 +10,10 @@ use super::{ActionCtx, ActionError, Params};
 pub(crate) fn store(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let key = params.str("key")?;
     let value = params.required("value")?.clone();
-    ctx.memory.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), value.clone());
+    ctx.memory
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key.to_owned(), value.clone());
     Ok(value)
 }
 

@@ -29,7 +29,10 @@ pub(crate) struct ActionError {
 impl ActionError {
     /// An error of any type.
     pub(crate) fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind: kind.into(), message: message.into() }
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
     }
 
     /// An `ActionError`.
@@ -61,7 +64,11 @@ pub(crate) struct ActionCtx<'a> {
 }
 
 /// Runs the builtin `uses` with its rendered parameters.
-pub(crate) fn call(uses: &str, params: Map<String, Value>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
+pub(crate) fn call(
+    uses: &str,
+    params: Map<String, Value>,
+    ctx: &ActionCtx<'_>,
+) -> Result<Value, ActionError> {
     match uses {
         "state.set" => Ok(state::set(params)),
         "text.render" => text::render(&Params::new("text.render", &params)),
@@ -78,7 +85,10 @@ pub(crate) fn call(uses: &str, params: Map<String, Value>, ctx: &ActionCtx<'_>) 
         "obs.get_flow_log" => Ok(ctx.obs.flow_log()),
         "obs.query" => obs::query(&Params::new("obs.query", &params), ctx),
         "obs.export" => obs::export(&Params::new("obs.export", &params), ctx),
-        other => Err(ActionError::new("UnknownAction", format!("unknown action: {other}"))),
+        other => Err(ActionError::new(
+            "UnknownAction",
+            format!("unknown action: {other}"),
+        )),
     }
 }
 
@@ -98,14 +108,17 @@ impl<'a> Params<'a> {
     }
 
     fn wrong_type(&self, name: &str, what: &str) -> ActionError {
-        ActionError::action(format!("{}: parameter '{name}' must be {what}", self.action))
+        ActionError::action(format!(
+            "{}: parameter '{name}' must be {what}",
+            self.action
+        ))
     }
 
     /// Any value, which must be present.
     pub(crate) fn required(&self, name: &str) -> Result<&'a Value, ActionError> {
-        self.map
-            .get(name)
-            .ok_or_else(|| ActionError::action(format!("{}: missing parameter '{name}'", self.action)))
+        self.map.get(name).ok_or_else(|| {
+            ActionError::action(format!("{}: missing parameter '{name}'", self.action))
+        })
     }
 
     /// An optional value of any type.
@@ -114,11 +127,15 @@ impl<'a> Params<'a> {
     }
 
     pub(crate) fn str(&self, name: &str) -> Result<&'a str, ActionError> {
-        self.required(name)?.as_str().ok_or_else(|| self.wrong_type(name, "a string"))
+        self.required(name)?
+            .as_str()
+            .ok_or_else(|| self.wrong_type(name, "a string"))
     }
 
     pub(crate) fn opt_str(&self, name: &str) -> Result<Option<&'a str>, ActionError> {
-        self.optional(name).map(|v| v.as_str().ok_or_else(|| self.wrong_type(name, "a string"))).transpose()
+        self.optional(name)
+            .map(|v| v.as_str().ok_or_else(|| self.wrong_type(name, "a string")))
+            .transpose()
     }
 
     /// A number (booleans are not numbers here, unlike Python's `int` subclass).
@@ -130,32 +147,63 @@ impl<'a> Params<'a> {
     }
 
     pub(crate) fn opt_int(&self, name: &str) -> Result<Option<i64>, ActionError> {
-        self.optional(name).map(|v| v.as_i64().ok_or_else(|| self.wrong_type(name, "an integer"))).transpose()
+        self.optional(name)
+            .map(|v| {
+                v.as_i64()
+                    .ok_or_else(|| self.wrong_type(name, "an integer"))
+            })
+            .transpose()
     }
 
     pub(crate) fn object(&self, name: &str) -> Result<&'a Map<String, Value>, ActionError> {
-        self.required(name)?.as_object().ok_or_else(|| self.wrong_type(name, "an object"))
+        self.required(name)?
+            .as_object()
+            .ok_or_else(|| self.wrong_type(name, "an object"))
     }
 
-    pub(crate) fn opt_object(&self, name: &str) -> Result<Option<&'a Map<String, Value>>, ActionError> {
-        self.optional(name).map(|v| v.as_object().ok_or_else(|| self.wrong_type(name, "an object"))).transpose()
+    pub(crate) fn opt_object(
+        &self,
+        name: &str,
+    ) -> Result<Option<&'a Map<String, Value>>, ActionError> {
+        self.optional(name)
+            .map(|v| {
+                v.as_object()
+                    .ok_or_else(|| self.wrong_type(name, "an object"))
+            })
+            .transpose()
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::flow::ObservabilitySettings;
     use crate::event::SpanKind;
+    use crate::flow::ObservabilitySettings;
     use serde_json::json;
     use std::sync::Arc;
 
     /// Runs one action in a throwaway run context.
-    pub(crate) fn run_action(uses: &str, params: Value, sandbox: &Path, attempt: u32) -> Result<Value, ActionError> {
-        let obs = ObservabilityContext::new(Arc::from("f"), &ObservabilitySettings::default(), sandbox, Vec::new());
+    pub(crate) fn run_action(
+        uses: &str,
+        params: Value,
+        sandbox: &Path,
+        attempt: u32,
+    ) -> Result<Value, ActionError> {
+        let obs = ObservabilityContext::new(
+            Arc::from("f"),
+            &ObservabilitySettings::default(),
+            sandbox,
+            Vec::new(),
+        );
         let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
         let memory = Mutex::new(Map::new());
-        let ctx = ActionCtx { obs: &obs, span: &span, memory: &memory, sandbox, attempt };
+        let ctx = ActionCtx {
+            obs: &obs,
+            span: &span,
+            memory: &memory,
+            sandbox,
+            attempt,
+        };
         call(uses, params.as_object().cloned().unwrap_or_default(), &ctx)
     }
 
@@ -167,18 +215,47 @@ pub(crate) mod tests {
         let e = run_action("sleep", json!({"ms": "10ms"}), &dir, 1).unwrap_err();
         assert_eq!(e.message, "sleep: parameter 'ms' must be a number");
         let e = run_action("http.get", json!({}), &dir, 1).unwrap_err();
-        assert_eq!((e.kind.as_str(), e.message.as_str()), ("UnknownAction", "unknown action: http.get"));
+        assert_eq!(
+            (e.kind.as_str(), e.message.as_str()),
+            ("UnknownAction", "unknown action: http.get")
+        );
     }
 
     #[test]
     fn state_text_json_and_fail() {
         let dir = std::env::temp_dir();
-        assert_eq!(run_action("state.set", json!({"a": 1}), &dir, 1).unwrap(), json!({"a": 1}));
-        assert_eq!(run_action("text.render", json!({"template": 3}), &dir, 1).unwrap(), json!("3"));
-        assert_eq!(run_action("json.stringify", json!({"value": {"b": 1.0, "a": "é"}}), &dir, 1).unwrap(), json!(r#"{"a":"é","b":1.0}"#));
-        assert_eq!(run_action("json.parse", json!({"text": "{x"}), &dir, 1).unwrap_err().message, "json.parse: invalid JSON");
+        assert_eq!(
+            run_action("state.set", json!({"a": 1}), &dir, 1).unwrap(),
+            json!({"a": 1})
+        );
+        assert_eq!(
+            run_action("text.render", json!({"template": 3}), &dir, 1).unwrap(),
+            json!("3")
+        );
+        assert_eq!(
+            run_action(
+                "json.stringify",
+                json!({"value": {"b": 1.0, "a": "é"}}),
+                &dir,
+                1
+            )
+            .unwrap(),
+            json!(r#"{"a":"é","b":1.0}"#)
+        );
+        assert_eq!(
+            run_action("json.parse", json!({"text": "{x"}), &dir, 1)
+                .unwrap_err()
+                .message,
+            "json.parse: invalid JSON"
+        );
         let e = run_action("fail", json!({}), &dir, 1).unwrap_err();
-        assert_eq!((e.kind.as_str(), e.message.as_str()), ("ActionError", "failed on purpose"));
-        assert_eq!(run_action("fail", json!({"times": 1}), &dir, 2).unwrap(), Value::Null);
+        assert_eq!(
+            (e.kind.as_str(), e.message.as_str()),
+            ("ActionError", "failed on purpose")
+        );
+        assert_eq!(
+            run_action("fail", json!({"times": 1}), &dir, 2).unwrap(),
+            Value::Null
+        );
     }
 }

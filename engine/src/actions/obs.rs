@@ -40,9 +40,10 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
 pub(crate) fn query(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let node = params.opt_str("node")?;
     let level = match params.opt_str("level")? {
-        Some(name) => {
-            Some(Level::parse(name).ok_or_else(|| ActionError::action(format!("obs.query: unknown level '{name}'")))?)
-        }
+        Some(name) => Some(
+            Level::parse(name)
+                .ok_or_else(|| ActionError::action(format!("obs.query: unknown level '{name}'")))?,
+        ),
         None => None,
     };
     let event_type = params.opt_str("event_type")?;
@@ -52,7 +53,10 @@ pub(crate) fn query(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, A
             && event_type.is_none_or(|t| t == e.event_type.as_str())
     };
     let matches = ctx.obs.with_events(|events| {
-        events.filter(|e| keep(e)).map(|e| serde_json::to_value(e).unwrap_or(Value::Null)).collect::<Vec<_>>()
+        events
+            .filter(|e| keep(e))
+            .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+            .collect::<Vec<_>>()
     });
     Ok(Value::Array(matches))
 }
@@ -61,7 +65,9 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
     let path = params.str("path")?;
     let format = params.opt_str("format")?.unwrap_or("jsonl");
     if format != "jsonl" {
-        return Err(ActionError::action(format!("obs.export: unsupported format '{format}'")));
+        return Err(ActionError::action(format!(
+            "obs.export: unsupported format '{format}'"
+        )));
     }
     let full = checked_path(params.action(), ctx.sandbox, path)?;
     let mut text = Vec::new();
@@ -79,7 +85,9 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
     if let Some(parent) = full.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    std::fs::File::create(&full).and_then(|mut f| f.write_all(&text)).map_err(io)?;
+    std::fs::File::create(&full)
+        .and_then(|mut f| f.write_all(&text))
+        .map_err(io)?;
     let mut out = Map::with_capacity(2);
     out.insert("path".into(), Value::String(path.to_owned()));
     out.insert("events".into(), Value::from(count));

@@ -7,5 +7,7 @@ use super::{ActionError, Params};
 use crate::pyrepr;
 
 pub(crate) fn render(params: &Params<'_>) -> Result<Value, ActionError> {
-    Ok(Value::String(pyrepr::json_text(params.required("template")?)))
+    Ok(Value::String(pyrepr::json_text(
+        params.required("template")?,
+    )))
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::event::{Event, EventType, Level, SpanKind};
 use crate::observability::stream::EventStream;
@@ -54,7 +54,9 @@ impl SpanTable {
                 self.index.insert(event.span_id.clone(), idx);
                 match event.parent_id.as_ref().and_then(|p| self.index.get(p)) {
                     Some(&parent) => self.spans[parent].children.push(idx),
-                    None if event.kind == SpanKind::Flow && self.root.is_none() => self.root = Some(idx),
+                    None if event.kind == SpanKind::Flow && self.root.is_none() => {
+                        self.root = Some(idx)
+                    }
                     None => {}
                 }
             }
@@ -65,7 +67,11 @@ impl SpanTable {
                 }
                 if let Some(&idx) = self.index.get(&event.span_id) {
                     let span = &mut self.spans[idx];
-                    span.status = if event.event_type == EventType::Exit { Status::Completed } else { Status::Failed };
+                    span.status = if event.event_type == EventType::Exit {
+                        Status::Completed
+                    } else {
+                        Status::Failed
+                    };
                     span.duration_ms = event.metrics.get("duration_ms").and_then(Value::as_f64);
                 }
             }
@@ -77,7 +83,12 @@ impl SpanTable {
         let span = &self.spans[idx];
         let mut out = Map::new();
         out.insert("span_id".into(), Value::String(span.span_id.to_string()));
-        out.insert("parent_id".into(), span.parent_id.as_ref().map_or(Value::Null, |p| Value::String(p.to_string())));
+        out.insert(
+            "parent_id".into(),
+            span.parent_id
+                .as_ref()
+                .map_or(Value::Null, |p| Value::String(p.to_string())),
+        );
         out.insert("node".into(), Value::String(span.node.to_string()));
         out.insert("kind".into(), Value::String(span.kind.as_str().into()));
         let status = match span.status {
@@ -86,8 +97,14 @@ impl SpanTable {
             Status::Failed => "failed",
         };
         out.insert("status".into(), Value::String(status.into()));
-        out.insert("duration_ms".into(), span.duration_ms.map_or(Value::Null, |d| json!(d)));
-        out.insert("children".into(), Value::Array(span.children.iter().map(|&c| self.tree(c)).collect()));
+        out.insert(
+            "duration_ms".into(),
+            span.duration_ms.map_or(Value::Null, |d| json!(d)),
+        );
+        out.insert(
+            "children".into(),
+            Value::Array(span.children.iter().map(|&c| self.tree(c)).collect()),
+        );
         Value::Object(out)
     }
 
@@ -106,9 +123,10 @@ pub(crate) fn build(flow_id: &str, stream: &EventStream, spans: &SpanTable) -> V
         if event.event_type == EventType::Error {
             errors += 1;
         }
-        match event.metrics.get("tokens") {
-            Some(Value::Number(n)) => tokens += n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
-            _ => {}
+        if let Some(Value::Number(n)) = event.metrics.get("tokens") {
+            tokens += n
+                .as_i64()
+                .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64);
         }
         if let Some(c) = event.metrics.get("cost_usd").and_then(Value::as_f64) {
             cost += c;

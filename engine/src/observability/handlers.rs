@@ -28,7 +28,10 @@ impl Handler {
             .iter()
             .filter_map(|spec| match spec {
                 HandlerSpec::Console => Some(Handler::Console),
-                HandlerSpec::File { path } => Some(Handler::File(open(sandbox, &path.replace("{flow_id}", flow_id)))),
+                HandlerSpec::File { path } => Some(Handler::File(open(
+                    sandbox,
+                    &path.replace("{flow_id}", flow_id),
+                ))),
                 HandlerSpec::Callback => None,
             })
             .collect()
@@ -38,7 +41,12 @@ impl Handler {
     pub(crate) fn handle(&mut self, event: &Event) {
         match self {
             Handler::Console => {
-                let mut line = format!("[{}] {} {}", event.level.as_str(), event.node, event.event_type.as_str());
+                let mut line = format!(
+                    "[{}] {} {}",
+                    event.level.as_str(),
+                    event.node,
+                    event.event_type.as_str()
+                );
                 if let Some(message) = &event.message {
                     line.push_str(": ");
                     line.push_str(message);
@@ -71,6 +79,10 @@ fn open(sandbox: &Path, path: &str) -> Option<BufWriter<File>> {
     if let Some(parent) = full.parent() {
         fs::create_dir_all(parent).ok()?;
     }
-    let file = fs::OpenOptions::new().create(true).append(true).open(full).ok()?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(full)
+        .ok()?;
     Some(BufWriter::new(file))
 }

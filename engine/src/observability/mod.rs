@@ -45,8 +45,20 @@ pub(crate) struct Span {
 
 impl Span {
     /// A new span starting now.
-    pub(crate) fn new(parent: Option<&Span>, node: Arc<str>, kind: SpanKind, action: Option<Arc<str>>) -> Self {
-        Self { id: new_id(), parent: parent.map(|p| p.id.clone()), node, kind, action, started: Instant::now() }
+    pub(crate) fn new(
+        parent: Option<&Span>,
+        node: Arc<str>,
+        kind: SpanKind,
+        action: Option<Arc<str>>,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            parent: parent.map(|p| p.id.clone()),
+            node,
+            kind,
+            action,
+            started: Instant::now(),
+        }
     }
 
     /// Milliseconds since the span's entry (a float, schema/README.md §2).
@@ -79,7 +91,9 @@ pub struct ObservabilityContext {
 
 impl fmt::Debug for ObservabilityContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ObservabilityContext").field("flow_id", &self.inner.flow_id).finish_non_exhaustive()
+        f.debug_struct("ObservabilityContext")
+            .field("flow_id", &self.inner.flow_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,7 +105,11 @@ impl ObservabilityContext {
         sandbox: &Path,
         callbacks: Vec<Callback>,
     ) -> Self {
-        let mut handlers = if settings.enabled { Handler::declared(&settings.handlers, sandbox, &flow_id) } else { Vec::new() };
+        let mut handlers = if settings.enabled {
+            Handler::declared(&settings.handlers, sandbox, &flow_id)
+        } else {
+            Vec::new()
+        };
         handlers.extend(callbacks.into_iter().map(Handler::Callback));
         Self {
             inner: Arc::new(Inner {
@@ -110,7 +128,10 @@ impl ObservabilityContext {
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
-        self.inner.shared.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The run's id.
@@ -138,7 +159,9 @@ impl ObservabilityContext {
         }
         self.inner.redactor.redact_data(&mut data);
         self.inner.redactor.redact_metrics(&mut metrics);
-        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         let mut event = Event {
             flow_id: self.inner.flow_id.clone(),
             span_id: span.id.clone(),
@@ -186,7 +209,10 @@ impl ObservabilityContext {
     }
 
     /// Runs `f` over the buffered events (no copy of the buffer).
-    pub(crate) fn with_events<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Event>) -> R) -> R {
+    pub(crate) fn with_events<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Iterator<Item = &Event>) -> R,
+    ) -> R {
         let shared = self.lock();
         let mut iter = shared.stream.iter();
         f(&mut iter)

@@ -105,8 +105,14 @@ mod tests {
     #[test]
     fn top_level_metric_tokens_are_exempt() {
         let r = Redactor::new(&[]);
-        let mut metrics = json!({"tokens": 250, "max_tokens": 5, "cost_usd": 0.1}).as_object().cloned().unwrap();
+        let mut metrics = json!({"tokens": 250, "max_tokens": 5, "cost_usd": 0.1})
+            .as_object()
+            .cloned()
+            .unwrap();
         r.redact_metrics(&mut metrics);
-        assert_eq!(Value::Object(metrics), json!({"tokens": 250, "max_tokens": "[REDACTED]", "cost_usd": 0.1}));
+        assert_eq!(
+            Value::Object(metrics),
+            json!({"tokens": 250, "max_tokens": "[REDACTED]", "cost_usd": 0.1})
+        );
     }
 }

@@ -18,7 +18,11 @@ impl EventStream {
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         // Do not reserve a huge buffer up front: most runs emit far fewer events than allowed.
-        Self { events: VecDeque::with_capacity(capacity.min(1024)), capacity, dropped: 0 }
+        Self {
+            events: VecDeque::with_capacity(capacity.min(1024)),
+            capacity,
+            dropped: 0,
+        }
     }
 
     /// Appends an event, overwriting (and counting) the oldest one when full.
@@ -89,6 +93,9 @@ mod tests {
         }
         assert_eq!(stream.len(), 3);
         assert_eq!(stream.dropped(), 2);
-        assert_eq!(stream.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!(
+            stream.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![2, 3, 4]
+        );
     }
 }
