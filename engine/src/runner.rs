@@ -1,5 +1,7 @@
 //! Running a flow: routing, retries, `on_error`, steps and fan-out (CONTRACT §1, schema/README.md §3).
 
+mod threads;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -634,28 +636,18 @@ impl<'f, 'o> Runner<'f, 'o> {
         }
         let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
         let shared: &Map<String, Value> = state;
-        let results: Vec<(Map<String, Value>, Result<(), ActionError>)> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = infos
-                    .iter()
-                    .map(|info| {
-                        let mut copy = shared.clone();
-                        let span = &span;
-                        scope.spawn(move || {
-                            let result = self.exec_node(info, &mut copy, None, span);
-                            (copy, result)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|handle| {
-                        handle
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
-            });
+        let jobs: Vec<_> = infos
+            .iter()
+            .map(|info| {
+                let mut copy = shared.clone();
+                let span = &span;
+                move || {
+                    let result = self.exec_node(info, &mut copy, None, span);
+                    (copy, result)
+                }
+            })
+            .collect();
+        let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
         let fail = |err: &ActionError| {
             obs.emit(
                 &span,
