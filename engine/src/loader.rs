@@ -88,6 +88,12 @@ impl YNode {
             _ => None,
         }
     }
+    /// The position of the value under `key` in a mapping, else the node's own.
+    fn value_pos(&self, key: &str) -> Pos {
+        self.as_map()
+            .and_then(|entries| entries.iter().find(|(k, _)| k.as_str() == Some(key)))
+            .map_or(self.pos, |(_, value)| value.pos)
+    }
     fn as_seq(&self) -> Option<&[YNode]> {
         match &self.kind {
             YKind::Seq(items) => Some(items),
@@ -934,13 +940,16 @@ impl<'o> Loader<'o> {
                 return Err(self.error(
                     LoadErrorKind::MissingEdge,
                     format!("node '{name}' has more than one unconditional outgoing edge"),
-                    Some(doc.edges[j].1.pos),
-                    Some(format!("edges[{j}]")),
+                    Some(doc.edges[j].1.value_pos("from")),
+                    Some(format!("edges[{j}].from")),
                 ));
             }
             if unconditional.is_empty() && !branches.contains(name) {
                 let (pos, key) = match node {
-                    Some((i, _)) => (Some(doc.nodes[i].1.pos), Some(format!("nodes[{i}]"))),
+                    Some((i, _)) => (
+                        Some(doc.nodes[i].1.value_pos("name")),
+                        Some(format!("nodes[{i}].name")),
+                    ),
                     None => (doc.edges_node.map(|n| n.pos), Some("edges".to_owned())),
                 };
                 return Err(self.error(

@@ -183,16 +183,16 @@ fn missing_edge_and_no_path() {
         &GOOD.replace("  - {from: a, to: __end__}\n", ""),
         LoadErrorKind::MissingEdge,
         Some(3),
-        Some(5),
-        Some("nodes[0]"),
+        Some(11),
+        Some("nodes[0].name"),
         "node 'a' has no unconditional outgoing edge",
     );
     expect(
         &format!("{GOOD}  - {{from: a, to: a}}\n"),
         LoadErrorKind::MissingEdge,
         Some(9),
-        Some(5),
-        Some("edges[2]"),
+        Some(12),
+        Some("edges[2].from"),
         "node 'a' has more than one unconditional outgoing edge",
     );
     expect(
