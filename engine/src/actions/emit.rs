@@ -7,10 +7,11 @@ use super::{ActionCtx, ActionError, Params};
 use crate::event::{EventType, Level};
 
 pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
+    // Checked in this order by both engines: message, level, data.
+    let message = params.str("message")?;
     let level_name = params.opt_str("level")?.unwrap_or("info");
     let level = Level::parse(level_name)
         .ok_or_else(|| ActionError::action(format!("log.emit: unknown level '{level_name}'")))?;
-    let message = params.str("message")?;
     let data = params.opt_object("data")?;
     if ctx.obs.wants(level) {
         ctx.obs.emit(
@@ -29,8 +30,23 @@ pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
     let metrics = params.object("metrics")?;
     if metrics.values().any(|v| !v.is_number()) {
         return Err(ActionError::action(
-            "metric.emit: parameter 'metrics' must be an object",
+            "metric.emit: parameter 'metrics' must be an object of numbers",
         ));
+    }
+    // The event schema types these three; a value it would reject never leaves the engine.
+    if let Some(tokens) = metrics.get("tokens") {
+        if tokens.as_u64().is_none() {
+            return Err(ActionError::action(
+                "metric.emit: metric 'tokens' must be a non-negative integer",
+            ));
+        }
+    }
+    for name in ["cost_usd", "duration_ms"] {
+        if metrics.get(name).and_then(Value::as_f64).is_some_and(|v| v < 0.0) {
+            return Err(ActionError::action(format!(
+                "metric.emit: metric '{name}' must not be negative"
+            )));
+        }
     }
     if ctx.obs.wants(Level::Info) {
         ctx.obs.emit(

@@ -24,5 +24,12 @@ def metric_emit(params: dict[str, Any], ctx: ActionContext) -> Any:
     metrics = param(ctx, params, "metrics", "object")
     if not all(is_number(v) for v in metrics.values()):
         raise ActionFailure("ActionError", "metric.emit: parameter 'metrics' must be an object of numbers")
+    # The event schema types these three; a value it would reject never leaves the engine.
+    tokens = metrics.get("tokens")
+    if tokens is not None and not (isinstance(tokens, int) and tokens >= 0):
+        raise ActionFailure("ActionError", "metric.emit: metric 'tokens' must be a non-negative integer")
+    for name in ("cost_usd", "duration_ms"):
+        if metrics.get(name, 0) < 0:
+            raise ActionFailure("ActionError", f"metric.emit: metric '{name}' must not be negative")
     ctx.obs.emit(ctx.span, "metric", Level.INFO, None, None, metrics)
     return None
