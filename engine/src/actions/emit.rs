@@ -42,7 +42,11 @@ pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
         }
     }
     for name in ["cost_usd", "duration_ms"] {
-        if metrics.get(name).and_then(Value::as_f64).is_some_and(|v| v < 0.0) {
+        if metrics
+            .get(name)
+            .and_then(Value::as_f64)
+            .is_some_and(|v| v < 0.0)
+        {
             return Err(ActionError::action(format!(
                 "metric.emit: metric '{name}' must not be negative"
             )));
