@@ -18,24 +18,31 @@ import yamlflow
 
 
 def linear_flow(n: int = 1000) -> str:
-    lines = ["name: bench_linear", "state: {step: 0}", "nodes:"]
+    """The same text as ``linear`` in ``engine/benches/events.rs``: a chain of ``state.set`` nodes."""
+    lines = ["name: bench_linear", "state: {total: 0}", "nodes:"]
     for i in range(n):
-        lines.append(f"  - {{name: n{i:04d}, uses: state.set, with: {{step: '{{{{ state.step + 1 }}}}'}}}}")
+        lines.append(
+            f'  - {{name: n{i}, uses: state.set, with: {{total: "{{{{ state.total + 1 }}}}", last: n{i}}}}}'
+        )
     lines.append("edges:")
-    lines.append("  - {from: __start__, to: n0000}")
-    for i in range(n - 1):
-        lines.append(f"  - {{from: n{i:04d}, to: n{i + 1:04d}}}")
-    lines.append(f"  - {{from: n{n - 1:04d}, to: __end__}}")
+    lines.append("  - {from: __start__, to: n0}")
+    for i in range(1, n):
+        lines.append(f"  - {{from: n{i - 1}, to: n{i}}}")
+    lines.append(f"  - {{from: n{n - 1}, to: __end__}}")
     return "\n".join(lines) + "\n"
 
 
 def fanout_flow(n: int = 64) -> str:
-    names = [f"b{i:02d}" for i in range(n)]
-    lines = ["name: bench_fanout", "nodes:"]
-    lines += [f"  - {{name: {b}, uses: state.set, with: {{k_{b}: {i}}}}}" for i, b in enumerate(names)]
+    """The same text as ``fan_out`` in ``engine/benches/events.rs``: branches, then a join node."""
+    names = [f"b{i}" for i in range(n)]
+    lines = ["name: bench_fanout", "state: {seed: 1}", "nodes:"]
+    lines += [f'  - {{name: {b}, uses: state.set, with: {{{b}: "{{{{ state.seed + 1 }}}}"}}}}' for b in names]
+    lines.append("  - {name: join, uses: state.set, with: {joined: true}}")
+    listed = ", ".join(names)
     lines.append("edges:")
-    lines.append(f"  - {{from: __start__, to: [{', '.join(names)}]}}")
-    lines.append(f"  - {{from: [{', '.join(names)}], to: __end__}}")
+    lines.append(f"  - {{from: __start__, to: [{listed}]}}")
+    lines.append(f"  - {{from: [{listed}], to: join}}")
+    lines.append("  - {from: join, to: __end__}")
     return "\n".join(lines) + "\n"
 
 
