@@ -4,8 +4,9 @@
 //! `parity.expect` says), **schema** (every event validates against `schema/event.schema.json`),
 //! **structure** (CONTRACT §3 sequence rules and §4 step-3 checks) and **snapshot** (the normalized
 //! run equals `expected/<fixture>.snap`); across engines, **parity** (normalized Rust == normalized
-//! Python). `parity.xfail` turns an engine's failures into expected failures; an xfailed engine
-//! that passes everything (parity included) is an unexpected pass, which fails.
+//! Python). `parity.xfail` turns a parity failure, and the xfailed engine's snapshot failure, into
+//! expected failures (a declared divergence); schema, structure and outcome failures and crashes
+//! still fail. When the engines agree again, the xfail is an unexpected pass, which fails.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -595,7 +596,8 @@ struct Judge<'r> {
 }
 
 impl Judge<'_> {
-    /// Engines that produced nothing to check: one problem each (a note when xfailed).
+    /// Engines that produced nothing to check: one problem each (an xfail excuses a divergence,
+    /// not a crash or a hang).
     fn errored(&mut self) {
         for engine in Engine::ALL {
             if let Ended::Errored(failure) = &self.report.engine(engine).ended {
@@ -603,11 +605,7 @@ impl Judge<'_> {
                     "{} [{engine}] produced nothing to check: {failure}",
                     self.report.name
                 );
-                if xfail_reason(&self.report.xfail, engine).is_some() {
-                    self.report.notes.push(text);
-                } else {
-                    self.report.problems.push(text);
-                }
+                self.report.problems.push(text);
             }
         }
     }
@@ -619,7 +617,10 @@ impl Judge<'_> {
         let mut cell = Status::Skipped;
         for engine in Engine::ALL {
             let (status, problem) = self.engine_check(engine, check);
-            let declared = xfail_reason(&self.report.xfail, engine).is_some();
+            // `parity.xfail` declares a divergence: it excuses the engine's snapshot, never a
+            // schema, structure or outcome failure (those are bugs whatever the engines agree on).
+            let declared =
+                check == Check::Snapshot && xfail_reason(&self.report.xfail, engine).is_some();
             let status = match status {
                 Status::Fail | Status::Error if declared => Status::ExpectedFail,
                 other => other,

@@ -236,7 +236,7 @@ fn render_event(
         if same_as_span {
             continue;
         }
-        let canon = if key == "metrics" {
+        let canon = if key == "metrics" && nested::measures_duration(event.event_type) {
             context.metrics(value)
         } else {
             context.value(value)

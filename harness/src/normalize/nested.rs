@@ -59,6 +59,12 @@ impl Shape {
     }
 }
 
+/// Whether an event of this type carries a measured `metrics.duration_ms` (CONTRACT §3: exit and
+/// error events). Elsewhere (a `metric.emit` event) `duration_ms` is data and compared as is.
+pub(crate) fn measures_duration(event_type: &str) -> bool {
+    matches!(event_type, "exit" | "error")
+}
+
 impl Context<'_, '_> {
     /// The canonical form of any value found inside an event.
     pub(crate) fn value(&self, value: &Value) -> Canon {
@@ -84,7 +90,14 @@ impl Context<'_, '_> {
         for (key, value) in map {
             let canon = match (shape, key.as_str()) {
                 (Shape::Event, "timestamp" | "seq") => continue,
-                (Shape::Event, "metrics") => self.metrics(value),
+                (Shape::Event, "metrics")
+                    if map
+                        .get("event_type")
+                        .and_then(Value::as_str)
+                        .is_some_and(measures_duration) =>
+                {
+                    self.metrics(value)
+                }
                 (Shape::SpanRecord, "duration_ms") if value.is_number() => DURATION,
                 (Shape::SpanRecord, "children")
                     if map.get("kind").and_then(Value::as_str) == Some("parallel") =>

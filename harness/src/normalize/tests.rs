@@ -398,3 +398,29 @@ fn an_empty_log_normalizes_to_an_empty_tree() {
     assert_eq!(normalized.flow_count(), 0);
     assert_eq!(normalized.to_yaml(), "{}\n");
 }
+
+/// A node that emits a metric named `duration_ms` (data, not a measurement).
+fn metric_run(run: u32, emitted: f64, measured: f64) -> Vec<Value> {
+    let mut r = Run::new(run);
+    let root = r.enter(None, "demo", "flow", None);
+    let a = r.enter(Some(root), "a", "node", Some("metric.emit"));
+    r.push(a, "metric", json!({}), json!({"duration_ms": emitted}));
+    r.exit(a, Value::Null, measured);
+    r.exit(root, json!({}), measured * 2.0);
+    r.events
+}
+
+#[test]
+fn only_measured_durations_are_masked() {
+    // Exit and error durations are measurements: masked. A metric event's `duration_ms` is what
+    // the flow asked to emit: compared.
+    assert_eq!(
+        yaml(&metric_run(1, 5.0, 1.0)),
+        yaml(&metric_run(2, 5.0, 9.0))
+    );
+    assert_ne!(
+        yaml(&metric_run(1, 5.0, 1.0)),
+        yaml(&metric_run(2, 6.0, 1.0))
+    );
+    assert!(yaml(&metric_run(1, 5.0, 1.0)).contains("duration_ms: 5"));
+}
