@@ -122,10 +122,14 @@ impl Templates {
     pub(crate) fn new() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
+        // `debug` has no Jinja2 counterpart and would dump the context (fixes item 1).
+        env.remove_global("debug");
         env.set_formatter(|out, _state, value| {
             if value.is_undefined() {
                 return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
             }
+            check_text_ints(value)?;
             let mut text = String::new();
             pyrepr::write_mj_text(&mut text, value);
             out.write_str(&text)
@@ -135,6 +139,7 @@ impl Templates {
             if value.is_undefined() {
                 return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
             }
+            check_text_ints(&value)?;
             let mut text = String::new();
             pyrepr::write_mj_text(&mut text, &value);
             Ok(MjValue::from(text))
@@ -149,13 +154,14 @@ impl Templates {
                     if i > 0 {
                         out.push_str(&sep);
                     }
+                    check_text_ints(&item)?;
                     pyrepr::write_mj_text(&mut out, &item);
                 }
                 Ok(out)
             },
         );
         env.add_filter("tojson", |value: MjValue| -> Result<MjValue, MjError> {
-            let json = to_json(&value).map_err(|conv| match conv {
+            let json = convert(&value, Keys::Stringify).map_err(|conv| match conv {
                 Conversion::Undefined => MjError::new(ErrorKind::UndefinedError, "undefined value"),
                 Conversion::Invalid => {
                     MjError::new(ErrorKind::InvalidOperation, "cannot serialize to JSON")
@@ -294,9 +300,45 @@ pub(crate) enum Conversion {
     Invalid,
 }
 
+/// How object keys that are not strings are converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    /// Refused (a native result must be JSON: fixes item 4).
+    Strict,
+    /// Spelled by Python's `str()` (the `tojson` filter, like `json.dumps`).
+    Stringify,
+}
+
 /// Converts a native template value to JSON with the contract's range checks (brief, Results):
-/// tuples become lists, integers must fit i64, floats must be finite.
+/// tuples become lists, integers must fit i64, floats must be finite, keys must be strings.
 pub(crate) fn to_json(value: &MjValue) -> Result<Value, Conversion> {
+    convert(value, Keys::Strict)
+}
+
+/// Fails when a value written into text is or holds an integer outside i64 (fixes item 10:
+/// Python's finalize hook refuses it the same way).
+fn check_text_ints(value: &MjValue) -> Result<(), MjError> {
+    match value.kind() {
+        ValueKind::Number if value.is_integer() && i64::try_from(value.clone()).is_err() => {
+            Err(MjError::new(
+                ErrorKind::InvalidOperation,
+                "integer outside 64 bits in text",
+            ))
+        }
+        ValueKind::Seq => value.try_iter().map_or(Ok(()), |mut iter| {
+            iter.try_for_each(|item| check_text_ints(&item))
+        }),
+        ValueKind::Map => value.try_iter().map_or(Ok(()), |mut iter| {
+            iter.try_for_each(|key| {
+                check_text_ints(&key)?;
+                check_text_ints(&value.get_item(&key).unwrap_or_default())
+            })
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn convert(value: &MjValue, keys: Keys) -> Result<Value, Conversion> {
     Ok(match value.kind() {
         ValueKind::Undefined => return Err(Conversion::Undefined),
         ValueKind::None => Value::Null,
@@ -313,23 +355,28 @@ pub(crate) fn to_json(value: &MjValue) -> Result<Value, Conversion> {
         ValueKind::String => Value::String(value.as_str().unwrap_or_default().to_owned()),
         ValueKind::Seq | ValueKind::Iterable => {
             let iter = value.try_iter().map_err(|_| Conversion::Invalid)?;
-            Value::Array(iter.map(|item| to_json(&item)).collect::<Result<_, _>>()?)
+            Value::Array(
+                iter.map(|item| convert(&item, keys))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         ValueKind::Map => {
             let iter = value.try_iter().map_err(|_| Conversion::Invalid)?;
             let mut map = Map::new();
             for key in iter {
                 let item = value.get_item(&key).map_err(|_| Conversion::Invalid)?;
-                let key = match key.as_str() {
-                    Some(text) => text.to_owned(),
-                    None => {
-                        // Python's json writes non-string keys by their str(); same here.
+                let key = match (key.as_str(), keys) {
+                    (Some(text), _) => text.to_owned(),
+                    // A native result is a JSON value: `{{ {1: 2} }}` is not (fixes item 4).
+                    (None, Keys::Strict) => return Err(Conversion::Invalid),
+                    (None, Keys::Stringify) => {
+                        // tojson: Python's json writes non-string keys by their str().
                         let mut text = String::new();
                         pyrepr::write_mj_text(&mut text, &key);
                         text
                     }
                 };
-                map.insert(key, to_json(&item)?);
+                map.insert(key, convert(&item, keys)?);
             }
             Value::Object(map)
         }
@@ -471,6 +518,68 @@ mod tests {
         );
         assert_eq!(render("{{ state.a.keys }}", state).unwrap(), json!("k1"));
         assert_eq!(render("{{ attempt }}", json!({})).unwrap(), json!(1));
+    }
+
+    #[test]
+    fn no_host_access() {
+        // Fixes item 1: no methods on strings or lists, no globals beyond range/dict/namespace.
+        for src in [
+            "{{ 'abc'.upper() }}",
+            "{{ range(3).index(2) }}",
+            "{{ lipsum.__globals__ }}",
+            "{{ cycler(1, 2) }}",
+            "{{ joiner() }}",
+            "{{ debug() }}",
+            "{{ state.items() }}",
+            "x{{ 'abc'.upper() }}",
+        ] {
+            assert_eq!(
+                render(src, json!({"a": 1})).unwrap_err().message,
+                format!("undefined value in template: {src}"),
+                "{src}"
+            );
+        }
+        assert_eq!(render("{{ range(3) }}", json!({})).unwrap(), json!([0, 1, 2]));
+        assert_eq!(render("{{ dict(a=1) }}", json!({})).unwrap(), json!({"a": 1}));
+    }
+
+    #[test]
+    fn non_string_keys_are_not_json() {
+        // Fixes item 4; tojson still spells keys like json.dumps.
+        assert_eq!(
+            render("{{ {1: 2} }}", json!({})).unwrap_err().message,
+            "cannot evaluate template: {{ {1: 2} }}"
+        );
+        assert_eq!(
+            render("{{ [{'a': {none: 1} }] }}", json!({})).unwrap_err().message,
+            "cannot evaluate template: {{ [{'a': {none: 1} }] }}"
+        );
+        assert_eq!(
+            render("{{ {1: 2} | tojson }}", json!({})).unwrap(),
+            json!(r#"{"1": 2}"#)
+        );
+    }
+
+    #[test]
+    fn big_ints_in_text() {
+        // Fixes item 10.
+        for src in [
+            "a{{ 9223372036854775807 + 1 }}",
+            "a{{ [2 ** 64] }}",
+            "{{ (2 ** 64) | string }}",
+            "a{{ [1, 2 ** 64] | join(',') }}",
+            "a{{ -9223372036854775808 - 1 }}",
+        ] {
+            assert_eq!(
+                render(src, json!({})).unwrap_err().message,
+                format!("cannot evaluate template: {src}"),
+                "{src}"
+            );
+        }
+        assert_eq!(
+            render("a{{ 9223372036854775807 }}", json!({})).unwrap(),
+            json!("a9223372036854775807")
+        );
     }
 
     #[test]
