@@ -20,6 +20,7 @@ use super::compare::Color;
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
 use crate::report::{Totals, render_json, render_junit, render_table, render_timings};
+use crate::snapshot;
 use crate::suite::{Check, FixtureReport, Suite, SuiteOptions, Verdict};
 
 /// Arguments of `twinflow check`.
@@ -89,6 +90,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         .into_iter()
         .filter(|check| !(args.no_snapshots && *check == Check::Snapshot))
         .collect();
+    let expected = layout.expected();
     let suite = Suite::new(
         layout,
         SuiteOptions {
@@ -123,6 +125,26 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     };
+    // Stale snapshots: only meaningful when every fixture was selected.
+    if args.filters.is_empty() && !args.no_snapshots {
+        let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+        match snapshot::orphans(&expected, &names) {
+            Ok(orphans) if !orphans.is_empty() => {
+                eprintln!(
+                    "error: snapshots without a fixture (delete them, or run scripts/regen-expected):"
+                );
+                for path in orphans {
+                    eprintln!("  {}", path.display());
+                }
+                status = ExitStatus::Failure;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                eprintln!("error: {err}");
+                status = ExitStatus::Error;
+            }
+        }
+    }
     if let Some(path) = &args.junit {
         if let Err(err) = write_report(path, render_junit(&reports)) {
             eprintln!("error: {err:#}");

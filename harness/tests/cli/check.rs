@@ -198,6 +198,26 @@ fn a_hung_fixture_times_out_and_the_rest_still_runs() {
 }
 
 #[test]
+fn a_snapshot_without_fixture_fails_the_run() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "quick",
+        "name: quick\nnodes:\n  - {name: one, uses: state.set, with: {a: 1}}\nedges:\n  - {from: __start__, to: one}\n  - {from: one, to: __end__}\nparity: {expect: completed}\n",
+    );
+    let expected = checkout.root().join("expected");
+    std::fs::create_dir(&expected).unwrap();
+    std::fs::write(expected.join("gone.snap"), "---\n---\nflow#1: {}\n").unwrap();
+    let out = check(&["--root", checkout.root().to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stderr.contains("snapshots without a fixture"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("gone.snap"), "{}", out.stderr);
+}
+
+#[test]
 fn a_changed_message_fails_exactly_the_fixtures_that_show_it() {
     // The Python twin, copied, with one engine-generated message changed; every fixture whose
     // expected snapshot holds that message must fail parity with a readable diff, and no other.
