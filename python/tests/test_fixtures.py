@@ -116,6 +116,11 @@ def test_run_text_matches_schema(name: str, tmp_path: Path, event_validator) -> 
 
 # Final states quoted from the fixtures' comments (subset of keys).
 EXPECTED_STATE: dict[str, dict[str, Any]] = {
+    "err_template_no_host_access": {
+        "globals": "undefined value in template: {{ lipsum.__globals__ }}",
+        "string": "undefined value in template: {{ 'abc'.upper() }}",
+        "range": "undefined value in template: {{ range(3).index(2) }}",
+    },
     "action_file_write_read": {"written": {"path": "out/deep/note.txt", "bytes": 11}, "text": "héllo ✓\n"},
     "action_json_parse_stringify": {
         "text": '{"a":[1,2.5,{"m":null,"n":true}],"name":"Zoë","z":1}',
@@ -354,3 +359,11 @@ def test_console_handler_lines(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "[info] obs_console_handler entry: flow started"
     assert "[info] greet log: hello on stderr" in err
+
+
+def test_no_host_access_final_error(tmp_path: Path) -> None:
+    outcome, _events, _parity, _flow = _run("err_template_no_host_access.yaml", tmp_path)
+    assert outcome.error == (
+        "TemplateError",
+        "undefined value in template: {{ cycler.__init__.__globals__ }}",
+    )

@@ -139,3 +139,68 @@ def test_render_value_recursive_and_fresh() -> None:
 def test_render_text_spells() -> None:
     assert render_text("{{ state.n }}", CTX) == "3"
     assert render_text("{{ [1.0] }}", CTX) == "[1.0]"
+
+
+# Fix 1: the environment is Jinja2's immutable sandbox with only minijinja's globals; nothing but JSON
+# object keys and the template objects (loop, namespace) has attributes.
+@pytest.mark.parametrize(
+    "src",
+    [
+        "{{ lipsum.__globals__ }}",
+        "{{ lipsum }}",
+        "{{ cycler }}",
+        "{{ joiner }}",
+        "{{ 'abc'.upper() }}",
+        "{{ range(3).index(2) }}",
+        "{{ (1).real }}",
+        "{{ state.a.items.append(3) }}",
+        "{{ state.a.items.__class__ }}",
+        "{{ [1, 2] | map(attribute='x') | list }}",
+        "x{{ namespace.__init__ }}",
+    ],
+)
+def test_no_host_access(src) -> None:
+    with pytest.raises(TemplateError) as e:
+        render_str(src, CTX)
+    assert e.value.message == f"undefined value in template: {src}"
+
+
+def test_template_objects_keep_their_attributes() -> None:
+    loop = "{% for x in [1, 2] %}{{ loop.index }}{{ loop.cycle('a', 'b') }}{% endfor %}"
+    assert render_str(loop, CTX) == "1a2b"
+    ns = "{% set ns = namespace(t=0) %}{% for x in [1, 2] %}{% set ns.t = ns.t + x %}{% endfor %}{{ ns.t }}"
+    assert render_str(ns, CTX) == "3"
+    assert render_str("{{ dict(a=1) }}", CTX) == {"a": 1}
+    assert render_str("{{ range(3)[1] }}", CTX) == 1
+    assert render_str("{{ state.a['items'] }}", CTX) == [1, 2]
+
+
+# Fix 4: an object with non-string keys is not a JSON value.
+@pytest.mark.parametrize("src", ["{{ {1: 2} }}", "{{ {'a': {none: 1} } }}", "{{ [{true: 1}] }}"])
+def test_non_string_keys(src) -> None:
+    with pytest.raises(TemplateError) as e:
+        render_str(src, CTX)
+    assert e.value.message == f"cannot evaluate template: {src}"
+
+
+# Fix 10: an integer outside 64 bits written into text is an error, as in a native result.
+@pytest.mark.parametrize(
+    "src",
+    [
+        "a{{ 9223372036854775807 + 1 }}",
+        "a{{ -(2 ** 63) - 1 }}",
+        "a{{ [1, 2 ** 64] }}",
+        "a{{ {'k': 2 ** 64} }}",
+        "{{ (2 ** 64) | string }}",
+    ],
+)
+def test_text_int_outside_i64(src) -> None:
+    with pytest.raises(TemplateError) as e:
+        render_str(src, CTX)
+    assert e.value.message == f"cannot evaluate template: {src}"
+
+
+def test_text_int_edges_fit() -> None:
+    assert render_str("a{{ 2 ** 63 - 1 }}", CTX) == "a9223372036854775807"
+    assert render_str("a{{ -(2 ** 63) }}", CTX) == "a-9223372036854775808"
+    assert render_str("{{ [3, 1] | reverse | string }}", CTX) == "[1, 3]"

@@ -18,6 +18,9 @@ from typing import Any
 
 import jinja2
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.runtime import LoopContext
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 
 from .pyrepr import spell
 
@@ -47,48 +50,87 @@ def _syntax(src: str) -> TemplateError:
     return TemplateError(f"syntax error in template: {src}")
 
 
-# JSON values on which `.name` is undefined (CONTRACT §1: no host attribute or method is reachable).
-_PLAIN = (str, int, float, bool, type(None), list, tuple)
+# Jinja2 runtime objects whose attributes are part of the template language (minijinja has them too):
+# `loop.index`, `loop.cycle(...)`, `ns.total` of `namespace()`. Everything else that is not a JSON object
+# has no attributes at all (fix 1: no host attribute or method is reachable, `'abc'.upper()` and
+# `range(3).index(2)` are undefined).
+_TEMPLATE_OBJECTS = (LoopContext, Namespace)
 
 
-class _Environment(jinja2.Environment):
-    """Jinja2 environment whose attribute and item access only ever look keys up in JSON values."""
+class _Environment(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox whose attribute and item access only ever look keys up in JSON values.
+
+    The sandbox is the second wall: it refuses unsafe attributes and calls even on the template objects
+    this class lets through, and never lets a template mutate a list or dict it was given."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, dict):
+        if type(obj) is dict:
             try:
                 return obj[attribute]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
-        if isinstance(obj, _PLAIN):
-            return self.undefined(obj=obj, name=attribute)
-        # Template machinery (loop, namespace, undefined) keeps Jinja2's own behaviour
-        # (fixture template_loop_variable).
-        return super().getattr(obj, attribute)
+        if isinstance(obj, _TEMPLATE_OBJECTS):
+            return super().getattr(obj, attribute)
+        return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if isinstance(obj, (dict, list, str, tuple)):
+        if isinstance(obj, (dict, list, str, tuple, range)):
             try:
                 return obj[argument]
-            except (KeyError, IndexError, TypeError):
+            except (KeyError, IndexError, TypeError, ValueError):
                 # Jinja2 would fall back to getattr here and reach str/dict methods: not in this contract.
                 return self.undefined(obj=obj, name=argument)
-        if isinstance(obj, _PLAIN):
-            return self.undefined(obj=obj, name=argument)
-        return super().getitem(obj, argument)
+        if isinstance(obj, _TEMPLATE_OBJECTS):
+            return super().getitem(obj, argument)
+        return self.undefined(obj=obj, name=argument)
+
+
+class _OutsideI64(Exception):
+    """An integer outside 64 bits written into text (fix 10): ``cannot evaluate template``."""
+
+
+def _check_ints(value: Any) -> None:
+    # Iteratively: a deep list must not hit the recursion limit here.
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        t = type(v)
+        if t is int:
+            if not I64_MIN <= v <= I64_MAX:
+                raise _OutsideI64
+        elif t is list or t is tuple:
+            todo.extend(v)
+        elif t is dict:
+            todo.extend(v.values())
 
 
 def _finalize(value: Any) -> Any:
     # `{{ x }}` in text: Jinja2 writes str(value); lists, objects and lazy sequences need the pinned repr.
-    if isinstance(value, (list, tuple, dict, Iterator, range)):
+    # An integer the Rust twin cannot hold is an error in text too (fix 10).
+    if isinstance(value, (Iterator, range)):
+        value = list(value)
+    _check_ints(value)
+    if isinstance(value, (list, tuple, dict)):
         return spell(value)
     return value
+
+
+def _string_filter(value: Any) -> str:
+    """The ``string`` filter: the text spelling, with the same 64-bit rule as ``{{ x }}`` in text."""
+    if isinstance(value, (Iterator, range)):
+        value = list(value)
+    _check_ints(value)
+    return spell(value)
 
 
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
 # tojson (CONTRACT §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
-ENV.filters["string"] = spell
+ENV.filters["string"] = _string_filter
+# Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
+# are Jinja2-only and `lipsum.__globals__` reached the host (fix 1).
+for _name in ("lipsum", "cycler", "joiner"):
+    ENV.globals.pop(_name, None)
 
 
 def to_json_value(value: Any, src: str) -> Any:
