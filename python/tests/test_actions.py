@@ -22,6 +22,16 @@ def run_one(tmp_path: Path, uses: str, with_: str, extra: str = "") -> yamlflow.
     [
         ("text.render", "{}", ("ActionError", "text.render: missing parameter 'template'")),
         ("sleep", "{ms: soon}", ("ActionError", "sleep: parameter 'ms' must be a number")),
+        ("sleep", "{ms: true}", ("ActionError", "sleep: parameter 'ms' must be a number")),
+        ("sleep", "{ms: -1}", ("ActionError", "sleep: parameter 'ms' must be at least 0")),
+        ("sleep", "{ms: -0.5}", ("ActionError", "sleep: parameter 'ms' must be at least 0")),
+        ("sleep", "{ms: 86400001}", ("ActionError", "sleep: parameter 'ms' must be at most 86400000")),
+        ("sleep", "{ms: 1.0e300}", ("ActionError", "sleep: parameter 'ms' must be at most 86400000")),
+        (
+            "sleep",
+            "{ms: 9223372036854775807}",
+            ("ActionError", "sleep: parameter 'ms' must be at most 86400000"),
+        ),
         ("json.parse", "{text: '{nope'}", ("ActionError", "json.parse: invalid JSON")),
         ("json.parse", "{text: 'NaN'}", ("ActionError", "json.parse: invalid JSON")),
         ("json.parse", "{text: 5}", ("ActionError", "json.parse: parameter 'text' must be a string")),

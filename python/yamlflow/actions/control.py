@@ -8,11 +8,16 @@ from typing import Any
 
 from . import ActionContext, ActionFailure, param
 
+# One day: a longer sleep is a mistake in the flow, not a wait (fix 3).
+MAX_SLEEP_MS = 86_400_000
+
 
 def sleep(params: dict[str, Any], ctx: ActionContext) -> Any:
     ms = param(ctx, params, "ms", "number")
     if ms < 0:
         raise ActionFailure("ActionError", "sleep: parameter 'ms' must be at least 0")
+    if ms > MAX_SLEEP_MS:
+        raise ActionFailure("ActionError", f"sleep: parameter 'ms' must be at most {MAX_SLEEP_MS}")
     time.sleep(ms / 1000.0)
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..observability.sandbox import SandboxEscape, resolve
+from ..sandbox import SandboxEscape, resolve
 from . import ActionContext, ActionFailure, param
 
 

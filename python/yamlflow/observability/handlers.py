@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..event import to_json
-from .sandbox import resolve
+from ..sandbox import resolve
 
 Callback = Callable[[dict[str, Any]], object]
 
