@@ -18,6 +18,7 @@ mod loader;
 mod observability;
 mod pyrepr;
 mod runner;
+mod sandbox;
 mod template;
 
 pub use error::{LoadError, LoadErrorKind};

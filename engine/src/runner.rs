@@ -132,7 +132,6 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
             Some((err.kind, err.message))
         }
     };
-    obs.flush();
     Ok(RunOutcome {
         flow_id: flow_id.to_string(),
         status: if error.is_none() {

@@ -539,8 +539,14 @@ mod tests {
                 "{src}"
             );
         }
-        assert_eq!(render("{{ range(3) }}", json!({})).unwrap(), json!([0, 1, 2]));
-        assert_eq!(render("{{ dict(a=1) }}", json!({})).unwrap(), json!({"a": 1}));
+        assert_eq!(
+            render("{{ range(3) }}", json!({})).unwrap(),
+            json!([0, 1, 2])
+        );
+        assert_eq!(
+            render("{{ dict(a=1) }}", json!({})).unwrap(),
+            json!({"a": 1})
+        );
     }
 
     #[test]
@@ -551,7 +557,9 @@ mod tests {
             "cannot evaluate template: {{ {1: 2} }}"
         );
         assert_eq!(
-            render("{{ [{'a': {none: 1} }] }}", json!({})).unwrap_err().message,
+            render("{{ [{'a': {none: 1} }] }}", json!({}))
+                .unwrap_err()
+                .message,
             "cannot evaluate template: {{ [{'a': {none: 1} }] }}"
         );
         assert_eq!(

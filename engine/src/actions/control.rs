@@ -6,15 +6,60 @@ use serde_json::Value;
 
 use super::{ActionCtx, ActionError, Params};
 
+/// The longest sleep: one day (fixes item 3; also keeps `Duration::from_secs_f64` from panicking).
+const MAX_SLEEP_MS: f64 = 86_400_000.0;
+
 pub(crate) fn sleep(params: &Params<'_>) -> Result<Value, ActionError> {
+    // JSON numbers are finite, so the two range checks cover every number.
     let ms = params.number("ms")?;
-    if !(ms >= 0.0 && ms.is_finite()) {
+    if ms < 0.0 {
         return Err(ActionError::action(
-            "sleep: parameter 'ms' must be a number",
+            "sleep: parameter 'ms' must be at least 0",
+        ));
+    }
+    if ms > MAX_SLEEP_MS {
+        return Err(ActionError::action(
+            "sleep: parameter 'ms' must be at most 86400000",
         ));
     }
     std::thread::sleep(Duration::from_secs_f64(ms / 1000.0));
     Ok(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::actions::tests::run_action;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn sleep_range() {
+        let dir = std::env::temp_dir();
+        let message = |ms: Value| {
+            run_action("sleep", json!({ "ms": ms }), &dir, 1)
+                .err()
+                .map(|e| e.message)
+        };
+        assert_eq!(
+            message(json!(-1)).as_deref(),
+            Some("sleep: parameter 'ms' must be at least 0")
+        );
+        assert_eq!(
+            message(json!(-0.5)).as_deref(),
+            Some("sleep: parameter 'ms' must be at least 0")
+        );
+        for big in [json!(86_400_001), json!(1e300), json!(u64::MAX)] {
+            assert_eq!(
+                message(big).as_deref(),
+                Some("sleep: parameter 'ms' must be at most 86400000")
+            );
+        }
+        assert_eq!(
+            message(json!(true)).as_deref(),
+            Some("sleep: parameter 'ms' must be a number")
+        );
+        assert_eq!(message(json!(0)), None);
+        assert_eq!(message(json!(1.5)), None);
+    }
 }
 
 /// Fails attempt `n` when `times` is absent or `n <= times`; returns null otherwise.

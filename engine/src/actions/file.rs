@@ -1,45 +1,23 @@
-//! `file.write` and `file.read`, and the sandbox rule shared with `obs.export` and file handlers:
-//! paths are relative to the run's sandbox; absolute paths and `..` components are refused
-//! (CONTRACT §2, schema/README.md §4).
+//! `file.write` and `file.read` (CONTRACT §2, schema/README.md §8); paths follow the sandbox rule
+//! of [`crate::sandbox`].
 
 use std::io::ErrorKind;
-use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::{ActionCtx, ActionError, Params};
-
-/// The sandboxed location of `path`, or `None` when it is absolute or has a `..` component.
-pub(crate) fn sandbox_path(sandbox: &Path, path: &str) -> Option<PathBuf> {
-    let relative = Path::new(path);
-    let escapes = relative.components().any(|c| {
-        matches!(
-            c,
-            Component::ParentDir | Component::RootDir | Component::Prefix(_)
-        )
-    });
-    (!escapes).then(|| sandbox.join(relative))
-}
-
-/// [`sandbox_path`] with the contract's `PermissionDenied`.
-pub(crate) fn checked_path(
-    action: &str,
-    sandbox: &Path,
-    path: &str,
-) -> Result<PathBuf, ActionError> {
-    sandbox_path(sandbox, path).ok_or_else(|| {
-        ActionError::new(
-            "PermissionDenied",
-            format!("{action}: path escapes the sandbox: {path}"),
-        )
-    })
-}
+use super::{ActionCtx, ActionError, Params, io_reason};
+use crate::sandbox;
 
 pub(crate) fn write(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let path = params.str("path")?;
     let content = params.str("content")?;
-    let full = checked_path("file.write", ctx.sandbox, path)?;
-    let io = |err: std::io::Error| ActionError::action(format!("file.write: {err}: {path}"));
+    let full = sandbox::resolve("file.write", ctx.sandbox, path)?;
+    let io = |err: std::io::Error| {
+        ActionError::action(format!(
+            "file.write: cannot write {path}: {}",
+            io_reason(&err)
+        ))
+    };
     if let Some(parent) = full.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
@@ -52,13 +30,18 @@ pub(crate) fn write(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, A
 
 pub(crate) fn read(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let path = params.str("path")?;
-    let full = checked_path("file.read", ctx.sandbox, path)?;
-    match std::fs::read_to_string(&full) {
-        Ok(text) => Ok(Value::String(text)),
+    let full = sandbox::resolve("file.read", ctx.sandbox, path)?;
+    match std::fs::read(&full) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Value::String)
+            .map_err(|_| ActionError::action(format!("file.read: not UTF-8 text: {path}"))),
         Err(err) if err.kind() == ErrorKind::NotFound => Err(ActionError::action(format!(
             "file.read: no such file: {path}"
         ))),
-        Err(err) => Err(ActionError::action(format!("file.read: {err}: {path}"))),
+        Err(err) => Err(ActionError::action(format!(
+            "file.read: cannot read {path}: {}",
+            io_reason(&err)
+        ))),
     }
 }
 
@@ -69,15 +52,40 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn sandbox_rule() {
-        let root = Path::new("/sb");
+    fn io_failures() {
+        // Fixes item 11: the OS reason without the errno; a directory, non-UTF-8, a NUL.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("bin"), [0xff, 0xfe]).unwrap();
+        std::fs::write(dir.path().join("plain"), "x").unwrap();
+        let message = |uses: &str, params: Value| {
+            let e = run_action(uses, params, dir.path(), 1).unwrap_err();
+            format!("{}: {}", e.kind, e.message)
+        };
         assert_eq!(
-            sandbox_path(root, "a/b.txt"),
-            Some(PathBuf::from("/sb/a/b.txt"))
+            message("file.read", json!({"path": "sub"})),
+            "ActionError: file.read: cannot read sub: Is a directory"
         );
-        assert_eq!(sandbox_path(root, "/etc/hostname"), None);
-        assert_eq!(sandbox_path(root, "logs/../../etc/passwd"), None);
-        assert_eq!(sandbox_path(root, "a/../b"), None);
+        assert_eq!(
+            message("file.write", json!({"path": "sub", "content": "x"})),
+            "ActionError: file.write: cannot write sub: Is a directory"
+        );
+        assert_eq!(
+            message("file.write", json!({"path": "plain/x/y", "content": "x"})),
+            "ActionError: file.write: cannot write plain/x/y: Not a directory"
+        );
+        assert_eq!(
+            message("file.read", json!({"path": "bin"})),
+            "ActionError: file.read: not UTF-8 text: bin"
+        );
+        assert_eq!(
+            message("file.read", json!({"path": "a\0b"})),
+            "PermissionDenied: file.read: path escapes the sandbox: a\0b"
+        );
+        assert_eq!(
+            message("file.read", json!({"path": ""})),
+            "ActionError: file.read: cannot read : Is a directory"
+        );
     }
 
     #[test]

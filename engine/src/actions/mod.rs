@@ -49,6 +49,18 @@ impl ActionError {
     }
 }
 
+/// The OS's description of an I/O failure without the errno, as Python's `strerror` spells it
+/// (fixes item 11): Rust's own text for an OS error is strerror's followed by ` (os error N)`.
+pub(crate) fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match err.raw_os_error() {
+        Some(code) => text
+            .strip_suffix(&format!(" (os error {code})"))
+            .map_or_else(|| err.kind().to_string(), str::to_owned),
+        None => err.kind().to_string(),
+    }
+}
+
 /// What an action can reach besides its parameters.
 pub(crate) struct ActionCtx<'a> {
     /// The run's observability (log/metric events, obs.*).

@@ -5,9 +5,9 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use super::file::checked_path;
-use super::{ActionCtx, ActionError, Params};
+use super::{ActionCtx, ActionError, Params, io_reason};
 use crate::event::{Event, Level};
+use crate::sandbox;
 
 /// Matches `text` against a glob with `*` (any run) and `?` (one character).
 pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
@@ -69,7 +69,7 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
             "obs.export: unsupported format '{format}'"
         )));
     }
-    let full = checked_path(params.action(), ctx.sandbox, path)?;
+    let full = sandbox::resolve(params.action(), ctx.sandbox, path)?;
     let mut text = Vec::new();
     let count = ctx.obs.with_events(|events| {
         let mut count = 0usize;
@@ -81,7 +81,12 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
         }
         count
     });
-    let io = |err: std::io::Error| ActionError::action(format!("obs.export: {err}: {path}"));
+    let io = |err: std::io::Error| {
+        ActionError::action(format!(
+            "obs.export: cannot write {path}: {}",
+            io_reason(&err)
+        ))
+    };
     if let Some(parent) = full.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

@@ -2,10 +2,9 @@
 //! sandbox, and API callbacks. A handler that fails is skipped for that event; the run goes on.
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use crate::actions::file::sandbox_path;
 use crate::event::Event;
 use crate::flow::HandlerSpec;
 use crate::runner::Callback;
@@ -14,8 +13,8 @@ use crate::runner::Callback;
 pub(crate) enum Handler {
     /// `[{level}] {node} {event_type}: {message}` on stderr.
     Console,
-    /// JSON Lines appended to a sandbox file; `None` when the file could not be opened.
-    File(Option<BufWriter<File>>),
+    /// JSON Lines appended to a sandbox file.
+    File(FileSink),
     /// A callback registered through the API.
     Callback(Callback),
 }
@@ -28,10 +27,12 @@ impl Handler {
             .iter()
             .filter_map(|spec| match spec {
                 HandlerSpec::Console => Some(Handler::Console),
-                HandlerSpec::File { path } => Some(Handler::File(open(
-                    sandbox,
-                    &path.replace("{flow_id}", flow_id),
-                ))),
+                HandlerSpec::File { path } => Some(Handler::File(FileSink {
+                    sandbox: sandbox.to_path_buf(),
+                    path: path.replace("{flow_id}", flow_id),
+                    file: None,
+                    line: Vec::new(),
+                })),
                 HandlerSpec::Callback => None,
             })
             .collect()
@@ -53,36 +54,50 @@ impl Handler {
                 }
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
             }
-            Handler::File(Some(writer)) => {
-                if serde_json::to_writer(&mut *writer, event).is_ok() {
-                    let _ = writer.write_all(b"\n");
-                }
-            }
-            Handler::File(None) => {}
+            Handler::File(sink) => sink.write(event),
             Handler::Callback(callback) => {
                 let callback = callback.clone();
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(event)));
             }
         }
     }
+}
 
-    /// Flushes buffered output (end of run).
-    pub(crate) fn flush(&mut self) {
-        if let Handler::File(Some(writer)) = self {
-            let _ = writer.flush();
+/// A file handler's file (fixes item 6): created, parent directories too, when the first event
+/// is written, so a run that emits nothing creates nothing; every line reaches the file before
+/// `emit` returns (one unbuffered write per event), so `file.read` of the log mid-run sees every
+/// event so far. A path the sandbox rule refuses, or a file that cannot be opened, skips the
+/// handler for that event; the next event tries again.
+pub(crate) struct FileSink {
+    sandbox: PathBuf,
+    path: String,
+    file: Option<File>,
+    /// The line being written, reused between events.
+    line: Vec<u8>,
+}
+
+impl FileSink {
+    fn write(&mut self, event: &Event) {
+        if self.file.is_none() {
+            self.file = open(&self.sandbox, &self.path);
+        }
+        let Some(file) = &mut self.file else { return };
+        self.line.clear();
+        if serde_json::to_writer(&mut self.line, event).is_ok() {
+            self.line.push(b'\n');
+            let _ = file.write_all(&self.line);
         }
     }
 }
 
-fn open(sandbox: &Path, path: &str) -> Option<BufWriter<File>> {
-    let full = sandbox_path(sandbox, path)?;
+fn open(sandbox: &Path, path: &str) -> Option<File> {
+    let full = crate::sandbox::resolve("file handler", sandbox, path).ok()?;
     if let Some(parent) = full.parent() {
         fs::create_dir_all(parent).ok()?;
     }
-    let file = fs::OpenOptions::new()
+    fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(full)
-        .ok()?;
-    Some(BufWriter::new(file))
+        .ok()
 }

@@ -217,11 +217,4 @@ impl ObservabilityContext {
         let mut iter = shared.stream.iter();
         f(&mut iter)
     }
-
-    /// Flushes file handlers (end of run).
-    pub(crate) fn flush(&self) {
-        for handler in self.lock().handlers.iter_mut() {
-            handler.flush();
-        }
-    }
 }

@@ -1,0 +1,116 @@
+//! Whole-run checks of the round-2 fixes (twinflow-fixes.md) that need a flow, a sandbox and the
+//! events of a run.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use yamlflow::{Event, RunOptions, RunOutcome, RunStatus};
+
+/// Runs `yaml` in `sandbox` and returns the outcome with every event delivered to a callback.
+fn run(yaml: &str, sandbox: &Path) -> (RunOutcome, Vec<Event>) {
+    let flow = yamlflow::load_str(yaml, "<test>").expect("flow loads");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let mut options = RunOptions::new(sandbox);
+    options.callbacks.push(Arc::new(move |event: &Event| {
+        sink.lock().unwrap().push(event.clone());
+    }));
+    let outcome = yamlflow::run(&flow, options).expect("run starts");
+    let events = seen.lock().unwrap().clone();
+    (outcome, events)
+}
+
+#[test]
+fn file_handler_lines_are_on_disk_during_the_run() {
+    // Fixes item 6: the log is created with its directories at the first event and every line
+    // is written before emit returns, so a node reading it sees every event so far.
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, events) = run(
+        r#"
+name: live_log
+settings:
+  observability:
+    handlers: [{type: file, path: "logs/deep/run.jsonl"}]
+nodes:
+  - name: one
+    uses: state.set
+    with: {a: 1}
+  - name: peek
+    uses: file.read
+    with: {path: logs/deep/run.jsonl}
+    output: log
+edges:
+  - {from: __start__, to: one}
+  - {from: one, to: peek}
+  - {from: peek, to: __end__}
+"#,
+        dir.path(),
+    );
+    assert_eq!(outcome.status, RunStatus::Completed);
+    let log = outcome.state["log"].as_str().unwrap().to_owned();
+    let seqs: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].clone())
+        .collect();
+    // flow entry, one's entry and exit, peek's entry: four events before file.read ran.
+    assert_eq!(seqs, [0, 1, 2, 3].map(Value::from), "{log}");
+    let file = std::fs::read_to_string(dir.path().join("logs/deep/run.jsonl")).unwrap();
+    assert_eq!(file.lines().count(), events.len());
+}
+
+#[test]
+fn file_handler_creates_nothing_without_events() {
+    // Fixes item 6: no event, no file (level error and nothing fails).
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, events) = run(
+        r#"
+name: quiet
+settings:
+  observability:
+    level: error
+    handlers: [{type: file, path: "logs/quiet.jsonl"}]
+nodes:
+  - {name: one, uses: state.set, with: {a: 1}}
+edges:
+  - {from: __start__, to: one}
+  - {from: one, to: __end__}
+"#,
+        dir.path(),
+    );
+    assert_eq!(outcome.status, RunStatus::Completed);
+    assert!(events.is_empty());
+    assert!(!dir.path().join("logs").exists());
+}
+
+#[test]
+fn file_handler_outside_the_sandbox_is_skipped() {
+    // Fixes item 7: the handler follows the sandbox rule; the run goes on without it.
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+    let (outcome, events) = run(
+        r#"
+name: escaping_log
+settings:
+  observability:
+    handlers:
+      - {type: file, path: "../escape.jsonl"}
+      - {type: file, path: "out/escape.jsonl"}
+      - {type: file, path: "ok.jsonl"}
+nodes:
+  - {name: one, uses: state.set, with: {a: 1}}
+edges:
+  - {from: __start__, to: one}
+  - {from: one, to: __end__}
+"#,
+        dir.path(),
+    );
+    assert_eq!(outcome.status, RunStatus::Completed);
+    assert_eq!(events.len(), 4);
+    assert!(!dir.path().join("../escape.jsonl").exists());
+    assert!(!outside.path().join("escape.jsonl").exists());
+    let ok = std::fs::read_to_string(dir.path().join("ok.jsonl")).unwrap();
+    assert_eq!(ok.lines().count(), 4);
+}
