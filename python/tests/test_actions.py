@@ -110,3 +110,27 @@ def test_json_stringify(tmp_path: Path) -> None:
 def test_obs_query_glob_is_only_star_and_question(tmp_path: Path) -> None:
     outcome = run_one(tmp_path, "obs.query", "{node: '[a]'}", "    output: q\n")
     assert outcome.state["q"] == []
+
+
+# Fix 8: json.parse reads as serde_json: its 128th nested level is refused; big integers become floats.
+def _parse(tmp_path: Path, text: str) -> yamlflow.RunOutcome:
+    flow = yamlflow.load_str(
+        "name: t\nnodes:\n  - {name: a, uses: json.parse, with: {text: '{{ state.text }}'}, output: v}\n"
+        "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
+    )
+    return yamlflow.run(flow, {"text": text}, tmp_path)
+
+
+def test_json_parse_depth_limit(tmp_path: Path) -> None:
+    ok = _parse(tmp_path, "[" * 127 + "]" * 127)
+    assert ok.status == "completed"
+    deep = _parse(tmp_path, '{"a":' + "[" * 127 + "]" * 127 + "}")
+    assert deep.error == ("ActionError", "json.parse: invalid JSON")
+    very_deep = _parse(tmp_path, "[" * 100_000 + "]" * 100_000)
+    assert very_deep.error == ("ActionError", "json.parse: invalid JSON")
+
+
+def test_json_parse_big_integers_become_floats(tmp_path: Path) -> None:
+    out = _parse(tmp_path, "[9223372036854775807, 9223372036854775808, -9223372036854775809, 1e2]")
+    assert out.state["v"] == [2**63 - 1, 9.223372036854776e18, -9.223372036854776e18, 100.0]
+    assert [type(x) for x in out.state["v"]] == [int, float, float, float]

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import yamlflow
+
 from .conftest import FIXTURES
 
 PY_DIR = Path(__file__).resolve().parents[1]
@@ -89,3 +93,44 @@ def test_validate_ok() -> None:
     p = cli("validate", str(flow))
     assert p.returncode == 0
     assert p.stdout == f"{flow}: ok (5 nodes, 4 edges)\n"
+
+
+# Fix 9: the run input is JSON as json.parse reads it, with integers limited to 64 bits.
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": NaN}',
+        '{"a": Infinity}',
+        '{"a": -Infinity}',
+        '{"a": 1e999}',
+        '{"a": 9223372036854775808}',
+        '{"a": -9223372036854775809}',
+        '{"a": ' + "[" * 127 + "]" * 127 + "}",
+        "{nope",
+    ],
+)
+def test_input_not_valid_json(text: str) -> None:
+    with pytest.raises(yamlflow.LoadError) as e:
+        yamlflow.run_text((FIXTURES / "linear_three_nodes.yaml").read_text(), text, ".")
+    assert e.value.kind == "Io"
+    assert e.value.message.startswith("input is not valid JSON: ")
+
+
+@pytest.mark.parametrize("text", ["[1]", "1", '"s"', "null"])
+def test_input_not_an_object(text: str) -> None:
+    with pytest.raises(yamlflow.LoadError) as e:
+        yamlflow.run_text((FIXTURES / "linear_three_nodes.yaml").read_text(), text, ".")
+    assert (e.value.kind, e.value.message) == ("Io", "input must be a JSON object")
+
+
+def test_input_edges_fit(tmp_path: Path) -> None:
+    text = '{"a": [9223372036854775807, -9223372036854775808], "d": ' + "[" * 126 + "]" * 126 + "}"
+    _events, status, _state = yamlflow.run_text(
+        (FIXTURES / "linear_three_nodes.yaml").read_text(), text, str(tmp_path)
+    )
+    assert status == "completed"
+    p = cli(
+        "run", str(FIXTURES / "linear_three_nodes.yaml"), "--input", '{"a": NaN}', "--sandbox", str(tmp_path)
+    )
+    assert p.returncode == 2
+    assert p.stderr.startswith("<input>: Io: input is not valid JSON: ")

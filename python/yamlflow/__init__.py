@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .actions.json import loads as json_loads
 from .error import LoadError
 from .event import to_json
 from .flow import Flow
@@ -16,11 +17,15 @@ __all__ = ["Flow", "LoadError", "RunOutcome", "get_flow_log", "load_file", "load
 
 
 def parse_input(input_json: str, origin: str = "<input>") -> dict:
-    """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io)."""
+    """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io):
+    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (fix 9)."""
     if not input_json.strip():
         return {}
     try:
-        value = json.loads(input_json)
+        # The same reader as json.parse, but an integer outside 64 bits is refused (fix 9).
+        value = json_loads(input_json, big_ints=False)
+    except RecursionError:
+        raise LoadError("Io", "input is not valid JSON: nesting too deep", origin) from None
     except ValueError as e:
         raise LoadError("Io", f"input is not valid JSON: {e}", origin) from None
     if not isinstance(value, dict):

@@ -1,5 +1,10 @@
 """``json.parse`` / ``json.stringify`` (CONTRACT §2, schema/README.md §5 and §8). Mirrors
-``engine/src/actions/json.rs``."""
+``engine/src/actions/json.rs``.
+
+``loads`` is the one JSON reader of the engine (json.parse and the run input, fix 9): it reads JSON as
+serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested arrays/objects (serde_json's
+recursion limit of 128 refuses the 128th level, fix 8).
+"""
 
 from __future__ import annotations
 
@@ -10,31 +15,68 @@ from typing import Any
 from . import ActionContext, ActionFailure, param
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
+# serde_json's recursion limit: its 128th nested array/object is an error.
+MAX_DEPTH = 127
+
+
+class JsonError(ValueError):
+    """Text that is not JSON under the engine's rules."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"not JSON: {name}")
+    raise JsonError(f"not JSON: {name}")
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError("number out of range")
+        raise JsonError("number out of range")
     return value
 
 
-def _parse_int(text: str) -> int | float:
+def _int_or_float(text: str) -> int | float:
     value = int(text)
-    # Outside 64 bits a JSON integer becomes a float, as serde_json reads it.
+    # Outside 64 bits a JSON integer becomes a float, as serde_json reads it (fix 8).
     return value if I64_MIN <= value <= I64_MAX else float(value)
+
+
+def _int_in_i64(text: str) -> int:
+    value = int(text)
+    if not I64_MIN <= value <= I64_MAX:
+        raise JsonError("integer outside 64 bits")
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    # Iterative: the value may be as deep as Python's parser allowed.
+    todo = [(value, 1)]
+    while todo:
+        v, depth = todo.pop()
+        t = type(v)
+        if t is dict or t is list:
+            if depth > MAX_DEPTH:
+                raise JsonError(f"nesting deeper than {MAX_DEPTH}")
+            items = v.values() if t is dict else v
+            todo.extend((x, depth + 1) for x in items if type(x) in (dict, list))
+
+
+def loads(text: str, big_ints: bool = True) -> Any:
+    """Parses JSON text; ``big_ints`` keeps integers outside 64 bits as floats (json.parse), else they
+    are an error (the run input). Raises JsonError (a ValueError) or RecursionError."""
+    value = _json.loads(
+        text,
+        parse_constant=_reject_constant,
+        parse_float=_parse_float,
+        parse_int=_int_or_float if big_ints else _int_in_i64,
+    )
+    _check_depth(value)
+    return value
 
 
 def parse(params: dict[str, Any], ctx: ActionContext) -> Any:
     text = param(ctx, params, "text", "string")
     try:
-        return _json.loads(
-            text, parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
-        )
+        return loads(text)
     except (ValueError, RecursionError):
         raise ActionFailure("ActionError", "json.parse: invalid JSON") from None
 
