@@ -248,3 +248,90 @@ def test_load_file_io_error(tmp_path) -> None:
     with pytest.raises(LoadError) as e:
         yamlflow.load_file(tmp_path / "nope.yaml")
     assert e.value.kind == "Io"
+
+
+FAN = """name: demo
+nodes:
+  - {name: first, uses: state.set}
+  - {name: a, uses: state.set}
+  - {name: b, uses: state.set}
+  - {name: join, uses: state.set}
+edges:
+  - {from: __start__, to: first}
+  - {from: first, to: [a, b]}
+  - {from: [a, b], to: join}
+  - {from: join, to: __end__}
+"""
+
+
+# Fix 5: a fan-out branch is reached only through its fan-out; fix 11: loader messages.
+@pytest.mark.parametrize(
+    ("text", "line", "column", "key", "message"),
+    [
+        (
+            FAN + "  - {from: join, to: a, when: '{{ state.again }}'}\n",
+            12,
+            22,
+            "edges[4].to",
+            "node 'a' is a fan-out branch and cannot be reached otherwise",
+        ),
+        (
+            FAN.replace("{from: __start__, to: first}", "{from: __start__, to: b}"),
+            8,
+            27,
+            "edges[0].to",
+            "node 'b' is a fan-out branch and cannot be reached otherwise",
+        ),
+        (
+            FAN.replace("{name: first, uses: state.set}", "{name: first, uses: fail, on_error: a}"),
+            3,
+            41,
+            "nodes[0].on_error",
+            "node 'a' is a fan-out branch and cannot be reached otherwise",
+        ),
+        (FAN.replace("to: [a, b]}", "to: [a, a]}"), 9, 27, "edges[1].to[1]", "edges[1].to lists 'a' twice"),
+        (
+            FAN.replace("to: [a, b]}", "to: [a]}"),
+            9,
+            23,
+            "edges[1].to",
+            "edges[1].to must list at least two nodes",
+        ),
+        (
+            FAN.replace("from: [a, b]", "from: [a]"),
+            10,
+            12,
+            "edges[2].from",
+            "edges[2].from must list at least two nodes",
+        ),
+        (
+            FAN.replace("nodes:", "settings: {observability: {redact: [x, '']}}\nnodes:"),
+            2,
+            40,
+            "settings.observability.redact[1]",
+            "settings.observability.redact[1] must not be empty",
+        ),
+    ],
+)
+def test_fan_out_and_message_errors(text, line, column, key, message) -> None:
+    err = load_error(text)
+    assert (err.kind, err.message, err.line, err.column, err.key) == (
+        "InvalidValue",
+        message,
+        line,
+        column,
+        key,
+    )
+
+
+def test_branch_reached_otherwise_checked_after_unknown_node_before_missing_edge() -> None:
+    reached = FAN + "  - {from: join, to: a, when: '{{ state.again }}'}\n"
+    assert load_error(reached + "  - {from: zz, to: __end__}\n").kind == "UnknownNode"
+    # `first` loses its only unconditional edge (MissingEdge), but the branch reference is reported first.
+    text = reached.replace("  - {from: first, to: [a, b]}\n", "  - {from: first, to: [a, b], when: x}\n")
+    assert load_error(text).kind == "InvalidValue"
+
+
+def test_fan_out_loads() -> None:
+    flow = yamlflow.load_str(FAN)
+    assert [e.to for e in flow.edges][1] == ["a", "b"]

@@ -346,7 +346,7 @@ class _Loader:
                 for i, item in enumerate(self.sequence(v, p)):
                     text = self.string(item, f"{p}[{i}]")
                     if not text:
-                        raise self.invalid(f"{p}[{i}] must be a non-empty string", item, f"{p}[{i}]")
+                        raise self.invalid(f"{p}[{i}] must not be empty", item, f"{p}[{i}]")
                     items.append(text)
                 obs.redact = items
         return obs
@@ -458,7 +458,7 @@ class _Loader:
                 names.append(n)
                 self.refs.append((n, item, p))
             if len(names) < 2:
-                raise self.invalid(f"{path} must be a list of at least two nodes", node, path)
+                raise self.invalid(f"{path} must list at least two nodes", node, path)
             return names
         value = self.string(node, path)
         if value == reserved:
@@ -499,9 +499,16 @@ class _Loader:
                 raise self.err("DuplicateNode", f"duplicate node '{name}'", v, p)
             names.add(name)
         # Unknown nodes in document order (on_error of nodes and edge endpoints, wherever they appear).
-        for name, v, p in sorted(self.refs, key=lambda r: (r[1].start_mark.line, r[1].start_mark.column)):
+        refs = sorted(self.refs, key=lambda r: (r[1].start_mark.line, r[1].start_mark.column))
+        for name, v, p in refs:
             if name not in names:
                 raise self.err("UnknownNode", f"unknown node '{name}'", v, p)
+        # A fan-out branch runs only inside its fan-out (fix 5): a single-target edge or an on_error
+        # leading to it is refused at the reference, in document order.
+        branches = {b for e in flow.edges if isinstance(e.to, list) for b in e.to}
+        for name, v, p in refs:
+            if name in branches and (p.endswith(".on_error") or _SINGLE_TO.fullmatch(p)):
+                raise self.invalid(f"node '{name}' is a fan-out branch and cannot be reached otherwise", v, p)
         self.edges_check(flow, edges_node)
         self.path_check(flow)
 
@@ -524,10 +531,9 @@ class _Loader:
             if not unconditional and name not in branches:
                 where, key = (v, p) if v is not None else (edges_node, "edges")
                 raise self.err("MissingEdge", f"node '{name}' has no unconditional outgoing edge", where, key)
+        fan_ins = fan_in_table(flow.edges)
         for i, (e, f) in enumerate(self.edge_info):
-            if isinstance(e.to, list) and not any(
-                isinstance(x.from_, list) and set(x.from_) == set(e.to) for x in flow.edges
-            ):
+            if isinstance(e.to, list) and frozenset(e.to) not in fan_ins:
                 raise self.err(
                     "MissingEdge",
                     f"fan-out to [{', '.join(e.to)}] has no fan-in edge",
@@ -553,6 +559,19 @@ class _Loader:
                     todo.append(t)
         if END not in seen:
             raise LoadError("NoPath", "no path from __start__ to __end__", self.origin, None, None, None)
+
+
+_SINGLE_TO = re.compile(r"edges\[\d+\]\.to")
+
+
+def fan_in_table(edges: list[Edge]) -> dict[frozenset[str], str | list[str]]:
+    """Fan-in edges by their set of branches: how a fan-out finds its fan-in, in the loader's check and
+    in the runner alike (the first fan-in edge of a set wins)."""
+    table: dict[frozenset[str], str | list[str]] = {}
+    for e in edges:
+        if isinstance(e.from_, list):
+            table.setdefault(frozenset(e.from_), e.to)
+    return table
 
 
 def _join(path: str, key: str) -> str:

@@ -21,6 +21,7 @@ from . import actions
 from .actions import ActionContext, ActionFailure
 from .actions.memory import Memory
 from .flow import END, START, ActionCall, Flow, Node
+from .loader import fan_in_table
 from .observability import ObservabilityContext, Span
 from .observability.handlers import Callback
 from .template import TemplateError, render_str, render_value
@@ -107,11 +108,11 @@ class _Run:
         # Routing tables: conditional edges in declaration order, the unconditional edge, fan-in targets.
         self.conditional: dict[str, list[tuple[str, str | list[str]]]] = {}
         self.unconditional: dict[str, str | list[str]] = {}
-        self.fan_in: dict[frozenset[str], str | list[str]] = {}
+        self.fan_in = fan_in_table(flow.edges)
         for e in flow.edges:
             if isinstance(e.from_, list):
-                self.fan_in.setdefault(frozenset(e.from_), e.to)
-            elif e.when is not None:
+                continue
+            if e.when is not None:
                 self.conditional.setdefault(e.from_, []).append((e.when, e.to))
             else:
                 self.unconditional.setdefault(e.from_, e.to)
