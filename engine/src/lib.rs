@@ -27,6 +27,6 @@ pub use flow::{
     ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
     START,
 };
-pub use loader::{load_file, load_str};
+pub use loader::{load_file, load_str, parse_input};
 pub use observability::{EventStream, ObservabilityContext};
 pub use runner::{Callback, RunOptions, RunOutcome, RunStatus, run};

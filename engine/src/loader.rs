@@ -46,6 +46,68 @@ pub fn load_str(text: &str, origin: &str) -> Result<Flow, LoadError> {
     loader.graph(doc)
 }
 
+/// Parses a run's input (`--input`, the harness's `parity.input` text): a JSON object; blank text
+/// is `{}`. Anything else is a LoadError of kind `Io` named by `origin` (brief, CLIs; fixes item 9):
+/// text that is not JSON, NaN/Infinity (serde_json refuses them), an integer literal outside i64
+/// → `input is not valid JSON: ...`; another JSON value → `input must be a JSON object`.
+pub fn parse_input(text: &str, origin: &str) -> Result<Map<String, Value>, LoadError> {
+    let error = |message: String| LoadError {
+        kind: LoadErrorKind::Io,
+        message,
+        file: origin.to_owned(),
+        line: None,
+        column: None,
+        key: None,
+    };
+    if text.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    // The same parser as json.parse (128 levels at most).
+    let value = crate::actions::json::parse_text(text)
+        .map_err(|err| error(format!("input is not valid JSON: {err}")))?;
+    if let Some(literal) = wide_int_literal(text) {
+        return Err(error(format!(
+            "input is not valid JSON: integer outside 64 bits: {literal}"
+        )));
+    }
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(error("input must be a JSON object".to_owned())),
+    }
+}
+
+/// The first integer literal of valid JSON `text` outside i64, if any. serde_json turns integers
+/// beyond u64 into floats, so the literals themselves are checked.
+fn wide_int_literal(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let literal = &text[start..i];
+                if !literal.contains(['.', 'e', 'E']) && literal.parse::<i64>().is_err() {
+                    return Some(literal);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// A 1-based position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Pos {
@@ -1072,6 +1134,43 @@ mod tests {
     }
 
     const OK: &str = "name: f\nnodes:\n  - name: a\n    uses: state.set\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n";
+
+    #[test]
+    fn run_input() {
+        // Fixes item 9.
+        let message = |text: &str| parse_input(text, "<input>").map_err(|e| (e.kind, e.message));
+        assert_eq!(message("  ").unwrap(), Map::new());
+        assert_eq!(
+            Value::Object(
+                message(r#"{"a": [1, -9223372036854775808, 1e300], "s": "99999999999999999999"}"#)
+                    .unwrap()
+            ),
+            serde_json::json!({"a": [1, i64::MIN, 1e300], "s": "99999999999999999999"})
+        );
+        for bad in [
+            r#"{"a": 9223372036854775808}"#,
+            r#"{"a": [-9223372036854775809]}"#,
+            r#"{"a": 123456789012345678901234567890}"#,
+        ] {
+            let (kind, text) = message(bad).unwrap_err();
+            assert_eq!(kind, LoadErrorKind::Io);
+            assert!(
+                text.starts_with("input is not valid JSON: integer outside 64 bits"),
+                "{text}"
+            );
+        }
+        for bad in [
+            r#"{"a": NaN}"#,
+            r#"{"a": Infinity}"#,
+            r#"{"a": -Infinity}"#,
+            "{x",
+        ] {
+            let (kind, text) = message(bad).unwrap_err();
+            assert_eq!(kind, LoadErrorKind::Io);
+            assert!(text.starts_with("input is not valid JSON: "), "{text}");
+        }
+        assert_eq!(message("[1]").unwrap_err().1, "input must be a JSON object");
+    }
 
     #[test]
     fn loads_a_minimal_flow() {

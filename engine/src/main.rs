@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value};
 use yamlflow::{Event, RunOptions, RunStatus};
@@ -78,18 +78,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_input(input: Option<String>) -> anyhow::Result<Map<String, Value>> {
+/// The run input (fixes item 9): `yamlflow::parse_input`'s LoadError of kind `Io`, named by the
+/// input file or `<input>`.
+fn parse_input(input: Option<String>) -> Result<Map<String, Value>, yamlflow::LoadError> {
     let Some(input) = input else {
         return Ok(Map::new());
     };
-    let text = match input.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read input file {path}"))?,
-        None => input,
-    };
-    match serde_json::from_str::<Value>(&text).context("--input is not valid JSON")? {
-        Value::Object(map) => Ok(map),
-        _ => bail!("--input must be a JSON object"),
+    match input.strip_prefix('@') {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|err| yamlflow::LoadError {
+                kind: yamlflow::LoadErrorKind::Io,
+                message: format!("cannot read input: {err}"),
+                file: path.to_owned(),
+                line: None,
+                column: None,
+                key: None,
+            })?;
+            yamlflow::parse_input(&text, path)
+        }
+        None => yamlflow::parse_input(&input, "<input>"),
     }
 }
 
@@ -109,7 +116,13 @@ fn run(
         }
     };
     let mut options = RunOptions::new(sandbox);
-    options.input = parse_input(input)?;
+    options.input = match parse_input(input) {
+        Ok(input) => input,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let events_to_stdout = events.as_deref() == Some("-");
     let sink: Option<Sink> = match events.as_deref() {
         None => None,

@@ -105,11 +105,26 @@ fn load_errors_and_bad_input_exit_2() {
     yamlflow()
         .args(["run", &fixture("linear_three_nodes"), "--input", "[1]"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr("<input>: Io: input must be a JSON object\n");
     yamlflow()
         .args(["run", &fixture("linear_three_nodes"), "--input", "{nope"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "<input>: Io: input is not valid JSON: ",
+        ));
+    // Fixes item 9: numbers JSON cannot hold in i64/f64 are refused, not rounded.
+    for input in [r#"{"n": 18446744073709551616}"#, r#"{"n": NaN}"#] {
+        yamlflow()
+            .args(["run", &fixture("linear_three_nodes"), "--input", input])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(
+                "<input>: Io: input is not valid JSON: ",
+            ));
+    }
 }
 
 #[test]

@@ -26,6 +26,17 @@ pub(crate) fn sleep(params: &Params<'_>) -> Result<Value, ActionError> {
     Ok(Value::Null)
 }
 
+/// Fails attempt `n` when `times` is absent or `n <= times`; returns null otherwise.
+pub(crate) fn fail(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
+    let kind = params.opt_str("type")?.unwrap_or("ActionError");
+    let message = params.opt_str("message")?.unwrap_or("failed on purpose");
+    let times = params.opt_int("times")?;
+    match times {
+        Some(times) if i64::from(ctx.attempt) > times => Ok(Value::Null),
+        _ => Err(ActionError::new(kind, message)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::actions::tests::run_action;
@@ -59,16 +70,5 @@ mod tests {
         );
         assert_eq!(message(json!(0)), None);
         assert_eq!(message(json!(1.5)), None);
-    }
-}
-
-/// Fails attempt `n` when `times` is absent or `n <= times`; returns null otherwise.
-pub(crate) fn fail(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
-    let kind = params.opt_str("type")?.unwrap_or("ActionError");
-    let message = params.opt_str("message")?.unwrap_or("failed on purpose");
-    let times = params.opt_int("times")?;
-    match times {
-        Some(times) if i64::from(ctx.attempt) > times => Ok(Value::Null),
-        _ => Err(ActionError::new(kind, message)),
     }
 }

@@ -4,7 +4,7 @@
 mod control;
 mod emit;
 pub(crate) mod file;
-mod json;
+pub(crate) mod json;
 mod memory;
 mod obs;
 mod state;
