@@ -134,3 +134,48 @@ def test_json_parse_big_integers_become_floats(tmp_path: Path) -> None:
     out = _parse(tmp_path, "[9223372036854775807, 9223372036854775808, -9223372036854775809, 1e2]")
     assert out.state["v"] == [2**63 - 1, 9.223372036854776e18, -9.223372036854776e18, 100.0]
     assert [type(x) for x in out.state["v"]] == [int, float, float, float]
+
+
+# Fix 11: I/O failures other than a missing file name the OS's reason; obs.query's check order;
+# an unexpected exception in an action is an internal error.
+def test_file_io_messages(tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "plain").write_text("x")
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
+    cases = [
+        ("file.read", "{path: dir}", "file.read: cannot read dir: Is a directory"),
+        ("file.read", "{path: plain/below}", "file.read: cannot read plain/below: Not a directory"),
+        ("file.read", "{path: latin1.txt}", "file.read: not UTF-8 text: latin1.txt"),
+        ("file.write", "{path: dir, content: x}", "file.write: cannot write dir: Is a directory"),
+        ("obs.export", "{path: dir}", "obs.export: cannot write dir: Is a directory"),
+    ]
+    for uses, with_, message in cases:
+        assert run_one(tmp_path, uses, with_).error == ("ActionError", message)
+    nul = run_one(tmp_path, "file.read", '{path: "a\\0b"}')
+    assert nul.error == ("PermissionDenied", "file.read: path escapes the sandbox: a\0b")
+
+
+@pytest.mark.parametrize(
+    ("with_", "message"),
+    [
+        ("{node: 1, level: 2, event_type: 3}", "obs.query: parameter 'node' must be a string"),
+        ("{level: 2, event_type: 3}", "obs.query: parameter 'level' must be a string"),
+        ("{level: loud, event_type: 3}", "obs.query: unknown level 'loud'"),
+        ("{level: info, event_type: 3}", "obs.query: parameter 'event_type' must be a string"),
+    ],
+)
+def test_obs_query_check_order(tmp_path: Path, with_: str, message: str) -> None:
+    assert run_one(tmp_path, "obs.query", with_).error == ("ActionError", message)
+
+
+def test_internal_error(tmp_path: Path, monkeypatch) -> None:
+    from yamlflow import actions
+
+    def broken(params, ctx):
+        return {}["missing"]
+
+    monkeypatch.setitem(actions.builtins(), "state.set", broken)
+    assert run_one(tmp_path, "state.set", "{}").error == (
+        "ActionError",
+        "state.set: internal error: 'missing'",
+    )

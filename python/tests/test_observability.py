@@ -107,3 +107,15 @@ def test_flow_log_shape_and_registry(tmp_path: Path) -> None:
     assert log["summary"]["events"] == 2 and log["summary"]["dropped"] == 3
     assert log["summary"]["tokens"] == 0 and log["summary"]["cost_usd"] == 0.0
     assert log["summary"]["duration_ms"] == root["duration_ms"] >= 0
+
+
+def test_flow_log_tokens_saturate(tmp_path: Path) -> None:
+    text = (
+        "name: t\nnodes:\n  - name: a\n    steps:\n"
+        "      - {uses: metric.emit, with: {metrics: {tokens: 9223372036854775807}}}\n"
+        "      - {uses: metric.emit, with: {metrics: {tokens: 9223372036854775807}}}\n"
+        "      - {uses: obs.get_flow_log, output: log}\n"
+        "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
+    )
+    outcome = yamlflow.run(yamlflow.load_str(text), {}, tmp_path)
+    assert outcome.state["log"]["summary"]["tokens"] == 2**63 - 1

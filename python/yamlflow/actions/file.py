@@ -9,6 +9,11 @@ from ..sandbox import SandboxEscape, resolve
 from . import ActionContext, ActionFailure, param
 
 
+def reason(e: OSError) -> str:
+    """An I/O failure as the OS describes it, without the errno (``Is a directory``)."""
+    return e.strerror or str(e)
+
+
 def sandboxed(ctx: ActionContext, path: str):  # -> Path
     try:
         return resolve(ctx.sandbox, path, ctx.action)
@@ -25,7 +30,7 @@ def write(params: dict[str, Any], ctx: ActionContext) -> Any:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     except OSError as e:
-        raise ActionFailure("ActionError", f"file.write: cannot write {path}: {e.strerror or e}") from None
+        raise ActionFailure("ActionError", f"file.write: cannot write {path}: {reason(e)}") from None
     return {"path": path, "bytes": len(data)}
 
 
@@ -34,10 +39,11 @@ def read(params: dict[str, Any], ctx: ActionContext) -> Any:
     target = sandboxed(ctx, path)
     try:
         data = target.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    except FileNotFoundError:
         raise ActionFailure("ActionError", f"file.read: no such file: {path}") from None
     except OSError as e:
-        raise ActionFailure("ActionError", f"file.read: cannot read {path}: {e.strerror or e}") from None
+        # A directory, a file on the way, permissions (fix 11): the OS's description without the errno.
+        raise ActionFailure("ActionError", f"file.read: cannot read {path}: {reason(e)}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

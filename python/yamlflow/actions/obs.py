@@ -9,7 +9,7 @@ from typing import Any
 from ..event import LEVELS_BY_NAME, to_json
 from ..values import copy_json
 from . import ActionContext, ActionFailure, param
-from .file import sandboxed
+from .file import reason, sandboxed
 
 
 def get_flow_log(params: dict[str, Any], ctx: ActionContext) -> Any:
@@ -23,14 +23,15 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 
 def query(params: dict[str, Any], ctx: ActionContext) -> Any:
+    # Checked in this order (fix 11): node, level (a string, then a known level), event_type.
     node = param(ctx, params, "node", "string", default=None)
     level_name = param(ctx, params, "level", "string", default=None)
-    event_type = param(ctx, params, "event_type", "string", default=None)
     min_level = None
     if level_name is not None:
         min_level = LEVELS_BY_NAME.get(level_name)
         if min_level is None:
             raise ActionFailure("ActionError", f"obs.query: unknown level '{level_name}'")
+    event_type = param(ctx, params, "event_type", "string", default=None)
     pattern = _glob(node) if node is not None else None
     out = []
     for e in ctx.obs.buffered():
@@ -56,5 +57,5 @@ def export(params: dict[str, Any], ctx: ActionContext) -> Any:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8", newline="\n")
     except OSError as e:
-        raise ActionFailure("ActionError", f"obs.export: cannot write {path}: {e.strerror or e}") from None
+        raise ActionFailure("ActionError", f"obs.export: cannot write {path}: {reason(e)}") from None
     return {"path": path, "events": len(events)}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+I64_MAX = 2**63 - 1
+
 
 class SpanTable:
     def __init__(self) -> None:
@@ -78,7 +80,8 @@ def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped:
             "events": len(events),
             "errors": errors,
             "duration_ms": root["duration_ms"] if root is not None else None,
-            "tokens": tokens,
+            # Saturating at i64::MAX as the Rust twin's `saturating_add` (fix 2); tokens are never negative.
+            "tokens": min(tokens, I64_MAX),
             "cost_usd": float(cost),
             "dropped": dropped,
         },
