@@ -62,7 +62,7 @@ pub fn parse_input(text: &str, origin: &str) -> Result<Map<String, Value>, LoadE
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
-    // The same parser as json.parse (128 levels at most).
+    // The same parser as json.parse (the same depth limit).
     let value = crate::actions::json::parse_text(text)
         .map_err(|err| error(format!("input is not valid JSON: {err}")))?;
     if let Some(literal) = wide_int_literal(text) {
@@ -898,7 +898,7 @@ impl<'o> Loader<'o> {
                     let name = self.expect_name(item, &item_path, false)?;
                     if names.contains(&name) {
                         return Err(self.invalid(
-                            format!("duplicate branch '{name}'"),
+                            format!("{path} lists '{name}' twice"),
                             item,
                             &item_path,
                         ));
@@ -912,7 +912,7 @@ impl<'o> Loader<'o> {
                 }
                 if names.len() < 2 {
                     return Err(self.invalid(
-                        format!("{path} needs at least two nodes"),
+                        format!("{path} must list at least two nodes"),
                         value,
                         path,
                     ));
@@ -963,7 +963,7 @@ impl<'o> Loader<'o> {
         // Unknown nodes, in document order.
         let mut refs: Vec<&NodeRef<'_>> = doc.node_refs.iter().collect();
         refs.sort_by_key(|r| r.node.pos);
-        for r in refs {
+        for r in &refs {
             if !index.contains_key(r.name.as_str()) {
                 return Err(self.error(
                     LoadErrorKind::UnknownNode,
@@ -983,6 +983,22 @@ impl<'o> Loader<'o> {
             })
             .flatten()
             .collect();
+        // A fan-out branch runs only inside its fan-out (fixes item 5): a single-target edge or an
+        // `on_error` leading to it is refused at that reference, in document order.
+        for r in &refs {
+            let single_target = r.key.ends_with(".on_error")
+                || (r.key.starts_with("edges[") && r.key.ends_with("].to"));
+            if single_target && branches.contains(r.name.as_str()) {
+                return Err(self.invalid(
+                    format!(
+                        "node '{}' is a fan-out branch and cannot be reached otherwise",
+                        r.name
+                    ),
+                    r.node,
+                    &r.key,
+                ));
+            }
+        }
         let mut sources: Vec<(&str, Option<(usize, &crate::flow::Node)>)> = vec![(START, None)];
         sources.extend(
             doc.nodes
@@ -1134,6 +1150,76 @@ mod tests {
     }
 
     const OK: &str = "name: f\nnodes:\n  - name: a\n    uses: state.set\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n";
+
+    const FAN: &str = "name: f\nnodes:\n  - {name: a, uses: state.set}\n  - {name: b, uses: state.set}\n  - {name: c, uses: state.set}\nedges:\n  - {from: __start__, to: c}\n  - {from: c, to: [a, b]}\n  - {from: [a, b], to: __end__}\n";
+
+    #[test]
+    fn branches_cannot_be_reached_otherwise() {
+        // Fixes item 5: the offending reference, in document order, after UnknownNode.
+        let e = err(&FAN.replace("to: c}", "to: a}"));
+        assert_eq!(
+            (
+                e.kind,
+                e.message.as_str(),
+                e.key.as_deref(),
+                e.line,
+                e.column
+            ),
+            (
+                LoadErrorKind::InvalidValue,
+                "node 'a' is a fan-out branch and cannot be reached otherwise",
+                Some("edges[0].to"),
+                Some(7),
+                Some(27)
+            )
+        );
+        let e = err(&FAN.replace(
+            "{name: c, uses: state.set}",
+            "{name: c, uses: state.set, on_error: b}",
+        ));
+        assert_eq!(
+            (e.message.as_str(), e.key.as_deref()),
+            (
+                "node 'b' is a fan-out branch and cannot be reached otherwise",
+                Some("nodes[2].on_error")
+            )
+        );
+        // UnknownNode comes first.
+        let e = err(&FAN
+            .replace("to: c}", "to: a}")
+            .replace("to: __end__}", "to: zz}"));
+        assert_eq!(e.kind, LoadErrorKind::UnknownNode);
+        assert!(load_str(FAN, "t.yaml").is_ok());
+    }
+
+    #[test]
+    fn fan_out_list_messages() {
+        // Fixes item 11.
+        let e = err(&FAN.replace("to: [a, b]", "to: [a, a]"));
+        assert_eq!(
+            (e.message.as_str(), e.key.as_deref()),
+            ("edges[1].to lists 'a' twice", Some("edges[1].to[1]"))
+        );
+        let e = err(&FAN.replace("to: [a, b]", "to: [a]"));
+        assert_eq!(
+            (e.message.as_str(), e.key.as_deref()),
+            (
+                "edges[1].to must list at least two nodes",
+                Some("edges[1].to")
+            )
+        );
+        let e = err(&FAN.replace(
+            "name: f\n",
+            "name: f\nsettings: {observability: {redact: [x, '']}}\n",
+        ));
+        assert_eq!(
+            (e.message.as_str(), e.key.as_deref()),
+            (
+                "settings.observability.redact[1] must not be empty",
+                Some("settings.observability.redact[1]")
+            )
+        );
+    }
 
     #[test]
     fn run_input() {

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{ActionError, Params};
 use crate::pyrepr::{self, JsonStyle};
 
-/// Parses JSON text (fixes item 8): nesting deeper than 128 arrays/objects is invalid; an integer
+/// Parses JSON text (fixes item 8): serde_json's depth limit (see [`parse_text`]); an integer
 /// beyond i64 becomes a float, as Python's hook makes it (serde_json already does so beyond u64).
 pub(crate) fn parse(params: &Params<'_>) -> Result<Value, ActionError> {
     let text = params.str("text")?;
@@ -16,64 +16,10 @@ pub(crate) fn parse(params: &Params<'_>) -> Result<Value, ActionError> {
     Ok(value)
 }
 
-/// The deepest nesting JSON text may have (`json.parse`, run input).
-const MAX_DEPTH: usize = 128;
-
-/// Why JSON text was refused.
-#[derive(Debug)]
-pub(crate) enum JsonTextError {
-    /// Not JSON (serde_json's message).
-    Syntax(serde_json::Error),
-    /// More than [`MAX_DEPTH`] nested arrays/objects.
-    TooDeep,
-}
-
-impl std::fmt::Display for JsonTextError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Syntax(err) => err.fmt(f),
-            Self::TooDeep => write!(f, "nesting deeper than {MAX_DEPTH} levels"),
-        }
-    }
-}
-
-/// Parses JSON text allowing exactly [`MAX_DEPTH`] levels: the pinned limit is 128, serde_json's
-/// own stops at 127, so the depth is counted first and serde_json's limit lifted.
-pub(crate) fn parse_text(text: &str) -> Result<Value, JsonTextError> {
-    if nesting(text) > MAX_DEPTH {
-        return Err(JsonTextError::TooDeep);
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.disable_recursion_limit();
-    let value = serde::Deserialize::deserialize(&mut de).map_err(JsonTextError::Syntax)?;
-    de.end().map_err(JsonTextError::Syntax)?;
-    Ok(value)
-}
-
-/// The deepest array/object nesting of `text`, brackets inside strings not counted.
-fn nesting(text: &str) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &byte in text.as_bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
+/// Parses JSON text with serde_json's recursion limit: 127 nested arrays/objects parse, the
+/// 128th level is an error (fixes item 8; the Python twin counts the same way).
+pub(crate) fn parse_text(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text)
 }
 
 /// Turns u64 values above i64::MAX into floats, at any depth (at most 128 levels deep).
@@ -123,12 +69,12 @@ mod tests {
     #[test]
     fn depth_limit() {
         let nested = |depth: usize| "[".repeat(depth) + &"]".repeat(depth);
-        assert!(parse(&nested(128)).is_ok());
-        assert_eq!(parse(&nested(129)).unwrap_err(), "json.parse: invalid JSON");
+        assert!(parse(&nested(127)).is_ok());
+        assert_eq!(parse(&nested(128)).unwrap_err(), "json.parse: invalid JSON");
         let objects = |depth: usize| r#"{"a":"#.repeat(depth) + "1" + &"}".repeat(depth);
-        assert!(parse(&objects(128)).is_ok());
+        assert!(parse(&objects(127)).is_ok());
         assert_eq!(
-            parse(&objects(129)).unwrap_err(),
+            parse(&objects(128)).unwrap_err(),
             "json.parse: invalid JSON"
         );
     }
