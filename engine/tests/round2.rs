@@ -114,3 +114,56 @@ edges:
     let ok = std::fs::read_to_string(dir.path().join("ok.jsonl")).unwrap();
     assert_eq!(ok.lines().count(), 4);
 }
+
+#[test]
+fn summary_tokens_saturate() {
+    // Fixes item 2: the flow log's token sum stops at i64::MAX instead of overflowing.
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, _) = run(
+        r#"
+name: many_tokens
+nodes:
+  - {name: a, uses: metric.emit, with: {metrics: {tokens: 9223372036854775807}}}
+  - {name: b, uses: metric.emit, with: {metrics: {tokens: 5}}}
+edges:
+  - {from: __start__, to: a}
+  - {from: a, to: b}
+  - {from: b, to: __end__}
+"#,
+        dir.path(),
+    );
+    assert_eq!(outcome.status, RunStatus::Completed);
+    let log = outcome.observability.flow_log();
+    assert_eq!(log["summary"]["tokens"], Value::from(i64::MAX));
+}
+
+#[test]
+fn obs_query_checks_parameters_in_order() {
+    // Fixes item 11: node, level (type, then known), event_type.
+    let dir = tempfile::tempdir().unwrap();
+    for (with, message) in [
+        (
+            "{node: 1, level: 2, event_type: 3}",
+            "obs.query: parameter 'node' must be a string",
+        ),
+        (
+            "{level: 2, event_type: 3}",
+            "obs.query: parameter 'level' must be a string",
+        ),
+        ("{level: x, event_type: 3}", "obs.query: unknown level 'x'"),
+        (
+            "{level: info, event_type: 3}",
+            "obs.query: parameter 'event_type' must be a string",
+        ),
+    ] {
+        let yaml = format!(
+            "name: q\nnodes:\n  - {{name: q, uses: obs.query, with: {with}}}\nedges:\n  - {{from: __start__, to: q}}\n  - {{from: q, to: __end__}}\n"
+        );
+        let (outcome, _) = run(&yaml, dir.path());
+        assert_eq!(
+            outcome.error,
+            Some(("ActionError".to_owned(), message.to_owned())),
+            "{with}"
+        );
+    }
+}

@@ -75,8 +75,35 @@ pub(crate) struct ActionCtx<'a> {
     pub(crate) attempt: u32,
 }
 
-/// Runs the builtin `uses` with its rendered parameters.
+/// Runs the builtin `uses` with its rendered parameters. A panic inside an action is a bug: it
+/// becomes the ActionError `{uses}: internal error: {description}` (fixes item 11) instead of
+/// taking the run (or a branch thread) down.
 pub(crate) fn call(
+    uses: &str,
+    params: Map<String, Value>,
+    ctx: &ActionCtx<'_>,
+) -> Result<Value, ActionError> {
+    guarded(uses, || dispatch(uses, params, ctx))
+}
+
+/// Runs an action body, turning a panic into `{uses}: internal error: {description}`.
+fn guarded(
+    uses: &str,
+    body: impl FnOnce() -> Result<Value, ActionError>,
+) -> Result<Value, ActionError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|panic| {
+        let description = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unexpected failure".to_owned());
+        Err(ActionError::action(format!(
+            "{uses}: internal error: {description}"
+        )))
+    })
+}
+
+fn dispatch(
     uses: &str,
     params: Map<String, Value>,
     ctx: &ActionCtx<'_>,
@@ -217,6 +244,22 @@ pub(crate) mod tests {
             attempt,
         };
         call(uses, params.as_object().cloned().unwrap_or_default(), &ctx)
+    }
+
+    #[test]
+    fn a_panicking_action_is_an_internal_error() {
+        // Fixes item 11: a bug inside an action fails the node, not the process.
+        let e = guarded("json.parse", || panic!("index out of bounds")).unwrap_err();
+        assert_eq!(
+            (e.kind.as_str(), e.message.as_str()),
+            (
+                "ActionError",
+                "json.parse: internal error: index out of bounds"
+            )
+        );
+        let e = guarded("x", || panic!("{} items", 3)).unwrap_err();
+        assert_eq!(e.message, "x: internal error: 3 items");
+        assert_eq!(guarded("x", || Ok(Value::Null)), Ok(Value::Null));
     }
 
     #[test]
