@@ -108,6 +108,10 @@ fn wide_int_literal(text: &str) -> Option<&str> {
     None
 }
 
+/// Collections may nest this deep (the root is level 1); deeper is the YamlSyntax error
+/// `document nests too deeply` in both engines (fixes item 13).
+const MAX_NESTING: usize = 256;
+
 /// A 1-based position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Pos {
@@ -267,8 +271,30 @@ impl<'o> Loader<'o> {
         let mut anchors: HashMap<usize, YNode> = HashMap::new();
         let mut root: Option<YNode> = None;
         let mut documents = 0usize;
+        // The first collection nested deeper than MAX_NESTING (fixes item 13). Parsing goes on so
+        // a later syntax error still wins, as in the Python twin; nodes below that depth are not
+        // attached, so the tree (and its recursive drop and checks) stays shallow.
+        let mut too_deep: Option<Pos> = None;
         for item in Parser::new_from_str(text) {
-            let (event, span) = item.map_err(syntax)?;
+            let (event, span) = match item {
+                Ok(item) => item,
+                // saphyr's scanner stops at 255 nested flow collections: that is this error too,
+                // at the first collection deeper than the limit when one was seen already.
+                Err(err) if err.info() == "recursion limit exceeded" => {
+                    let mark = err.marker();
+                    let pos = too_deep.unwrap_or(Pos {
+                        line: mark.line(),
+                        column: mark.col() + 1,
+                    });
+                    return Err(self.error(
+                        LoadErrorKind::YamlSyntax,
+                        "document nests too deeply",
+                        Some(pos),
+                        None,
+                    ));
+                }
+                Err(err) => return Err(syntax(err)),
+            };
             let pos = Pos::of(&span);
             let finished: Option<(YNode, usize)> = match event {
                 YamlEvent::DocumentStart(_) => {
@@ -309,10 +335,16 @@ impl<'o> Loader<'o> {
                 },
                 YamlEvent::SequenceStart(anchor, _) => {
                     stack.push(Frame::Seq(pos, Vec::new(), anchor));
+                    if stack.len() > MAX_NESTING && too_deep.is_none() {
+                        too_deep = Some(pos);
+                    }
                     None
                 }
                 YamlEvent::MappingStart(anchor, _) => {
                     stack.push(Frame::Map(pos, Vec::new(), None, anchor));
+                    if stack.len() > MAX_NESTING && too_deep.is_none() {
+                        too_deep = Some(pos);
+                    }
                     None
                 }
                 YamlEvent::SequenceEnd => match stack.pop() {
@@ -338,6 +370,9 @@ impl<'o> Loader<'o> {
                 _ => None,
             };
             if let Some((node, anchor)) = finished {
+                if too_deep.is_some() {
+                    continue;
+                }
                 if anchor > 0 {
                     anchors.insert(anchor, node.clone());
                 }
@@ -350,6 +385,14 @@ impl<'o> Loader<'o> {
                     None => root = Some(node),
                 }
             }
+        }
+        if let Some(pos) = too_deep {
+            return Err(self.error(
+                LoadErrorKind::YamlSyntax,
+                "document nests too deeply",
+                Some(pos),
+                None,
+            ));
         }
         Ok(root)
     }
@@ -1219,6 +1262,46 @@ mod tests {
                 Some("settings.observability.redact[1]")
             )
         );
+    }
+
+    #[test]
+    fn nesting_limit() {
+        // Fixes item 13: 256 levels load (here as a state value), 257 are a YamlSyntax error at
+        // the 257th collection; a deep document does not overflow the stack.
+        let deep = |levels: usize| {
+            // state {a: [[...]]}: the root map, state's map, then levels - 2 lists.
+            let lists = levels - 2;
+            format!(
+                "{}state: {{a: {}{}}}\n",
+                OK.replace("name: f\n", "name: f\n"),
+                "[".repeat(lists),
+                "]".repeat(lists)
+            )
+        };
+        assert!(load_str(&deep(256), "t.yaml").is_ok());
+        let e = err(&deep(257));
+        assert_eq!(
+            (e.kind, e.message.as_str(), e.line, e.column),
+            (
+                LoadErrorKind::YamlSyntax,
+                "document nests too deeply",
+                Some(8),
+                Some(12 + 254)
+            )
+        );
+        let e = err(&deep(100_000));
+        assert_eq!(e.message, "document nests too deeply");
+        // Block nesting (no flow limit in saphyr): 257 levels are too deep, but a syntax error
+        // after the deep part wins, as in the Python twin.
+        let block = format!("{OK}state:\n  a:\n    {}x\n", "- ".repeat(255));
+        let e = err(&block);
+        assert_eq!(
+            (e.message.as_str(), e.line, e.column),
+            ("document nests too deeply", Some(10), Some(5 + 2 * 254))
+        );
+        let e = err(&format!("{block}description: [unclosed\n"));
+        assert_eq!(e.kind, LoadErrorKind::YamlSyntax);
+        assert_ne!(e.message, "document nests too deeply");
     }
 
     #[test]

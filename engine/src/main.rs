@@ -46,17 +46,33 @@ enum Command {
     },
 }
 
+/// Writes `text` and a newline to the locked stdout (fixes item 13: never `println!`, which
+/// panics when stdout is a closed pipe). A closed pipe is not an error: the reader has gone.
+fn print_line(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate { flow } => match yamlflow::load_file(&flow) {
             Ok(loaded) => {
-                println!(
+                let line = format!(
                     "{}: ok ({} nodes, {} edges)",
                     flow.display(),
                     loaded.nodes.len(),
                     loaded.edges.len()
                 );
-                ExitCode::SUCCESS
+                match print_line(&line) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(err) => {
+                        eprintln!("cannot write to stdout: {err}");
+                        ExitCode::from(2)
+                    }
+                }
             }
             Err(err) => {
                 eprintln!("{err}");
@@ -152,16 +168,17 @@ fn run(
         }
     };
     if let Some(sink) = &sink {
-        sink.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .flush()
-            .context("cannot write events")?;
+        let flushed = sink.lock().unwrap_or_else(PoisonError::into_inner).flush();
+        match flushed {
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.context("cannot write events")?,
+        }
     }
     if !events_to_stdout {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Object(outcome.state))?
-        );
+        print_line(&serde_json::to_string_pretty(&Value::Object(
+            outcome.state,
+        ))?)
+        .context("cannot write the final state")?;
     }
     Ok(match (outcome.status, outcome.error) {
         (RunStatus::Completed, _) => ExitCode::SUCCESS,

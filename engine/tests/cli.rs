@@ -149,3 +149,33 @@ fn help_documents_commands_and_exit_codes() {
             .and(predicate::str::contains("Exit codes")),
     );
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    // Fixes item 13: the reader of stdout goes away before the final state (or the events) are
+    // written; the CLI exits with the run's code, without a panic message.
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("slow.yaml");
+    std::fs::write(
+        &flow,
+        "name: slow\nnodes:\n  - {name: nap, uses: sleep, with: {ms: 300}}\nedges:\n  - {from: __start__, to: nap}\n  - {from: nap, to: __end__}\n",
+    )
+    .unwrap();
+    for extra in [&[][..], &["--events", "-"][..]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("yamlflow"))
+            .arg("run")
+            .arg(&flow)
+            .args(extra)
+            .arg("--sandbox")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(output.status.code(), Some(0), "{extra:?}: {stderr}");
+    }
+}
