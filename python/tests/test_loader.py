@@ -335,3 +335,43 @@ def test_branch_reached_otherwise_checked_after_unknown_node_before_missing_edge
 def test_fan_out_loads() -> None:
     flow = yamlflow.load_str(FAN)
     assert [e.to for e in flow.edges][1] == ["a", "b"]
+
+
+# Fix 13: YAML nesting deeper than 256 collections (the root is level 1) is YamlSyntax at the first
+# too-deep collection; the composer never recurses, so no depth crashes the loader.
+@pytest.mark.parametrize("n", [255, 256, 5_000, 200_000])
+def test_document_nests_too_deeply(n: int) -> None:
+    err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * n + "]" * n + "}\nnodes:"))
+    assert (err.kind, err.message, err.line, err.column) == (
+        "YamlSyntax",
+        "document nests too deeply",
+        2,
+        266,
+    )
+
+
+def test_deepest_allowed_nesting_loads() -> None:
+    flow = yamlflow.load_str(BASE.replace("nodes:", "state: {x: " + "[" * 254 + "]" * 254 + "}\nnodes:"))
+    depth, v = 0, flow.state["x"]
+    while isinstance(v, list) and v:
+        depth, v = depth + 1, v[0]
+    assert depth == 253
+
+
+def test_syntax_error_wins_over_depth() -> None:
+    err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * 1000 + "}\nnodes:"))
+    assert err.kind == "YamlSyntax" and err.message != "document nests too deeply"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [("a: 1\n---\nb: 2\n", 2, 1), ("a: *x\n", 1, 4), ("a: &x 1\nb: &x 2\n", 2, 4)],
+)
+def test_composer_errors(text: str, line: int, column: int) -> None:
+    err = load_error(text)
+    assert (err.kind, err.line, err.column) == ("YamlSyntax", line, column)
+
+
+def test_aliases_compose() -> None:
+    flow = yamlflow.load_str(BASE.replace("nodes:", "state: {a: &x [1, {k: v}], b: *x}\nnodes:"))
+    assert flow.state == {"a": [1, {"k": "v"}], "b": [1, {"k": "v"}]}

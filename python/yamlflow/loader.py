@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .error import LoadError
@@ -57,6 +58,9 @@ T_NULL = "tag:yaml.org,2002:null"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
+# Collections nested deeper than this are a YamlSyntax error in both engines (fix 13); the root is level 1.
+MAX_DEPTH = 256
+TOO_DEEP = "document nests too deeply"
 
 TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parity")
 NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
@@ -118,11 +122,7 @@ class _Loader:
 
     def load(self, text: str) -> Flow:
         try:
-            loader = _Yaml12Loader(text)
-            try:
-                root = loader.get_single_node()
-            finally:
-                loader.dispose()
+            root = self.compose(text)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             message = " ".join(p for p in (e.context, e.problem) if p) or "invalid YAML"
@@ -134,6 +134,88 @@ class _Loader:
         if root is not None:
             self.check_duplicates(root, "", set())
         return self.structure(root)
+
+    def compose(self, text: str) -> Node | None:
+        """PyYAML's ``get_single_node`` without recursion (fix 13): its composer recurses once per level
+        (LibYAML's crashes the process on a deep enough document). Collections nested deeper than
+        MAX_DEPTH are a YamlSyntax error at the first too-deep collection, once the whole document has
+        parsed (a syntax error anywhere wins)."""
+        loader = _Yaml12Loader(text)
+        try:
+            loader.get_event()  # STREAM-START
+            root: Node | None = None
+            too_deep = None
+            if not loader.check_event(yaml.StreamEndEvent):
+                loader.get_event()  # DOCUMENT-START
+                anchors: dict[str, Node] = {}
+                # Open collections; a mapping collects its keys and values flat and pairs them at its end.
+                stack: list[tuple[Node, list[Node]]] = []
+                while True:
+                    event = loader.get_event()
+                    if isinstance(event, yaml.DocumentEndEvent):
+                        break
+                    if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                        node, items = stack.pop()
+                        node.end_mark = event.end_mark
+                        if isinstance(node, MappingNode):
+                            node.value = list(zip(items[0::2], items[1::2], strict=True))
+                        continue  # already in its parent since its start
+                    elif isinstance(event, yaml.AliasEvent):
+                        if event.anchor not in anchors:
+                            raise yaml.composer.ComposerError(
+                                None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                            )
+                        node = anchors[event.anchor]
+                    else:
+                        anchor = event.anchor
+                        if anchor is not None and anchor in anchors:
+                            raise yaml.composer.ComposerError(
+                                f"found duplicate anchor {anchor!r}; first occurrence",
+                                anchors[anchor].start_mark,
+                                "second occurrence",
+                                event.start_mark,
+                            )
+                        tag = event.tag
+                        if isinstance(event, yaml.ScalarEvent):
+                            if tag is None or tag == "!":
+                                tag = loader.resolve(ScalarNode, event.value, event.implicit)
+                            node = ScalarNode(
+                                tag, event.value, event.start_mark, event.end_mark, style=event.style
+                            )
+                        else:
+                            kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
+                            if tag is None or tag == "!":
+                                tag = loader.resolve(kind, None, event.implicit)
+                            node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                        if anchor is not None:
+                            anchors[anchor] = node
+                        if not isinstance(node, ScalarNode):
+                            if stack:
+                                stack[-1][1].append(node)
+                            else:
+                                root = node
+                            stack.append((node, node.value if isinstance(node, SequenceNode) else []))
+                            if len(stack) > MAX_DEPTH and too_deep is None:
+                                too_deep = event.start_mark
+                            continue
+                    if stack:
+                        stack[-1][1].append(node)
+                    else:
+                        root = node
+            if not loader.check_event(yaml.StreamEndEvent):
+                event = loader.get_event()
+                raise yaml.composer.ComposerError(
+                    "expected a single document in the stream",
+                    root.start_mark if root is not None else None,
+                    "but found another document",
+                    event.start_mark,
+                )
+            loader.get_event()  # STREAM-END
+        finally:
+            loader.dispose()
+        if too_deep is not None:
+            raise LoadError("YamlSyntax", TOO_DEEP, self.origin, too_deep.line + 1, too_deep.column + 1, None)
+        return root
 
     def check_duplicates(self, node: Node, path: str, seen: set[int]) -> None:
         """DuplicateKey anywhere in the document (second key's position), before any structure check."""
