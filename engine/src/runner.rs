@@ -10,10 +10,10 @@ use serde_json::{Map, Value};
 
 use crate::actions::{self, ActionCtx, ActionError};
 use crate::error::{LoadError, LoadErrorKind};
-use crate::event::{Event, EventType, Level, SpanKind};
+use crate::event::{Event, Level, SpanKind};
 use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
 use crate::loader::fan_in;
-use crate::observability::{ObservabilityContext, Span, new_id};
+use crate::observability::{ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
 
 /// A callback handler: receives every emitted event, in `seq` order.
@@ -95,40 +95,15 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         state.insert(key, value);
     }
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
-    if obs.wants(Level::Info) {
-        obs.emit(
-            &root,
-            Level::Info,
-            EventType::Entry,
-            Some("flow started".into()),
-            one("input", Value::Object(state.clone())),
-            Map::new(),
-        );
-    }
+    obs.open(&root, || one("input", Value::Object(state.clone())));
     let result = runner.drive(&root, &mut state);
     let error = match result {
         Ok(()) => {
-            if obs.wants(Level::Info) {
-                obs.emit(
-                    &root,
-                    Level::Info,
-                    EventType::Exit,
-                    Some("flow completed".into()),
-                    one("output", Value::Object(state.clone())),
-                    duration(&root),
-                );
-            }
+            obs.exit(&root, || Value::Object(state.clone()));
             None
         }
         Err(err) => {
-            obs.emit(
-                &root,
-                Level::Error,
-                EventType::Error,
-                Some("flow failed".into()),
-                one("error", err.to_json()),
-                duration(&root),
-            );
+            obs.fail(&root, err.to_json(), None);
             Some((err.kind, err.message))
         }
     };
@@ -143,18 +118,6 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         error,
         observability: obs,
     })
-}
-
-/// A one-entry map (event `data`).
-fn one(key: &str, value: Value) -> Map<String, Value> {
-    let mut map = Map::with_capacity(1);
-    map.insert(key.to_owned(), value);
-    map
-}
-
-/// `{duration_ms: D}` for a span's exit or error event.
-fn duration(span: &Span) -> Map<String, Value> {
-    one("duration_ms", Value::from(span.elapsed_ms()))
 }
 
 fn template_error(err: TemplateError) -> ActionError {
@@ -412,20 +375,10 @@ impl<'f, 'o> Runner<'f, 'o> {
         match &node.body {
             NodeBody::Action(call) => {
                 let mut first = Some(self.render_with(call, state, 1, error));
-                if obs.wants(Level::Info) {
-                    let data = match &first {
-                        Some(Ok(with)) => one("input", Value::Object(with.clone())),
-                        _ => Map::new(),
-                    };
-                    obs.emit(
-                        &span,
-                        Level::Info,
-                        EventType::Entry,
-                        Some("node started".into()),
-                        data,
-                        Map::new(),
-                    );
-                }
+                obs.open(&span, || match &first {
+                    Some(Ok(with)) => one("input", Value::Object(with.clone())),
+                    _ => Map::new(),
+                });
                 for attempt in 1..=max {
                     let params = match first.take() {
                         Some(rendered) => rendered,
@@ -435,16 +388,7 @@ impl<'f, 'o> Runner<'f, 'o> {
                         .and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)));
                     match outcome {
                         Ok(result) => {
-                            if obs.wants(Level::Info) {
-                                obs.emit(
-                                    &span,
-                                    Level::Info,
-                                    EventType::Exit,
-                                    Some("node completed".into()),
-                                    one("output", result.clone()),
-                                    duration(&span),
-                                );
-                            }
+                            obs.exit(&span, || result.clone());
                             apply(state, call.output.as_deref(), result);
                             return Ok(());
                         }
@@ -454,16 +398,7 @@ impl<'f, 'o> Runner<'f, 'o> {
                 unreachable_attempts()
             }
             NodeBody::Steps(steps) => {
-                if obs.wants(Level::Info) {
-                    obs.emit(
-                        &span,
-                        Level::Info,
-                        EventType::Entry,
-                        Some("node started".into()),
-                        one("input", Value::Null),
-                        Map::new(),
-                    );
-                }
+                obs.open(&span, || one("input", Value::Null));
                 // A retried steps node restarts from the state as it was at node start.
                 let snapshot = (max > 1).then(|| state.clone());
                 for attempt in 1..=max {
@@ -474,16 +409,7 @@ impl<'f, 'o> Runner<'f, 'o> {
                     }
                     match self.run_steps(info, steps, state, attempt, error, &span) {
                         Ok(last) => {
-                            if obs.wants(Level::Info) {
-                                obs.emit(
-                                    &span,
-                                    Level::Info,
-                                    EventType::Exit,
-                                    Some("node completed".into()),
-                                    one("output", last),
-                                    duration(&span),
-                                );
-                            }
+                            obs.exit(&span, || last);
                             return Ok(());
                         }
                         Err(err) => self.attempt_failed(&span, attempt, max, &err)?,
@@ -503,26 +429,13 @@ impl<'f, 'o> Runner<'f, 'o> {
         max: u32,
         err: &ActionError,
     ) -> Result<(), ActionError> {
-        let last = attempt >= max;
-        let level = if last { Level::Error } else { Level::Warn };
-        if self.obs.wants(level) {
-            let mut data = one("error", err.to_json());
-            data.insert("attempt".into(), Value::from(attempt));
-            let message = if last {
-                "node failed".to_owned()
-            } else {
-                format!("attempt {attempt} failed")
-            };
-            self.obs.emit(
-                span,
-                level,
-                EventType::Error,
-                Some(message),
-                data,
-                duration(span),
-            );
+        if attempt >= max {
+            self.obs.fail(span, err.to_json(), Some(attempt));
+            Err(err.clone())
+        } else {
+            self.obs.retry(span, err.to_json(), attempt);
+            Ok(())
         }
-        if last { Err(err.clone()) } else { Ok(()) }
     }
 
     fn render_with(
@@ -559,48 +472,24 @@ impl<'f, 'o> Runner<'f, 'o> {
                 Some(action.clone()),
             );
             let rendered = self.render_with(step, state, attempt, error);
-            if obs.wants(Level::Debug) {
-                let data = match &rendered {
-                    Ok(with) => one("input", Value::Object(with.clone())),
-                    Err(_) => Map::new(),
-                };
-                obs.emit(
-                    &span,
-                    Level::Debug,
-                    EventType::Entry,
-                    Some("step started".into()),
-                    data,
-                    Map::new(),
-                );
-            }
+            obs.open(&span, || match &rendered {
+                Ok(with) => one("input", Value::Object(with.clone())),
+                Err(_) => Map::new(),
+            });
             let outcome =
                 rendered.and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)));
             match outcome {
                 Ok(result) => {
-                    if obs.wants(Level::Debug) {
-                        obs.emit(
-                            &span,
-                            Level::Debug,
-                            EventType::Exit,
-                            Some("step completed".into()),
-                            one("output", result.clone()),
-                            duration(&span),
-                        );
-                    }
-                    if i + 1 == steps.len() {
+                    obs.exit(&span, || result.clone());
+                    // The last result is kept only for the node's exit event (fixes item 15:
+                    // no copy when that event is filtered out).
+                    if i + 1 == steps.len() && obs.wants(Level::Info) {
                         last = result.clone();
                     }
                     apply(state, step.output.as_deref(), result);
                 }
                 Err(err) => {
-                    obs.emit(
-                        &span,
-                        Level::Error,
-                        EventType::Error,
-                        Some("step failed".into()),
-                        one("error", err.to_json()),
-                        duration(&span),
-                    );
+                    obs.fail(&span, err.to_json(), None);
                     return Err(err);
                 }
             }
@@ -623,16 +512,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             SpanKind::Parallel,
             None,
         );
-        if obs.wants(Level::Info) {
-            obs.emit(
-                &span,
-                Level::Info,
-                EventType::Entry,
-                Some("parallel started".into()),
-                Map::new(),
-                Map::new(),
-            );
-        }
+        obs.open(&span, Map::new);
         let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
         let shared: &Map<String, Value> = state;
         let jobs: Vec<_> = infos
@@ -647,16 +527,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             })
             .collect();
         let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
-        let fail = |err: &ActionError| {
-            obs.emit(
-                &span,
-                Level::Error,
-                EventType::Error,
-                Some("parallel failed".into()),
-                one("error", err.to_json()),
-                duration(&span),
-            );
-        };
+        let fail = |err: &ActionError| obs.fail(&span, err.to_json(), None);
         if let Some((i, err)) = results
             .iter()
             .enumerate()
@@ -688,16 +559,7 @@ impl<'f, 'o> Runner<'f, 'o> {
                 merged.insert(key.clone(), value.clone());
             }
         }
-        if obs.wants(Level::Info) {
-            obs.emit(
-                &span,
-                Level::Info,
-                EventType::Exit,
-                Some("parallel completed".into()),
-                one("output", Value::Object(merged.clone())),
-                duration(&span),
-            );
-        }
+        obs.exit(&span, || Value::Object(merged.clone()));
         apply(state, None, Value::Object(merged));
         Ok(())
     }

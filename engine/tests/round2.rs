@@ -167,3 +167,86 @@ fn obs_query_checks_parameters_in_order() {
         );
     }
 }
+
+#[test]
+fn timestamps_follow_seq_and_messages_come_from_one_table() {
+    // Fixes items 12 and 14: timestamps taken under the emit lock never go backwards in seq
+    // order, also across concurrent branches; the lifecycle messages of every span kind.
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, events) = run(
+        r#"
+name: lifecycle
+settings:
+  observability: {level: debug}
+nodes:
+  - name: flaky
+    steps:
+      - {uses: state.set, with: {s: 1}}
+      - {uses: fail, with: {times: 1}}
+    retry: {max_attempts: 2}
+  - {name: a, uses: state.set, with: {a: 1}}
+  - {name: b, uses: state.set, with: {b: 1}}
+edges:
+  - {from: __start__, to: flaky}
+  - {from: flaky, to: [a, b]}
+  - {from: [a, b], to: __end__}
+"#,
+        dir.path(),
+    );
+    assert_eq!(outcome.status, RunStatus::Completed);
+    for pair in events.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+        assert!(pair[1].timestamp >= pair[0].timestamp);
+    }
+    let messages: Vec<&str> = events
+        .iter()
+        .filter(|e| e.node.as_ref() != "a" && e.node.as_ref() != "b")
+        .map(|e| e.message.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "flow started",
+            "node started",
+            "step started",
+            "step completed",
+            "step started",
+            "step failed",
+            "attempt 1 failed",
+            "step started",
+            "step completed",
+            "step started",
+            "step completed",
+            "node completed",
+            "parallel started",
+            "parallel completed",
+            "flow completed",
+        ]
+    );
+}
+
+#[test]
+fn callbacks_are_not_cloned_per_event() {
+    // Fixes item 15: the handler calls the registered Arc as it is.
+    use std::sync::{OnceLock, Weak};
+    let dir = tempfile::tempdir().unwrap();
+    let flow = yamlflow::load_str(
+        "name: f\nnodes:\n  - {name: a, uses: state.set}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n",
+        "<test>",
+    )
+    .unwrap();
+    let me: Arc<OnceLock<Weak<dyn Fn(&Event) + Send + Sync>>> = Arc::new(OnceLock::new());
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let (me2, counts2) = (Arc::clone(&me), Arc::clone(&counts));
+    let callback: yamlflow::Callback = Arc::new(move |_: &Event| {
+        let strong = me2.get().map_or(0, Weak::strong_count);
+        counts2.lock().unwrap().push(strong);
+    });
+    me.set(Arc::downgrade(&callback)).ok();
+    let mut options = RunOptions::new(dir.path());
+    options.callbacks.push(callback);
+    yamlflow::run(&flow, options).unwrap();
+    let counts = counts.lock().unwrap();
+    assert_eq!(counts.len(), 4);
+    assert!(counts.iter().all(|&c| c == 1), "{counts:?}");
+}

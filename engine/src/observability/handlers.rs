@@ -42,21 +42,29 @@ impl Handler {
     pub(crate) fn handle(&mut self, event: &Event) {
         match self {
             Handler::Console => {
-                let mut line = format!(
-                    "[{}] {} {}",
-                    event.level.as_str(),
-                    event.node,
-                    event.event_type.as_str()
-                );
-                if let Some(message) = &event.message {
-                    line.push_str(": ");
-                    line.push_str(message);
-                }
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+                // Straight to the locked stderr, no intermediate String (fixes item 15).
+                let mut err = std::io::stderr().lock();
+                let _ = match &event.message {
+                    Some(message) => writeln!(
+                        err,
+                        "[{}] {} {}: {message}",
+                        event.level.as_str(),
+                        event.node,
+                        event.event_type.as_str()
+                    ),
+                    None => writeln!(
+                        err,
+                        "[{}] {} {}",
+                        event.level.as_str(),
+                        event.node,
+                        event.event_type.as_str()
+                    ),
+                };
             }
             Handler::File(sink) => sink.write(event),
             Handler::Callback(callback) => {
-                let callback = callback.clone();
+                // Called through the borrowed Arc: no refcount traffic per event (fixes item 15).
+                let callback: &(dyn Fn(&Event) + Send + Sync) = callback.as_ref();
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(event)));
             }
         }

@@ -159,9 +159,6 @@ impl ObservabilityContext {
         }
         self.inner.redactor.redact_data(&mut data);
         self.inner.redactor.redact_metrics(&mut metrics);
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
         let mut event = Event {
             flow_id: self.inner.flow_id.clone(),
             span_id: span.id.clone(),
@@ -170,7 +167,7 @@ impl ObservabilityContext {
             kind: span.kind,
             action: span.action.clone(),
             level,
-            timestamp,
+            timestamp: 0.0,
             seq: 0,
             event_type,
             message,
@@ -178,6 +175,10 @@ impl ObservabilityContext {
             metrics,
         };
         let mut shared = self.lock();
+        // Taken under the lock with the seq, so timestamps follow seq (fixes item 12).
+        event.timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         event.seq = shared.next_seq;
         shared.next_seq += 1;
         shared.spans.observe(&event);
@@ -185,6 +186,76 @@ impl ObservabilityContext {
             handler.handle(&event);
         }
         shared.stream.push(event);
+    }
+
+    // ---- span lifecycle (fixes item 14): every entry/exit/error message is written once ----
+
+    /// A span's `entry` event (`{kind} started`); `data` is built only when the event is wanted.
+    pub(crate) fn open(&self, span: &Span, data: impl FnOnce() -> Map<String, Value>) {
+        let level = lifecycle_level(span.kind);
+        if self.wants(level) {
+            let message = lifecycle_messages(span.kind).started;
+            self.emit(
+                span,
+                level,
+                EventType::Entry,
+                Some(message.to_owned()),
+                data(),
+                Map::new(),
+            );
+        }
+    }
+
+    /// A span's `exit` event (`{kind} completed`, `{output}`), with its duration.
+    pub(crate) fn exit(&self, span: &Span, output: impl FnOnce() -> Value) {
+        let level = lifecycle_level(span.kind);
+        if self.wants(level) {
+            let message = lifecycle_messages(span.kind).completed;
+            self.emit(
+                span,
+                level,
+                EventType::Exit,
+                Some(message.to_owned()),
+                one("output", output()),
+                duration(span),
+            );
+        }
+    }
+
+    /// A span's final `error` event (`{kind} failed`, level error): `{error}`, plus `attempt`
+    /// for a node.
+    pub(crate) fn fail(&self, span: &Span, error: Value, attempt: Option<u32>) {
+        if self.wants(Level::Error) {
+            let mut data = one("error", error);
+            if let Some(attempt) = attempt {
+                data.insert("attempt".into(), Value::from(attempt));
+            }
+            let message = lifecycle_messages(span.kind).failed;
+            self.emit(
+                span,
+                Level::Error,
+                EventType::Error,
+                Some(message.to_owned()),
+                data,
+                duration(span),
+            );
+        }
+    }
+
+    /// The warn `error` event of a node attempt that will be retried: `attempt N failed`.
+    pub(crate) fn retry(&self, span: &Span, error: Value, attempt: u32) {
+        if self.wants(Level::Warn) {
+            let mut data = one("error", error);
+            data.insert("attempt".into(), Value::from(attempt));
+            self.emit(
+                span,
+                Level::Warn,
+                EventType::Error,
+                Some(format!("attempt {attempt} failed")),
+                data,
+                duration(span),
+            );
+        }
     }
 
     /// The flow log so far (schema/README.md §7).
@@ -217,4 +288,61 @@ impl ObservabilityContext {
         let mut iter = shared.stream.iter();
         f(&mut iter)
     }
+}
+
+/// The lifecycle messages of one span kind (schema/README.md §2).
+pub(crate) struct LifecycleMessages {
+    pub(crate) started: &'static str,
+    pub(crate) completed: &'static str,
+    pub(crate) failed: &'static str,
+}
+
+/// The one table of lifecycle messages.
+pub(crate) fn lifecycle_messages(kind: SpanKind) -> &'static LifecycleMessages {
+    const FLOW: LifecycleMessages = LifecycleMessages {
+        started: "flow started",
+        completed: "flow completed",
+        failed: "flow failed",
+    };
+    const NODE: LifecycleMessages = LifecycleMessages {
+        started: "node started",
+        completed: "node completed",
+        failed: "node failed",
+    };
+    const STEP: LifecycleMessages = LifecycleMessages {
+        started: "step started",
+        completed: "step completed",
+        failed: "step failed",
+    };
+    const PARALLEL: LifecycleMessages = LifecycleMessages {
+        started: "parallel started",
+        completed: "parallel completed",
+        failed: "parallel failed",
+    };
+    match kind {
+        SpanKind::Flow => &FLOW,
+        SpanKind::Node => &NODE,
+        SpanKind::Step => &STEP,
+        SpanKind::Parallel => &PARALLEL,
+    }
+}
+
+/// Entry and exit events of steps are debug, the others info; errors are always error.
+fn lifecycle_level(kind: SpanKind) -> Level {
+    match kind {
+        SpanKind::Step => Level::Debug,
+        _ => Level::Info,
+    }
+}
+
+/// A one-entry map (event `data`).
+pub(crate) fn one(key: &str, value: Value) -> Map<String, Value> {
+    let mut map = Map::with_capacity(1);
+    map.insert(key.to_owned(), value);
+    map
+}
+
+/// `{duration_ms: D}` for a span's exit or error event.
+fn duration(span: &Span) -> Map<String, Value> {
+    one("duration_ms", Value::from(span.elapsed_ms()))
 }
