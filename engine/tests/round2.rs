@@ -235,7 +235,8 @@ fn callbacks_are_not_cloned_per_event() {
         "<test>",
     )
     .unwrap();
-    let me: Arc<OnceLock<Weak<dyn Fn(&Event) + Send + Sync>>> = Arc::new(OnceLock::new());
+    type Probe = OnceLock<Weak<dyn Fn(&Event) + Send + Sync>>;
+    let me: Arc<Probe> = Arc::new(OnceLock::new());
     let counts = Arc::new(Mutex::new(Vec::new()));
     let (me2, counts2) = (Arc::clone(&me), Arc::clone(&counts));
     let callback: yamlflow::Callback = Arc::new(move |_: &Event| {
