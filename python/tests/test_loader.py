@@ -358,9 +358,11 @@ def test_deepest_allowed_nesting_loads() -> None:
     assert depth == 253
 
 
-def test_syntax_error_wins_over_depth() -> None:
-    err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * 1000 + "}\nnodes:"))
+def test_syntax_error_before_depth_wins() -> None:
+    err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * 100 + "}" + "[" * 1000 + "}\nnodes:"))
     assert err.kind == "YamlSyntax" and err.message != "document nests too deeply"
+    err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * 1000 + "}\nnodes:"))
+    assert (err.message, err.line, err.column) == ("document nests too deeply", 2, 266)
 
 
 @pytest.mark.parametrize(

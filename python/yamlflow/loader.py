@@ -138,13 +138,12 @@ class _Loader:
     def compose(self, text: str) -> Node | None:
         """PyYAML's ``get_single_node`` without recursion (fix 13): its composer recurses once per level
         (LibYAML's crashes the process on a deep enough document). Collections nested deeper than
-        MAX_DEPTH are a YamlSyntax error at the first too-deep collection, once the whole document has
-        parsed (a syntax error anywhere wins)."""
+        MAX_DEPTH are a YamlSyntax error at the first too-deep collection (a syntax error before it
+        wins)."""
         loader = _Yaml12Loader(text)
         try:
             loader.get_event()  # STREAM-START
             root: Node | None = None
-            too_deep = None
             if not loader.check_event(yaml.StreamEndEvent):
                 loader.get_event()  # DOCUMENT-START
                 anchors: dict[str, Node] = {}
@@ -195,8 +194,10 @@ class _Loader:
                             else:
                                 root = node
                             stack.append((node, node.value if isinstance(node, SequenceNode) else []))
-                            if len(stack) > MAX_DEPTH and too_deep is None:
-                                too_deep = event.start_mark
+                            if len(stack) > MAX_DEPTH:
+                                # Refused at once: LibYAML slows down quadratically with the depth of
+                                # flow collections, so reading on would let a small document stall.
+                                raise self.too_deep(event.start_mark)
                             continue
                     if stack:
                         stack[-1][1].append(node)
@@ -213,9 +214,10 @@ class _Loader:
             loader.get_event()  # STREAM-END
         finally:
             loader.dispose()
-        if too_deep is not None:
-            raise LoadError("YamlSyntax", TOO_DEEP, self.origin, too_deep.line + 1, too_deep.column + 1, None)
         return root
+
+    def too_deep(self, mark: Any) -> LoadError:
+        return LoadError("YamlSyntax", TOO_DEEP, self.origin, mark.line + 1, mark.column + 1, None)
 
     def check_duplicates(self, node: Node, path: str, seen: set[int]) -> None:
         """DuplicateKey anywhere in the document (second key's position), before any structure check."""
