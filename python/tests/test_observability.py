@@ -22,7 +22,7 @@ def test_redactor_defaults_and_extra() -> None:
         "X-Api-Key": "kept",
         "tokens_used": 5,
     }
-    out = r.copy(data)
+    out = r.redact_data(data)
     assert out == {
         "API_KEY": REDACTED,
         "MyApiKey": "kept",
@@ -42,7 +42,7 @@ def test_redactor_tokens_exemption_only_top_level_metrics() -> None:
         "max_tokens": REDACTED,
         "cost_usd": 0.1,
     }
-    assert r.copy({"metrics": {"tokens": 3}}) == {"metrics": {"tokens": REDACTED}}
+    assert r.redact_data({"metrics": {"tokens": 3}}) == {"metrics": {"tokens": REDACTED}}
 
 
 def test_ring_buffer_drops() -> None:
@@ -119,3 +119,47 @@ def test_flow_log_tokens_saturate(tmp_path: Path) -> None:
     )
     outcome = yamlflow.run(yamlflow.load_str(text), {}, tmp_path)
     assert outcome.state["log"]["summary"]["tokens"] == 2**63 - 1
+
+
+def test_registry_keeps_sixteen_runs(tmp_path: Path) -> None:
+    flow = yamlflow.load_str(
+        "name: t\nnodes:\n  - {name: a, uses: state.set}\n"
+        "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
+    )
+    ids = [yamlflow.run(flow, {}, tmp_path).flow_id for _ in range(20)]
+    assert all(get_flow_log(i) is None for i in ids[:4])
+    assert all(get_flow_log(i) is not None for i in ids[4:])
+
+
+def test_line_serialized_only_for_line_handlers(tmp_path: Path) -> None:
+    from yamlflow.flow import HandlerSpec
+    from yamlflow.observability import Span
+    from yamlflow.observability.handlers import Handler
+
+    seen: list[object] = []
+
+    class Probe(Handler):
+        def handle(self, event, line) -> None:
+            seen.append(line)
+
+    ctx = ObservabilityContext(ObservabilitySettings(), tmp_path)
+    ctx.handlers.append(Probe())
+    ctx.emit(Span(None, "n", "flow", None), "log", Level.INFO, "m")
+    assert seen == [None]
+    ctx = ObservabilityContext(ObservabilitySettings(handlers=[HandlerSpec("file", "log.jsonl")]), tmp_path)
+    ctx.handlers.append(Probe())
+    ctx.emit(Span(None, "n", "flow", None), "log", Level.INFO, "m")
+    ctx.close()
+    assert seen[1] == (tmp_path / "log.jsonl").read_text().rstrip("\n")
+
+
+def test_mirrored_names() -> None:
+    from yamlflow.observability.flow_log import SpanTable
+    from yamlflow.observability.redact import Redactor
+    from yamlflow.runner import _Run
+    from yamlflow.runner.threads import POOL, BranchPool
+
+    assert isinstance(POOL, BranchPool)
+    assert hasattr(_Run, "exec_node") and not hasattr(_Run, "run_node")
+    assert hasattr(Redactor, "matches") and hasattr(Redactor, "redact_data")
+    assert hasattr(SpanTable, "observe")

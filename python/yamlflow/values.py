@@ -1,4 +1,7 @@
-"""Helpers on JSON values (dict/list/str/int/float/bool/None) shared by the runner and actions."""
+"""Helpers on JSON values (dict/list/str/int/float/bool/None) shared by the runner and actions.
+
+No Rust twin: the Rust engine gets these from serde_json (``Value::clone``, ``PartialEq`` on ``Value``,
+which also tells 1, 1.0 and true apart); Python's dicts need them written out."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from .stream import EventStream
 __all__ = ["ObservabilityContext", "Span", "get_flow_log"]
 
 _REGISTRY: OrderedDict[str, ObservabilityContext] = OrderedDict()
-_REGISTRY_LIMIT = 256
+_REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (fix 15)
 _REGISTRY_LOCK = threading.Lock()
 
 
@@ -93,6 +93,7 @@ class ObservabilityContext:
                 self.handlers.append(FileHandler(sandbox, spec.path or "", self.flow_id))
             # A declared `callback` handler only documents that callbacks are registered from code.
         self.handlers.extend(CallbackHandler(cb) for cb in callbacks)
+        self._wants_line = any(h.wants_line for h in self.handlers)
         with _REGISTRY_LOCK:
             _REGISTRY[self.flow_id] = self
             while len(_REGISTRY) > _REGISTRY_LIMIT:
@@ -124,7 +125,7 @@ class ObservabilityContext:
             "seq": 0,
             "event_type": event_type,
             "message": message,
-            "data": red.copy(data) if data else {},
+            "data": red.redact_data(data) if data else {},
             "metrics": red.metrics(metrics) if metrics else {},
         }
         with self._lock:
@@ -132,18 +133,13 @@ class ObservabilityContext:
             event["seq"] = self._seq
             self._seq += 1
             self.stream.append(event)
-            self.spans.record(event)
+            self.spans.observe(event)
             if self.handlers:
-                line: list[str] = []
-
-                def serialized() -> str:
-                    if not line:
-                        line.append(to_json(event))
-                    return line[0]
-
+                # Serialized once, and only when a handler writes lines (the file handler).
+                line = to_json(event) if self._wants_line else None
                 for handler in self.handlers:
                     try:
-                        handler.handle(event, serialized)
+                        handler.handle(event, line)
                     except Exception:
                         continue
 
@@ -157,22 +153,18 @@ class ObservabilityContext:
         self, parent: Span | None, node: str, kind: str, action: str | None, data: dict[str, Any]
     ) -> Span:
         span = Span(parent, node, kind, action)
-        level = _SPAN_LEVEL[kind]
-        if self.enabled and level >= self.min_level:
-            self.emit(span, "entry", level, _MESSAGES[kind][0], data)
+        self.emit(span, "entry", _SPAN_LEVEL[kind], _MESSAGES[kind][0], data)
         return span
 
     def exit(self, span: Span, output: Any) -> None:
-        level = _SPAN_LEVEL[span.kind]
-        if self.enabled and level >= self.min_level:
-            self.emit(
-                span,
-                "exit",
-                level,
-                _MESSAGES[span.kind][1],
-                {"output": output},
-                {"duration_ms": span.elapsed_ms()},
-            )
+        self.emit(
+            span,
+            "exit",
+            _SPAN_LEVEL[span.kind],
+            _MESSAGES[span.kind][1],
+            {"output": output},
+            {"duration_ms": span.elapsed_ms()},
+        )
 
     def fail(self, span: Span, error: tuple[str, str], attempt: int | None = None) -> None:
         """The span's final error event (level error)."""

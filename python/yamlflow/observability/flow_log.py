@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..values import copy_json
+
 I64_MAX = 2**63 - 1
 
 
@@ -18,7 +20,7 @@ class SpanTable:
         self._spans: dict[str, dict[str, Any]] = {}
         self.root: dict[str, Any] | None = None
 
-    def record(self, event: dict[str, Any]) -> None:
+    def observe(self, event: dict[str, Any]) -> None:
         et = event["event_type"]
         if et == "entry":
             span = {
@@ -51,8 +53,6 @@ def _copy_span(span: dict[str, Any]) -> dict[str, Any]:
 
 def copy_event(event: dict[str, Any]) -> dict[str, Any]:
     """A copy of an event that shares nothing mutable with the buffer."""
-    from ..values import copy_json
-
     return copy_json(event)
 
 

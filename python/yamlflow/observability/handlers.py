@@ -8,16 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..event import to_json
 from ..sandbox import resolve
 
 Callback = Callable[[dict[str, Any]], object]
 
 
 class Handler:
-    """Receives every emitted event in seq order; one that raises is skipped for that event."""
+    """Receives every emitted event in seq order; one that raises is skipped for that event.
 
-    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+    ``line`` is the event's JSON text when a handler of the run asked for it (``wants_line``), else None:
+    serialized once per event for all handlers, and only when needed."""
+
+    wants_line = False
+
+    def handle(self, event: dict[str, Any], line: str | None) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -30,7 +34,7 @@ class ConsoleHandler(Handler):
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+    def handle(self, event: dict[str, Any], line: str | None) -> None:
         out = self.stream or sys.stderr
         text = f"[{event['level']}] {event['node']} {event['event_type']}"
         if event["message"] is not None:
@@ -39,19 +43,23 @@ class ConsoleHandler(Handler):
 
 
 class FileHandler(Handler):
-    """Appends JSON Lines to ``path`` relative to the sandbox, ``{flow_id}`` replaced, directories created."""
+    """Appends JSON Lines to ``path`` relative to the sandbox, ``{flow_id}`` replaced: the file (and its
+    directories) is created with the first event written, and every line is flushed before emit returns
+    (fix 6), so ``file.read`` of the log during the run sees every event so far."""
+
+    wants_line = True
 
     def __init__(self, sandbox: Path, path: str, flow_id: str) -> None:
         self.sandbox = sandbox
         self.path = path.replace("{flow_id}", flow_id)
         self._file: TextIO | None = None
 
-    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+    def handle(self, event: dict[str, Any], line: str | None) -> None:
         if self._file is None:
             target = resolve(self.sandbox, self.path, "file handler")
             target.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(target, "a", encoding="utf-8", newline="\n")  # noqa: SIM115 (held for the run)
-        self._file.write(line() + "\n")
+        self._file.write(f"{line}\n")
         self._file.flush()
 
     def close(self) -> None:
@@ -66,9 +74,5 @@ class CallbackHandler(Handler):
     def __init__(self, fn: Callback) -> None:
         self.fn = fn
 
-    def handle(self, event: dict[str, Any], line: Callable[[], str]) -> None:
+    def handle(self, event: dict[str, Any], line: str | None) -> None:
         self.fn(event)
-
-
-def line_of(event: dict[str, Any]) -> str:
-    return to_json(event)

@@ -20,7 +20,7 @@ class Redactor:
         self.fragments = tuple(dict.fromkeys([*DEFAULT_KEYS, *(x.lower() for x in extra)]))
         self._verdicts: dict[str, bool] = {}
 
-    def is_secret(self, key: str) -> bool:
+    def matches(self, key: str) -> bool:
         verdict = self._verdicts.get(key)
         if verdict is None:
             low = key.lower()
@@ -29,31 +29,31 @@ class Redactor:
                 self._verdicts[key] = verdict
         return verdict
 
-    def copy(self, value: Any) -> Any:
+    def redact_data(self, value: Any) -> Any:
         """A redacted copy of a JSON value."""
         t = type(value)
         if t is dict:
-            secret = self.is_secret
+            secret = self.matches
             out = {}
             for k, v in value.items():
                 if secret(k):
                     out[k] = REDACTED
                 else:
                     tv = type(v)
-                    out[k] = self.copy(v) if tv is dict or tv is list else v
+                    out[k] = self.redact_data(v) if tv is dict or tv is list else v
             return out
         if t is list:
-            return [self.copy(v) if type(v) is dict or type(v) is list else v for v in value]
+            return [self.redact_data(v) if type(v) is dict or type(v) is list else v for v in value]
         return value
 
     def metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
-        """An event's top-level metrics: like ``copy`` but ``tokens`` itself is exempt."""
+        """An event's top-level metrics: like ``redact_data`` but ``tokens`` itself is exempt."""
         if not metrics:
             return {}
         out = {}
         for k, v in metrics.items():
-            if k != "tokens" and self.is_secret(k):
+            if k != "tokens" and self.matches(k):
                 out[k] = REDACTED
             else:
-                out[k] = self.copy(v)
+                out[k] = self.redact_data(v)
         return out

@@ -3,66 +3,31 @@
 
 The state is one dict, changed in place: results overwrite top-level keys (in place) or append them, and no
 nested value is ever mutated, so shallow copies suffice to restart a retried steps node. Fan-out branches
-run on real threads (concurrent.futures), each on a deep copy of the state.
+run on real threads (``threads.py``, mirroring ``engine/src/runner/threads.rs``), each on a deep copy of the
+state.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from queue import SimpleQueue
 from typing import Any
 
-from . import actions
-from .actions import ActionContext, ActionFailure
-from .actions.memory import Memory
-from .flow import END, START, ActionCall, Flow, Node
-from .loader import fan_in_table
-from .observability import ObservabilityContext, Span
-from .observability.handlers import Callback
-from .template import TemplateError, render_str, render_value
-from .values import copy_json, json_equal
+from .. import actions
+from ..actions import ActionContext, ActionFailure
+from ..actions.memory import Memory
+from ..flow import END, START, ActionCall, Flow, Node
+from ..loader import fan_in_table
+from ..observability import ObservabilityContext, Span
+from ..observability.handlers import Callback
+from ..template import TemplateError, render_str, render_value
+from ..values import copy_json, json_equal
+from .threads import POOL
 
 LOOP_LIMIT = 1000
 
-
-class _BranchPool:
-    """Process-wide branch threads, reused across fan-outs (starting 64 threads per fan-out cost more than
-    the branches' work). Every submitted branch gets a thread of its own at once: an idle worker is
-    reserved for it, or a new worker is started, so branches always run concurrently (CONTRACT §1)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle = 0
-        self._tasks: SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = SimpleQueue()
-
-    def run_all(self, calls: list[Callable[[], Any]]) -> list[Any]:
-        futures: list[Future[Any]] = [Future() for _ in calls]
-        with self._lock:
-            reserved = min(self._idle, len(calls))
-            self._idle -= reserved
-            for _ in range(len(calls) - reserved):
-                threading.Thread(target=self._work, name="yamlflow-branch", daemon=True).start()
-        for future, call in zip(futures, calls, strict=True):
-            self._tasks.put((future, call))
-        return [f.result() for f in futures]
-
-    def _work(self) -> None:
-        while True:
-            future, call = self._tasks.get()
-            try:
-                future.set_result(call())
-            except BaseException as e:  # handed to the waiting run, which re-raises it
-                future.set_exception(e)
-            with self._lock:
-                self._idle += 1
-
-
-_POOL = _BranchPool()
 
 Failure = tuple[str, str]  # (type, message)
 
@@ -175,7 +140,7 @@ class _Run:
             else:
                 node = self.nodes[target]
                 self.count(1)
-                error = self.run_node(node, state, root, error_ctx)
+                error = self.exec_node(node, state, root, error_ctx)
                 error_ctx = None
                 if error is None:
                     target = self.route(node.name, state)
@@ -191,7 +156,7 @@ class _Run:
     def context(self, span: Span, action: str, attempt: int) -> ActionContext:
         return ActionContext(action, span, attempt, self.obs, self.memory, self.sandbox)
 
-    def run_node(
+    def exec_node(
         self, node: Node, state: dict[str, Any], parent: Span, error_ctx: dict[str, Any] | None
     ) -> Failure | None:
         """Runs a node with its retries; returns None on success or its final (type, message)."""
@@ -284,8 +249,8 @@ class _Run:
         span = obs.open(root, f"parallel({','.join(branches)})", "parallel", None, {})
         copies = [copy_json(state) for _ in branches]
         nodes = [self.nodes[b] for b in branches]
-        results = _POOL.run_all(
-            [partial(self.run_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)]
+        results = POOL.run_all(
+            [partial(self.exec_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)]
         )
         for branch, error in zip(branches, results, strict=True):
             if error is not None:
