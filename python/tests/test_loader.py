@@ -377,3 +377,14 @@ def test_composer_errors(text: str, line: int, column: int) -> None:
 def test_aliases_compose() -> None:
     flow = yamlflow.load_str(BASE.replace("nodes:", "state: {a: &x [1, {k: v}], b: *x}\nnodes:"))
     assert flow.state == {"a": [1, {"k": "v"}], "b": [1, {"k": "v"}]}
+
+
+def test_recursion_error_is_a_load_error(monkeypatch) -> None:
+    from yamlflow import loader
+
+    def deep(self, root):
+        raise RecursionError
+
+    monkeypatch.setattr(loader._Loader, "structure", deep)
+    err = load_error(BASE)
+    assert (err.kind, err.message) == ("YamlSyntax", "document nests too deeply")

@@ -93,7 +93,11 @@ def load_file(path: str | Path) -> Flow:
 
 def load_str(text: str, origin: str = "<string>") -> Flow:
     """Load a flow document from text; raises LoadError."""
-    return _Loader(origin).load(text)
+    try:
+        return _Loader(origin).load(text)
+    except RecursionError:
+        # The composer is iterative and depth is capped at MAX_DEPTH, so this is a last guard (fix 13).
+        raise LoadError("YamlSyntax", TOO_DEEP, origin, None, None, None) from None
 
 
 def _scalar_key(node: ScalarNode) -> tuple[str, Any]:
