@@ -358,9 +358,16 @@ def test_deepest_allowed_nesting_loads() -> None:
     assert depth == 253
 
 
-def test_syntax_error_before_depth_wins() -> None:
-    err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * 100 + "}" + "[" * 1000 + "}\nnodes:"))
+def test_syntax_error_wins_over_block_depth() -> None:
+    # Block nesting: 257 levels are too deep, but a syntax error after the deep part wins (as in Rust).
+    block = BASE + "state:\n  a:\n    " + "- " * 255 + "x\n"
+    err = load_error(block)
+    assert (err.message, err.line, err.column) == ("document nests too deeply", 10, 5 + 2 * 254)
+    err = load_error(block + "description: [unclosed\n")
     assert err.kind == "YamlSyntax" and err.message != "document nests too deeply"
+
+
+def test_flow_depth_stops_the_parse() -> None:
     err = load_error(BASE.replace("nodes:", "state: {x: " + "[" * 1000 + "}\nnodes:"))
     assert (err.message, err.line, err.column) == ("document nests too deeply", 2, 266)
 

@@ -61,6 +61,8 @@ I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 # Collections nested deeper than this are a YamlSyntax error in both engines (fix 13); the root is level 1.
 MAX_DEPTH = 256
 TOO_DEEP = "document nests too deeply"
+# saphyr refuses the 256th nested flow collection (`[`/`{`); the Rust twin reports that as TOO_DEEP.
+MAX_FLOW_DEPTH = 255
 
 TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parity")
 NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
@@ -142,12 +144,15 @@ class _Loader:
     def compose(self, text: str) -> Node | None:
         """PyYAML's ``get_single_node`` without recursion (fix 13): its composer recurses once per level
         (LibYAML's crashes the process on a deep enough document). Collections nested deeper than
-        MAX_DEPTH are a YamlSyntax error at the first too-deep collection (a syntax error before it
-        wins)."""
+        MAX_DEPTH are a YamlSyntax error at the first too-deep collection once the document has parsed
+        (a syntax error anywhere wins), as in the Rust twin; more than MAX_FLOW_DEPTH nested flow
+        collections stop the parse at once (saphyr's own limit)."""
         loader = _Yaml12Loader(text)
         try:
             loader.get_event()  # STREAM-START
             root: Node | None = None
+            too_deep = None
+            flow_depth = 0
             if not loader.check_event(yaml.StreamEndEvent):
                 loader.get_event()  # DOCUMENT-START
                 anchors: dict[str, Node] = {}
@@ -160,6 +165,8 @@ class _Loader:
                     if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                         node, items = stack.pop()
                         node.end_mark = event.end_mark
+                        if node.flow_style:
+                            flow_depth -= 1
                         if isinstance(node, MappingNode):
                             node.value = list(zip(items[0::2], items[1::2], strict=True))
                         continue  # already in its parent since its start
@@ -198,10 +205,14 @@ class _Loader:
                             else:
                                 root = node
                             stack.append((node, node.value if isinstance(node, SequenceNode) else []))
-                            if len(stack) > MAX_DEPTH:
-                                # Refused at once: LibYAML slows down quadratically with the depth of
-                                # flow collections, so reading on would let a small document stall.
-                                raise self.too_deep(event.start_mark)
+                            if len(stack) > MAX_DEPTH and too_deep is None:
+                                too_deep = event.start_mark
+                            if event.flow_style:
+                                flow_depth += 1
+                                if flow_depth > MAX_FLOW_DEPTH:
+                                    # saphyr stops here (the Rust twin reports the first too-deep
+                                    # collection); LibYAML slows down quadratically with flow depth.
+                                    raise self.too_deep(too_deep or event.start_mark)
                             continue
                     if stack:
                         stack[-1][1].append(node)
@@ -218,6 +229,8 @@ class _Loader:
             loader.get_event()  # STREAM-END
         finally:
             loader.dispose()
+        if too_deep is not None:
+            raise self.too_deep(too_deep)
         return root
 
     def too_deep(self, mark: Any) -> LoadError:
