@@ -52,7 +52,7 @@ def _syntax(src: str) -> TemplateError:
 
 # Jinja2 runtime objects whose attributes are part of the template language (minijinja has them too):
 # `loop.index`, `loop.cycle(...)`, `ns.total` of `namespace()`. Everything else that is not a JSON object
-# has no attributes at all (fix 1: no host attribute or method is reachable, `'abc'.upper()` and
+# has no attributes at all (schema/README.md §10: no host attribute or method is reachable, `'abc'.upper()` and
 # `range(3).index(2)` are undefined).
 _TEMPLATE_OBJECTS = (LoopContext, Namespace)
 
@@ -86,7 +86,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 class _OutsideI64(Exception):
-    """An integer outside 64 bits written into text (fix 10): ``cannot evaluate template``."""
+    """An integer outside 64 bits written into text (schema/README.md §10): ``cannot evaluate template``."""
 
 
 def _check_ints(value: Any) -> None:
@@ -106,7 +106,7 @@ def _check_ints(value: Any) -> None:
 
 def _finalize(value: Any) -> Any:
     # `{{ x }}` in text: Jinja2 writes str(value); lists, objects and lazy sequences need the pinned repr.
-    # An integer the Rust twin cannot hold is an error in text too (fix 10).
+    # An integer the Rust twin cannot hold is an error in text too (schema/README.md §10).
     if isinstance(value, (Iterator, range)):
         value = list(value)
     _check_ints(value)
@@ -128,7 +128,7 @@ ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finali
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
-# are Jinja2-only and `lipsum.__globals__` reached the host (fix 1).
+# are Jinja2-only and `lipsum.__globals__` reached the host (schema/README.md §10).
 for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import ActionContext, ActionFailure, param
 
-# One day: a longer sleep is a mistake in the flow, not a wait (fix 3).
+# One day: a longer sleep is a mistake in the flow, not a wait (schema/README.md §10).
 MAX_SLEEP_MS = 86_400_000
 
 

@@ -23,7 +23,7 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 
 def query(params: dict[str, Any], ctx: ActionContext) -> Any:
-    # Checked in this order (fix 11): node, level (a string, then a known level), event_type.
+    # Checked in this order (schema/README.md §10): node, level (a string, then a known level), event_type.
     node = param(ctx, params, "node", "string", default=None)
     level_name = param(ctx, params, "level", "string", default=None)
     min_level = None

@@ -26,7 +26,7 @@ from .stream import EventStream
 __all__ = ["ObservabilityContext", "Span", "get_flow_log"]
 
 _REGISTRY: OrderedDict[str, ObservabilityContext] = OrderedDict()
-_REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (fix 15)
+_REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (schema/README.md §10)
 _REGISTRY_LOCK = threading.Lock()
 
 

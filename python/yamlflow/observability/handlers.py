@@ -45,7 +45,7 @@ class ConsoleHandler(Handler):
 class FileHandler(Handler):
     """Appends JSON Lines to ``path`` relative to the sandbox, ``{flow_id}`` replaced: the file (and its
     directories) is created with the first event written, and every line is flushed before emit returns
-    (fix 6), so ``file.read`` of the log during the run sees every event so far."""
+    (schema/README.md §10), so ``file.read`` of the log during the run sees every event so far."""
 
     wants_line = True
 

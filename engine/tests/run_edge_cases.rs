@@ -1,5 +1,5 @@
-//! Whole-run checks of the round-2 fixes (twinflow-fixes.md) that need a flow, a sandbox and the
-//! events of a run.
+//! Whole-run edge cases pinned in schema/README.md §10 (sandbox, file handler, sleep limits, run input,
+//! deep documents) that need a flow, a sandbox and the events of a run.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
