@@ -264,7 +264,7 @@ edges:
 """
 
 
-# Fix 5: a fan-out branch is reached only through its fan-out; fix 11: loader messages.
+# schema/README.md §10: a fan-out branch is reached only through its fan-out; loader messages.
 @pytest.mark.parametrize(
     ("text", "line", "column", "key", "message"),
     [

@@ -1,4 +1,4 @@
-"""sandbox.py (fix 7) and the file handler's lazy, flushed file (fix 6)."""
+"""sandbox.py and the file handler's lazy, flushed file (schema/README.md §10)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ __all__ = ["Flow", "LoadError", "RunOutcome", "get_flow_log", "load_file", "load
 
 def parse_input(input_json: str, origin: str = "<input>") -> dict:
     """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io):
-    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (schema/README.md §10)."""
+    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (schema/README.md
+    §10)."""
     if not input_json.strip():
         return {}
     try:

@@ -58,7 +58,8 @@ T_NULL = "tag:yaml.org,2002:null"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
-# Collections nested deeper than this are a YamlSyntax error in both engines (schema/README.md §10); the root is level 1.
+# Collections nested deeper than this are a YamlSyntax error in both engines (schema/README.md §10); the root
+# is level 1.
 MAX_DEPTH = 256
 TOO_DEEP = "document nests too deeply"
 # saphyr refuses the 256th nested flow collection (`[`/`{`); the Rust twin reports that as TOO_DEEP.
@@ -98,7 +99,8 @@ def load_str(text: str, origin: str = "<string>") -> Flow:
     try:
         return _Loader(origin).load(text)
     except RecursionError:
-        # The composer is iterative and depth is capped at MAX_DEPTH, so this is a last guard (schema/README.md §10).
+        # The composer is iterative and depth is capped at MAX_DEPTH, so this is a last guard
+        # (schema/README.md §10).
         raise LoadError("YamlSyntax", TOO_DEEP, origin, None, None, None) from None
 
 
@@ -142,7 +144,8 @@ class _Loader:
         return self.structure(root)
 
     def compose(self, text: str) -> Node | None:
-        """PyYAML's ``get_single_node`` without recursion (schema/README.md §10): its composer recurses once per level
+        """PyYAML's ``get_single_node`` without recursion (schema/README.md §10): its composer recurses once
+        per level
         (LibYAML's crashes the process on a deep enough document). Collections nested deeper than
         MAX_DEPTH are a YamlSyntax error at the first too-deep collection once the document has parsed
         (a syntax error anywhere wins), as in the Rust twin; more than MAX_FLOW_DEPTH nested flow
@@ -528,7 +531,8 @@ class _Loader:
             if "with" in found:
                 raise self.invalid("a steps node has no 'with'", found["with"][1], f"{path}.with")
         assert name is not None
-        body: ActionCall | list[ActionCall] = steps if steps is not None else ActionCall(uses, with_, output)  # type: ignore[arg-type]
+        body: ActionCall | list[ActionCall] = steps if steps is not None else ActionCall(uses, with_, output)
+        # type: ignore[arg-type]
         return FlowNode(name, body, max_attempts, on_error)
 
     def step(self, node: Node, path: str) -> ActionCall:
@@ -604,7 +608,8 @@ class _Loader:
         for name, v, p in refs:
             if name not in names:
                 raise self.err("UnknownNode", f"unknown node '{name}'", v, p)
-        # A fan-out branch runs only inside its fan-out (schema/README.md §10): a single-target edge or an on_error
+        # A fan-out branch runs only inside its fan-out (schema/README.md §10): a single-target edge or an
+        # on_error
         # leading to it is refused at the reference, in document order.
         branches = {b for e in flow.edges if isinstance(e.to, list) for b in e.to}
         for name, v, p in refs:

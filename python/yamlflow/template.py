@@ -52,7 +52,8 @@ def _syntax(src: str) -> TemplateError:
 
 # Jinja2 runtime objects whose attributes are part of the template language (minijinja has them too):
 # `loop.index`, `loop.cycle(...)`, `ns.total` of `namespace()`. Everything else that is not a JSON object
-# has no attributes at all (schema/README.md §10: no host attribute or method is reachable, `'abc'.upper()` and
+# has no attributes at all (schema/README.md §10: no host attribute or method is reachable, `'abc'.upper()`
+# and
 # `range(3).index(2)` are undefined).
 _TEMPLATE_OBJECTS = (LoopContext, Namespace)
 

@@ -42,7 +42,8 @@ def read(params: dict[str, Any], ctx: ActionContext) -> Any:
     except FileNotFoundError:
         raise ActionFailure("ActionError", f"file.read: no such file: {path}") from None
     except OSError as e:
-        # A directory, a file on the way, permissions (schema/README.md §10): the OS's description without the errno.
+        # A directory, a file on the way, permissions (schema/README.md §10): the OS's description without
+        # the errno.
         raise ActionFailure("ActionError", f"file.read: cannot read {path}: {reason(e)}") from None
     try:
         return data.decode("utf-8")

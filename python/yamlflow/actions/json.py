@@ -1,8 +1,8 @@
 """``json.parse`` / ``json.stringify`` (CONTRACT §2, schema/README.md §5 and §8). Mirrors
 ``engine/src/actions/json.rs``.
 
-``loads`` is the one JSON reader of the engine (json.parse and the run input, schema/README.md §10): it reads JSON as
-serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested arrays/objects (serde_json's
+``loads`` is the one JSON reader of the engine (json.parse and the run input, schema/README.md §10): it
+reads JSON as serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested arrays/objects (serde_json's
 recursion limit of 128 refuses the 128th level, schema/README.md §10).
 """
 

@@ -80,7 +80,8 @@ def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped:
             "events": len(events),
             "errors": errors,
             "duration_ms": root["duration_ms"] if root is not None else None,
-            # Saturating at i64::MAX as the Rust twin's `saturating_add` (schema/README.md §10); tokens are never negative.
+            # Saturating at i64::MAX as the Rust twin's `saturating_add` (schema/README.md §10); tokens are
+            # never negative.
             "tokens": min(tokens, I64_MAX),
             "cost_usd": float(cost),
             "dropped": dropped,
