@@ -2,8 +2,8 @@
 ``engine/src/actions/json.rs``.
 
 ``loads`` is the one JSON reader of the engine (json.parse and the run input, schema/README.md §10): it
-reads JSON as serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested arrays/objects (serde_json's
-recursion limit of 128 refuses the 128th level, schema/README.md §10).
+reads JSON as serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested
+arrays/objects (serde_json's recursion limit of 128 refuses the 128th level).
 """
 
 from __future__ import annotations
