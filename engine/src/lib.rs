@@ -29,4 +29,4 @@ pub use flow::{
 };
 pub use loader::{load_file, load_str, parse_input};
 pub use observability::{EventStream, ObservabilityContext};
-pub use runner::{Callback, RunOptions, RunOutcome, RunStatus, run};
+pub use runner::{Callback, ConsoleSink, RunOptions, RunOutcome, RunStatus, run};

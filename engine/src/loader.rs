@@ -47,7 +47,7 @@ pub fn load_str(text: &str, origin: &str) -> Result<Flow, LoadError> {
 }
 
 /// Parses a run's input (`--input`, the harness's `parity.input` text): a JSON object; blank text
-/// is `{}`. Anything else is a LoadError of kind `Io` named by `origin` (brief, CLIs; fixes item 9):
+/// is `{}`. Anything else is a LoadError of kind `Io` named by `origin` (schema/README.md §10):
 /// text that is not JSON, NaN/Infinity (serde_json refuses them), an integer literal outside i64
 /// → `input is not valid JSON: ...`; another JSON value → `input must be a JSON object`.
 pub fn parse_input(text: &str, origin: &str) -> Result<Map<String, Value>, LoadError> {
@@ -109,7 +109,7 @@ fn wide_int_literal(text: &str) -> Option<&str> {
 }
 
 /// Collections may nest this deep (the root is level 1); deeper is the YamlSyntax error
-/// `document nests too deeply` in both engines (fixes item 13).
+/// `document nests too deeply` in both engines (schema/README.md §10).
 const MAX_NESTING: usize = 256;
 
 /// A 1-based position.
@@ -271,7 +271,7 @@ impl<'o> Loader<'o> {
         let mut anchors: HashMap<usize, YNode> = HashMap::new();
         let mut root: Option<YNode> = None;
         let mut documents = 0usize;
-        // The first collection nested deeper than MAX_NESTING (fixes item 13). Parsing goes on so
+        // The first collection nested deeper than MAX_NESTING (schema/README.md §10). Parsing goes on so
         // a later syntax error still wins, as in the Python twin; nodes below that depth are not
         // attached, so the tree (and its recursive drop and checks) stays shallow.
         let mut too_deep: Option<Pos> = None;
@@ -1026,7 +1026,7 @@ impl<'o> Loader<'o> {
             })
             .flatten()
             .collect();
-        // A fan-out branch runs only inside its fan-out (fixes item 5): a single-target edge or an
+        // A fan-out branch runs only inside its fan-out (schema/README.md §10): a single-target edge or an
         // `on_error` leading to it is refused at that reference, in document order.
         for r in &refs {
             let single_target = r.key.ends_with(".on_error")
@@ -1198,7 +1198,7 @@ mod tests {
 
     #[test]
     fn branches_cannot_be_reached_otherwise() {
-        // Fixes item 5: the offending reference, in document order, after UnknownNode.
+        // schema/README.md §10: the offending reference, in document order, after UnknownNode.
         let e = err(&FAN.replace("to: c}", "to: a}"));
         assert_eq!(
             (
@@ -1237,7 +1237,7 @@ mod tests {
 
     #[test]
     fn fan_out_list_messages() {
-        // Fixes item 11.
+        // schema/README.md §10.
         let e = err(&FAN.replace("to: [a, b]", "to: [a, a]"));
         assert_eq!(
             (e.message.as_str(), e.key.as_deref()),
@@ -1266,7 +1266,7 @@ mod tests {
 
     #[test]
     fn nesting_limit() {
-        // Fixes item 13: 256 levels load (here as a state value), 257 are a YamlSyntax error at
+        // schema/README.md §10: 256 levels load (here as a state value), 257 are a YamlSyntax error at
         // the 257th collection; a deep document does not overflow the stack.
         let deep = |levels: usize| {
             // state {a: [[...]]}: the root map, state's map, then levels - 2 lists.
@@ -1306,7 +1306,7 @@ mod tests {
 
     #[test]
     fn run_input() {
-        // Fixes item 9.
+        // schema/README.md §10.
         let message = |text: &str| parse_input(text, "<input>").map_err(|e| (e.kind, e.message));
         assert_eq!(message("  ").unwrap(), Map::new());
         assert_eq!(

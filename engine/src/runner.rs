@@ -19,6 +19,9 @@ use crate::template::{Scope, TemplateError, Templates, truthy};
 /// A callback handler: receives every emitted event, in `seq` order.
 pub type Callback = Arc<dyn Fn(&Event) + Send + Sync>;
 
+/// Where console handlers write instead of standard error (an embedding harness captures them).
+pub type ConsoleSink = Arc<Mutex<dyn std::io::Write + Send>>;
+
 /// How to run a flow.
 pub struct RunOptions {
     /// Merged over the flow's `state`.
@@ -27,6 +30,8 @@ pub struct RunOptions {
     pub sandbox: PathBuf,
     /// Callback handlers.
     pub callbacks: Vec<Callback>,
+    /// Where `console` handlers write; standard error when `None`.
+    pub console: Option<ConsoleSink>,
 }
 
 impl RunOptions {
@@ -36,6 +41,7 @@ impl RunOptions {
             input: Map::new(),
             sandbox: sandbox.into(),
             callbacks: Vec::new(),
+            console: None,
         }
     }
 }
@@ -86,6 +92,7 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         &flow.observability,
         &options.sandbox,
         options.callbacks,
+        options.console.as_ref(),
     );
     let runner = Runner::new(flow, &obs, options.sandbox);
 
@@ -481,7 +488,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             match outcome {
                 Ok(result) => {
                     obs.exit(&span, || result.clone());
-                    // The last result is kept only for the node's exit event (fixes item 15:
+                    // The last result is kept only for the node's exit event (schema/README.md §10:
                     // no copy when that event is filtered out).
                     if i + 1 == steps.len() && obs.wants(Level::Info) {
                         last = result.clone();

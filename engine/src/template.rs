@@ -123,7 +123,7 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
-        // `debug` has no Jinja2 counterpart and would dump the context (fixes item 1).
+        // `debug` has no Jinja2 counterpart and would dump the context (schema/README.md §10).
         env.remove_global("debug");
         env.set_formatter(|out, _state, value| {
             if value.is_undefined() {
@@ -303,7 +303,7 @@ pub(crate) enum Conversion {
 /// How object keys that are not strings are converted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Keys {
-    /// Refused (a native result must be JSON: fixes item 4).
+    /// Refused (a native result must be JSON; schema/README.md §10).
     Strict,
     /// Spelled by Python's `str()` (the `tojson` filter, like `json.dumps`).
     Stringify,
@@ -315,7 +315,7 @@ pub(crate) fn to_json(value: &MjValue) -> Result<Value, Conversion> {
     convert(value, Keys::Strict)
 }
 
-/// Fails when a value written into text is or holds an integer outside i64 (fixes item 10:
+/// Fails when a value written into text is or holds an integer outside i64 (schema/README.md §10:
 /// Python's finalize hook refuses it the same way).
 fn check_text_ints(value: &MjValue) -> Result<(), MjError> {
     match value.kind() {
@@ -367,7 +367,7 @@ fn convert(value: &MjValue, keys: Keys) -> Result<Value, Conversion> {
                 let item = value.get_item(&key).map_err(|_| Conversion::Invalid)?;
                 let key = match (key.as_str(), keys) {
                     (Some(text), _) => text.to_owned(),
-                    // A native result is a JSON value: `{{ {1: 2} }}` is not (fixes item 4).
+                    // A native result is a JSON value: `{{ {1: 2} }}` is not (schema/README.md §10).
                     (None, Keys::Strict) => return Err(Conversion::Invalid),
                     (None, Keys::Stringify) => {
                         // tojson: Python's json writes non-string keys by their str().
@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn no_host_access() {
-        // Fixes item 1: no methods on strings or lists, no globals beyond range/dict/namespace.
+        // schema/README.md §10: no methods on strings or lists, no globals beyond range/dict/namespace.
         for src in [
             "{{ 'abc'.upper() }}",
             "{{ range(3).index(2) }}",
@@ -551,7 +551,7 @@ mod tests {
 
     #[test]
     fn non_string_keys_are_not_json() {
-        // Fixes item 4; tojson still spells keys like json.dumps.
+        // schema/README.md §10; tojson still spells keys like json.dumps.
         assert_eq!(
             render("{{ {1: 2} }}", json!({})).unwrap_err().message,
             "cannot evaluate template: {{ {1: 2} }}"
@@ -570,7 +570,7 @@ mod tests {
 
     #[test]
     fn big_ints_in_text() {
-        // Fixes item 10.
+        // schema/README.md §10.
         for src in [
             "a{{ 9223372036854775807 + 1 }}",
             "a{{ [2 ** 64] }}",

@@ -23,7 +23,7 @@ fn run(yaml: &str, sandbox: &Path) -> (RunOutcome, Vec<Event>) {
 
 #[test]
 fn file_handler_lines_are_on_disk_during_the_run() {
-    // Fixes item 6: the log is created with its directories at the first event and every line
+    // schema/README.md §10: the log is created with its directories at the first event and every line
     // is written before emit returns, so a node reading it sees every event so far.
     let dir = tempfile::tempdir().unwrap();
     let (outcome, events) = run(
@@ -61,7 +61,7 @@ edges:
 
 #[test]
 fn file_handler_creates_nothing_without_events() {
-    // Fixes item 6: no event, no file (level error and nothing fails).
+    // schema/README.md §10: no event, no file (level error and nothing fails).
     let dir = tempfile::tempdir().unwrap();
     let (outcome, events) = run(
         r#"
@@ -85,7 +85,7 @@ edges:
 
 #[test]
 fn file_handler_outside_the_sandbox_is_skipped() {
-    // Fixes item 7: the handler follows the sandbox rule; the run goes on without it.
+    // schema/README.md §10: the handler follows the sandbox rule; the run goes on without it.
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
     #[cfg(unix)]
@@ -117,7 +117,7 @@ edges:
 
 #[test]
 fn summary_tokens_saturate() {
-    // Fixes item 2: the flow log's token sum stops at i64::MAX instead of overflowing.
+    // schema/README.md §10: the flow log's token sum stops at i64::MAX instead of overflowing.
     let dir = tempfile::tempdir().unwrap();
     let (outcome, _) = run(
         r#"
@@ -139,7 +139,7 @@ edges:
 
 #[test]
 fn obs_query_checks_parameters_in_order() {
-    // Fixes item 11: node, level (type, then known), event_type.
+    // schema/README.md §10: node, level (type, then known), event_type.
     let dir = tempfile::tempdir().unwrap();
     for (with, message) in [
         (
@@ -170,7 +170,7 @@ fn obs_query_checks_parameters_in_order() {
 
 #[test]
 fn timestamps_follow_seq_and_messages_come_from_one_table() {
-    // Fixes items 12 and 14: timestamps taken under the emit lock never go backwards in seq
+    // schema/README.md §10: timestamps taken under the emit lock never go backwards in seq
     // order, also across concurrent branches; the lifecycle messages of every span kind.
     let dir = tempfile::tempdir().unwrap();
     let (outcome, events) = run(
@@ -227,7 +227,7 @@ edges:
 
 #[test]
 fn callbacks_are_not_cloned_per_event() {
-    // Fixes item 15: the handler calls the registered Arc as it is.
+    // schema/README.md §10: the handler calls the registered Arc as it is.
     use std::sync::{OnceLock, Weak};
     let dir = tempfile::tempdir().unwrap();
     let flow = yamlflow::load_str(
@@ -250,4 +250,22 @@ fn callbacks_are_not_cloned_per_event() {
     let counts = counts.lock().unwrap();
     assert_eq!(counts.len(), 4);
     assert!(counts.iter().all(|&c| c == 1), "{counts:?}");
+}
+
+#[test]
+fn console_handlers_write_to_the_run_console_sink() {
+    let yaml = "name: talk\nsettings:\n  observability:\n    handlers: [{type: console}]\nnodes:\n  - {name: say, uses: log.emit, with: {message: hi}}\nedges:\n  - {from: __start__, to: say}\n  - {from: say, to: __end__}\n";
+    let flow = yamlflow::load_str(yaml, "<test>").expect("flow loads");
+    let sandbox = tempfile::tempdir().unwrap();
+    let console = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let mut options = RunOptions::new(sandbox.path());
+    options.console = Some(console.clone());
+    let outcome = yamlflow::run(&flow, options).expect("run starts");
+    assert_eq!(outcome.status, RunStatus::Completed);
+    let text = String::from_utf8(console.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        text,
+        "[info] talk entry: flow started\n[info] say entry: node started\n[info] say log: hi\n\
+         [info] say exit: node completed\n[info] talk exit: flow completed\n"
+    );
 }

@@ -123,6 +123,8 @@ pub struct Fixture {
     pub description: String,
     /// The `parity` block.
     pub parity: Parity,
+    /// How many `console` handlers the flow declares: each writes one line per event.
+    pub console_handlers: usize,
 }
 
 /// Every `*.yaml` file under `dir`, sorted by path.
@@ -197,6 +199,7 @@ impl Fixture {
             name: stem(path).to_owned(),
             path: path.to_owned(),
             description: leading_comment(&text),
+            console_handlers: console_handlers(&text),
             text,
             parity,
         })
@@ -304,6 +307,38 @@ fn read_xfail<'y>(
         }
     }
     Ok(xfail)
+}
+
+/// The number of `{type: console}` entries under `settings.observability.handlers` (0 when the
+/// text is not a flow document).
+fn console_handlers(text: &str) -> usize {
+    let Ok(documents) = MarkedYaml::load_from_str(text) else {
+        return 0;
+    };
+    let Some(YamlData::Mapping(top)) = documents.first().map(|doc| &doc.data) else {
+        return 0;
+    };
+    let handlers = lookup(top, "settings")
+        .and_then(|settings| match &settings.data {
+            YamlData::Mapping(map) => lookup(map, "observability"),
+            _ => None,
+        })
+        .and_then(|observability| match &observability.data {
+            YamlData::Mapping(map) => lookup(map, "handlers"),
+            _ => None,
+        });
+    let Some(YamlData::Sequence(handlers)) = handlers.map(|h| &h.data) else {
+        return 0;
+    };
+    handlers
+        .iter()
+        .filter(|handler| match &handler.data {
+            YamlData::Mapping(map) => {
+                lookup(map, "type").and_then(|t| t.data.as_str()) == Some("console")
+            }
+            _ => false,
+        })
+        .count()
 }
 
 fn lookup<'a, 'y>(

@@ -234,6 +234,8 @@ pub struct EngineReport {
     pub normalize_error: Option<NormalizeError>,
     /// The root span's end event contradicts the status the engine reports.
     pub end_mismatch: Option<String>,
+    /// The console handlers' output is not one pinned line per event (schema/README.md §9).
+    pub console_mismatch: Option<String>,
     /// The snapshot body this run produces: the normalized events, or the load error.
     pub rendered: Option<String>,
     /// The comparison with `expected/<fixture>.snap`.
@@ -453,8 +455,15 @@ impl Suite {
         } else {
             None
         };
-        let engines = [&rust, &python]
-            .map(|run| self.engine_report(run.engine, run.elapsed, &run.outcome, stored.as_ref()));
+        let engines = [&rust, &python].map(|run| {
+            let mut report =
+                self.engine_report(run.engine, run.elapsed, &run.outcome, stored.as_ref());
+            if let Outcome::Events(ran) = &run.outcome {
+                report.console_mismatch =
+                    console_mismatch(ran, fixture.console_handlers, self.options.color);
+            }
+            report
+        });
         let mut parity_diff = match (&engines[0].rendered, &engines[1].rendered) {
             (Some(r), Some(p)) if !snapshot::same_body(r, p) => {
                 render_labeled_diff("rust", r, "python", p, self.options.color)
@@ -507,6 +516,7 @@ impl Suite {
             structure: Vec::new(),
             normalize_error: None,
             end_mismatch: None,
+            console_mismatch: None,
             rendered: None,
             snapshot: SnapshotOutcome::NotCompared,
         };
@@ -702,11 +712,15 @@ impl Judge<'_> {
                 if side.structure.is_empty()
                     && side.normalize_error.is_none()
                     && side.end_mismatch.is_none()
+                    && side.console_mismatch.is_none()
                 {
                     return (Status::Pass, None);
                 }
                 let mut text = format!("{name} [{engine}] structure:");
                 if let Some(mismatch) = &side.end_mismatch {
+                    let _ = write!(text, "\n  {mismatch}");
+                }
+                if let Some(mismatch) = &side.console_mismatch {
                     let _ = write!(text, "\n  {mismatch}");
                 }
                 if let Some(err) = &side.normalize_error {
@@ -830,6 +844,38 @@ impl Judge<'_> {
     }
 }
 
+/// Checks the console handlers' output against the run's own events: each of the `handlers`
+/// writes `[{level}] {node} {event_type}` (then `: {message}`) per event, in `seq` order
+/// (schema/README.md §9). `None` when it matches.
+fn console_mismatch(ran: &crate::run::Ran, handlers: usize, color: bool) -> Option<String> {
+    let mut ordered: Vec<&Value> = ran.events.iter().collect();
+    ordered.sort_by_key(|event| event.get("seq").and_then(Value::as_u64));
+    let mut expected = String::new();
+    for event in ordered {
+        let field = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or("?");
+        let mut line = format!(
+            "[{}] {} {}",
+            field("level"),
+            field("node"),
+            field("event_type")
+        );
+        if let Some(message) = event.get("message").and_then(Value::as_str) {
+            let _ = write!(line, ": {message}");
+        }
+        for _ in 0..handlers {
+            expected.push_str(&line);
+            expected.push('\n');
+        }
+    }
+    if expected == ran.console {
+        return None;
+    }
+    Some(format!(
+        "console output differs from one line per event and console handler ({handlers}):\n{}",
+        render_labeled_diff("expected", &expected, "console", &ran.console, color)
+    ))
+}
+
 /// A run's reported status and final state, normalized as values inside its events are (ids
 /// relabelled, nested events and flow logs without what varies; numbers by value, keys sorted).
 fn end_yaml(ran: &crate::run::Ran) -> String {
@@ -876,4 +922,40 @@ pub fn load_failure_yaml(failure: &LoadFailure) -> String {
         ])),
     )]));
     tree.to_yaml()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(console: &str) -> crate::run::Ran {
+        let event = |seq: u64, event_type: &str, message: Value| {
+            serde_json::json!({"seq": seq, "level": "info", "node": "greet",
+                "event_type": event_type, "message": message})
+        };
+        crate::run::Ran {
+            // Out of seq order on purpose: lines follow seq.
+            events: vec![
+                event(1, "metric", Value::Null),
+                event(0, "entry", Value::from("node started")),
+            ],
+            status: RunStatus::Completed,
+            state: serde_json::json!({}),
+            console: console.to_owned(),
+        }
+    }
+
+    #[test]
+    fn console_output_is_one_pinned_line_per_event_and_handler() {
+        let one = "[info] greet entry: node started\n[info] greet metric\n";
+        assert_eq!(console_mismatch(&ran(one), 1, false), None);
+        assert_eq!(console_mismatch(&ran(""), 0, false), None);
+        let twice = "[info] greet entry: node started\n[info] greet entry: node started\n\
+                     [info] greet metric\n[info] greet metric\n";
+        assert_eq!(console_mismatch(&ran(twice), 2, false), None);
+        let drifted = "[INFO] greet entry: node started\n[info] greet metric\n";
+        let problem = console_mismatch(&ran(drifted), 1, false).expect("reported");
+        assert!(problem.contains("[INFO] greet entry"), "{problem}");
+        assert!(console_mismatch(&ran(one), 0, false).is_some());
+    }
 }

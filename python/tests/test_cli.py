@@ -125,7 +125,7 @@ def test_input_not_an_object(text: str) -> None:
 
 def test_input_edges_fit(tmp_path: Path) -> None:
     text = '{"a": [9223372036854775807, -9223372036854775808], "d": ' + "[" * 126 + "]" * 126 + "}"
-    _events, status, _state = yamlflow.run_text(
+    _events, status, _state, _console = yamlflow.run_text(
         (FIXTURES / "linear_three_nodes.yaml").read_text(), text, str(tmp_path)
     )
     assert status == "completed"

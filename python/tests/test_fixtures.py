@@ -106,7 +106,9 @@ def test_fixture(name: str, tmp_path: Path, event_validator) -> None:
 def test_run_text_matches_schema(name: str, tmp_path: Path, event_validator) -> None:
     text = (FIXTURES / name).read_text(encoding="utf-8")
     parity = (yaml.safe_load(text) or {}).get("parity") or {}
-    out, status, state = yamlflow.run_text(text, json.dumps(parity.get("input") or {}), str(tmp_path))
+    out, status, state, _console = yamlflow.run_text(
+        text, json.dumps(parity.get("input") or {}), str(tmp_path)
+    )
     assert status == parity.get("expect", status)
     assert isinstance(json.loads(state), dict)
     assert out == "" or out.endswith("\n")
@@ -367,3 +369,11 @@ def test_no_host_access_final_error(tmp_path: Path) -> None:
         "TemplateError",
         "undefined value in template: {{ cycler.__init__.__globals__ }}",
     )
+
+
+def test_run_text_captures_console_lines(tmp_path: Path) -> None:
+    text = (FIXTURES / "obs_console_handler.yaml").read_text(encoding="utf-8")
+    _events, status, _state, console = yamlflow.run_text(text, "{}", str(tmp_path))
+    assert status == "completed"
+    assert "[info] greet log: hello on stderr\n" in console.splitlines(keepends=True)
+    assert console.startswith("[info] obs_console_handler entry: flow started\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -34,9 +35,10 @@ def parse_input(input_json: str, origin: str = "<input>") -> dict:
     return value
 
 
-def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str]:
-    """Loads ``text`` (origin ``<string>``), runs it, and returns ``(events, status, state)``: every
-    event as JSON Lines, ``completed`` or ``failed``, and the final state as JSON text.
+def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, str]:
+    """Loads ``text`` (origin ``<string>``), runs it, and returns ``(events, status, state, console)``:
+    every event as JSON Lines, ``completed`` or ``failed``, the final state as JSON text, and what
+    console handlers wrote (captured instead of going to standard error).
 
     This is the one call the parity harness makes through pyo3 per fixture (the whole flow in,
     everything out). Run failures are events and the status, never exceptions; LoadError is raised
@@ -46,6 +48,7 @@ def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str]:
     if not Path(sandbox).is_dir():
         raise LoadError("Io", f"sandbox is not a directory: {sandbox}", "<string>")
     lines: list[str] = []
-    outcome = run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")])
+    console = io.StringIO()
+    outcome = run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")], console)
     state = json.dumps(outcome.state, ensure_ascii=False, allow_nan=False)
-    return "".join(lines), outcome.status, state
+    return "".join(lines), outcome.status, state, console.getvalue()

@@ -1,4 +1,4 @@
-"""The sandbox rule (CONTRACT §2, schema/README.md §4, fixes item 7), shared by ``file.*``, ``obs.export``
+"""The sandbox rule (CONTRACT §2, schema/README.md §4, §10), shared by ``file.*``, ``obs.export``
 and the file handler: a path is relative to the run's sandbox and must stay inside it, lexically and after
 following symlinks. Mirrors ``engine/src/sandbox.rs``.
 """

@@ -53,7 +53,7 @@ mod tests {
 
     #[test]
     fn io_failures() {
-        // Fixes item 11: the OS reason without the errno; a directory, non-UTF-8, a NUL.
+        // schema/README.md §10: the OS reason without the errno; a directory, non-UTF-8, a NUL.
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("bin"), [0xff, 0xfe]).unwrap();

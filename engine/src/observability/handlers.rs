@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::event::Event;
 use crate::flow::HandlerSpec;
-use crate::runner::Callback;
+use crate::runner::{Callback, ConsoleSink};
 
 /// One handler of a run.
 pub(crate) enum Handler {
-    /// `[{level}] {node} {event_type}: {message}` on stderr.
-    Console,
+    /// `[{level}] {node} {event_type}: {message}` on stderr, or on the run's console sink.
+    Console(Option<ConsoleSink>),
     /// JSON Lines appended to a sandbox file.
     File(FileSink),
     /// A callback registered through the API.
@@ -22,11 +22,16 @@ pub(crate) enum Handler {
 impl Handler {
     /// Builds the declared handlers; `{flow_id}` in file paths is replaced by the run's id.
     /// A declared `callback` only documents that one is registered from code.
-    pub(crate) fn declared(specs: &[HandlerSpec], sandbox: &Path, flow_id: &str) -> Vec<Handler> {
+    pub(crate) fn declared(
+        specs: &[HandlerSpec],
+        sandbox: &Path,
+        flow_id: &str,
+        console: Option<&ConsoleSink>,
+    ) -> Vec<Handler> {
         specs
             .iter()
             .filter_map(|spec| match spec {
-                HandlerSpec::Console => Some(Handler::Console),
+                HandlerSpec::Console => Some(Handler::Console(console.cloned())),
                 HandlerSpec::File { path } => Some(Handler::File(FileSink {
                     sandbox: sandbox.to_path_buf(),
                     path: path.replace("{flow_id}", flow_id),
@@ -41,29 +46,19 @@ impl Handler {
     /// Delivers one event; failures are swallowed (the handler is skipped for this event).
     pub(crate) fn handle(&mut self, event: &Event) {
         match self {
-            Handler::Console => {
-                // Straight to the locked stderr, no intermediate String (fixes item 15).
-                let mut err = std::io::stderr().lock();
-                let _ = match &event.message {
-                    Some(message) => writeln!(
-                        err,
-                        "[{}] {} {}: {message}",
-                        event.level.as_str(),
-                        event.node,
-                        event.event_type.as_str()
-                    ),
-                    None => writeln!(
-                        err,
-                        "[{}] {} {}",
-                        event.level.as_str(),
-                        event.node,
-                        event.event_type.as_str()
-                    ),
-                };
+            Handler::Console(None) => {
+                // Straight to the locked stderr, no intermediate String (the per-event path).
+                let _ = console_line(&mut std::io::stderr().lock(), event);
+            }
+            Handler::Console(Some(sink)) => {
+                let mut sink = sink
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let _ = console_line(&mut *sink, event);
             }
             Handler::File(sink) => sink.write(event),
             Handler::Callback(callback) => {
-                // Called through the borrowed Arc: no refcount traffic per event (fixes item 15).
+                // Called through the borrowed Arc: no refcount traffic per event (the per-event path).
                 let callback: &(dyn Fn(&Event) + Send + Sync) = callback.as_ref();
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(event)));
             }
@@ -71,7 +66,23 @@ impl Handler {
     }
 }
 
-/// A file handler's file (fixes item 6): created, parent directories too, when the first event
+/// One console line (schema/README.md §9): `[{level}] {node} {event_type}`, then `: {message}`
+/// when there is one.
+fn console_line(out: &mut dyn Write, event: &Event) -> std::io::Result<()> {
+    write!(
+        out,
+        "[{}] {} {}",
+        event.level.as_str(),
+        event.node,
+        event.event_type.as_str()
+    )?;
+    if let Some(message) = &event.message {
+        write!(out, ": {message}")?;
+    }
+    out.write_all(b"\n")
+}
+
+/// A file handler's file (schema/README.md §10): created, parent directories too, when the first event
 /// is written, so a run that emits nothing creates nothing; every line reaches the file before
 /// `emit` returns (one unbuffered write per event), so `file.read` of the log mid-run sees every
 /// event so far. A path the sandbox rule refuses, or a file that cannot be opened, skips the

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 pub use self::stream::EventStream;
 use crate::event::{Event, EventType, Level, SpanKind};
 use crate::flow::ObservabilitySettings;
-use crate::runner::Callback;
+use crate::runner::{Callback, ConsoleSink};
 use flow_log::SpanTable;
 use handlers::Handler;
 use redact::Redactor;
@@ -104,9 +104,10 @@ impl ObservabilityContext {
         settings: &ObservabilitySettings,
         sandbox: &Path,
         callbacks: Vec<Callback>,
+        console: Option<&ConsoleSink>,
     ) -> Self {
         let mut handlers = if settings.enabled {
-            Handler::declared(&settings.handlers, sandbox, &flow_id)
+            Handler::declared(&settings.handlers, sandbox, &flow_id, console)
         } else {
             Vec::new()
         };
@@ -175,7 +176,7 @@ impl ObservabilityContext {
             metrics,
         };
         let mut shared = self.lock();
-        // Taken under the lock with the seq, so timestamps follow seq (fixes item 12).
+        // Taken under the lock with the seq, so timestamps follow seq (schema/README.md §10).
         event.timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
@@ -188,7 +189,7 @@ impl ObservabilityContext {
         shared.stream.push(event);
     }
 
-    // ---- span lifecycle (fixes item 14): every entry/exit/error message is written once ----
+    // ---- span lifecycle (schema/README.md §10): every entry/exit/error message is written once ----
 
     /// A span's `entry` event (`{kind} started`); `data` is built only when the event is wanted.
     pub(crate) fn open(&self, span: &Span, data: impl FnOnce() -> Map<String, Value>) {

@@ -74,7 +74,7 @@ pub enum CallError {
     Exception(PyException),
 }
 
-/// What `yamlflow.run_text` returns: `(events_jsonl, status, final_state_json)`.
+/// What `yamlflow.run_text` returns: `(events_jsonl, status, final_state_json, console)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextRun {
     /// The events as JSON Lines.
@@ -83,6 +83,8 @@ pub struct TextRun {
     pub status: String,
     /// The final state as JSON text.
     pub state: String,
+    /// What console handlers wrote.
+    pub console: String,
 }
 
 /// The Python thread running a call, so that a timeout can stop it.
@@ -172,8 +174,8 @@ impl Interpreter {
     }
 
     /// Calls `yamlflow.run_text(text, input_json, sandbox)` (brief: attach once, hand over the
-    /// whole flow text, take back the whole JSON Lines text, the status and the final state as
-    /// JSON text). `started` receives the calling
+    /// whole flow text, take back the whole JSON Lines text, the status, the final state as JSON
+    /// text and the console handlers' output). `started` receives the calling
     /// thread's handle before the call, for [`interrupt`](Self::interrupt).
     ///
     /// # Errors
@@ -199,11 +201,12 @@ impl Interpreter {
                 .bind(py)
                 .getattr("run_text")
                 .and_then(|run_text| run_text.call1((text, input_json, path_str(sandbox))))
-                .and_then(|result| result.extract::<(String, String, String)>())
-                .map(|(events, status, state)| TextRun {
+                .and_then(|result| result.extract::<(String, String, String, String)>())
+                .map(|(events, status, state, console)| TextRun {
                     events,
                     status,
                     state,
+                    console,
                 });
             // Cleared while still attached: `interrupt` checks it under the GIL, so it can never
             // hit a later call that reuses this thread id.

@@ -170,6 +170,8 @@ pub struct Ran {
     pub status: RunStatus,
     /// The final state.
     pub state: Value,
+    /// What the run's console handlers wrote (captured, not printed).
+    pub console: String,
 }
 
 /// What a run produced.

@@ -76,6 +76,7 @@ fn ran(run: &TextRun) -> Outcome {
             events,
             status,
             state,
+            console: run.console.clone(),
         }),
         Err(err) => Outcome::Errored(RunFailure::Setup {
             message: format!("yamlflow.run_text returned a final state that is not JSON: {err}"),

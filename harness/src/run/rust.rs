@@ -32,8 +32,10 @@ fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Out
     };
     let lines = Arc::new(Mutex::new(Vec::<u8>::with_capacity(64 * 1024)));
     let sink = Arc::clone(&lines);
+    let console = Arc::new(Mutex::new(Vec::<u8>::new()));
     let mut options = yamlflow::RunOptions::new(sandbox.path());
     options.input = input;
+    options.console = Some(console.clone());
     options
         .callbacks
         .push(Arc::new(move |event: &yamlflow::Event| {
@@ -66,6 +68,10 @@ fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Out
             events,
             status,
             state: serde_json::Value::Object(outcome.state),
+            console: String::from_utf8_lossy(
+                &console.lock().unwrap_or_else(PoisonError::into_inner),
+            )
+            .into_owned(),
         }),
         Err(failure) => Outcome::Errored(failure),
     }

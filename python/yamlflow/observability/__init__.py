@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import Any, TextIO
 
 from ..event import LEVEL_NAMES, Level, to_json
 from ..flow import ObservabilitySettings
@@ -76,6 +76,7 @@ class ObservabilityContext:
         sandbox: Path,
         callbacks: list[Callback] | tuple[Callback, ...] = (),
         flow_id: str | None = None,
+        console: TextIO | None = None,
     ) -> None:
         self.flow_id = flow_id or new_id()
         self.enabled = settings.enabled
@@ -88,7 +89,7 @@ class ObservabilityContext:
         self.handlers: list[Handler] = []
         for spec in settings.handlers:
             if spec.type == "console":
-                self.handlers.append(ConsoleHandler())
+                self.handlers.append(ConsoleHandler(console))
             elif spec.type == "file":
                 self.handlers.append(FileHandler(sandbox, spec.path or "", self.flow_id))
             # A declared `callback` handler only documents that callbacks are registered from code.

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .. import actions
 from ..actions import ActionContext, ActionFailure
@@ -56,16 +56,24 @@ def run(
     input: dict[str, Any] | None = None,
     sandbox: str | Path = ".",
     callbacks: list[Callback] | tuple[Callback, ...] = (),
+    console: TextIO | None = None,
 ) -> RunOutcome:
-    """Runs a loaded flow to its end; failures are events and the outcome, never exceptions."""
-    return _Run(flow, Path(sandbox), callbacks).run(input or {})
+    """Runs a loaded flow to its end; failures are events and the outcome, never exceptions.
+    ``console`` is where console handlers write (standard error when None)."""
+    return _Run(flow, Path(sandbox), callbacks, console).run(input or {})
 
 
 class _Run:
-    def __init__(self, flow: Flow, sandbox: Path, callbacks: list[Callback] | tuple[Callback, ...]) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        sandbox: Path,
+        callbacks: list[Callback] | tuple[Callback, ...],
+        console: TextIO | None = None,
+    ) -> None:
         self.flow = flow
         self.sandbox = sandbox
-        self.obs = ObservabilityContext(flow.observability, sandbox, callbacks)
+        self.obs = ObservabilityContext(flow.observability, sandbox, callbacks, console=console)
         self.memory = Memory()
         self.nodes = {n.name: n for n in flow.nodes}
         self.executions = 0
