@@ -4,6 +4,7 @@ schema/README.md §9. Mirrors ``engine/src/observability/handlers.rs``."""
 from __future__ import annotations
 
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -13,7 +14,7 @@ from ..sandbox import resolve
 Callback = Callable[[dict[str, Any]], object]
 
 
-class Handler:
+class Handler(ABC):
     """Receives every emitted event in seq order; one that raises is skipped for that event.
 
     ``line`` is the event's JSON text when a handler of the run asked for it (``wants_line``), else None:
@@ -21,10 +22,11 @@ class Handler:
 
     wants_line = False
 
+    @abstractmethod
     def handle(self, event: dict[str, Any], line: str | None) -> None:
-        raise NotImplementedError
+        """Delivers one event."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 -- most handlers hold nothing to release
         """Releases what the handler holds (files)."""
 
 

@@ -199,12 +199,9 @@ class _Run:
                     apply(state, call.output, result)
                     obs.exit(span, result)
                     return None
-            if attempt < node.max_attempts:
-                obs.retry(span, error, attempt)
-                attempt += 1
-                continue
-            obs.fail(span, error, attempt)
-            return error
+            if self.attempt_failed(span, attempt, node.max_attempts, error):
+                return error
+            attempt += 1
 
     def run_steps(
         self, node: Node, steps: list[ActionCall], state: dict[str, Any], parent: Span, ctx: dict[str, Any]
@@ -241,12 +238,18 @@ class _Run:
             if error is None:
                 obs.exit(span, last)
                 return None
-            if attempt < node.max_attempts:
-                obs.retry(span, error, attempt)
-                attempt += 1
-                continue
-            obs.fail(span, error, attempt)
-            return error
+            if self.attempt_failed(span, attempt, node.max_attempts, error):
+                return error
+            attempt += 1
+
+    def attempt_failed(self, span: Span, attempt: int, max_attempts: int, error: Failure) -> bool:
+        """Emits the warn ``attempt N failed`` (returns False: retry) or the final ``node failed``
+        (returns True)."""
+        if attempt >= max_attempts:
+            self.obs.fail(span, error, attempt)
+            return True
+        self.obs.retry(span, error, attempt)
+        return False
 
     # -- fan-out ---------------------------------------------------------------------------------------
 
