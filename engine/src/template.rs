@@ -10,9 +10,11 @@
 //!   undefined value an error.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use minijinja::value::{Value as MjValue, ValueKind};
-use minijinja::{Environment, Error as MjError, ErrorKind, UndefinedBehavior};
+use minijinja::{Environment, Error as MjError, ErrorKind, Expression, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
 
 use crate::pyrepr;
@@ -106,91 +108,116 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// The template engine of one run.
+/// The environment every run shares: its configuration never changes, and being `'static` lets
+/// a run keep compiled expressions.
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
+
+/// The template engine of one run: the shared environment and the run's compiled single
+/// expressions (a flow has finitely many template strings; loops and fan-outs render the same
+/// ones again and again).
+#[derive(Default)]
 pub(crate) struct Templates {
-    env: Environment<'static>,
+    expressions: RwLock<HashMap<Box<str>, Arc<Expression<'static, 'static>>>>,
 }
 
-impl Default for Templates {
-    fn default() -> Self {
-        Self::new()
-    }
+/// An environment with strict undefined, Python text spelling and the contract's filters.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
+    // `debug` has no Jinja2 counterpart and would dump the context (schema/README.md §10).
+    env.remove_global("debug");
+    env.set_formatter(|out, _state, value| {
+        if value.is_undefined() {
+            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        check_text_ints(value)?;
+        let mut text = String::new();
+        pyrepr::write_mj_text(&mut text, value);
+        out.write_str(&text)
+            .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
+    });
+    env.add_filter("string", |value: MjValue| -> Result<MjValue, MjError> {
+        if value.is_undefined() {
+            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        check_text_ints(&value)?;
+        let mut text = String::new();
+        pyrepr::write_mj_text(&mut text, &value);
+        Ok(MjValue::from(text))
+    });
+    env.add_filter(
+        "join",
+        |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
+            // Jinja2's join spells each item with Python's str().
+            let sep = sep.unwrap_or_default();
+            let mut out = String::new();
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(&sep);
+                }
+                check_text_ints(&item)?;
+                pyrepr::write_mj_text(&mut out, &item);
+            }
+            Ok(out)
+        },
+    );
+    env.add_filter("tojson", |value: MjValue| -> Result<MjValue, MjError> {
+        let json = convert(&value, Keys::Stringify).map_err(|conv| match conv {
+            Conversion::Undefined => MjError::new(ErrorKind::UndefinedError, "undefined value"),
+            Conversion::Invalid => {
+                MjError::new(ErrorKind::InvalidOperation, "cannot serialize to JSON")
+            }
+        })?;
+        let mut out = String::new();
+        pyrepr::write_json(
+            &mut out,
+            &json,
+            pyrepr::JsonStyle {
+                sort_keys: false,
+                spaced: true,
+                html_safe: true,
+            },
+        );
+        Ok(MjValue::from_safe_string(out))
+    });
+    // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
+    env.add_test("iterable", |value: MjValue| {
+        matches!(
+            value.kind(),
+            ValueKind::String
+                | ValueKind::Seq
+                | ValueKind::Map
+                | ValueKind::Iterable
+                | ValueKind::Bytes
+        )
+    });
+    env
 }
 
 impl Templates {
-    /// An environment with strict undefined, Python text spelling and the contract's filters.
+    /// A run's template engine, with no expression compiled yet.
     pub(crate) fn new() -> Self {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
-        // `debug` has no Jinja2 counterpart and would dump the context (schema/README.md §10).
-        env.remove_global("debug");
-        env.set_formatter(|out, _state, value| {
-            if value.is_undefined() {
-                return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
-            }
-            check_text_ints(value)?;
-            let mut text = String::new();
-            pyrepr::write_mj_text(&mut text, value);
-            out.write_str(&text)
-                .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
-        });
-        env.add_filter("string", |value: MjValue| -> Result<MjValue, MjError> {
-            if value.is_undefined() {
-                return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
-            }
-            check_text_ints(&value)?;
-            let mut text = String::new();
-            pyrepr::write_mj_text(&mut text, &value);
-            Ok(MjValue::from(text))
-        });
-        env.add_filter(
-            "join",
-            |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
-                // Jinja2's join spells each item with Python's str().
-                let sep = sep.unwrap_or_default();
-                let mut out = String::new();
-                for (i, item) in value.try_iter()?.enumerate() {
-                    if i > 0 {
-                        out.push_str(&sep);
-                    }
-                    check_text_ints(&item)?;
-                    pyrepr::write_mj_text(&mut out, &item);
-                }
-                Ok(out)
-            },
-        );
-        env.add_filter("tojson", |value: MjValue| -> Result<MjValue, MjError> {
-            let json = convert(&value, Keys::Stringify).map_err(|conv| match conv {
-                Conversion::Undefined => MjError::new(ErrorKind::UndefinedError, "undefined value"),
-                Conversion::Invalid => {
-                    MjError::new(ErrorKind::InvalidOperation, "cannot serialize to JSON")
-                }
-            })?;
-            let mut out = String::new();
-            pyrepr::write_json(
-                &mut out,
-                &json,
-                pyrepr::JsonStyle {
-                    sort_keys: false,
-                    spaced: true,
-                    html_safe: true,
-                },
-            );
-            Ok(MjValue::from_safe_string(out))
-        });
-        // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
-        env.add_test("iterable", |value: MjValue| {
-            matches!(
-                value.kind(),
-                ValueKind::String
-                    | ValueKind::Seq
-                    | ValueKind::Map
-                    | ValueKind::Iterable
-                    | ValueKind::Bytes
-            )
-        });
-        Self { env }
+        Self::default()
+    }
+
+    /// The compiled single expression `inner` (cached), or the compile error.
+    fn expression(&self, inner: &str) -> Result<Arc<Expression<'static, 'static>>, MjError> {
+        let cached = self
+            .expressions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(inner)
+            .cloned();
+        if let Some(expression) = cached {
+            return Ok(expression);
+        }
+        let expression = Arc::new(ENVIRONMENT.compile_expression_owned(inner.to_owned())?);
+        self.expressions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(inner.into(), Arc::clone(&expression));
+        Ok(expression)
     }
 
     /// Renders every string at any depth of `value` (keys are not templates).
@@ -231,8 +258,7 @@ impl Templates {
         }
         if let Some(inner) = single_expression(src) {
             let expr = self
-                .env
-                .compile_expression(inner)
+                .expression(inner)
                 .map_err(|err| TemplateError::from_mj(src, &err))?;
             let value = expr
                 .eval(scope.context().clone())
@@ -242,7 +268,7 @@ impl Templates {
                 Conversion::Invalid => TemplateError::evaluate(src),
             });
         }
-        self.env
+        ENVIRONMENT
             .render_str(src, scope.context().clone())
             .map(Value::String)
             .map_err(|err| TemplateError::from_mj(src, &err))
