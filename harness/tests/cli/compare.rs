@@ -14,6 +14,11 @@ fn write_snapshot(dir: &Path, name: &str, body: &str) {
     std::fs::write(dir.join(format!("{name}.snap")), header + body).unwrap();
 }
 
+/// `DIR/demo.snap`: the normalized form of `tests/data/valid.jsonl`, the snapshot most tests compare with.
+fn demo_snapshot(dir: &std::path::Path) {
+    write_snapshot(dir, "demo", &normalized(&data("valid.jsonl"), dir));
+}
+
 /// The normalized form of a log, through `--write` (the snapshot is missing, so exit 2).
 fn normalized(log: &str, dir: &Path) -> String {
     let out = dir.join("normalized.yaml");
@@ -58,11 +63,7 @@ fn same_log_same_snapshot() {
 #[test]
 fn ids_timestamps_and_durations_do_not_matter() {
     let dir = tempfile::tempdir().unwrap();
-    write_snapshot(
-        dir.path(),
-        "demo",
-        &normalized(&data("valid.jsonl"), dir.path()),
-    );
+    demo_snapshot(dir.path());
     let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
         .unwrap()
         .replace("0000000a-0000-4000-8000-", "1234abcd-0000-4000-8000-")
@@ -83,11 +84,7 @@ fn ids_timestamps_and_durations_do_not_matter() {
 #[test]
 fn a_different_value_is_a_diff() {
     let dir = tempfile::tempdir().unwrap();
-    write_snapshot(
-        dir.path(),
-        "demo",
-        &normalized(&data("valid.jsonl"), dir.path()),
-    );
+    demo_snapshot(dir.path());
     let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
         .unwrap()
         .replace("\"count\":4", "\"count\":5");
@@ -132,11 +129,7 @@ fn a_different_value_is_a_diff() {
 #[test]
 fn broken_logs_fail_with_their_findings() {
     let dir = tempfile::tempdir().unwrap();
-    write_snapshot(
-        dir.path(),
-        "demo",
-        &normalized(&data("valid.jsonl"), dir.path()),
-    );
+    demo_snapshot(dir.path());
     let expected = dir.path().to_str().unwrap();
     // The contract's step-3 checks come first, as in `twinflow check`; the diff follows.
     let out = compare(&[
@@ -187,11 +180,7 @@ fn broken_logs_fail_with_their_findings() {
 #[test]
 fn unusable_inputs_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    write_snapshot(
-        dir.path(),
-        "demo",
-        &normalized(&data("valid.jsonl"), dir.path()),
-    );
+    demo_snapshot(dir.path());
     let expected = dir.path().to_str().unwrap();
     let out = compare(&[
         &data("nope.jsonl"),
@@ -289,11 +278,7 @@ fn unusable_inputs_exit_2() {
 #[test]
 fn standard_input() {
     let dir = tempfile::tempdir().unwrap();
-    write_snapshot(
-        dir.path(),
-        "demo",
-        &normalized(&data("valid.jsonl"), dir.path()),
-    );
+    demo_snapshot(dir.path());
     let gz = std::fs::read(super::data_path("valid.jsonl.gz")).unwrap();
     let out = Outcome::of(
         twinflow()
