@@ -516,6 +516,14 @@ impl<'o> Loader<'o> {
         node.as_seq()
             .ok_or_else(|| self.invalid(format!("{key} must be a list"), node, key))
     }
+    /// A list with at least one item (`nodes`, `edges`, a node's `steps`).
+    fn expect_items<'y>(&self, node: &'y YNode, key: &str) -> Result<&'y [YNode], LoadError> {
+        let items = self.expect_seq(node, key)?;
+        if items.is_empty() {
+            return Err(self.invalid(format!("{key} must not be empty"), node, key));
+        }
+        Ok(items)
+    }
     fn expect_str<'y>(&self, node: &'y YNode, key: &str) -> Result<&'y str, LoadError> {
         node.as_str()
             .ok_or_else(|| self.invalid(format!("{key} must be a string"), node, key))
@@ -590,10 +598,7 @@ impl<'o> Loader<'o> {
                 }
                 "settings" => doc.observability = self.settings(value)?,
                 "nodes" => {
-                    let items = self.expect_seq(value, "nodes")?;
-                    if items.is_empty() {
-                        return Err(self.invalid("nodes must not be empty", value, "nodes"));
-                    }
+                    let items = self.expect_items(value, "nodes")?;
                     for (i, item) in items.iter().enumerate() {
                         let node = self.node(item, i, &mut doc.node_refs)?;
                         doc.nodes.push((node, item));
@@ -601,10 +606,7 @@ impl<'o> Loader<'o> {
                     has_nodes = true;
                 }
                 "edges" => {
-                    let items = self.expect_seq(value, "edges")?;
-                    if items.is_empty() {
-                        return Err(self.invalid("edges must not be empty", value, "edges"));
-                    }
+                    let items = self.expect_items(value, "edges")?;
                     for (i, item) in items.iter().enumerate() {
                         let edge = self.edge(item, i, &mut doc.node_refs)?;
                         doc.edges.push((edge, item));
@@ -779,14 +781,7 @@ impl<'o> Loader<'o> {
                     on_error = Some(target);
                 }
                 "steps" => {
-                    let items = self.expect_seq(value, &key_path)?;
-                    if items.is_empty() {
-                        return Err(self.invalid(
-                            format!("{key_path} must not be empty"),
-                            value,
-                            &key_path,
-                        ));
-                    }
+                    let items = self.expect_items(value, &key_path)?;
                     let mut calls = Vec::with_capacity(items.len());
                     for (i, step) in items.iter().enumerate() {
                         calls.push(self.step(step, &format!("{key_path}[{i}]"))?);
