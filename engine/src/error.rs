@@ -1,4 +1,4 @@
-//! Load errors (schema/README.md §6). Run-time failures are events, not Rust errors.
+//! Load errors (contract §1.4). Run-time failures are events, not Rust errors.
 
 use std::fmt;
 
@@ -12,7 +12,7 @@ pub enum LoadErrorKind {
     YamlSyntax,
     /// A mapping repeats a key.
     DuplicateKey,
-    /// A key outside CONTRACT §1.
+    /// A key outside contract §1.
     UnknownKey,
     /// A required key is absent.
     MissingKey,

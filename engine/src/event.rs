@@ -1,4 +1,4 @@
-//! The event record of CONTRACT §3 and its enums.
+//! The event record of contract §3 and its enums.
 
 use serde::{Deserialize, Serialize};
 
@@ -46,7 +46,7 @@ pub enum EventType {
     Log,
 }
 
-/// One observability event (CONTRACT §3); serializes to exactly the fields of
+/// One observability event (contract §3); serializes to exactly the fields of
 /// `schema/event.schema.json`, in its order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

@@ -1,7 +1,7 @@
-//! The flow model: what a loaded, validated flow document holds (CONTRACT §1).
+//! The flow model: what a loaded, validated flow document holds (contract §1).
 //!
 //! The loader (`loader.rs`) builds these types and guarantees the graph rules of
-//! schema/README.md §6, so the runner can index nodes by name without checking again.
+//! contract §1.4, so the runner can index nodes by name without checking again.
 
 use serde_json::{Map, Value};
 
@@ -26,7 +26,7 @@ pub struct Flow {
     pub edges: Vec<Edge>,
 }
 
-/// `settings.observability` (CONTRACT §1, schema/README.md §9).
+/// `settings.observability` (contract §1, §3.5).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservabilitySettings {
     /// Emit events at all.

@@ -1,6 +1,6 @@
 //! yamlflow: the Rust twin of the YAML flow engine.
 //!
-//! Loads YAML flow documents (CONTRACT §1), runs them with the builtin actions (§2) and emits
+//! Loads YAML flow documents (contract §1), runs them with the builtin actions (§2) and emits
 //! observability events (§3) to handlers and an in-memory ring buffer.
 //!
 //! ```no_run

@@ -1,4 +1,4 @@
-//! Loading flow documents: YAML 1.2 parsing with positions, and the checks of schema/README.md §6.
+//! Loading flow documents: YAML 1.2 parsing with positions, and the checks of contract §1.4.
 //!
 //! Phases, in the order the brief pins: YAML syntax (the parser's message and position) and
 //! duplicate keys, then the structure of the document (keys, types, values) in document order,
@@ -47,7 +47,7 @@ pub fn load_str(text: &str, origin: &str) -> Result<Flow, LoadError> {
 }
 
 /// Parses a run's input (`--input`, the harness's `parity.input` text): a JSON object; blank text
-/// is `{}`. Anything else is a LoadError of kind `Io` named by `origin` (schema/README.md §10):
+/// is `{}`. Anything else is a LoadError of kind `Io` named by `origin` (contract §6):
 /// text that is not JSON, NaN/Infinity (serde_json refuses them), an integer literal outside i64
 /// → `input is not valid JSON: ...`; another JSON value → `input must be a JSON object`.
 pub fn parse_input(text: &str, origin: &str) -> Result<Map<String, Value>, LoadError> {
@@ -109,7 +109,7 @@ fn wide_int_literal(text: &str) -> Option<&str> {
 }
 
 /// Collections may nest this deep (the root is level 1); deeper is the YamlSyntax error
-/// `document nests too deeply` in both engines (schema/README.md §10).
+/// `document nests too deeply` in both engines (contract §6).
 const MAX_NESTING: usize = 256;
 
 /// A 1-based position.
@@ -271,7 +271,7 @@ impl<'o> Loader<'o> {
         let mut anchors: HashMap<usize, YNode> = HashMap::new();
         let mut root: Option<YNode> = None;
         let mut documents = 0usize;
-        // The first collection nested deeper than MAX_NESTING (schema/README.md §10). Parsing goes on so
+        // The first collection nested deeper than MAX_NESTING (contract §6). Parsing goes on so
         // a later syntax error still wins, as in the Python twin; nodes below that depth are not
         // attached, so the tree (and its recursive drop and checks) stays shallow.
         let mut too_deep: Option<Pos> = None;
@@ -614,7 +614,7 @@ impl<'o> Loader<'o> {
                     doc.edges_node = Some(value);
                     has_edges = true;
                 }
-                // Reserved for the harness (CONTRACT §5): engines ignore it.
+                // Reserved for the harness (contract §5): engines ignore it.
                 "parity" => {}
                 _ => return Err(self.unknown_key(key, "")),
             }
@@ -1021,7 +1021,7 @@ impl<'o> Loader<'o> {
             })
             .flatten()
             .collect();
-        // A fan-out branch runs only inside its fan-out (schema/README.md §10): a single-target edge or an
+        // A fan-out branch runs only inside its fan-out (contract §6): a single-target edge or an
         // `on_error` leading to it is refused at that reference, in document order.
         for r in &refs {
             let single_target = r.key.ends_with(".on_error")
@@ -1193,7 +1193,7 @@ mod tests {
 
     #[test]
     fn branches_cannot_be_reached_otherwise() {
-        // schema/README.md §10: the offending reference, in document order, after UnknownNode.
+        // contract §6: the offending reference, in document order, after UnknownNode.
         let e = err(&FAN.replace("to: c}", "to: a}"));
         assert_eq!(
             (
@@ -1232,7 +1232,7 @@ mod tests {
 
     #[test]
     fn fan_out_list_messages() {
-        // schema/README.md §10.
+        // contract §6.
         let e = err(&FAN.replace("to: [a, b]", "to: [a, a]"));
         assert_eq!(
             (e.message.as_str(), e.key.as_deref()),
@@ -1261,7 +1261,7 @@ mod tests {
 
     #[test]
     fn nesting_limit() {
-        // schema/README.md §10: 256 levels load (here as a state value), 257 are a YamlSyntax error at
+        // contract §6: 256 levels load (here as a state value), 257 are a YamlSyntax error at
         // the 257th collection; a deep document does not overflow the stack.
         let deep = |levels: usize| {
             // state {a: [[...]]}: the root map, state's map, then levels - 2 lists.
@@ -1301,7 +1301,7 @@ mod tests {
 
     #[test]
     fn run_input() {
-        // schema/README.md §10.
+        // contract §6.
         let message = |text: &str| parse_input(text, "<input>").map_err(|e| (e.kind, e.message));
         assert_eq!(message("  ").unwrap(), Map::new());
         assert_eq!(

@@ -46,7 +46,7 @@ enum Command {
     },
 }
 
-/// Writes `text` and a newline to the locked stdout (schema/README.md §10: never `println!`, which
+/// Writes `text` and a newline to the locked stdout (contract §6: never `println!`, which
 /// panics when stdout is a closed pipe). A closed pipe is not an error: the reader has gone.
 fn print_line(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -94,7 +94,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// The run input (schema/README.md §10): `yamlflow::parse_input`'s LoadError of kind `Io`, named by the
+/// The run input (contract §6): `yamlflow::parse_input`'s LoadError of kind `Io`, named by the
 /// input file or `<input>`.
 fn parse_input(input: Option<String>) -> Result<Map<String, Value>, yamlflow::LoadError> {
     let Some(input) = input else {

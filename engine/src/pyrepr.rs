@@ -1,6 +1,6 @@
-//! Python spelling of values (schema/README.md §5, brief "Text spelling"): `str()` and `repr()` of
+//! Python spelling of values (contract §1.3, brief "Text spelling"): `str()` and `repr()` of
 //! the JSON-like values templates produce, and the two JSON writers of the contract (`tojson`,
-//! CONTRACT §1, and `json.stringify`, schema/README.md §5).
+//! contract §1, and `json.stringify`, contract §1.3).
 //!
 //! Both engines must write the same text, and the Python twin writes what CPython writes, so this
 //! module reproduces CPython's `float.__repr__`, `str.__repr__` and `json.dumps` byte for byte.

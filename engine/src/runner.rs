@@ -1,4 +1,4 @@
-//! Running a flow: routing, retries, `on_error`, steps and fan-out (CONTRACT §1, schema/README.md §3).
+//! Running a flow: routing, retries, `on_error`, steps and fan-out (contract §1, §1.2).
 
 mod threads;
 
@@ -70,7 +70,7 @@ pub struct RunOutcome {
     pub observability: ObservabilityContext,
 }
 
-/// Node executions allowed per run (schema/README.md §3).
+/// Node executions allowed per run (contract §1.2).
 const LOOP_LIMIT: usize = 1000;
 
 /// Runs a loaded flow to its end. Run failures are reported in the outcome and as events;
@@ -132,7 +132,7 @@ fn template_error(err: TemplateError) -> ActionError {
 }
 
 /// Applies a result to the state: to `output` when given, else merged when it is an object,
-/// else discarded (CONTRACT §1).
+/// else discarded (contract §1).
 fn apply(state: &mut Map<String, Value>, output: Option<&str>, result: Value) {
     match (output, result) {
         (Some(key), result) => {
@@ -488,7 +488,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             match outcome {
                 Ok(result) => {
                     obs.exit(&span, || result.clone());
-                    // The last result is kept only for the node's exit event (schema/README.md §10:
+                    // The last result is kept only for the node's exit event (contract §6:
                     // no copy when that event is filtered out).
                     if i + 1 == steps.len() && obs.wants(Level::Info) {
                         last = result.clone();
@@ -505,7 +505,7 @@ impl<'f, 'o> Runner<'f, 'o> {
     }
 
     /// A fan-out: the parallel span, one thread per branch on a deep copy of the state, and the
-    /// merge of contributions in list order (schema/README.md §3).
+    /// merge of contributions in list order (contract §1.2).
     fn fan_out(
         &self,
         branches: &'f [String],
@@ -577,7 +577,7 @@ fn unreachable_attempts() -> Result<(), ActionError> {
     Err(ActionError::action("node made no attempt"))
 }
 
-/// `state._error = {node, type, message}` (CONTRACT §1, on_error).
+/// `state._error = {node, type, message}` (contract §1, on_error).
 fn set_error(state: &mut Map<String, Value>, node: &str, err: &ActionError) {
     let mut error = Map::with_capacity(3);
     error.insert("node".into(), Value::String(node.to_owned()));

@@ -1,4 +1,4 @@
-//! The sandbox rule (CONTRACT §2, schema/README.md §4, §10), shared by `file.*`,
+//! The sandbox rule (contract §2, §2.3, §6), shared by `file.*`,
 //! `obs.export` and the file handler: a path is relative to the run's sandbox and must stay inside
 //! it, lexically and after following symlinks.
 

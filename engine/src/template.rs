@@ -1,11 +1,11 @@
-//! Templates: minijinja with the semantics of CONTRACT §1 and schema/README.md §5.
+//! Templates: minijinja with the semantics of contract §1 and §1.3.
 //!
 //! - Only strings are templates; a string without `{{`, `{%`, `{#` is returned as is.
 //! - A string that starts with `{{`, ends with `}}` and holds no other `{{`/`}}` is a single
 //!   expression: compiled with `compile_expression` and its native value returned (never by
 //!   re-parsing rendered text). Anything else renders to a string.
 //! - Text output spells values as Python does (formatter, `string` and `join` filters); `tojson`
-//!   follows CONTRACT §1. minijinja's `a.b` already is a key lookup and yields undefined on
+//!   follows contract §1. minijinja's `a.b` already is a key lookup and yields undefined on
 //!   values without that key, which is the contract's rule; strict undefined makes every use of an
 //!   undefined value an error.
 
@@ -19,7 +19,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::pyrepr;
 
-/// A template failure: always the contract type `TemplateError` (schema/README.md §4).
+/// A template failure: always the contract type `TemplateError` (contract §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TemplateError {
     /// The contract message, naming the whole template string as written.
@@ -125,7 +125,7 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
-    // `debug` has no Jinja2 counterpart and would dump the context (schema/README.md §10).
+    // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
     env.remove_global("debug");
     env.set_formatter(|out, _state, value| {
         if value.is_undefined() {
@@ -308,7 +308,7 @@ fn has_markers(src: &str) -> bool {
     src.contains("{{") || src.contains("{%") || src.contains("{#")
 }
 
-/// The expression inside a single-expression template (schema/README.md §5), if it is one.
+/// The expression inside a single-expression template (contract §1.3), if it is one.
 fn single_expression(src: &str) -> Option<&str> {
     if src.len() < 4 || !src.starts_with("{{") || !src.ends_with("}}") {
         return None;
@@ -329,7 +329,7 @@ pub(crate) enum Conversion {
 /// How object keys that are not strings are converted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Keys {
-    /// Refused (a native result must be JSON; schema/README.md §10).
+    /// Refused (a native result must be JSON; contract §6).
     Strict,
     /// Spelled by Python's `str()` (the `tojson` filter, like `json.dumps`).
     Stringify,
@@ -341,7 +341,7 @@ pub(crate) fn to_json(value: &MjValue) -> Result<Value, Conversion> {
     convert(value, Keys::Strict)
 }
 
-/// Fails when a value written into text is or holds an integer outside i64 (schema/README.md §10:
+/// Fails when a value written into text is or holds an integer outside i64 (contract §6:
 /// Python's finalize hook refuses it the same way).
 fn check_text_ints(value: &MjValue) -> Result<(), MjError> {
     match value.kind() {
@@ -393,7 +393,7 @@ fn convert(value: &MjValue, keys: Keys) -> Result<Value, Conversion> {
                 let item = value.get_item(&key).map_err(|_| Conversion::Invalid)?;
                 let key = match (key.as_str(), keys) {
                     (Some(text), _) => text.to_owned(),
-                    // A native result is a JSON value: `{{ {1: 2} }}` is not (schema/README.md §10).
+                    // A native result is a JSON value: `{{ {1: 2} }}` is not (contract §6).
                     (None, Keys::Strict) => return Err(Conversion::Invalid),
                     (None, Keys::Stringify) => {
                         // tojson: Python's json writes non-string keys by their str().
@@ -410,7 +410,7 @@ fn convert(value: &MjValue, keys: Keys) -> Result<Value, Conversion> {
     })
 }
 
-/// Python truthiness of a JSON value (CONTRACT §1).
+/// Python truthiness of a JSON value (contract §1).
 pub(crate) fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
@@ -548,7 +548,7 @@ mod tests {
 
     #[test]
     fn no_host_access() {
-        // schema/README.md §10: no methods on strings or lists, no globals beyond range/dict/namespace.
+        // contract §6: no methods on strings or lists, no globals beyond range/dict/namespace.
         for src in [
             "{{ 'abc'.upper() }}",
             "{{ range(3).index(2) }}",
@@ -577,7 +577,7 @@ mod tests {
 
     #[test]
     fn non_string_keys_are_not_json() {
-        // schema/README.md §10; tojson still spells keys like json.dumps.
+        // contract §6; tojson still spells keys like json.dumps.
         assert_eq!(
             render("{{ {1: 2} }}", json!({})).unwrap_err().message,
             "cannot evaluate template: {{ {1: 2} }}"
@@ -596,7 +596,7 @@ mod tests {
 
     #[test]
     fn big_ints_in_text() {
-        // schema/README.md §10.
+        // contract §6.
         for src in [
             "a{{ 9223372036854775807 + 1 }}",
             "a{{ [2 ** 64] }}",

@@ -114,7 +114,7 @@ fn load_errors_and_bad_input_exit_2() {
         .stderr(predicate::str::starts_with(
             "<input>: Io: input is not valid JSON: ",
         ));
-    // schema/README.md §10: numbers JSON cannot hold in i64/f64 are refused, not rounded.
+    // contract §6: numbers JSON cannot hold in i64/f64 are refused, not rounded.
     for input in [r#"{"n": 18446744073709551616}"#, r#"{"n": NaN}"#] {
         yamlflow()
             .args(["run", &fixture("linear_three_nodes"), "--input", input])
@@ -152,7 +152,7 @@ fn help_documents_commands_and_exit_codes() {
 
 #[test]
 fn a_closed_stdout_is_not_a_panic() {
-    // schema/README.md §10: the reader of stdout goes away before the final state (or the events) are
+    // contract §6: the reader of stdout goes away before the final state (or the events) are
     // written; the CLI exits with the run's code, without a panic message.
     let dir = tempfile::tempdir().unwrap();
     let flow = dir.path().join("slow.yaml");

@@ -1,5 +1,5 @@
 //! Runs every fixture of ../fixtures: each event must validate against ../schema/event.schema.json,
-//! the stream must follow CONTRACT §3's sequence rules, and the run's status must be the
+//! the stream must follow contract §3's sequence rules, and the run's status must be the
 //! fixture's `parity.expect`.
 
 use std::collections::BTreeMap;
@@ -54,7 +54,7 @@ fn parity(text: &str) -> (Map<String, Value>, String) {
     (input, expect)
 }
 
-/// CONTRACT §3: seq gap-free from 0; per span one entry first and one final exit/error last;
+/// contract §3: seq gap-free from 0; per span one entry first and one final exit/error last;
 /// children start after their parent's entry and end before its end. Spans whose entry the level
 /// filter dropped are only checked for seq.
 fn check_sequence(name: &str, events: &[Event]) {

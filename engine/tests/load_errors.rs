@@ -1,5 +1,5 @@
 //! Bad flow documents: exact kind, 1-based line and column, key path and message
-//! (schema/README.md §6, brief "Load errors"); and run-time failures that are not load errors.
+//! (contract §1.4, brief "Load errors"); and run-time failures that are not load errors.
 
 use yamlflow::{LoadErrorKind, RunOptions, RunStatus};
 

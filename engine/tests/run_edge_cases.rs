@@ -1,4 +1,4 @@
-//! Whole-run edge cases pinned in schema/README.md §10 (sandbox, file handler, sleep limits, run input,
+//! Whole-run edge cases pinned in contract §6 (sandbox, file handler, sleep limits, run input,
 //! deep documents) that need a flow, a sandbox and the events of a run.
 
 use std::path::Path;
@@ -23,7 +23,7 @@ fn run(yaml: &str, sandbox: &Path) -> (RunOutcome, Vec<Event>) {
 
 #[test]
 fn file_handler_lines_are_on_disk_during_the_run() {
-    // schema/README.md §10: the log is created with its directories at the first event and every line
+    // contract §6: the log is created with its directories at the first event and every line
     // is written before emit returns, so a node reading it sees every event so far.
     let dir = tempfile::tempdir().unwrap();
     let (outcome, events) = run(
@@ -61,7 +61,7 @@ edges:
 
 #[test]
 fn file_handler_creates_nothing_without_events() {
-    // schema/README.md §10: no event, no file (level error and nothing fails).
+    // contract §6: no event, no file (level error and nothing fails).
     let dir = tempfile::tempdir().unwrap();
     let (outcome, events) = run(
         r#"
@@ -85,7 +85,7 @@ edges:
 
 #[test]
 fn file_handler_outside_the_sandbox_is_skipped() {
-    // schema/README.md §10: the handler follows the sandbox rule; the run goes on without it.
+    // contract §6: the handler follows the sandbox rule; the run goes on without it.
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
     #[cfg(unix)]
@@ -117,7 +117,7 @@ edges:
 
 #[test]
 fn summary_tokens_saturate() {
-    // schema/README.md §10: the flow log's token sum stops at i64::MAX instead of overflowing.
+    // contract §6: the flow log's token sum stops at i64::MAX instead of overflowing.
     let dir = tempfile::tempdir().unwrap();
     let (outcome, _) = run(
         r#"
@@ -139,7 +139,7 @@ edges:
 
 #[test]
 fn obs_query_checks_parameters_in_order() {
-    // schema/README.md §10: node, level (type, then known), event_type.
+    // contract §6: node, level (type, then known), event_type.
     let dir = tempfile::tempdir().unwrap();
     for (with, message) in [
         (
@@ -170,7 +170,7 @@ fn obs_query_checks_parameters_in_order() {
 
 #[test]
 fn timestamps_follow_seq_and_messages_come_from_one_table() {
-    // schema/README.md §10: timestamps taken under the emit lock never go backwards in seq
+    // contract §6: timestamps taken under the emit lock never go backwards in seq
     // order, also across concurrent branches; the lifecycle messages of every span kind.
     let dir = tempfile::tempdir().unwrap();
     let (outcome, events) = run(
@@ -227,7 +227,7 @@ edges:
 
 #[test]
 fn callbacks_are_not_cloned_per_event() {
-    // schema/README.md §10: the handler calls the registered Arc as it is.
+    // contract §6: the handler calls the registered Arc as it is.
     use std::sync::{OnceLock, Weak};
     let dir = tempfile::tempdir().unwrap();
     let flow = yamlflow::load_str(

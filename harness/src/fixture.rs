@@ -1,5 +1,5 @@
 //! Fixtures: the shared flow documents in `fixtures/` and the harness instructions in their
-//! `parity` key (CONTRACT §5).
+//! `parity` key (contract §5).
 //!
 //! A fixture is `fixtures/<name>.yaml`; both engines receive its text unchanged. The harness reads
 //! only the `parity` block (with saphyr, YAML 1.2 like the engines) and the leading comment, which
@@ -31,7 +31,7 @@ pub enum FixtureError {
         /// The failure.
         source: std::io::Error,
     },
-    /// The `parity` block does not say what CONTRACT §5 allows.
+    /// The `parity` block does not say what contract §5 allows.
     #[error("{}:{line}:{column}: parity.{key}: {message}", path.display())]
     Parity {
         /// The fixture file.
@@ -82,7 +82,7 @@ impl fmt::Display for Expect {
 }
 
 /// A known divergence: the engines expected to fail this fixture, each with its reason
-/// (`parity.xfail`, CONTRACT §5).
+/// (`parity.xfail`, contract §5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Xfail {
     /// Why the Rust engine is expected to fail.
@@ -99,7 +99,7 @@ impl Xfail {
     }
 }
 
-/// The harness instructions of a fixture (CONTRACT §5).
+/// The harness instructions of a fixture (contract §5).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parity {
     /// Merged over the flow's `state` (`parity.input`); empty when absent.
@@ -224,7 +224,7 @@ fn leading_comment(text: &str) -> String {
     lines.join("\n")
 }
 
-/// Reads `parity` out of the document, checking every key CONTRACT §5 defines.
+/// Reads `parity` out of the document, checking every key contract §5 defines.
 fn read_parity(path: &Path, text: &str) -> Result<Parity, FixtureError> {
     let Ok(documents) = MarkedYaml::load_from_str(text) else {
         return Ok(Parity::default());

@@ -1,4 +1,4 @@
-//! Reading JSON Lines event logs (CONTRACT §3: one event per line) from files, standard input
+//! Reading JSON Lines event logs (contract §3: one event per line) from files, standard input
 //! (`-`) and gzip streams, in batches of whole lines with bounded memory.
 //!
 //! Reading and parsing are split so that `twinflow validate` can read on one thread and parse on

@@ -85,13 +85,13 @@ impl Layout {
         &self.root
     }
 
-    /// `fixtures/`: the shared flow documents (CONTRACT §5).
+    /// `fixtures/`: the shared flow documents (contract §5).
     #[must_use]
     pub fn fixtures(&self) -> PathBuf {
         self.root.join("fixtures")
     }
 
-    /// `expected/`: one snapshot per fixture (CONTRACT §4 step 5).
+    /// `expected/`: one snapshot per fixture (contract §4 step 5).
     #[must_use]
     pub fn expected(&self) -> PathBuf {
         self.root.join("expected")

@@ -1,7 +1,7 @@
 //! twinflow: the cross-runtime parity harness for the yamlflow engines.
 //!
 //! Runs shared fixtures through the Rust engine and the embedded Python engine, validates every event
-//! against `schema/event.schema.json`, normalizes per CONTRACT §4 and snapshot-diffs the results.
+//! against `schema/event.schema.json`, normalizes per contract §4 and snapshot-diffs the results.
 //! The same validator and normalizer serve third-party logs (`twinflow validate`, `twinflow compare`).
 
 pub mod commands;

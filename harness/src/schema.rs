@@ -1,4 +1,4 @@
-//! Validation of single events against the event JSON Schema (CONTRACT §3, `schema/event.schema.json`).
+//! Validation of single events against the event JSON Schema (contract §3, `schema/event.schema.json`).
 //!
 //! The validator is compiled once and shared by every thread that validates events: it runs for
 //! every event of every log, so the common case (a valid event) takes the fast `is_valid` path and
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// The bundled event schema, the normative machine form of CONTRACT §3.
+/// The bundled event schema, the normative machine form of contract §3.
 pub const BUNDLED_SCHEMA: &str = include_str!("../../schema/event.schema.json");
 
 /// Longest message kept from the schema library; messages quote the offending instance, which can

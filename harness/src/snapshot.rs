@@ -1,4 +1,4 @@
-//! `expected/<fixture>.snap`: the reviewed normalized run of each fixture (CONTRACT §4 step 5), in
+//! `expected/<fixture>.snap`: the reviewed normalized run of each fixture (contract §4 step 5), in
 //! insta's file format so that `cargo insta review` and `INSTA_UPDATE` work on it.
 //!
 //! A file is insta's YAML header between two `---` lines (source, description, info, input file)

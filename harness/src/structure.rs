@@ -1,5 +1,5 @@
-//! Streaming structural checks of event logs: the sequence rules of CONTRACT §3 and the checks of
-//! CONTRACT §4 step 3, per flow, with several flows interleaved in one log.
+//! Streaming structural checks of event logs: the sequence rules of contract §3 and the checks of
+//! contract §4 step 3, per flow, with several flows interleaved in one log.
 //!
 //! [`StructureChecker`] sees one event at a time, in log order, and keeps per flow only the spans
 //! of flows whose root span has not ended yet; once a root span ends, the flow's details are
@@ -7,7 +7,7 @@
 //! therefore bounded by the number of runs in progress at any point of the log, not by its size;
 //! the remembered ids and the runs that never show an end (level-filtered logs) are capped too.
 //!
-//! Level filtering (schema/README.md §9) drops events before they get a `seq`, so a log written
+//! Level filtering (contract §3.5) drops events before they get a `seq`, so a log written
 //! at level `info` has no step entries or exits, and one at `warn` has no entries at all. A rule
 //! that needs an event of level L to be present is only enforced once the flow has shown an event
 //! at level L or below (proof that the filter let L through); until then the finding waits, and it
@@ -30,9 +30,9 @@ use facts::{EventType, Id, Level, Name, Parent, SpanKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ViolationKind {
-    /// `seq` skips values, or a flow's first `seq` is not 0: events were lost (CONTRACT §3).
+    /// `seq` skips values, or a flow's first `seq` is not 0: events were lost (contract §3).
     SeqGap,
-    /// `seq` repeats or goes back within a flow (CONTRACT §3: strictly increasing).
+    /// `seq` repeats or goes back within a flow (contract §3: strictly increasing).
     SeqNotIncreasing,
     /// A log, metric or retry event of a span comes before the span's entry.
     EventBeforeEntry,
@@ -47,7 +47,7 @@ pub enum ViolationKind {
     /// A `parent_id` names a span that never appears in the flow.
     OrphanParent,
     /// A child span starts before its parent's entry or ends after its parent's end
-    /// (CONTRACT §3 "children start after its entry and end before its end", §4 step 3).
+    /// (contract §3 "children start after its entry and end before its end", §4 step 3).
     ChildOutsideParent,
     /// A flow has more than one span with a null `parent_id`.
     MultipleRoots,
@@ -57,13 +57,13 @@ pub enum ViolationKind {
     WrongParentKind,
     /// The events of one span disagree on its `kind`, `node` or `parent_id`.
     SpanMismatch,
-    /// `metrics.duration_ms` is negative (CONTRACT §4 step 3).
+    /// `metrics.duration_ms` is negative (contract §4 step 3).
     NegativeDuration,
-    /// A timestamp is earlier than the previous one of the same span (CONTRACT §4 step 3).
+    /// A timestamp is earlier than the previous one of the same span (contract §4 step 3).
     TimestampDecreasing,
     /// Events of one log carry different schema version markers.
     MixedSchemaVersions,
-    /// A value under a key of the default redaction list is not `[REDACTED]` (CONTRACT §3).
+    /// A value under a key of the default redaction list is not `[REDACTED]` (contract §3).
     RedactionMiss,
 }
 
@@ -288,7 +288,7 @@ impl StructureChecker {
     }
 
     /// Bounds memory for logs whose runs never show their root's end: a log filtered at level
-    /// `warn` has no entries or exits at all (schema/README.md §9). Such a flow (no event at
+    /// `warn` has no entries or exits at all (contract §3.5). Such a flow (no event at
     /// `info` or below) has no entered span, so dropping it loses no finding but the continuity
     /// of its `seq`, which is kept. The least recently active half of them is evicted; flows that
     /// did show `info` events stay, as their missing exits could still be reported.
@@ -527,7 +527,7 @@ impl FlowState {
         self.deferred = kept;
     }
 
-    /// CONTRACT §3: per run, `seq` starts at 0 and increases by one per event.
+    /// contract §3: per run, `seq` starts at 0 and increases by one per event.
     fn check_seq(
         &mut self,
         seq: u64,
@@ -778,7 +778,7 @@ impl FlowState {
         ));
     }
 
-    /// The events of one span must agree on what the span is (schema/README.md §2).
+    /// The events of one span must agree on what the span is (contract §3.2).
     fn check_consistency(
         &mut self,
         idx: usize,
@@ -840,7 +840,7 @@ impl FlowState {
         }
     }
 
-    /// CONTRACT §4 step 3: timestamps never decrease within a span.
+    /// contract §4 step 3: timestamps never decrease within a span.
     fn check_timestamp(
         &mut self,
         idx: usize,
@@ -1021,7 +1021,7 @@ impl FlowState {
         self.root == Some(idx)
     }
 
-    /// CONTRACT §3: a span's children end before it ends (by timestamp; by order, see
+    /// contract §3: a span's children end before it ends (by timestamp; by order, see
     /// `check_parent_not_ended`).
     fn check_children_at_end(
         &mut self,
@@ -1461,7 +1461,7 @@ mod tests {
 
     #[test]
     fn warn_level_logs_have_no_entries_legitimately() {
-        // schema/README.md §9 with level warn: a retry warning and logs, nothing else.
+        // contract §3.5 with level warn: a retry warning and logs, nothing else.
         let mut log = Log::new(FLOW);
         log.event("n1", Some("root"), "node", "flaky", "error")["level"] = json!("warn");
         log.event("n2", Some("root"), "node", "caution", "log")["level"] = json!("warn");

@@ -2,7 +2,7 @@
 //!
 //! Each fixture runs through both engines; then, per engine, **outcome** (the run ends as
 //! `parity.expect` says), **schema** (every event validates against `schema/event.schema.json`),
-//! **structure** (CONTRACT §3 sequence rules and §4 step-3 checks) and **snapshot** (the normalized
+//! **structure** (contract §3 sequence rules and §4 step-3 checks) and **snapshot** (the normalized
 //! run equals `expected/<fixture>.snap`); across engines, **parity** (normalized Rust == normalized
 //! Python). `parity.xfail` turns a parity failure, and the xfailed engine's snapshot failure, into
 //! expected failures (a declared divergence); schema, structure and outcome failures and crashes
@@ -34,7 +34,7 @@ pub enum Check {
     Outcome,
     /// Every event validates against the event schema.
     Schema,
-    /// CONTRACT §3/§4 structural rules.
+    /// contract §3/§4 structural rules.
     Structure,
     /// Normalized Rust == normalized Python.
     Parity,
@@ -234,7 +234,7 @@ pub struct EngineReport {
     pub normalize_error: Option<NormalizeError>,
     /// The root span's end event contradicts the status the engine reports.
     pub end_mismatch: Option<String>,
-    /// The console handlers' output is not one pinned line per event (schema/README.md §9).
+    /// The console handlers' output is not one pinned line per event (contract §3.5).
     pub console_mismatch: Option<String>,
     /// The snapshot body this run produces: the normalized events, or the load error.
     pub rendered: Option<String>,
@@ -846,7 +846,7 @@ impl Judge<'_> {
 
 /// Checks the console handlers' output against the run's own events: each of the `handlers`
 /// writes `[{level}] {node} {event_type}` (then `: {message}`) per event, in `seq` order
-/// (schema/README.md §9). `None` when it matches.
+/// (contract §3.5). `None` when it matches.
 fn console_mismatch(ran: &crate::run::Ran, handlers: usize, color: bool) -> Option<String> {
     let mut ordered: Vec<&Value> = ran.events.iter().collect();
     ordered.sort_by_key(|event| event.get("seq").and_then(Value::as_u64));

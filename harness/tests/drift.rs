@@ -196,7 +196,7 @@ fn a_redaction_miss_is_reported_and_differs() {
 
 #[test]
 fn a_changed_number_type_is_not_drift_but_a_changed_value_is() {
-    // 12.5 written as 12.50 or 1.25e1 is the same number (CONTRACT §4 step 4).
+    // 12.5 written as 12.50 or 1.25e1 is the same number (contract §4 step 4).
     let mut same = base();
     let index = find(&same, 'b', 7);
     same[index]["data"]["output"]["amount"] = serde_json::from_str("1.25e1").unwrap();

@@ -1,4 +1,4 @@
-"""actions/: exact error messages (schema/README.md §4), sandbox, memory, fail/times, steps restart."""
+"""actions/: exact error messages (contract §2.3), sandbox, memory, fail/times, steps restart."""
 
 from __future__ import annotations
 

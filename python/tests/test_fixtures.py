@@ -1,4 +1,4 @@
-"""Every fixture runs; every event validates against event.schema.json; CONTRACT §3 sequence rules hold;
+"""Every fixture runs; every event validates against event.schema.json; contract §3 sequence rules hold;
 parity.expect matches; the final state is what each fixture's comment says."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _run(name: str, tmp_path: Path) -> tuple[Any, list[dict[str, Any]], dict[str
 
 
 def check_sequence(events: list[dict[str, Any]], min_level: Level) -> None:
-    """CONTRACT §3: seq gap-free from 0; one root; per span one entry first and one final exit/error last;
+    """contract §3: seq gap-free from 0; one root; per span one entry first and one final exit/error last;
     children inside their parents' interval. Entries hidden by the level filter are not required."""
     assert [e["seq"] for e in events] == list(range(len(events)))
     if not events:

@@ -1,5 +1,5 @@
 """loader.py: YAML 1.2 core schema and every load error kind with its line, column and key path
-(schema/README.md §6, brief "Load errors")."""
+(contract §1.4, brief "Load errors")."""
 
 from __future__ import annotations
 
@@ -264,7 +264,7 @@ edges:
 """
 
 
-# schema/README.md §10: a fan-out branch is reached only through its fan-out; loader messages.
+# contract §6: a fan-out branch is reached only through its fan-out; loader messages.
 @pytest.mark.parametrize(
     ("text", "line", "column", "key", "message"),
     [

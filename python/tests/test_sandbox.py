@@ -1,4 +1,4 @@
-"""sandbox.py and the file handler's lazy, flushed file (schema/README.md §10)."""
+"""sandbox.py and the file handler's lazy, flushed file (contract §6)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """template.py and pyrepr.py: spelling, division, undefined, single expressions, results
-(schema/README.md §5)."""
+(contract §1.3)."""
 
 from __future__ import annotations
 

@@ -19,12 +19,12 @@ __all__ = ["Flow", "LoadError", "RunOutcome", "get_flow_log", "load_file", "load
 
 def parse_input(input_json: str, origin: str = "<input>") -> dict:
     """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io):
-    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (schema/README.md
-    §10)."""
+    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (contract
+    §6)."""
     if not input_json.strip():
         return {}
     try:
-        # The same reader as json.parse, but an integer outside 64 bits is refused (schema/README.md §10).
+        # The same reader as json.parse, but an integer outside 64 bits is refused (contract §6).
         value = json_loads(input_json, big_ints=False)
     except RecursionError:
         raise LoadError("Io", "input is not valid JSON: nesting too deep", origin) from None

@@ -1,4 +1,4 @@
-"""Load errors (schema/README.md §6). Run-time failures are events, not exceptions.
+"""Load errors (contract §1.4). Run-time failures are events, not exceptions.
 Mirrors ``engine/src/error.rs``."""
 
 from __future__ import annotations

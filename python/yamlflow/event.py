@@ -1,6 +1,6 @@
-"""The event record of CONTRACT §3 and its enums. Mirrors ``engine/src/event.rs``.
+"""The event record of contract §3 and its enums. Mirrors ``engine/src/event.rs``.
 
-Events are plain dicts with the thirteen fields in schema order (schema/README.md §1), so handlers, the ring
+Events are plain dicts with the thirteen fields in schema order (contract §3.1), so handlers, the ring
 buffer and ``obs.query`` share one object per event; they are never mutated after emission.
 """
 

@@ -1,7 +1,7 @@
-"""The flow model: what a loaded, validated flow document holds (CONTRACT §1).
+"""The flow model: what a loaded, validated flow document holds (contract §1).
 
 The loader (``loader.py``) builds these types and guarantees the graph rules of
-schema/README.md §6, so the runner can index nodes by name without checking again.
+contract §1.4, so the runner can index nodes by name without checking again.
 Mirrors ``engine/src/flow.rs``.
 """
 
@@ -26,7 +26,7 @@ class HandlerSpec:
 
 @dataclass
 class ObservabilitySettings:
-    """``settings.observability`` with defaults filled in (schema/README.md §9)."""
+    """``settings.observability`` with defaults filled in (contract §3.5)."""
 
     enabled: bool = True
     level: Level = Level.INFO

@@ -1,4 +1,4 @@
-"""YAML → Flow with every load check of schema/README.md §6 and the brief's "Load errors" pins.
+"""YAML → Flow with every load check of contract §1.4 and the brief's "Load errors" pins.
 
 YAML 1.2 core schema on PyYAML (NOTES.md): a loader whose implicit resolvers are the four 1.2 core ones, so
 ``yes``/``no``/``on``/``off`` stay strings and ``017`` is 17. The document is composed into PyYAML nodes and
@@ -58,7 +58,7 @@ T_NULL = "tag:yaml.org,2002:null"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
-# Collections nested deeper than this are a YamlSyntax error in both engines (schema/README.md §10); the root
+# Collections nested deeper than this are a YamlSyntax error in both engines (contract §6); the root
 # is level 1.
 MAX_DEPTH = 256
 TOO_DEEP = "document nests too deeply"
@@ -100,7 +100,7 @@ def load_str(text: str, origin: str = "<string>") -> Flow:
         return _Loader(origin).load(text)
     except RecursionError:
         # The composer is iterative and depth is capped at MAX_DEPTH, so this is a last guard
-        # (schema/README.md §10).
+        # (contract §6).
         raise LoadError("YamlSyntax", TOO_DEEP, origin, None, None, None) from None
 
 
@@ -144,7 +144,7 @@ class _Loader:
         return self.structure(root)
 
     def compose(self, text: str) -> Node | None:
-        """PyYAML's ``get_single_node`` without recursion (schema/README.md §10): its composer recurses once
+        """PyYAML's ``get_single_node`` without recursion (contract §6): its composer recurses once
         per level
         (LibYAML's crashes the process on a deep enough document). Collections nested deeper than
         MAX_DEPTH are a YamlSyntax error at the first too-deep collection once the document has parsed
@@ -412,7 +412,7 @@ class _Loader:
             elif key == "edges":
                 edges = [self.edge(item, f"edges[{i}]") for i, item in enumerate(self.sequence(v, "edges"))]
             elif key == "parity":
-                # Engines ignore it (CONTRACT §5), but numbers anywhere in the document are checked.
+                # Engines ignore it (contract §5), but numbers anywhere in the document are checked.
                 self.data(v, "parity")
         self.missing(found, root, "", ("name", "nodes", "edges"))
         assert name is not None
@@ -608,7 +608,7 @@ class _Loader:
         for name, v, p in refs:
             if name not in names:
                 raise self.err("UnknownNode", f"unknown node '{name}'", v, p)
-        # A fan-out branch runs only inside its fan-out (schema/README.md §10): a single-target edge or an
+        # A fan-out branch runs only inside its fan-out (contract §6): a single-target edge or an
         # on_error
         # leading to it is refused at the reference, in document order.
         branches = {b for e in flow.edges if isinstance(e.to, list) for b in e.to}

@@ -1,4 +1,4 @@
-"""Python spelling of JSON values in text (brief "Templates", schema/README.md §5).
+"""Python spelling of JSON values in text (brief "Templates", contract §1.3).
 Mirrors ``engine/src/pyrepr.rs``.
 
 Jinja2 already spells most values with ``str``; this module pins the cases the Rust twin must reproduce

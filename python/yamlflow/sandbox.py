@@ -1,4 +1,4 @@
-"""The sandbox rule (CONTRACT §2, schema/README.md §4, §10), shared by ``file.*``, ``obs.export``
+"""The sandbox rule (contract §2, §2.3, §6), shared by ``file.*``, ``obs.export``
 and the file handler: a path is relative to the run's sandbox and must stay inside it, lexically and after
 following symlinks. Mirrors ``engine/src/sandbox.rs``.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 class SandboxEscape(Exception):
-    """A path that would leave the sandbox; ``message`` is the contract's (schema/README.md §4)."""
+    """A path that would leave the sandbox; ``message`` is the contract's (contract §2.3)."""
 
     def __init__(self, action: str, path: str) -> None:
         self.message = f"{action}: path escapes the sandbox: {path}"

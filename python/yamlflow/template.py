@@ -1,4 +1,4 @@
-"""Templates: Jinja2 with the semantics both engines pin (CONTRACT §1, schema/README.md §5,
+"""Templates: Jinja2 with the semantics both engines pin (contract §1, §1.3,
 brief "Templates").
 
 - Only strings are templates; a string without ``{{``, ``{%`` or ``{#`` is returned unchanged.
@@ -29,7 +29,7 @@ I64_MAX = 2**63 - 1
 
 
 class TemplateError(Exception):
-    """A template that cannot be rendered; ``message`` is the contract message (schema/README.md §4)."""
+    """A template that cannot be rendered; ``message`` is the contract message (contract §2.3)."""
 
     type = "TemplateError"
 
@@ -52,7 +52,7 @@ def _syntax(src: str) -> TemplateError:
 
 # Jinja2 runtime objects whose attributes are part of the template language (minijinja has them too):
 # `loop.index`, `loop.cycle(...)`, `ns.total` of `namespace()`. Everything else that is not a JSON object
-# has no attributes at all (schema/README.md §10: no host attribute or method is reachable, `'abc'.upper()`
+# has no attributes at all (contract §6: no host attribute or method is reachable, `'abc'.upper()`
 # and
 # `range(3).index(2)` are undefined).
 _TEMPLATE_OBJECTS = (LoopContext, Namespace)
@@ -87,7 +87,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 class _OutsideI64(Exception):
-    """An integer outside 64 bits written into text (schema/README.md §10): ``cannot evaluate template``."""
+    """An integer outside 64 bits written into text (contract §6): ``cannot evaluate template``."""
 
 
 def _check_ints(value: Any) -> None:
@@ -107,7 +107,7 @@ def _check_ints(value: Any) -> None:
 
 def _finalize(value: Any) -> Any:
     # `{{ x }}` in text: Jinja2 writes str(value); lists, objects and lazy sequences need the pinned repr.
-    # An integer the Rust twin cannot hold is an error in text too (schema/README.md §10).
+    # An integer the Rust twin cannot hold is an error in text too (contract §6).
     if isinstance(value, (Iterator, range)):
         value = list(value)
     _check_ints(value)
@@ -125,11 +125,11 @@ def _string_filter(value: Any) -> str:
 
 
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
-# tojson (CONTRACT §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
+# tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
-# are Jinja2-only and `lipsum.__globals__` reached the host (schema/README.md §10).
+# are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
 
@@ -186,7 +186,7 @@ _CACHE_LIMIT = 20_000
 
 
 def is_single_expression(src: str) -> bool:
-    """``{{ ... }}`` with no other ``{{`` or ``}}`` inside (schema/README.md §5)."""
+    """``{{ ... }}`` with no other ``{{`` or ``}}`` inside (contract §1.3)."""
     if not (src.startswith("{{") and src.endswith("}}")) or len(src) < 4:
         return False
     inner = src[2:-2]

@@ -31,5 +31,5 @@ def json_equal(a: Any, b: Any) -> bool:
 
 
 def truthy(value: Any) -> bool:
-    """Python truthiness (CONTRACT §1)."""
+    """Python truthiness (contract §1)."""
     return bool(value)

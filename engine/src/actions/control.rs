@@ -1,4 +1,4 @@
-//! `sleep` and `fail` (CONTRACT §2, schema/README.md §8).
+//! `sleep` and `fail` (contract §2, §2.2).
 
 use std::time::Duration;
 
@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{ActionCtx, ActionError, Params};
 
-/// The longest sleep: one day (schema/README.md §10; also keeps `Duration::from_secs_f64` from panicking).
+/// The longest sleep: one day (contract §6; also keeps `Duration::from_secs_f64` from panicking).
 const MAX_SLEEP_MS: f64 = 86_400_000.0;
 
 pub(crate) fn sleep(params: &Params<'_>) -> Result<Value, ActionError> {

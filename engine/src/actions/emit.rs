@@ -1,5 +1,5 @@
 //! `log.emit` and `metric.emit`: one `log` / `metric` event in the calling span
-//! (schema/README.md §2, §8).
+//! (contract §3.2, §2.2).
 
 use serde_json::{Map, Value};
 

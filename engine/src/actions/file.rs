@@ -1,4 +1,4 @@
-//! `file.write` and `file.read` (CONTRACT §2, schema/README.md §8); paths follow the sandbox rule
+//! `file.write` and `file.read` (contract §2, §2.2); paths follow the sandbox rule
 //! of [`crate::sandbox`].
 
 use std::io::ErrorKind;
@@ -53,7 +53,7 @@ mod tests {
 
     #[test]
     fn io_failures() {
-        // schema/README.md §10: the OS reason without the errno; a directory, non-UTF-8, a NUL.
+        // contract §6: the OS reason without the errno; a directory, non-UTF-8, a NUL.
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("bin"), [0xff, 0xfe]).unwrap();

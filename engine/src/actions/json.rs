@@ -1,4 +1,4 @@
-//! `json.parse` and `json.stringify` (CONTRACT §2, schema/README.md §5): parse keeps key order and
+//! `json.parse` and `json.stringify` (contract §2, §1.3): parse keeps key order and
 //! number types; stringify is compact with keys sorted, non-ASCII as is, floats by `repr`.
 
 use serde_json::Value;
@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{ActionError, Params};
 use crate::pyrepr::{self, JsonStyle};
 
-/// Parses JSON text (schema/README.md §10): serde_json's depth limit (see [`parse_text`]); an integer
+/// Parses JSON text (contract §6): serde_json's depth limit (see [`parse_text`]); an integer
 /// beyond i64 becomes a float, as Python's hook makes it (serde_json already does so beyond u64).
 pub(crate) fn parse(params: &Params<'_>) -> Result<Value, ActionError> {
     let text = params.str("text")?;
@@ -17,7 +17,7 @@ pub(crate) fn parse(params: &Params<'_>) -> Result<Value, ActionError> {
 }
 
 /// Parses JSON text with serde_json's recursion limit: 127 nested arrays/objects parse, the
-/// 128th level is an error (schema/README.md §10; the Python twin counts the same way).
+/// 128th level is an error (contract §6; the Python twin counts the same way).
 pub(crate) fn parse_text(text: &str) -> Result<Value, serde_json::Error> {
     serde_json::from_str(text)
 }

@@ -1,5 +1,5 @@
 //! `memory.store` and `memory.get`: per-run memory, shared by fan-out branches and never rolled
-//! back by retries (schema/README.md §8).
+//! back by retries (contract §2.2).
 
 use std::sync::PoisonError;
 

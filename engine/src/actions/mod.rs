@@ -1,4 +1,4 @@
-//! Builtin actions (CONTRACT §2, schema/README.md §8), one module per namespace; dispatch,
+//! Builtin actions (contract §2, §2.2), one module per namespace; dispatch,
 //! parameter helpers and the failure type live here. Messages are the contract's (§4).
 
 mod control;
@@ -50,7 +50,7 @@ impl ActionError {
 }
 
 /// The OS's description of an I/O failure without the errno, as Python's `strerror` spells it
-/// (schema/README.md §10): Rust's own text for an OS error is strerror's followed by ` (os error N)`.
+/// (contract §6): Rust's own text for an OS error is strerror's followed by ` (os error N)`.
 pub(crate) fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string();
     match err.raw_os_error() {
@@ -76,7 +76,7 @@ pub(crate) struct ActionCtx<'a> {
 }
 
 /// Runs the builtin `uses` with its rendered parameters. A panic inside an action is a bug: it
-/// becomes the ActionError `{uses}: internal error: {description}` (schema/README.md §10) instead of
+/// becomes the ActionError `{uses}: internal error: {description}` (contract §6) instead of
 /// taking the run (or a branch thread) down.
 pub(crate) fn call(
     uses: &str,
@@ -249,7 +249,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_panicking_action_is_an_internal_error() {
-        // schema/README.md §10: a bug inside an action fails the node, not the process.
+        // contract §6: a bug inside an action fails the node, not the process.
         let e = guarded("json.parse", || panic!("index out of bounds")).unwrap_err();
         assert_eq!(
             (e.kind.as_str(), e.message.as_str()),

@@ -1,4 +1,4 @@
-//! `obs.query` and `obs.export` over the run's buffered events (schema/README.md §8).
+//! `obs.query` and `obs.export` over the run's buffered events (contract §2.2).
 //! (`obs.get_flow_log` is the context's flow log, dispatched directly.)
 
 use std::io::Write;

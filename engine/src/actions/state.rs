@@ -1,4 +1,4 @@
-//! `state.set`: returns its rendered mapping (CONTRACT §2); the runner applies it.
+//! `state.set`: returns its rendered mapping (contract §2); the runner applies it.
 
 use serde_json::{Map, Value};
 

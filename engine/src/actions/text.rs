@@ -1,5 +1,5 @@
 //! `text.render`: the rendered `template` as a string, a single expression's value spelled as
-//! text (schema/README.md §8).
+//! text (contract §2.2).
 
 use serde_json::Value;
 

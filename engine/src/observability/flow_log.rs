@@ -1,4 +1,4 @@
-//! The flow log (CONTRACT §3, schema/README.md §7): the span table built from every emitted event
+//! The flow log (contract §3, §3.6): the span table built from every emitted event
 //! and the `{flow_id, events, spans, summary}` object built from it and the buffer.
 
 use std::collections::HashMap;
@@ -124,7 +124,7 @@ pub(crate) fn build(flow_id: &str, stream: &EventStream, spans: &SpanTable) -> V
             errors += 1;
         }
         if let Some(Value::Number(n)) = event.metrics.get("tokens") {
-            // Saturates at i64::MAX like Python's min(sum, 2**63 - 1) (schema/README.md §10).
+            // Saturates at i64::MAX like Python's min(sum, 2**63 - 1) (contract §6).
             tokens = tokens.saturating_add(
                 n.as_i64()
                     .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),

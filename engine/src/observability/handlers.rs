@@ -1,4 +1,4 @@
-//! Event handlers (schema/README.md §9): console lines on stderr, JSON Lines files in the
+//! Event handlers (contract §3.5): console lines on stderr, JSON Lines files in the
 //! sandbox, and API callbacks. A handler that fails is skipped for that event; the run goes on.
 
 use std::fs::{self, File};
@@ -66,7 +66,7 @@ impl Handler {
     }
 }
 
-/// One console line (schema/README.md §9): `[{level}] {node} {event_type}`, then `: {message}`
+/// One console line (contract §3.5): `[{level}] {node} {event_type}`, then `: {message}`
 /// when there is one.
 fn console_line(out: &mut dyn Write, event: &Event) -> std::io::Result<()> {
     write!(
@@ -82,7 +82,7 @@ fn console_line(out: &mut dyn Write, event: &Event) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// A file handler's file (schema/README.md §10): created, parent directories too, when the first event
+/// A file handler's file (contract §6): created, parent directories too, when the first event
 /// is written, so a run that emits nothing creates nothing; every line reaches the file before
 /// `emit` returns (one unbuffered write per event), so `file.read` of the log mid-run sees every
 /// event so far. A path the sandbox rule refuses, or a file that cannot be opened, skips the

@@ -1,5 +1,5 @@
 //! Observability: the per-run context, the ring-buffered event stream, handlers and redaction
-//! (CONTRACT §3, schema/README.md §9).
+//! (contract §3, §3.5).
 //!
 //! Emit path (brief, Observability): build the event → drop it if disabled or below the level
 //! (no seq) → redact `data`/`metrics` in place → under one lock: assign `seq`, record it in the
@@ -61,7 +61,7 @@ impl Span {
         }
     }
 
-    /// Milliseconds since the span's entry (a float, schema/README.md §2).
+    /// Milliseconds since the span's entry (a float, contract §3.2).
     pub(crate) fn elapsed_ms(&self) -> f64 {
         self.started.elapsed().as_secs_f64() * 1000.0
     }
@@ -176,7 +176,7 @@ impl ObservabilityContext {
             metrics,
         };
         let mut shared = self.lock();
-        // Taken under the lock with the seq, so timestamps follow seq (schema/README.md §10).
+        // Taken under the lock with the seq, so timestamps follow seq (contract §6).
         event.timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
@@ -189,7 +189,7 @@ impl ObservabilityContext {
         shared.stream.push(event);
     }
 
-    // ---- span lifecycle (schema/README.md §10): every entry/exit/error message is written once ----
+    // ---- span lifecycle (contract §6): every entry/exit/error message is written once ----
 
     /// A span's `entry` event (`{kind} started`); `data` is built only when the event is wanted.
     pub(crate) fn open(&self, span: &Span, data: impl FnOnce() -> Map<String, Value>) {
@@ -259,7 +259,7 @@ impl ObservabilityContext {
         }
     }
 
-    /// The flow log so far (schema/README.md §7).
+    /// The flow log so far (contract §3.6).
     pub fn flow_log(&self) -> Value {
         let shared = self.lock();
         flow_log::build(&self.inner.flow_id, &shared.stream, &shared.spans)
@@ -291,7 +291,7 @@ impl ObservabilityContext {
     }
 }
 
-/// The lifecycle messages of one span kind (schema/README.md §2).
+/// The lifecycle messages of one span kind (contract §3.2).
 pub(crate) struct LifecycleMessages {
     pub(crate) started: &'static str,
     pub(crate) completed: &'static str,

@@ -1,11 +1,11 @@
-//! Redaction (CONTRACT §3): every object key whose lower-cased name contains a listed fragment has
+//! Redaction (contract §3): every object key whose lower-cased name contains a listed fragment has
 //! its value replaced by `"[REDACTED]"`, at any depth of `data` and `metrics`; the one exemption
 //! is `tokens` directly inside the top-level `metrics`. Works in place on the event's own maps, so
 //! clean maps are walked but never copied.
 
 use serde_json::{Map, Value};
 
-/// The defaults of CONTRACT §3.
+/// The defaults of contract §3.
 const DEFAULTS: [&str; 5] = ["api_key", "password", "token", "secret", "authorization"];
 
 /// The replacement value.

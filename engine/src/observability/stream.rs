@@ -1,4 +1,4 @@
-//! The in-memory ring buffer of a run's events (CONTRACT §3): keeps the last `buffer_size`
+//! The in-memory ring buffer of a run's events (contract §3): keeps the last `buffer_size`
 //! events and counts what it overwrote (`summary.dropped`).
 
 use std::collections::VecDeque;

@@ -1,6 +1,6 @@
 //! Real threads for fan-out branches, without paying thread creation for every branch.
 //!
-//! CONTRACT §1 runs fan-out branches concurrently on real threads, so every branch gets a thread
+//! contract §1 runs fan-out branches concurrently on real threads, so every branch gets a thread
 //! of its own at once (a branch that sleeps never waits for a free worker). Creating an OS
 //! thread costs about 50 µs on the reference machine, more than the rest of a small branch, so
 //! finished threads park here and the next fan-out reuses them; a thread idle for

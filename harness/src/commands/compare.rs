@@ -1,5 +1,5 @@
 //! `twinflow compare LOG --fixture NAME`: checks a JSON Lines log from any runtime exactly as the
-//! parity harness checks its own runs (schema, CONTRACT §4 step 3 structure, normalization) and
+//! parity harness checks its own runs (schema, contract §4 step 3 structure, normalization) and
 //! diffs its normalized form against the fixture's expected snapshot (`expected/NAME.snap`). This
 //! is how a third runtime proves parity without being embedded.
 //!

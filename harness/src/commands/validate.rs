@@ -1,5 +1,5 @@
 //! `twinflow validate LOG...`: checks JSON Lines event logs from any runtime against the event
-//! schema (CONTRACT §3, `schema/event.schema.json`) and the structural rules of CONTRACT §3/§4.
+//! schema (contract §3, `schema/event.schema.json`) and the structural rules of contract §3/§4.
 //!
 //! Every line is parsed and schema-validated on worker threads (`pipeline`); the structural
 //! checker runs on the calling thread in line order, so findings come out in line order

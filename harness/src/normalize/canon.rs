@@ -1,6 +1,6 @@
 //! The canonical value tree that normalized runs are made of, and its YAML rendering.
 //!
-//! CONTRACT §4 step 4: numbers compare by value (RFC 8785 canonical form, so `1` and `1.0` are
+//! contract §4 step 4: numbers compare by value (RFC 8785 canonical form, so `1` and `1.0` are
 //! one value) and key order never matters (maps are sorted). Two [`Canon`] trees are equal exactly
 //! when their YAML renderings are equal, which is what makes the text of `expected/*.snap` a
 //! faithful stand-in for the normalized run.
@@ -19,12 +19,12 @@ pub enum Canon {
     Number(String),
     /// A string, with run ids already replaced by their labels.
     String(String),
-    /// A value the normalization masked (CONTRACT §4 step 3: `metrics.duration_ms`); renders as
+    /// A value the normalization masked (contract §4 step 3: `metrics.duration_ms`); renders as
     /// `<name>`.
     Placeholder(&'static str),
     /// A list, in canonical order.
     List(Vec<Canon>),
-    /// An object; keys sorted by code point (CONTRACT §4 step 4: key order never matters).
+    /// An object; keys sorted by code point (contract §4 step 4: key order never matters).
     Map(BTreeMap<String, Canon>),
 }
 
@@ -70,7 +70,7 @@ impl Canon {
 /// `1e21` → `1e+21`, `0.000001` → `0.000001`, `1e-7` → `1e-7`, `-0.0` → `0`).
 ///
 /// Integers are written exactly even beyond 2^53, where RFC 8785 would first round them to a
-/// double: the engines' integers are 64-bit (CONTRACT §1) and must not compare equal to a
+/// double: the engines' integers are 64-bit (contract §1) and must not compare equal to a
 /// neighbour.
 #[must_use]
 pub fn canonical_number(number: &serde_json::Number) -> String {

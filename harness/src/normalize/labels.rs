@@ -1,4 +1,4 @@
-//! Run ids and their canonical labels (CONTRACT §4 step 3: ids are replaced by labels in canonical
+//! Run ids and their canonical labels (contract §4 step 3: ids are replaced by labels in canonical
 //! order, `flow#1`, `span#1`…).
 //!
 //! Ids are random per run, so any text that carries one (a nested flow log, an `obs.query`
@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// Length of a hyphenated UUID, the spelling of every id (schema/README.md §1).
+/// Length of a hyphenated UUID, the spelling of every id (contract §3.1).
 const UUID_LEN: usize = 36;
 
 /// Byte offsets of the hyphens in a hyphenated UUID.

@@ -1,4 +1,4 @@
-//! Normalization of event logs: what the harness compares (CONTRACT §4).
+//! Normalization of event logs: what the harness compares (contract §4).
 //!
 //! [`normalize`] works on any list of schema-valid events, from any runtime, one run or many:
 //! 1. events are grouped by `flow_id` (flows in order of first appearance, `flow#1`, `flow#2`…)
@@ -12,14 +12,14 @@
 //!    `1.0` and key order never matters;
 //! 5. [`Normalized::to_yaml`] renders the tree, the body of `expected/<fixture>.snap`.
 //!
-//! The checks CONTRACT §4 step 3 asks for before dropping timestamps and `seq` (timestamps
+//! The checks contract §4 step 3 asks for before dropping timestamps and `seq` (timestamps
 //! non-decreasing within a span, children inside their parent's interval, `duration_ms ≥ 0`, no
 //! `seq` gaps) are [`crate::structure::check_events`]'s job; the harness runs it on the same
 //! events. Normalization itself only refuses what it cannot order: an event without the fields
 //! that place it, or a `parent_id` cycle.
 //!
 //! The same rules apply to events, span records and flow logs found inside `data` (see
-//! [`nested`](self) and schema/README.md §7).
+//! [`nested`](self) and contract §3.6).
 //!
 //! The rendered tree, for one run:
 //! ```yaml
@@ -110,7 +110,7 @@ pub enum NormalizeError {
     },
 }
 
-/// A normalized event log: one canonical tree per run (CONTRACT §4). Two logs are equal runs
+/// A normalized event log: one canonical tree per run (contract §4). Two logs are equal runs
 /// exactly when their `Normalized` forms are equal, which is exactly when their
 /// [`to_yaml`](Self::to_yaml) texts are equal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub struct Normalized {
 }
 
 impl Normalized {
-    /// The snapshot body: the canonical tree as block YAML, keys sorted (CONTRACT §4 step 5).
+    /// The snapshot body: the canonical tree as block YAML, keys sorted (contract §4 step 5).
     #[must_use]
     pub fn to_yaml(&self) -> String {
         self.tree.to_yaml()
@@ -139,7 +139,7 @@ impl Normalized {
     }
 }
 
-/// Normalizes a list of events (one run or several, in any order) per CONTRACT §4.
+/// Normalizes a list of events (one run or several, in any order) per contract §4.
 ///
 /// # Errors
 /// [`NormalizeError`] when an event lacks `flow_id`, `span_id`, `parent_id`, `seq` or
@@ -215,7 +215,7 @@ fn render_span(flow: &FlowPlan<'_>, span: &SpanPlan, context: &Context<'_, '_>) 
     Canon::Map(map)
 }
 
-/// Fields that the tree itself expresses (or that CONTRACT §4 step 3 drops).
+/// Fields that the tree itself expresses (or that contract §4 step 3 drops).
 const STRUCTURAL_FIELDS: [&str; 5] = ["flow_id", "span_id", "timestamp", "seq", "event_type"];
 
 fn render_event(

@@ -2,8 +2,8 @@
 //!
 //! The results of `obs.get_flow_log` and `obs.query` put events, span records and flow logs inside
 //! `data` (and, once stored, inside every later state). They carry ids, timestamps, `seq` and
-//! durations, so they are normalized by the same rules as the top-level events (schema/README.md
-//! §7, decision of the lead):
+//! durations, so they are normalized by the same rules as the top-level events (contract
+//! §3.6, decision of the lead):
 //! - any known id inside any string (or object key) becomes its label;
 //! - an event object (`span_id`, `event_type`, `seq`) loses `timestamp` and `seq`, and its
 //!   `metrics.duration_ms` is masked;
@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use super::canon::{Canon, canonical_number};
 use super::labels::Labels;
 
-/// The placeholder that replaces every measured duration (CONTRACT §4 step 3).
+/// The placeholder that replaces every measured duration (contract §4 step 3).
 pub(crate) const DURATION: Canon = Canon::Placeholder("duration_ms");
 
 /// What nested normalization needs to know about the whole log.
@@ -59,7 +59,7 @@ impl Shape {
     }
 }
 
-/// Whether an event of this type carries a measured `metrics.duration_ms` (CONTRACT §3: exit and
+/// Whether an event of this type carries a measured `metrics.duration_ms` (contract §3: exit and
 /// error events). Elsewhere (a `metric.emit` event) `duration_ms` is data and compared as is.
 pub(crate) fn measures_duration(event_type: &str) -> bool {
     matches!(event_type, "exit" | "error")
@@ -132,7 +132,7 @@ impl Context<'_, '_> {
         )
     }
 
-    /// A parallel span record's children, ordered by `node` (CONTRACT §4 step 2).
+    /// A parallel span record's children, ordered by `node` (contract §4 step 2).
     fn children_by_node(&self, value: &Value) -> Canon {
         let Value::Array(children) = value else {
             return self.value(value);

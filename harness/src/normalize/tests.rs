@@ -1,4 +1,4 @@
-//! One test per normalization rule of CONTRACT §4, on small handmade runs.
+//! One test per normalization rule of contract §4, on small handmade runs.
 
 use serde_json::{Value, json};
 

@@ -1,5 +1,5 @@
 //! Grouping events by run and building each run's span tree in canonical order
-//! (CONTRACT §4 steps 1–3).
+//! (contract §4 steps 1–3).
 //!
 //! Step 1 groups events by `flow_id` (flows in order of first appearance) and builds the span tree
 //! from `span_id`/`parent_id`. Step 2 orders each span's timeline (its own events and its child
@@ -147,7 +147,7 @@ pub(crate) struct Plan<'a> {
     pub(crate) event_order: HashMap<(&'a str, u64), usize>,
 }
 
-/// CONTRACT §4 steps 1–3 (ordering and labels) over a whole log.
+/// contract §4 steps 1–3 (ordering and labels) over a whole log.
 pub(crate) fn plan(events: &[Value]) -> Result<Plan<'_>, NormalizeError> {
     let mut by_flow: IndexMap<&str, Vec<EventRef<'_>>> = IndexMap::new();
     for (line, value) in (1..).zip(events) {
@@ -280,7 +280,7 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         })
     }
 
-    /// The span's own events and children merged by `seq` (CONTRACT §4 step 2), children of a
+    /// The span's own events and children merged by `seq` (contract §4 step 2), children of a
     /// `parallel` span re-ordered by `node` within the places they occupy.
     fn timeline_order(&self, index: usize) -> Vec<Slot> {
         let span = &self.spans[index];

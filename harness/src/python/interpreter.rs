@@ -68,7 +68,7 @@ pub struct Environment {
 /// Why `run_text` did not return events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallError {
-    /// `yamlflow.LoadError`: the flow text does not load (schema/README.md §6).
+    /// `yamlflow.LoadError`: the flow text does not load (contract §1.4).
     Load(Box<LoadFailure>),
     /// Any other exception, with its traceback.
     Exception(PyException),

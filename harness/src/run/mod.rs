@@ -2,7 +2,7 @@
 //! the embedded interpreter. Both hand back the run's events as JSON Lines text, parsed here into
 //! `Vec<Value>`, so both sides go through the same JSON reading.
 //!
-//! Every run gets a fresh temporary sandbox (CONTRACT §2: `file.*`, `obs.export` and file
+//! Every run gets a fresh temporary sandbox (contract §2: `file.*`, `obs.export` and file
 //! handlers write there) and runs on a worker thread with a time limit: a hung or panicking engine
 //! becomes an errored result for that fixture and the suite goes on (STYLE §3).
 
@@ -61,7 +61,7 @@ impl fmt::Display for Engine {
     }
 }
 
-/// A flow text that does not load, as either engine reports it (schema/README.md §6).
+/// A flow text that does not load, as either engine reports it (contract §1.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadFailure {
     /// The contract kind (`YamlSyntax`, `UnknownKey`…).
@@ -161,7 +161,7 @@ impl RunStatus {
 
 /// A run that happened: its events, and the status and final state the engine reports. The
 /// status and state are needed besides the events because a level filter or `enabled: false`
-/// can hide the root span's end (schema/README.md §9).
+/// can hide the root span's end (contract §3.5).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ran {
     /// The events in emission order.

@@ -150,7 +150,7 @@ impl fmt::Display for Name {
     }
 }
 
-/// Event severity, ordered as in schema/README.md §9 (`debug < info < warn < error`).
+/// Event severity, ordered as in contract §3.5 (`debug < info < warn < error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Level {
     Debug,
@@ -171,7 +171,7 @@ impl Level {
     }
 }
 
-/// The kind of span an event belongs to (CONTRACT §3).
+/// The kind of span an event belongs to (contract §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SpanKind {
     Flow,
@@ -201,7 +201,7 @@ impl SpanKind {
         }
     }
 
-    /// The level of this kind's entry and exit events (CONTRACT §3 "Levels"): step spans are
+    /// The level of this kind's entry and exit events (contract §3 "Levels"): step spans are
     /// `debug`, all others `info`. A level filter above it drops them legitimately.
     pub(crate) fn entry_level(self) -> Level {
         match self {
@@ -211,7 +211,7 @@ impl SpanKind {
     }
 
     /// Whether a span of kind `self` may have a span of kind `parent` as its parent
-    /// (schema/README.md §3: steps live in nodes, fan-outs in the flow, branches in fan-outs).
+    /// (contract §1.2: steps live in nodes, fan-outs in the flow, branches in fan-outs).
     pub(crate) fn accepts_parent(self, parent: Self) -> bool {
         match self {
             Self::Flow => false,
@@ -222,7 +222,7 @@ impl SpanKind {
     }
 }
 
-/// What an event reports (CONTRACT §3).
+/// What an event reports (contract §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EventType {
     Entry,
@@ -261,7 +261,7 @@ impl EventType {
 /// mixes markers mixes schema versions.
 const VERSION_FIELDS: [&str; 3] = ["schema_version", "$schema", "schema"];
 
-/// The fields of one event that the structural rules need (CONTRACT §3 and §4 step 3), extracted
+/// The fields of one event that the structural rules need (contract §3 and §4 step 3), extracted
 /// from the parsed event. Fields that are missing or of the wrong type are `None`: the schema
 /// reports them, and the checks that need them are skipped for that event.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +277,7 @@ pub struct EventFacts {
     pub(crate) duration_ms: Option<f64>,
     pub(crate) node: Option<Name>,
     pub(crate) version: Option<Box<str>>,
-    /// Pointers of values the redaction rule covers that were not redacted (CONTRACT §3).
+    /// Pointers of values the redaction rule covers that were not redacted (contract §3).
     pub(crate) unredacted: Vec<String>,
 }
 
@@ -359,7 +359,7 @@ impl EventFacts {
     }
 
     /// Whether this event ends its span: an `exit`, or an `error` that is not a retried attempt
-    /// (level `warn`, schema/README.md §2).
+    /// (level `warn`, contract §3.2).
     pub(crate) fn is_final(&self) -> bool {
         match self.event_type {
             Some(EventType::Exit) => true,

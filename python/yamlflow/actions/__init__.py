@@ -1,4 +1,4 @@
-"""Builtin actions (CONTRACT §2, schema/README.md §4 and §8): dispatch, parameter helpers, ActionFailure.
+"""Builtin actions (contract §2, §2.3 and §2.2): dispatch, parameter helpers, ActionFailure.
 Mirrors ``engine/src/actions/mod.rs``."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def builtins() -> dict[str, Callable[[dict[str, Any], ActionContext], Any]]:
 
 
 def call(uses: str, params: dict[str, Any], ctx: ActionContext) -> Any:
-    """Runs a builtin; ``UnknownAction`` at run time when ``uses`` names none (schema/README.md §4)."""
+    """Runs a builtin; ``UnknownAction`` at run time when ``uses`` names none (contract §2.3)."""
     fn = builtins().get(uses)
     if fn is None:
         raise ActionFailure("UnknownAction", f"unknown action: {uses}")
@@ -109,5 +109,5 @@ def call(uses: str, params: dict[str, Any], ctx: ActionContext) -> Any:
         raise
     except (
         Exception
-    ) as e:  # a defect in an action must not crash the run: it fails the attempt (schema/README.md §10)
+    ) as e:  # a defect in an action must not crash the run: it fails the attempt (contract §6)
         raise ActionFailure("ActionError", f"{uses}: internal error: {e or type(e).__name__}") from e

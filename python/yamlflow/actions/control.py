@@ -1,4 +1,4 @@
-"""``sleep`` and ``fail`` (CONTRACT §2, schema/README.md §4 and §8).
+"""``sleep`` and ``fail`` (contract §2, §2.3 and §2.2).
 Mirrors ``engine/src/actions/control.rs``."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from . import ActionContext, ActionFailure, param
 
-# One day: a longer sleep is a mistake in the flow, not a wait (schema/README.md §10).
+# One day: a longer sleep is a mistake in the flow, not a wait (contract §6).
 MAX_SLEEP_MS = 86_400_000
 
 

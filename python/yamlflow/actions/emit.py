@@ -1,5 +1,5 @@
 """``log.emit`` and ``metric.emit``: one ``log`` / ``metric`` event in the current span
-(schema/README.md §2 and §8). Mirrors ``engine/src/actions/emit.rs``."""
+(contract §3.2 and §2.2). Mirrors ``engine/src/actions/emit.rs``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``file.write`` / ``file.read`` inside the run's sandbox (CONTRACT §2, schema/README.md §4 and §8).
+"""``file.write`` / ``file.read`` inside the run's sandbox (contract §2, §2.3 and §2.2).
 Mirrors ``engine/src/actions/file.rs``."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def read(params: dict[str, Any], ctx: ActionContext) -> Any:
     except FileNotFoundError:
         raise ActionFailure("ActionError", f"file.read: no such file: {path}") from None
     except OSError as e:
-        # A directory, a file on the way, permissions (schema/README.md §10): the OS's description without
+        # A directory, a file on the way, permissions (contract §6): the OS's description without
         # the errno.
         raise ActionFailure("ActionError", f"file.read: cannot read {path}: {reason(e)}") from None
     try:

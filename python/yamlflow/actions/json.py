@@ -1,7 +1,7 @@
-"""``json.parse`` / ``json.stringify`` (CONTRACT §2, schema/README.md §5 and §8). Mirrors
+"""``json.parse`` / ``json.stringify`` (contract §2, §1.3 and §2.2). Mirrors
 ``engine/src/actions/json.rs``.
 
-``loads`` is the one JSON reader of the engine (json.parse and the run input, schema/README.md §10): it
+``loads`` is the one JSON reader of the engine (json.parse and the run input, contract §6): it
 reads JSON as serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested
 arrays/objects (serde_json's recursion limit of 128 refuses the 128th level).
 """
@@ -36,7 +36,7 @@ def _parse_float(text: str) -> float:
 
 def _int_or_float(text: str) -> int | float:
     value = int(text)
-    # Outside 64 bits a JSON integer becomes a float, as serde_json reads it (schema/README.md §10).
+    # Outside 64 bits a JSON integer becomes a float, as serde_json reads it (contract §6).
     return value if I64_MIN <= value <= I64_MAX else float(value)
 
 

@@ -1,5 +1,5 @@
 """``memory.store`` / ``memory.get``: per-run memory shared by fan-out branches, never rolled back
-(schema/README.md §8). Mirrors ``engine/src/actions/memory.rs``."""
+(contract §2.2). Mirrors ``engine/src/actions/memory.rs``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``obs.get_flow_log``, ``obs.query``, ``obs.export`` (CONTRACT §2, schema/README.md §7 and §8).
+"""``obs.get_flow_log``, ``obs.query``, ``obs.export`` (contract §2, §3.6 and §2.2).
 Mirrors ``engine/src/actions/obs.rs``."""
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ def get_flow_log(params: dict[str, Any], ctx: ActionContext) -> Any:
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
-    # Only `*` and `?` are special (schema/README.md §8); everything else matches itself.
+    # Only `*` and `?` are special (contract §2.2); everything else matches itself.
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
     return re.compile("".join(parts), re.DOTALL)
 
 
 def query(params: dict[str, Any], ctx: ActionContext) -> Any:
-    # Checked in this order (schema/README.md §10): node, level (a string, then a known level), event_type.
+    # Checked in this order (contract §6): node, level (a string, then a known level), event_type.
     node = param(ctx, params, "node", "string", default=None)
     level_name = param(ctx, params, "level", "string", default=None)
     min_level = None

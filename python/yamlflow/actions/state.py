@@ -1,4 +1,4 @@
-"""``state.set``: returns its rendered mapping (CONTRACT §2). Mirrors ``engine/src/actions/state.rs``."""
+"""``state.set``: returns its rendered mapping (contract §2). Mirrors ``engine/src/actions/state.rs``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``text.render``: the rendered ``template`` as a string; a single expression's value is spelled as text
-(schema/README.md §8). Mirrors ``engine/src/actions/text.rs``."""
+(contract §2.2). Mirrors ``engine/src/actions/text.rs``."""
 
 from __future__ import annotations
 

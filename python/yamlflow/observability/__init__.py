@@ -1,5 +1,5 @@
-"""ObservabilityContext: builds, filters, redacts, numbers, buffers and dispatches events (CONTRACT §3,
-schema/README.md §2, §7, §9, brief "Observability"). Mirrors ``engine/src/observability/mod.rs``.
+"""ObservabilityContext: builds, filters, redacts, numbers, buffers and dispatches events (contract §3,
+contract §3.2, §3.6, §3.5, brief "Observability"). Mirrors ``engine/src/observability/mod.rs``.
 
 Emit path: build event → disabled: drop → below level: drop (no seq) → redact data/metrics → under the lock:
 timestamp, seq (0-based, gap-free), ring buffer, span table, handlers in order (declared, then callbacks).
@@ -26,12 +26,12 @@ from .stream import EventStream
 __all__ = ["ObservabilityContext", "Span", "get_flow_log"]
 
 _REGISTRY: OrderedDict[str, ObservabilityContext] = OrderedDict()
-_REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (schema/README.md §10)
+_REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (contract §6)
 _REGISTRY_LOCK = threading.Lock()
 
 
 def get_flow_log(flow_id: str) -> dict[str, Any] | None:
-    """The flow log of a recent run of this process (``get_flow_log(flow_id)`` of CONTRACT §3)."""
+    """The flow log of a recent run of this process (``get_flow_log(flow_id)`` of contract §3)."""
     with _REGISTRY_LOCK:
         ctx = _REGISTRY.get(flow_id)
     return ctx.flow_log() if ctx is not None else None
@@ -148,7 +148,7 @@ class ObservabilityContext:
         """Whether an event at ``level`` would be emitted (lets callers skip building its data)."""
         return self.enabled and level >= self.min_level
 
-    # -- span helpers (schema/README.md §2) --------------------------------------------------------------
+    # -- span helpers (contract §3.2) --------------------------------------------------------------
 
     def open(
         self, parent: Span | None, node: str, kind: str, action: str | None, data: dict[str, Any]

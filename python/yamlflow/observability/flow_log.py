@@ -1,4 +1,4 @@
-"""The flow log (CONTRACT §3, schema/README.md §7, brief "Observability"). Mirrors
+"""The flow log (contract §3, §3.6, brief "Observability"). Mirrors
 ``engine/src/observability/flow_log.rs``.
 
 The span table is fed by every emitted event (after the level filter), including events the ring buffer
@@ -80,7 +80,7 @@ def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped:
             "events": len(events),
             "errors": errors,
             "duration_ms": root["duration_ms"] if root is not None else None,
-            # Saturating at i64::MAX as the Rust twin's `saturating_add` (schema/README.md §10); tokens are
+            # Saturating at i64::MAX as the Rust twin's `saturating_add` (contract §6); tokens are
             # never negative.
             "tokens": min(tokens, I64_MAX),
             "cost_usd": float(cost),

@@ -1,5 +1,5 @@
 """Event handlers: console (stderr lines), file (JSON Lines in the sandbox), callback (from code).
-schema/README.md §9. Mirrors ``engine/src/observability/handlers.rs``."""
+contract §3.5. Mirrors ``engine/src/observability/handlers.rs``."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class ConsoleHandler(Handler):
 class FileHandler(Handler):
     """Appends JSON Lines to ``path`` relative to the sandbox, ``{flow_id}`` replaced: the file (and its
     directories) is created with the first event written, and every line is flushed before emit returns
-    (schema/README.md §10), so ``file.read`` of the log during the run sees every event so far."""
+    (contract §6), so ``file.read`` of the log during the run sees every event so far."""
 
     wants_line = True
 

@@ -1,4 +1,4 @@
-"""Redaction of event data and metrics (CONTRACT §3, schema/README.md §9).
+"""Redaction of event data and metrics (contract §3, §3.5).
 Mirrors ``engine/src/observability/redact.rs``.
 
 The walk doubles as the event's snapshot: it returns fresh containers, so later changes to the run's state

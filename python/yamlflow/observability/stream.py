@@ -1,4 +1,4 @@
-"""The in-memory EventStream: a ring buffer of the last ``buffer_size`` events (CONTRACT §3).
+"""The in-memory EventStream: a ring buffer of the last ``buffer_size`` events (contract §3).
 Mirrors ``engine/src/observability/stream.rs``."""
 
 from __future__ import annotations

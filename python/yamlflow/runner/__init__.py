@@ -1,4 +1,4 @@
-"""Running a flow: routing, retries, on_error, steps and fan-out (CONTRACT §1, schema/README.md §3, brief
+"""Running a flow: routing, retries, on_error, steps and fan-out (contract §1, §1.2, brief
 "Runner"). Mirrors ``engine/src/runner.rs``.
 
 The state is one dict, changed in place: results overwrite top-level keys (in place) or append them, and no
@@ -115,7 +115,7 @@ class _Run:
             try:
                 taken = render_str(when, ctx)
             except TemplateError as e:
-                # A `when` that fails to render fails the run (no on_error, schema/README.md §3).
+                # A `when` that fails to render fails the run (no on_error, contract §1.2).
                 raise _FlowFailure((e.type, e.message)) from None
             if taken:
                 return to

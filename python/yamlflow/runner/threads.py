@@ -13,7 +13,7 @@ from typing import Any
 class BranchPool:
     """Process-wide branch threads, reused across fan-outs (starting 64 threads per fan-out cost more than
     the branches' work). Every submitted branch gets a thread of its own at once: an idle worker is
-    reserved for it, or a new worker is started, so branches always run concurrently (CONTRACT §1)."""
+    reserved for it, or a new worker is started, so branches always run concurrently (contract §1)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
