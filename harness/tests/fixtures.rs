@@ -16,10 +16,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use twinflow::finding::{Check, Severity};
 use twinflow::fixture::{self, Fixture};
 use twinflow::layout::Layout;
+use twinflow::report::text;
 use twinflow::snapshot::{self, Header};
-use twinflow::suite::{Check, Suite, SuiteOptions};
+use twinflow::suite::{COLUMNS, Suite, SuiteOptions};
 
 fn main() {
     let args = Arguments::from_args();
@@ -44,17 +46,17 @@ fn main() {
         .map_or(twinflow::run::DEFAULT_TIMEOUT, Duration::from_secs_f64);
     let options = SuiteOptions {
         // Snapshots are insta's job here, so that its update and review workflow applies.
-        checks: Check::ALL
+        checks: COLUMNS
             .into_iter()
             .filter(|check| *check != Check::Snapshot)
             .collect(),
         timeout,
-        color: std::io::stdout().is_terminal(),
     };
     let names: Vec<String> = fixtures.iter().map(|f| f.name.clone()).collect();
     let context = Arc::new(Context {
         suite: Suite::new(layout.clone(), options),
         layout,
+        color: std::io::stdout().is_terminal(),
     });
     let mut trials: Vec<Trial> = fixtures
         .into_iter()
@@ -73,16 +75,25 @@ fn main() {
 struct Context {
     suite: Suite,
     layout: Layout,
+    color: bool,
 }
 
 impl Context {
     /// One fixture: the suite's checks, then the snapshot through insta.
     fn run(&self, fixture: &Fixture) -> Result<(), Failed> {
         let report = self.suite.check(fixture);
-        for note in &report.notes {
-            println!("note: {note}");
+        for note in report
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Error)
+        {
+            print!("{}", text::block(note, self.color));
         }
-        let mut failures = report.problems.clone();
+        let errors: Vec<_> = report.errors().cloned().collect();
+        let mut failures = Vec::new();
+        if !errors.is_empty() {
+            failures.push(text::blocks(&errors, 20, self.color));
+        }
         if let Some(reference) = report.reference() {
             if let Err(message) = self.assert_snapshot(fixture, reference) {
                 failures.push(message);

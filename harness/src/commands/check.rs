@@ -9,19 +9,18 @@
 //! report).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
 use super::ExitStatus;
 use super::compare::Color;
+use crate::finding::Check;
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
-use crate::report::{Totals, render_json, render_junit, render_table, render_timings};
+use crate::report::{Totals, render_json, render_junit, render_table, render_timings, text};
 use crate::snapshot;
-use crate::suite::{Check, FixtureReport, Suite, SuiteOptions, Verdict};
+use crate::suite::{COLUMNS, FixtureReport, Suite, SuiteOptions, Verdict};
 
 /// Arguments of `twinflow check`.
 #[derive(Debug, clap::Args)]
@@ -29,10 +28,11 @@ pub struct CheckArgs {
     /// Run only the fixtures whose name contains one of these strings (all fixtures when none).
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
-    /// Write a JUnit XML report (one test case per fixture) to this file.
+    /// Write a JUnit XML report (one test case per fixture) to this file; `-` is standard output.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write a JSON report (every fixture's checks, engine outcomes, problems) to this file.
+    /// Write a JSON report (every fixture's checks, engine outcomes and findings) to this file; `-`
+    /// is standard output.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// The checkout holding `fixtures/`, `expected/`, `python/` and `.venv/` (default: the one
@@ -62,41 +62,29 @@ pub struct CheckArgs {
 /// Only for failures of the tool itself (writing to standard output); unusable input is reported
 /// on standard error and gives [`ExitStatus::Error`].
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
-    let layout = match Layout::discover(args.root.as_deref()) {
-        Ok(layout) => layout,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitStatus::Error);
-        }
-    };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        eprintln!("error: --timeout must be a positive number of seconds");
-        return Ok(ExitStatus::Error);
-    }
-    let fixtures = match select(&layout, &args.filters) {
-        Ok(fixtures) => fixtures,
+    let (layout, fixtures) = match prepare(args) {
+        Ok(ready) => ready,
         Err(message) => {
             eprintln!("error: {message}");
             return Ok(ExitStatus::Error);
         }
     };
-    let stdout = io::stdout();
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let checks = Check::ALL
+    let checks = COLUMNS
         .into_iter()
         .filter(|check| !(args.no_snapshots && *check == Check::Snapshot))
         .collect();
+    let root = layout.root().to_path_buf();
     let expected = layout.expected();
     let suite = Suite::new(
         layout,
         SuiteOptions {
             checks,
             timeout: Duration::from_secs_f64(args.timeout),
-            color,
         },
     );
     let jobs = args.jobs.unwrap_or_else(|| {
@@ -107,18 +95,18 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let progress = Progress::new(fixtures.len());
     let reports = suite.check_all(&fixtures, jobs, &|report| progress.done(report));
     progress.finish();
-    let wall = started.elapsed();
-
-    let mut out = io::BufWriter::new(stdout.lock());
-    for report in &reports {
-        let details = report.details();
-        if !details.is_empty() && report.verdict() != Verdict::Pass {
-            writeln!(out, "{details}")?;
-        }
+    // A machine report on standard output keeps it clean: the text goes to standard error then.
+    let to_stdout = [&args.junit, &args.json]
+        .into_iter()
+        .flatten()
+        .any(|path| path.as_os_str() == "-");
+    if to_stdout {
+        print_reports(&mut io::stderr().lock(), &reports, started.elapsed(), color)?;
+    } else {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        print_reports(&mut out, &reports, started.elapsed(), color)?;
+        out.flush()?;
     }
-    out.write_all(render_table(&reports).as_bytes())?;
-    out.write_all(render_timings(&reports, wall).as_bytes())?;
-    out.flush()?;
 
     let mut status = if Totals::of(&reports).all_ok() {
         ExitStatus::Success
@@ -127,38 +115,64 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     };
     // Stale snapshots: only meaningful when every fixture was selected.
     if args.filters.is_empty() && !args.no_snapshots {
-        let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
-        match snapshot::orphans(&expected, &names) {
-            Ok(orphans) if !orphans.is_empty() => {
-                eprintln!(
-                    "error: snapshots without a fixture (delete them, or run scripts/regen-expected):"
-                );
-                for path in orphans {
-                    eprintln!("  {}", path.display());
-                }
-                status = ExitStatus::Failure;
-            }
-            Ok(_) => {}
-            Err(err) => {
-                eprintln!("error: {err}");
-                status = ExitStatus::Error;
-            }
-        }
+        status = status.max(check_orphans(&expected, &fixtures));
     }
     if let Some(path) = &args.junit {
-        if let Err(err) = write_report(path, render_junit(&reports)) {
-            eprintln!("error: {err:#}");
-            status = ExitStatus::Error;
-        }
+        status = status.max(write_report(path, &render_junit(&reports, &root)));
     }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&render_json(&reports))? + "\n";
-        if let Err(err) = write_report(path, text) {
-            eprintln!("error: {err:#}");
-            status = ExitStatus::Error;
-        }
+        status = status.max(write_report(path, &text));
     }
     Ok(status)
+}
+
+/// The checkout and the selected fixtures, or why the suite cannot run.
+fn prepare(args: &CheckArgs) -> Result<(Layout, Vec<Fixture>), String> {
+    let layout = Layout::discover(args.root.as_deref()).map_err(|err| err.to_string())?;
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err("--timeout must be a positive number of seconds".to_owned());
+    }
+    let fixtures = select(&layout, &args.filters)?;
+    Ok((layout, fixtures))
+}
+
+/// Each failing fixture's findings (at most 20 of a kind per engine), then the table and the
+/// engines' costs.
+fn print_reports(
+    out: &mut impl Write,
+    reports: &[FixtureReport],
+    wall: Duration,
+    color: bool,
+) -> io::Result<()> {
+    for report in reports {
+        if report.verdict() != Verdict::Pass {
+            writeln!(out, "{}", text::blocks(&report.findings, 20, color))?;
+        }
+    }
+    out.write_all(render_table(reports).as_bytes())?;
+    out.write_all(render_timings(reports, wall).as_bytes())
+}
+
+/// Snapshots in `expected/` that belong to no fixture fail the run.
+fn check_orphans(expected: &Path, fixtures: &[Fixture]) -> ExitStatus {
+    let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+    match snapshot::orphans(expected, &names) {
+        Ok(orphans) if !orphans.is_empty() => {
+            eprintln!(
+                "error: snapshots without a fixture (delete them, or run scripts/regen-expected):"
+            );
+            for path in orphans {
+                eprintln!("  {}", path.display());
+            }
+            ExitStatus::Failure
+        }
+        Ok(_) => ExitStatus::Success,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitStatus::Error
+        }
+    }
 }
 
 /// The fixtures to check: all, or those matching a filter (each filter must match one).
@@ -184,8 +198,20 @@ fn select(layout: &Layout, filters: &[String]) -> Result<Vec<Fixture>, String> {
         .collect())
 }
 
-fn write_report(path: &std::path::Path, text: String) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+/// Writes a report to `path` (`-` is standard output); says why on standard error when it cannot.
+fn write_report(path: &Path, text: &str) -> ExitStatus {
+    let written = if path.as_os_str() == "-" {
+        io::stdout().lock().write_all(text.as_bytes())
+    } else {
+        std::fs::write(path, text)
+    };
+    match written {
+        Ok(()) => ExitStatus::Success,
+        Err(err) => {
+            eprintln!("error: cannot write {}: {err}", path.display());
+            ExitStatus::Error
+        }
+    }
 }
 
 /// A one-line progress counter on standard error when it is a terminal (hidden otherwise, so logs

@@ -4,8 +4,9 @@ pub mod check;
 pub mod compare;
 pub mod validate;
 
-/// What a command's outcome means for the process exit code (0, 1, 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a command's outcome means for the process exit code (0, 1, 2); ordered by gravity, so
+/// the worst of several outcomes is their `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExitStatus {
     /// Everything checked out: parity, valid logs.
     Success,

@@ -1,16 +1,19 @@
 //! `twinflow check --junit`: JUnit XML, the format CI systems (GitHub, GitLab, Jenkins) display.
-//! One `<testcase>` per fixture; a failure carries every problem, an expected failure is a pass
-//! whose reason goes to `<system-out>`.
+//! One `<testcase>` per fixture, its file relative to the project root; a failure carries its
+//! findings, a declared divergence (`parity.xfail`) is `<skipped>` with its reason.
 
 use std::fmt::Write as _;
 
-use super::Totals;
-use super::strip_ansi;
+use std::path::Path;
+
+use super::{Totals, text};
+use crate::finding::{Finding, Severity};
 use crate::suite::{FixtureReport, Verdict};
 
-/// The reports as one `<testsuite name="twinflow">` document.
+/// The reports as one `<testsuite name="twinflow">` document; fixture paths are made relative to
+/// `root`.
 #[must_use]
-pub fn render_junit(reports: &[FixtureReport]) -> String {
+pub fn render_junit(reports: &[FixtureReport], root: &Path) -> String {
     let totals = Totals::of(reports);
     let seconds: f64 = reports
         .iter()
@@ -25,38 +28,52 @@ pub fn render_junit(reports: &[FixtureReport]) -> String {
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"twinflow check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{seconds:.3}\">",
-        totals.fixtures, totals.failed, totals.errored
+        "  <testsuite name=\"twinflow check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">",
+        totals.fixtures, totals.failed, totals.errored, totals.expected_failures
     );
     for report in reports {
-        testcase(&mut out, report);
+        testcase(&mut out, report, root);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }
 
-fn testcase(out: &mut String, report: &FixtureReport) {
+fn testcase(out: &mut String, report: &FixtureReport, root: &Path) {
     let time: f64 = report
         .engines
         .iter()
         .map(|side| side.elapsed.as_secs_f64())
         .sum();
+    let file = report.path.strip_prefix(root).unwrap_or(&report.path);
     let _ = write!(
         out,
         "    <testcase classname=\"fixtures\" name=\"{}\" file=\"{}\" time=\"{time:.3}\"",
         escape(&report.name),
-        escape(&report.path.display().to_string())
+        escape(&file.display().to_string())
     );
-    let body = strip_ansi(&report.problems.join("\n"));
-    let first = body.lines().next().unwrap_or("").to_owned();
+    let errors: Vec<&Finding> = report.errors().collect();
+    let body: String = errors
+        .iter()
+        .map(|finding| text::block(finding, false))
+        .collect();
+    let first = errors
+        .first()
+        .map(|finding| text::line(finding))
+        .unwrap_or_default();
+    let reasons: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Note)
+        .map(|finding| finding.message.as_str())
+        .collect();
     match report.verdict() {
-        Verdict::Pass if report.notes.is_empty() => out.push_str("/>\n"),
-        Verdict::Pass | Verdict::ExpectedFail => {
-            let notes = strip_ansi(&report.notes.join("\n"));
+        Verdict::Pass => out.push_str("/>\n"),
+        Verdict::ExpectedFail => {
+            // A declared divergence is neither a pass nor a failure: CI systems show it as skipped.
             let _ = write!(
                 out,
-                ">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                escape(&notes)
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                escape(&reasons.join("; "))
             );
         }
         Verdict::Fail => {

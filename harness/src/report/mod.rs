@@ -1,13 +1,17 @@
-//! Reports of a suite run (STYLE §5: text for people, formats for machines): the summary table,
-//! JUnit XML and JSON. Every renderer takes the same [`FixtureReport`]s.
+//! Every output format, one module each (STYLE §5: text for people, formats for machines):
+//! `text` (one line or a block per finding), `table` (fixture × check), `json`, `junit` and
+//! `github` (Actions annotations). Each renders the same [`crate::finding::Finding`]s and
+//! [`FixtureReport`]s; nothing outside this folder formats a finding.
 
+pub mod github;
 mod json;
 mod junit;
 mod table;
+pub mod text;
 
 use std::time::Duration;
 
-pub use json::render_json;
+pub use json::{REPORT_VERSION, finding_json, render_json};
 pub use junit::render_junit;
 pub use table::{render_table, render_timings};
 
@@ -57,37 +61,5 @@ impl Totals {
     #[must_use]
     pub fn all_ok(&self) -> bool {
         self.failed == 0 && self.errored == 0
-    }
-}
-
-/// `text` without ANSI color sequences (machine formats never carry them).
-#[must_use]
-pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' && chars.peek() == Some(&'[') {
-            chars.next();
-            // CSI: parameters and intermediates, then one final byte in @..~.
-            for next in chars.by_ref() {
-                if ('@'..='~').contains(&next) {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ansi_sequences_are_removed() {
-        assert_eq!(strip_ansi("\x1b[31m-a\x1b[0m b"), "-a b");
-        assert_eq!(strip_ansi("plain"), "plain");
     }
 }

@@ -183,13 +183,13 @@ fn a_hung_fixture_times_out_and_the_rest_still_runs() {
     assert_eq!(out.code, 1, "{}", out.render());
     assert!(
         out.stdout
-            .contains("sleepy [rust] produced nothing to check: no result after 0.5 s (timeout)"),
+            .contains("error[run.timeout]: sleepy [rust]: no result after 0.5 s (timeout)"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
-            .contains("sleepy [python] produced nothing to check: no result after 0.5 s (timeout)"),
+            .contains("error[run.timeout]: sleepy [python]: no result after 0.5 s (timeout)"),
         "{}",
         out.stdout
     );
