@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::ExitStatus;
-use super::compare::Color;
+use super::{Color, ExitStatus};
 use crate::finding::Check;
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
@@ -69,11 +68,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.enabled(io::stdout().is_terminal());
     let checks = COLUMNS
         .into_iter()
         .filter(|check| !(args.no_snapshots && *check == Check::Snapshot))

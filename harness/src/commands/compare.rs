@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::ExitStatus;
+use super::{Color, ExitStatus};
 use crate::check_log::{check_log, compare_with_snapshot};
 use crate::finding::Finding;
 use crate::jsonl::{self, LogEvents};
@@ -45,17 +45,6 @@ pub struct CompareArgs {
     pub color: Color,
 }
 
-/// When to color the diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Color {
-    /// On a terminal, unless `NO_COLOR` is set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
-
 /// Runs `twinflow compare`.
 ///
 /// # Errors
@@ -71,11 +60,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     };
     let name = args.log.display().to_string();
     let stdout = io::stdout();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.enabled(stdout.is_terminal());
     let mut out = io::BufWriter::new(stdout.lock());
     // The same chain `twinflow check` runs on the engines' own runs.
     let mut checked = check_log(&log.events, Some(&log.lines), &EventValidator::bundled());
@@ -172,37 +157,6 @@ fn finish_output(written: io::Result<()>, status: ExitStatus) -> anyhow::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn findings_are_located_by_file_line() {
-        let events = vec![
-            serde_json::json!({"flow_id": "f", "span_id": "s", "parent_id": null, "seq": 1,
-                "event_type": "entry", "level": "info", "kind": "flow", "node": "x"}),
-        ];
-        let checked = check_log(&events, Some(&[7]), &EventValidator::bundled());
-        let findings: Vec<Finding> = checked
-            .findings
-            .into_iter()
-            .map(|finding| finding.in_file("log.jsonl"))
-            .collect();
-        let mut out = Vec::new();
-        print(&mut out, &findings).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.contains(
-                "log.jsonl:7: schema.required: (event): \"action\" is a required property"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("log.jsonl:7: structure.seq_gap: the flow's first event has seq 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains("log.jsonl:7: structure.missing_exit:"),
-            "{text}"
-        );
-    }
 
     #[test]
     fn pipe_closed_is_not_a_failure() {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::Totals;
+use super::totals::Totals;
 use crate::finding::Finding;
 use crate::suite::{COLUMNS, FixtureReport, Status};
 

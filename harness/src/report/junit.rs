@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use std::path::Path;
 
-use super::{Totals, text};
+use super::text;
+use super::totals::Totals;
 use crate::finding::{Finding, Severity};
 use crate::suite::{FixtureReport, Verdict};
 

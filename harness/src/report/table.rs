@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::Totals;
+use super::totals::Totals;
 use crate::suite::{COLUMNS, FixtureReport, Status};
 
 /// The fixture × check table, with each engine's run time, and a totals line.
