@@ -16,6 +16,7 @@ pub mod python;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod select;
 pub mod snapshot;
 pub mod structure;
 pub mod suite;

@@ -24,7 +24,7 @@ use twinflow::snapshot::{self, Header};
 use twinflow::suite::{COLUMNS, Suite, SuiteOptions};
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
     let layout = match Layout::discover(None) {
         Ok(layout) => layout,
         Err(err) => {
@@ -53,24 +53,46 @@ fn main() {
         timeout,
     };
     let names: Vec<String> = fixtures.iter().map(|f| f.name.clone()).collect();
+    // One filter syntax everywhere (twinflow::select): exact name, substring or glob; a filter
+    // that selects nothing is an error, not a green run of zero tests.
+    let mut selectable: Vec<&str> = names.iter().map(String::as_str).collect();
+    selectable.push(ORPHANS);
+    let filters: Vec<String> = args.filter.take().into_iter().collect();
+    let chosen = match twinflow::select::select(&selectable, &filters) {
+        Ok(chosen) => chosen,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::exit(2);
+        }
+    };
+    args.exact = false;
     let context = Arc::new(Context {
         suite: Suite::new(layout.clone(), options),
         layout,
         color: std::io::stdout().is_terminal(),
     });
-    let mut trials: Vec<Trial> = fixtures
-        .into_iter()
-        .map(|fixture| {
-            let context = Arc::clone(&context);
-            Trial::test(fixture.name.clone(), move || context.run(&fixture)).with_kind("fixture")
-        })
-        .collect();
     let expected = context.layout.expected();
-    trials.push(Trial::test("expected_has_no_orphans", move || {
-        orphans(&expected, &names)
-    }));
+    let mut fixtures: Vec<Option<Fixture>> = fixtures.into_iter().map(Some).collect();
+    let trials: Vec<Trial> = chosen
+        .into_iter()
+        .map(
+            |index| match fixtures.get_mut(index).and_then(Option::take) {
+                Some(fixture) => {
+                    let context = Arc::clone(&context);
+                    Trial::test(fixture.name.clone(), move || context.run(&fixture))
+                }
+                None => {
+                    let (expected, names) = (expected.clone(), names.clone());
+                    Trial::test(ORPHANS, move || orphans(&expected, &names))
+                }
+            },
+        )
+        .collect();
     libtest_mimic::run(&args, trials).exit();
 }
+
+/// The test that fails on snapshots without a fixture.
+const ORPHANS: &str = "expected_has_no_orphans";
 
 struct Context {
     suite: Suite,

@@ -24,7 +24,8 @@ use crate::suite::{COLUMNS, FixtureReport, Suite, SuiteOptions, Verdict};
 /// Arguments of `twinflow check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Run only the fixtures whose name contains one of these strings (all fixtures when none).
+    /// Run only these fixtures: an exact name, else every name containing it, or a glob
+    /// (`'fanout_*'`); all fixtures when none. A filter that selects nothing exits 2.
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
     /// Write a JUnit XML report (one test case per fixture) to this file; `-` is standard output.
@@ -170,26 +171,17 @@ fn check_orphans(expected: &Path, fixtures: &[Fixture]) -> ExitStatus {
     }
 }
 
-/// The fixtures to check: all, or those matching a filter (each filter must match one).
+/// The fixtures to check: all, or those the filters select (`crate::select`: exact name,
+/// substring or glob); a filter that selects nothing is an error with suggestions.
 fn select(layout: &Layout, filters: &[String]) -> Result<Vec<Fixture>, String> {
     let all = fixture::load_all(&layout.fixtures(), &[]).map_err(|err| err.to_string())?;
-    if let Some(unmatched) = filters
-        .iter()
-        .find(|filter| !all.iter().any(|f| f.name.contains(filter.as_str())))
-    {
-        return Err(format!(
-            "no fixture in {} has a name containing '{unmatched}'",
-            layout.fixtures().display()
-        ));
-    }
-    Ok(all
+    let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+    let chosen = crate::select::select(&names, filters)
+        .map_err(|err| format!("{err} (fixtures in {})", layout.fixtures().display()))?;
+    let mut all: Vec<Option<Fixture>> = all.into_iter().map(Some).collect();
+    Ok(chosen
         .into_iter()
-        .filter(|f| {
-            filters.is_empty()
-                || filters
-                    .iter()
-                    .any(|filter| f.name.contains(filter.as_str()))
-        })
+        .filter_map(|index| all[index].take())
         .collect())
 }
 
