@@ -90,7 +90,16 @@ fn a_filter_matching_nothing_is_unusable_input() {
     let out = check(&["no_such_fixture_anywhere"]);
     assert_eq!(out.code, 2, "{}", out.render());
     assert!(
-        out.stderr.contains("no fixture in ") && out.stderr.contains("'no_such_fixture_anywhere'"),
+        out.stderr
+            .contains("no fixture matches 'no_such_fixture_anywhere'"),
+        "{}",
+        out.stderr
+    );
+    // A typo gets suggestions.
+    let out = check(&["linear_thre_nodes"]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(
+        out.stderr.contains("did you mean linear_three_nodes"),
         "{}",
         out.stderr
     );
