@@ -1,5 +1,5 @@
 //! Builtin actions (contract §2, §2.2), one module per namespace; dispatch,
-//! parameter helpers and the failure type live here. Messages are the contract's (§4).
+//! parameter helpers and the failure type live here. Messages are the contract's (§2.3).
 
 mod control;
 mod emit;
