@@ -101,6 +101,14 @@ struct Context {
 }
 
 impl Context {
+    fn style(&self) -> text::Style {
+        text::Style {
+            color: self.color,
+            max_same: 20,
+            max_detail_lines: 40,
+        }
+    }
+
     /// One fixture: the suite's checks, then the snapshot through insta.
     fn run(&self, fixture: &Fixture) -> Result<(), Failed> {
         let report = self.suite.check(fixture);
@@ -109,12 +117,12 @@ impl Context {
             .iter()
             .filter(|f| f.severity != Severity::Error)
         {
-            print!("{}", text::block(note, self.color));
+            print!("{}", text::block(note, self.style()));
         }
         let errors: Vec<_> = report.errors().cloned().collect();
         let mut failures = Vec::new();
         if !errors.is_empty() {
-            failures.push(text::blocks(&errors, 20, self.color));
+            failures.push(text::blocks(&errors, self.style()));
         }
         if let Some(reference) = report.reference() {
             if let Err(message) = self.assert_snapshot(fixture, reference) {

@@ -15,9 +15,12 @@ use std::time::{Duration, Instant};
 
 use super::{Color, ExitStatus};
 use crate::finding::Check;
+use crate::finding::Severity;
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
-use crate::report::{Totals, render_json, render_junit, render_table, render_timings, text};
+use crate::report::{
+    Totals, render_json, render_junit, render_rerun, render_table, render_timings, text,
+};
 use crate::snapshot;
 use crate::suite::{COLUMNS, FixtureReport, Suite, SuiteOptions, Verdict};
 
@@ -51,9 +54,29 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_snapshots: bool,
     /// Color diffs: `auto` colors them when standard output is a terminal and `NO_COLOR` is not
-    /// set.
+    /// set (`CLICOLOR_FORCE` forces it).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Lines of each diff shown; the rest is counted.
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub max_diff_lines: usize,
+    /// Stop starting fixtures after N have failed (the report covers those run).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_fail: Option<u64>,
+    /// Print only the failed fixtures and the totals, no findings or table.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print declared divergences in full, and every finding (no cap per kind).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// How much `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Quiet,
+    Normal,
+    Verbose,
 }
 
 /// Runs `twinflow check`.
@@ -88,19 +111,37 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     });
 
     let started = Instant::now();
-    let progress = Progress::new(fixtures.len());
+    let progress = Progress::new(fixtures.len(), args.max_fail);
     let reports = suite.check_all(&fixtures, jobs, &|report| progress.done(report));
     progress.finish();
+    let detail = if args.quiet {
+        Detail::Quiet
+    } else if args.verbose {
+        Detail::Verbose
+    } else {
+        Detail::Normal
+    };
+    let style = text::Style {
+        color,
+        max_same: if args.verbose { usize::MAX } else { 20 },
+        max_detail_lines: args.max_diff_lines,
+    };
     // A machine report on standard output keeps it clean: the text goes to standard error then.
     let to_stdout = [&args.junit, &args.json]
         .into_iter()
         .flatten()
         .any(|path| path.as_os_str() == "-");
     if to_stdout {
-        print_reports(&mut io::stderr().lock(), &reports, started.elapsed(), color)?;
+        print_reports(
+            &mut io::stderr().lock(),
+            &reports,
+            started.elapsed(),
+            style,
+            detail,
+        )?;
     } else {
         let mut out = io::BufWriter::new(io::stdout().lock());
-        print_reports(&mut out, &reports, started.elapsed(), color)?;
+        print_reports(&mut out, &reports, started.elapsed(), style, detail)?;
         out.flush()?;
     }
 
@@ -133,21 +174,32 @@ fn prepare(args: &CheckArgs) -> Result<(Layout, Vec<Fixture>), String> {
     Ok((layout, fixtures))
 }
 
-/// Each failing fixture's findings (at most 20 of a kind per engine), then the table and the
-/// engines' costs.
+/// Each failing fixture's findings (capped per kind and per diff), then the table and the
+/// engines' costs, then the failed fixtures and how to rerun them.
 fn print_reports(
     out: &mut impl Write,
     reports: &[FixtureReport],
     wall: Duration,
-    color: bool,
+    style: text::Style,
+    detail: Detail,
 ) -> io::Result<()> {
-    for report in reports {
-        if report.verdict() != Verdict::Pass {
-            writeln!(out, "{}", text::blocks(&report.findings, 20, color))?;
+    if detail != Detail::Quiet {
+        for report in reports {
+            let shown: Vec<_> = match (report.verdict(), detail) {
+                (Verdict::Pass, _) => continue,
+                (Verdict::ExpectedFail, Detail::Normal) => report
+                    .findings
+                    .iter()
+                    .filter(|finding| finding.severity == Severity::Note)
+                    .collect(),
+                _ => report.findings.iter().collect(),
+            };
+            writeln!(out, "{}", text::blocks(shown, style))?;
         }
+        out.write_all(render_table(reports).as_bytes())?;
     }
-    out.write_all(render_table(reports).as_bytes())?;
-    out.write_all(render_timings(reports, wall).as_bytes())
+    out.write_all(render_timings(reports, wall).as_bytes())?;
+    out.write_all(render_rerun(reports).as_bytes())
 }
 
 /// Snapshots in `expected/` that belong to no fixture fail the run.
@@ -202,23 +254,26 @@ fn write_report(path: &Path, text: &str) -> ExitStatus {
 }
 
 /// A one-line progress counter on standard error when it is a terminal (hidden otherwise, so logs
-/// and pipes stay clean).
+/// and pipes stay clean); it also counts failures for `--max-fail`.
 struct Progress {
     total: usize,
-    state: Mutex<(usize, usize)>,
+    max_fail: Option<u64>,
+    state: Mutex<(usize, u64)>,
     visible: bool,
 }
 
 impl Progress {
-    fn new(total: usize) -> Self {
+    fn new(total: usize, max_fail: Option<u64>) -> Self {
         Self {
             total,
+            max_fail,
             state: Mutex::new((0, 0)),
             visible: io::stderr().is_terminal(),
         }
     }
 
-    fn done(&self, report: &FixtureReport) {
+    /// Counts `report`; `false` once `--max-fail` failures have been seen.
+    fn done(&self, report: &FixtureReport) -> bool {
         let mut state = self
             .state
             .lock()
@@ -233,6 +288,7 @@ impl Progress {
                 state.0, self.total, state.1, report.name
             );
         }
+        self.max_fail.is_none_or(|max| state.1 < max)
     }
 
     fn finish(&self) {

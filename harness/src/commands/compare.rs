@@ -97,7 +97,17 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     }
     let difference = compare_with_snapshot(&normalized, &stored, &expected_dir, &args.fixture);
     let written = print(&mut out, &problems).and_then(|()| match &difference {
-        Some(finding) => out.write_all(text::block(finding, color).as_bytes()),
+        Some(finding) => out.write_all(
+            text::block(
+                finding,
+                text::Style {
+                    color,
+                    max_same: usize::MAX,
+                    max_detail_lines: usize::MAX,
+                },
+            )
+            .as_bytes(),
+        ),
         None => Ok(()),
     });
     let written = written.and_then(|()| out.flush());

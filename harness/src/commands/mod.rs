@@ -29,7 +29,7 @@ impl From<ExitStatus> for std::process::ExitCode {
 /// When to color output (`--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Color {
-    /// On a terminal, unless `NO_COLOR` is set.
+    /// On a terminal, unless `NO_COLOR` is set; anywhere when `CLICOLOR_FORCE` is.
     Auto,
     /// Always.
     Always,
@@ -44,7 +44,10 @@ impl Color {
         match self {
             Self::Always => true,
             Self::Never => false,
-            Self::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
+            // https://no-color.org and https://bixense.com/clicolors: NO_COLOR wins.
+            Self::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+            Self::Auto if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+            Self::Auto => is_terminal,
         }
     }
 }

@@ -55,7 +55,7 @@ fn testcase(out: &mut String, report: &FixtureReport, root: &Path) {
     let errors: Vec<&Finding> = report.errors().collect();
     let body: String = errors
         .iter()
-        .map(|finding| text::block(finding, false))
+        .map(|finding| text::block(finding, text::Style::FULL))
         .collect();
     let first = errors
         .first()

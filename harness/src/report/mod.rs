@@ -6,11 +6,13 @@
 pub mod github;
 mod json;
 mod junit;
+mod rerun;
 mod table;
 pub mod text;
 mod totals;
 
 pub use json::{REPORT_VERSION, finding_json, render_json};
 pub use junit::render_junit;
+pub use rerun::{cause, render_rerun};
 pub use table::{render_table, render_timings};
 pub use totals::Totals;

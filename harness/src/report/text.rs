@@ -12,7 +12,7 @@ const YELLOW: &str = "\x1b[33m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
-/// Where a finding is, for people: `file:line:column` when it has a file, else
+/// Where a finding is, for people: `file:line:column [runtime]` when it has a file, else
 /// `fixture [runtime] › seq N (event L)`.
 #[must_use]
 pub fn place(finding: &Finding) -> String {
@@ -24,6 +24,9 @@ pub fn place(finding: &Finding) -> String {
             if let Some(column) = at.column {
                 let _ = write!(out, ":{column}");
             }
+        }
+        if let Some(runtime) = &finding.runtime {
+            let _ = write!(out, " [{runtime}]");
         }
         return out;
     }
@@ -93,9 +96,31 @@ pub fn line(finding: &Finding) -> String {
     )
 }
 
-/// One finding as a block: its line headed by severity, then its help and its detail, indented.
+/// How much of each finding a block shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Color severities and diffs.
+    pub color: bool,
+    /// Findings of one code, runtime and fixture shown before "… and N more".
+    pub max_same: usize,
+    /// Lines of a finding's detail (a diff) shown before "… N more lines".
+    pub max_detail_lines: usize,
+}
+
+impl Style {
+    /// Everything, without color: for reports that machines keep (JUnit failure text).
+    pub const FULL: Self = Self {
+        color: false,
+        max_same: usize::MAX,
+        max_detail_lines: usize::MAX,
+    };
+}
+
+/// One finding as a block: its line headed by severity, then its help and its detail, indented
+/// and cut after `style.max_detail_lines` lines.
 #[must_use]
-pub fn block(finding: &Finding, color: bool) -> String {
+pub fn block(finding: &Finding, style: Style) -> String {
+    let color = style.color;
     let paint = |code: &'static str| if color { code } else { "" };
     let (label, tint) = match finding.severity {
         Severity::Error => ("error", RED),
@@ -120,17 +145,27 @@ pub fn block(finding: &Finding, color: bool) -> String {
         } else {
             detail.clone()
         };
-        for text in detail.lines() {
+        let total = detail.lines().count();
+        for text in detail.lines().take(style.max_detail_lines) {
             let _ = writeln!(out, "  {text}");
+        }
+        if total > style.max_detail_lines {
+            let _ = writeln!(
+                out,
+                "  … {} more lines (--max-diff-lines to see more)",
+                total - style.max_detail_lines
+            );
         }
     }
     out
 }
 
-/// Findings as blocks, at most `cap` of each code, runtime and fixture (one changed message must
-/// not print the same kind of finding thousands of times), with a count of those left out.
+/// Findings as blocks, at most `style.max_same` of each code, runtime and fixture (one changed
+/// message must not print the same kind of finding thousands of times), with a count of those
+/// left out.
 #[must_use]
-pub fn blocks(findings: &[Finding], cap: usize, color: bool) -> String {
+pub fn blocks<'f>(findings: impl IntoIterator<Item = &'f Finding>, style: Style) -> String {
+    let cap = style.max_same;
     let mut out = String::new();
     let mut shown: Vec<(&Finding, usize)> = Vec::new();
     for finding in findings {
@@ -148,7 +183,7 @@ pub fn blocks(findings: &[Finding], cap: usize, color: bool) -> String {
             }
             None => shown.push((finding, 1)),
         }
-        out.push_str(&block(finding, color));
+        out.push_str(&block(finding, style));
     }
     for (first, count) in shown {
         if count > cap {
@@ -224,9 +259,14 @@ mod tests {
     #[test]
     fn repeated_findings_are_capped() {
         let one = Finding::new(Code::new(Check::Parity, "events"), "differ").with_detail("-a\n+b");
-        let text = blocks(&vec![one; 5], 2, false);
+        let style = Style {
+            color: false,
+            max_same: 2,
+            max_detail_lines: 1,
+        };
+        let text = blocks(&vec![one; 5], style);
         assert_eq!(text.matches("error[parity.events]").count(), 2, "{text}");
         assert!(text.contains("… and 3 more parity.events"), "{text}");
-        assert!(text.contains("  -a\n  +b\n"), "{text}");
+        assert!(text.contains("  -a\n  … 1 more lines"), "{text}");
     }
 }

@@ -2,7 +2,7 @@
 //! threads. Shared by the `fixtures` test target and `twinflow check`, so both judge alike.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::engine::{Against, check_side};
 use super::model::{FixtureReport, SuiteOptions};
@@ -41,12 +41,13 @@ impl Suite {
     }
 
     /// Runs `fixtures` on `jobs` threads and returns their reports in fixture order; `progress`
-    /// hears about each report as it is done (from worker threads).
+    /// hears about each report as it is done (from worker threads) and stops the run by returning
+    /// `false` (`--max-fail`): fixtures not started by then have no report.
     pub fn check_all(
         &self,
         fixtures: &[Fixture],
         jobs: usize,
-        progress: &(dyn Fn(&FixtureReport) + Sync),
+        progress: &(dyn Fn(&FixtureReport) -> bool + Sync),
     ) -> Vec<FixtureReport> {
         run_all(fixtures, jobs, &|fixture| self.check(fixture), progress)
     }
@@ -75,6 +76,15 @@ impl Suite {
             &engines,
             [&runs[0], &runs[1]],
         ));
+        // Paths inside the checkout are shown relative to it, as people and CI annotations read them.
+        let root = self.config.layout.root();
+        for finding in &mut findings {
+            if let Some(file) = &mut finding.location.file {
+                if let Ok(relative) = Path::new(file.as_str()).strip_prefix(root) {
+                    *file = relative.display().to_string();
+                }
+            }
+        }
         let mut report = FixtureReport {
             name: fixture.name.clone(),
             path: fixture.path.clone(),

@@ -21,3 +21,4 @@ pub use engine::load_failure_yaml;
 pub use model::{
     COLUMNS, Ended, EngineReport, FixtureReport, Status, SuiteOptions, Verdict, xfail_reason,
 };
+pub use verdict::{Movement, movement};

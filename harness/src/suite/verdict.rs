@@ -34,6 +34,80 @@ pub(crate) fn judge(report: &mut FixtureReport, selected: &[Check]) {
     report.cells = cells;
     unexpected_passes(report);
     reasons(report);
+    one_diff_each(report);
+}
+
+/// Which engine's run moved away from the stored snapshot when the engines disagree, or whether
+/// both moved the same way; what a person reads first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Movement {
+    /// One engine differs from the snapshot, the other still matches it.
+    Moved(Engine),
+    /// Both differ from the snapshot, in the same way: an intended change, if it was meant.
+    BothSame,
+    /// Both differ from the snapshot, differently.
+    BothDifferently,
+}
+
+/// How the engines' runs moved against the snapshot, when they did.
+#[must_use]
+pub fn movement(report: &FixtureReport) -> Option<Movement> {
+    let differs = |engine: Engine| {
+        report.findings.iter().any(|finding| {
+            finding.code == Code::new(Check::Snapshot, "differs")
+                && finding.runtime.as_deref() == Some(engine.name())
+        })
+    };
+    let parity = report
+        .findings
+        .iter()
+        .any(|finding| finding.code == Code::new(Check::Parity, "events"));
+    match (differs(Engine::Rust), differs(Engine::Python), parity) {
+        (true, true, false) => Some(Movement::BothSame),
+        (true, true, true) => Some(Movement::BothDifferently),
+        (true, false, _) => Some(Movement::Moved(Engine::Rust)),
+        (false, true, _) => Some(Movement::Moved(Engine::Python)),
+        (false, false, _) => None,
+    }
+}
+
+/// Each diff once: when one engine moved, its snapshot diff tells the story and the parity diff
+/// would repeat it; when both moved the same way, the Rust snapshot diff stands for both.
+fn one_diff_each(report: &mut FixtureReport) {
+    let Some(movement) = movement(report) else {
+        return;
+    };
+    let name = report.name.clone();
+    for finding in &mut report.findings {
+        let runtime = finding.runtime.as_deref();
+        match (movement, finding.code.check, runtime) {
+            (Movement::Moved(engine), Check::Parity, _) if finding.code.rule == "events" => {
+                finding.detail = None;
+                finding.message = format!(
+                    "the engines disagree: {engine} moved, {} still matches expected/{name}.snap \
+                     ({engine}'s snapshot diff shows how)",
+                    engine.other()
+                );
+            }
+            (Movement::BothSame, Check::Snapshot, Some("python")) => {
+                finding.detail = None;
+                finding.message = "differs from the snapshot exactly as the rust run does".into();
+            }
+            (Movement::BothSame, Check::Snapshot, Some("rust")) => {
+                finding.help = Some(format!(
+                    "both engines changed the same way: if intended, regenerate with \
+                     scripts/regen-expected {name} and review the diff"
+                ));
+            }
+            (Movement::BothDifferently, Check::Parity, _) if finding.code.rule == "events" => {
+                finding.detail = None;
+                finding.message = "the engines disagree, and both differ from the snapshot \
+                                   (their snapshot diffs show how)"
+                    .into();
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The findings `parity.xfail` excuses become [`Severity::Expected`].
