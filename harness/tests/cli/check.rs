@@ -147,6 +147,7 @@ fn filtered_fixtures_pass_with_table_and_reports() {
 
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_report_schema(&doc);
     assert_eq!(doc["totals"]["passed"], 3);
     let names: Vec<&str> = doc["fixtures"]
         .as_array()
@@ -306,4 +307,43 @@ fn walk_py(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// The JSON report validates against `schema/check-report.schema.json`.
+fn assert_report_schema(doc: &serde_json::Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/check-report.schema.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn a_failing_run_reports_findings_that_fit_the_report_schema() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "broken",
+        "name: broken\nnodes:\n  - {name: one, uses: state.set, with: {a: 1}}\nedges:\n  - {from: __start__, to: one}\n  - {from: one, to: __end__}\nparity: {expect: failed}\n",
+    );
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_report_schema(&doc);
+    let finding = &doc["fixtures"][0]["findings"][0];
+    assert_eq!(finding["code"], "outcome.mismatch", "{doc:#}");
+    assert_eq!(finding["fixture"], "broken");
+    assert!(out.stderr.contains("failed fixtures (1)"), "{}", out.stderr);
 }
