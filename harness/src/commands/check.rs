@@ -19,7 +19,7 @@ use crate::finding::Severity;
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
 use crate::report::{
-    Totals, render_json, render_junit, render_rerun, render_table, render_timings, text,
+    Totals, github, render_json, render_junit, render_rerun, render_table, render_timings, text,
 };
 use crate::snapshot;
 use crate::suite::{COLUMNS, FixtureReport, Suite, SuiteOptions, Verdict};
@@ -63,12 +63,25 @@ pub struct CheckArgs {
     /// Stop starting fixtures after N have failed (the report covers those run).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_fail: Option<u64>,
+    /// How findings are printed: `text` for people, `github` for GitHub Actions (annotations on
+    /// the fixture files, and a summary table in `$GITHUB_STEP_SUMMARY` when it is set).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Print only the failed fixtures and the totals, no findings or table.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
     /// Also print declared divergences in full, and every finding (no cap per kind).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+/// How `check` prints findings (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Blocks with diffs, for people.
+    Text,
+    /// GitHub Actions workflow commands, plus a step summary.
+    Github,
 }
 
 /// How much `check` prints.
@@ -114,36 +127,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let progress = Progress::new(fixtures.len(), args.max_fail);
     let reports = suite.check_all(&fixtures, jobs, &|report| progress.done(report));
     progress.finish();
-    let detail = if args.quiet {
-        Detail::Quiet
-    } else if args.verbose {
-        Detail::Verbose
-    } else {
-        Detail::Normal
-    };
-    let style = text::Style {
-        color,
-        max_same: if args.verbose { usize::MAX } else { 20 },
-        max_detail_lines: args.max_diff_lines,
-    };
-    // A machine report on standard output keeps it clean: the text goes to standard error then.
-    let to_stdout = [&args.junit, &args.json]
-        .into_iter()
-        .flatten()
-        .any(|path| path.as_os_str() == "-");
-    if to_stdout {
-        print_reports(
-            &mut io::stderr().lock(),
-            &reports,
-            started.elapsed(),
-            style,
-            detail,
-        )?;
-    } else {
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        print_reports(&mut out, &reports, started.elapsed(), style, detail)?;
-        out.flush()?;
-    }
+    let print = PrintOptions::from_args(args, color, &root);
+    emit(args, &reports, started.elapsed(), &print)?;
 
     let mut status = if Totals::of(&reports).all_ok() {
         ExitStatus::Success
@@ -153,6 +138,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     // Stale snapshots: only meaningful when every fixture was selected.
     if args.filters.is_empty() && !args.no_snapshots {
         status = status.max(check_orphans(&expected, &fixtures));
+    }
+    if args.format == Format::Github {
+        status = status.max(write_step_summary(&reports));
     }
     if let Some(path) = &args.junit {
         status = status.max(write_report(path, &render_junit(&reports, &root)));
@@ -180,26 +168,125 @@ fn print_reports(
     out: &mut impl Write,
     reports: &[FixtureReport],
     wall: Duration,
-    style: text::Style,
-    detail: Detail,
+    options: &PrintOptions<'_>,
 ) -> io::Result<()> {
-    if detail != Detail::Quiet {
-        for report in reports {
-            let shown: Vec<_> = match (report.verdict(), detail) {
-                (Verdict::Pass, _) => continue,
-                (Verdict::ExpectedFail, Detail::Normal) => report
+    let PrintOptions {
+        style,
+        detail,
+        format,
+        root,
+    } = *options;
+    for report in reports {
+        match (format, report.verdict(), detail) {
+            (Format::Github, _, _) => {
+                let file = relative(&report.path, root);
+                let shown = report
                     .findings
                     .iter()
-                    .filter(|finding| finding.severity == Severity::Note)
-                    .collect(),
-                _ => report.findings.iter().collect(),
-            };
-            writeln!(out, "{}", text::blocks(shown, style))?;
+                    .filter(|f| f.severity != Severity::Note);
+                for finding in shown {
+                    writeln!(out, "{}", github::fixture_annotation(finding, &file))?;
+                }
+            }
+            (_, Verdict::Pass, _) | (_, _, Detail::Quiet) => {}
+            (_, Verdict::ExpectedFail, Detail::Normal) => {
+                let notes = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Note);
+                writeln!(out, "{}", text::blocks(notes, style))?;
+            }
+            _ => writeln!(out, "{}", text::blocks(&report.findings, style))?,
         }
+    }
+    if detail != Detail::Quiet {
         out.write_all(render_table(reports).as_bytes())?;
     }
     out.write_all(render_timings(reports, wall).as_bytes())?;
     out.write_all(render_rerun(reports).as_bytes())
+}
+
+/// How the run is printed.
+#[derive(Debug, Clone, Copy)]
+struct PrintOptions<'a> {
+    style: text::Style,
+    detail: Detail,
+    format: Format,
+    root: &'a Path,
+}
+
+impl<'a> PrintOptions<'a> {
+    fn from_args(args: &CheckArgs, color: bool, root: &'a Path) -> Self {
+        let detail = if args.quiet {
+            Detail::Quiet
+        } else if args.verbose {
+            Detail::Verbose
+        } else {
+            Detail::Normal
+        };
+        let style = text::Style {
+            color,
+            max_same: if args.verbose { usize::MAX } else { 20 },
+            max_detail_lines: args.max_diff_lines,
+        };
+        Self {
+            style,
+            detail,
+            format: args.format,
+            root,
+        }
+    }
+}
+
+/// Prints the run on standard output, or on standard error when a machine report takes standard
+/// output (`--json -`, `--junit -`), so that it stays clean.
+fn emit(
+    args: &CheckArgs,
+    reports: &[FixtureReport],
+    wall: Duration,
+    print: &PrintOptions<'_>,
+) -> io::Result<()> {
+    let to_stdout = [&args.junit, &args.json]
+        .into_iter()
+        .flatten()
+        .any(|path| path.as_os_str() == "-");
+    if to_stdout {
+        print_reports(&mut io::stderr().lock(), reports, wall, print)
+    } else {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        print_reports(&mut out, reports, wall, print)?;
+        out.flush()
+    }
+}
+
+/// `path` relative to `root` when inside it, as annotations and reports want it.
+fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when GitHub Actions sets it.
+fn write_step_summary(reports: &[FixtureReport]) -> ExitStatus {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return ExitStatus::Success;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(github::step_summary(reports).as_bytes()));
+    match written {
+        Ok(()) => ExitStatus::Success,
+        Err(err) => {
+            eprintln!(
+                "error: cannot write the step summary to {}: {err}",
+                Path::new(&path).display()
+            );
+            ExitStatus::Error
+        }
+    }
 }
 
 /// Snapshots in `expected/` that belong to no fixture fail the run.

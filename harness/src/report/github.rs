@@ -1,9 +1,12 @@
 //! Findings as GitHub Actions workflow commands (docs: "Workflow commands for GitHub Actions",
 //! "Setting an error message"), so that CI shows them on the files they concern.
 
-use crate::finding::{Finding, Severity};
+use std::fmt::Write as _;
 
 use super::text;
+use super::totals::Totals;
+use crate::finding::{Finding, Severity};
+use crate::suite::{COLUMNS, FixtureReport, Status};
 
 /// One `::error` (or `::warning`, `::notice`) command. Property values escape `%`, CR, LF, `:`
 /// and `,`; the message escapes `%`, CR and LF.
@@ -44,6 +47,63 @@ pub fn annotation(finding: &Finding) -> String {
         properties.join(","),
         escape_data(&message)
     )
+}
+
+/// A finding of a fixture run as an annotation on the fixture file (`fixture_file`, relative to
+/// the root), at the finding's line when it is located in that file.
+#[must_use]
+pub fn fixture_annotation(finding: &Finding, fixture_file: &str) -> String {
+    if finding.location.file.as_deref() == Some(fixture_file) {
+        return annotation(finding);
+    }
+    let mut located = finding.clone();
+    located.location.file = Some(fixture_file.to_owned());
+    located.location.line = None;
+    located.location.column = None;
+    // The finding's own place (an event, a snapshot) goes into the message.
+    located.message = format!("{}: {}", text::place(finding), finding.message);
+    located.detail = None;
+    annotation(&located)
+}
+
+/// A Markdown summary for `$GITHUB_STEP_SUMMARY`: the totals, then one row per fixture that did
+/// not pass.
+#[must_use]
+pub fn step_summary(reports: &[FixtureReport]) -> String {
+    let totals = Totals::of(reports);
+    let mut out = format!(
+        "### twinflow check\n\n{} fixtures: {} passed, {} failed as declared, {} failed, {} errored\n",
+        totals.fixtures, totals.passed, totals.expected_failures, totals.failed, totals.errored
+    );
+    let shown: Vec<&FixtureReport> = reports
+        .iter()
+        .filter(|report| report.verdict() != crate::suite::Verdict::Pass)
+        .collect();
+    if shown.is_empty() {
+        return out;
+    }
+    out.push_str("\n| fixture |");
+    for column in COLUMNS {
+        let _ = write!(out, " {column} |");
+    }
+    out.push_str(" cause |\n|---|");
+    for _ in COLUMNS {
+        out.push_str("---|");
+    }
+    out.push_str("---|\n");
+    for report in shown {
+        let _ = write!(out, "| `{}` |", report.name);
+        for column in COLUMNS {
+            let status = report
+                .cells
+                .get(&column)
+                .copied()
+                .unwrap_or(Status::Skipped);
+            let _ = write!(out, " {} |", status.label());
+        }
+        let _ = writeln!(out, " {} |", super::cause(report).replace('|', "\\|"));
+    }
+    out
 }
 
 fn escape_data(text: &str) -> String {

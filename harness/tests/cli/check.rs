@@ -347,3 +347,29 @@ fn a_failing_run_reports_findings_that_fit_the_report_schema() {
     assert_eq!(finding["fixture"], "broken");
     assert!(out.stderr.contains("failed fixtures (1)"), "{}", out.stderr);
 }
+
+#[test]
+fn github_format_annotates_fixture_files_and_fills_the_step_summary() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "broken",
+        "name: broken\nnodes:\n  - {name: one, uses: state.set, with: {a: 1}}\nedges:\n  - {from: __start__, to: one}\n  - {from: one, to: __end__}\nparity: {expect: failed}\n",
+    );
+    let summary = checkout.root().join("summary.md");
+    let out = assert_cmd::Command::cargo_bin("twinflow")
+        .unwrap()
+        .args(["check", "--format", "github", "--no-snapshots", "--root"])
+        .arg(checkout.root())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("::error file=fixtures/broken.yaml,title=twinflow outcome.mismatch::"),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.contains("| `broken` |"), "{summary}");
+    assert!(summary.contains("rust: outcome.mismatch"), "{summary}");
+}
