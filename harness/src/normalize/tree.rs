@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::NormalizeError;
+use super::error::NormalizeError;
 use super::labels::Labels;
 
 /// Deepest span nesting followed; a deeper (hostile) log is refused rather than overflowing the
