@@ -187,7 +187,7 @@ pub struct EventFacts {
     pub(crate) duration_ms: Option<f64>,
     pub(crate) node: Option<Name>,
     pub(crate) version: Option<Box<str>>,
-    /// Pointers of values the redaction rule covers that were not redacted (contract §3).
+    /// Pointers of values the redaction rule covers that were not redacted (contract §3.4).
     pub(crate) unredacted: Vec<String>,
 }
 

@@ -1,5 +1,5 @@
-//! Streaming structural checks of event logs: the sequence rules of contract §3 and the checks of
-//! contract §4 step 3, per flow, with several flows interleaved in one log.
+//! Streaming structural checks of event logs: the rules of contract §3.2 and §3.3 and the checks
+//! of contract §4 step 3, per flow, with several flows interleaved in one log.
 //!
 //! [`StructureChecker`] sees one event at a time, in log order, and keeps per flow only the spans
 //! of flows whose root span has not ended yet; once a root span ends, the flow's details are

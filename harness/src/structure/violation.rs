@@ -8,9 +8,9 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ViolationKind {
-    /// `seq` skips values, or a flow's first `seq` is not 0: events were lost (contract §3).
+    /// `seq` skips values, or a flow's first `seq` is not 0: events were lost (contract §3.3).
     SeqGap,
-    /// `seq` repeats or goes back within a flow (contract §3: strictly increasing).
+    /// `seq` repeats or goes back within a flow (contract §3.3: strictly increasing).
     SeqNotIncreasing,
     /// A log, metric or retry event of a span comes before the span's entry.
     EventBeforeEntry,
@@ -25,7 +25,7 @@ pub enum ViolationKind {
     /// A `parent_id` names a span that never appears in the flow.
     OrphanParent,
     /// A child span starts before its parent's entry or ends after its parent's end
-    /// (contract §3 "children start after its entry and end before its end", §4 step 3).
+    /// (contract §3.2 "children start after its entry and end before its end", §4 step 3).
     ChildOutsideParent,
     /// A flow has more than one span with a null `parent_id`.
     MultipleRoots,
@@ -41,7 +41,7 @@ pub enum ViolationKind {
     TimestampDecreasing,
     /// Events of one log carry different schema version markers.
     MixedSchemaVersions,
-    /// A value under a key of the default redaction list is not `[REDACTED]` (contract §3).
+    /// A value under a key of the default redaction list is not `[REDACTED]` (contract §3.4).
     RedactionMiss,
 }
 
