@@ -47,11 +47,7 @@ impl FlowState {
                 self.on_entry(idx, facts, line, out);
                 false
             }
-            _ if facts.is_final() => self.on_end(idx, facts, event_type, line, out),
-            _ => {
-                self.on_inner(idx, facts, event_type, line, out);
-                false
-            }
+            _ => self.on_non_entry(idx, facts, event_type, line, out),
         }
     }
 

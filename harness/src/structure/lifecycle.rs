@@ -7,6 +7,31 @@ use super::facts::EventFacts;
 use super::state::FlowState;
 use super::violation::{StructureViolation, ViolationKind};
 
+/// How an event other than an entry is described, and the rule it breaks when it comes before
+/// the entry.
+struct Wording {
+    noun: &'static str,
+    ended: &'static str,
+    early_kind: ViolationKind,
+    early: &'static str,
+}
+
+/// A log, metric or retried error.
+const INNER: Wording = Wording {
+    noun: " event",
+    ended: "ended",
+    early_kind: ViolationKind::EventBeforeEntry,
+    early: "comes before the span's entry",
+};
+
+/// An exit or final error.
+const FINAL: Wording = Wording {
+    noun: "",
+    ended: "already ended",
+    early_kind: ViolationKind::ExitBeforeEntry,
+    early: "comes without an entry before it",
+};
+
 impl FlowState {
     pub(crate) fn on_entry(
         &mut self,
@@ -40,40 +65,9 @@ impl FlowState {
         self.report_early_children(idx, line, out);
     }
 
-    /// A log, metric or retried error of span `idx`.
-    pub(crate) fn on_inner(
-        &mut self,
-        idx: usize,
-        facts: &EventFacts,
-        event_type: EventType,
-        line: u64,
-        out: &mut Vec<StructureViolation>,
-    ) {
-        if self.report_after_end(idx, facts, line, out, |span| {
-            format!(
-                "{} event of {span} after the span ended",
-                event_type.as_str()
-            )
-        }) {
-            return;
-        }
-        self.report_before_entry(
-            idx,
-            facts,
-            line,
-            out,
-            ViolationKind::EventBeforeEntry,
-            |span| {
-                format!(
-                    "{} event of {span} comes before the span's entry",
-                    event_type.as_str()
-                )
-            },
-        );
-    }
-
-    /// An exit or final error; returns whether it ended the root span.
-    pub(crate) fn on_end(
+    /// Any event of span `idx` but its entry: a log, metric or retried error, or (`facts` is
+    /// final) its exit or final error. Returns whether it ended the root span.
+    pub(crate) fn on_non_entry(
         &mut self,
         idx: usize,
         facts: &EventFacts,
@@ -81,27 +75,25 @@ impl FlowState {
         line: u64,
         out: &mut Vec<StructureViolation>,
     ) -> bool {
+        let name = event_type.as_str();
+        let ends = facts.is_final();
+        let Wording {
+            noun,
+            ended,
+            early_kind,
+            early,
+        } = if ends { FINAL } else { INNER };
         if self.report_after_end(idx, facts, line, out, |span| {
-            format!(
-                "{} of {span} after the span already ended",
-                event_type.as_str()
-            )
+            format!("{name}{noun} of {span} after the span {ended}")
         }) {
             return false;
         }
-        self.report_before_entry(
-            idx,
-            facts,
-            line,
-            out,
-            ViolationKind::ExitBeforeEntry,
-            |span| {
-                format!(
-                    "{} of {span} comes without an entry before it",
-                    event_type.as_str()
-                )
-            },
-        );
+        self.report_before_entry(idx, facts, line, out, early_kind, |span| {
+            format!("{name}{noun} of {span} {early}")
+        });
+        if !ends {
+            return false;
+        }
         self.spans[idx].end_line = Some(line);
         self.check_end_inside(idx, facts, line, out);
         self.root == Some(idx)
