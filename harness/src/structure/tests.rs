@@ -54,30 +54,62 @@ impl Log {
         self.events.last_mut().unwrap()
     }
 
-    fn span(
-        &mut self,
-        span: &str,
-        parent: Option<&str>,
-        kind: &str,
-        node: &str,
-        event_type: &str,
-    ) -> &mut Self {
-        self.event(span, parent, kind, node, event_type);
+    /// Appends events of the spans tests use by name (`root`, `root2`, `n1`, `s1`, `s2`: a flow,
+    /// a node in it, steps in the node; `stray`: a node whose parent never appears), written
+    /// `span event_type` and separated by commas.
+    fn spans(&mut self, spec: &str) -> &mut Self {
+        for event in spec.split(", ") {
+            let (span, event_type) = event.split_once(' ').expect("`span event_type`");
+            let (parent, kind, node) = match span {
+                "root" | "root2" => (None, "flow", "demo"),
+                "n1" => (Some("root"), "node", "load"),
+                "s1" => (Some("n1"), "step", "load.step[0]"),
+                "s2" => (Some("n1"), "step", "load.step[1]"),
+                "stray" => (Some("ghost"), "node", "load"),
+                other => panic!("unknown test span {other}"),
+            };
+            self.event(span, parent, kind, node, event_type);
+        }
         self
+    }
+
+    /// A log of `FLOW` with the events of [`spans`](Self::spans).
+    fn of(spec: &str) -> Self {
+        let mut log = Self::new(FLOW);
+        log.spans(spec);
+        log
+    }
+
+    /// The kinds of the findings about this log, in order.
+    fn kinds(&self) -> Vec<&'static str> {
+        check_kinds(&self.events)
     }
 
     /// A flow with one node that has one step: the well-formed baseline (debug level).
     fn simple(flow: &str) -> Self {
         let mut log = Self::new(flow);
-        log.span("root", None, "flow", "demo", "entry")
-            .span("n1", Some("root"), "node", "load", "entry")
-            .span("s1", Some("n1"), "step", "load.step[0]", "entry")
-            .span("s1", Some("n1"), "step", "load.step[0]", "log")
-            .span("s1", Some("n1"), "step", "load.step[0]", "exit")
-            .span("n1", Some("root"), "node", "load", "exit")
-            .span("root", None, "flow", "demo", "exit");
+        log.spans("root entry, n1 entry, s1 entry, s1 log, s1 exit, n1 exit, root exit");
         log
     }
+}
+
+/// Asserts that `violation`'s message contains `text`.
+#[track_caller]
+fn assert_says(violation: &StructureViolation, text: &str) {
+    assert!(violation.message.contains(text), "{}", violation.message);
+}
+
+/// Checks `events`, asserts the kinds of the findings, in order, and returns the findings.
+#[track_caller]
+fn expect_kinds(events: &[Value], expected: &[&str]) -> Vec<StructureViolation> {
+    let found = check_events(events);
+    assert_eq!(kinds(&found), expected);
+    found
+}
+
+/// The kinds of the findings about `events`, in order.
+fn check_kinds(events: &[Value]) -> Vec<&'static str> {
+    kinds(&check_events(events))
 }
 
 fn kinds(violations: &[StructureViolation]) -> Vec<&'static str> {
@@ -120,15 +152,10 @@ fn interleaved_flows_are_checked_separately() {
 fn seq_gap_counts_lost_events() {
     let mut events = Log::simple(FLOW).events;
     events.remove(3); // the step's log
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["seq_gap"]);
+    let found = expect_kinds(&events, &["seq_gap"]);
     assert_eq!(found[0].line, 4);
     assert_eq!(found[0].seq, Some(4));
-    assert!(
-        found[0].message.contains("from 2 to 4: 1 event(s) lost"),
-        "{}",
-        found[0].message
-    );
+    assert_says(&found[0], "from 2 to 4: 1 event(s) lost");
 }
 
 #[test]
@@ -137,13 +164,8 @@ fn first_seq_must_be_zero() {
     for event in &mut events {
         event["seq"] = json!(event["seq"].as_u64().unwrap() + 3);
     }
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["seq_gap"]);
-    assert!(
-        found[0].message.contains("first event has seq 3"),
-        "{}",
-        found[0].message
-    );
+    let found = expect_kinds(&events, &["seq_gap"]);
+    assert_says(&found[0], "first event has seq 3");
 }
 
 #[test]
@@ -151,8 +173,7 @@ fn repeated_seq_is_reported() {
     let mut events = Log::simple(FLOW).events;
     events[2]["seq"] = json!(1);
     events[3]["seq"] = json!(2);
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["seq_not_increasing", "seq_gap"]);
+    expect_kinds(&events, &["seq_not_increasing", "seq_gap"]);
 }
 
 #[test]
@@ -162,8 +183,7 @@ fn missing_exit_is_reported_at_the_entry() {
     for (seq, event) in events.iter_mut().enumerate() {
         event["seq"] = json!(seq);
     }
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["missing_exit"]);
+    let found = expect_kinds(&events, &["missing_exit"]);
     assert_eq!((found[0].line, found[0].seq), (3, Some(2)));
     // Its exit after the parent's end puts it outside the parent instead.
     let mut events = Log::simple(FLOW).events;
@@ -173,49 +193,26 @@ fn missing_exit_is_reported_at_the_entry() {
         event["seq"] = json!(seq);
         event["timestamp"] = json!(1000.0 + f64::from(u8::try_from(seq).unwrap()));
     }
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["child_outside_parent"]);
+    let found = expect_kinds(&events, &["child_outside_parent"]);
     assert_eq!(found[0].line, 6);
     // A span left open at the end of the log is a plain missing exit.
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry").span(
-        "n1",
-        Some("root"),
-        "node",
-        "load",
-        "entry",
-    );
-    let found = check_events(&log.events);
-    assert_eq!(kinds(&found), ["missing_exit", "missing_exit"]);
+    let log = Log::of("root entry, n1 entry");
+    let found = expect_kinds(&log.events, &["missing_exit", "missing_exit"]);
     assert_eq!(found[1].line, 2);
     assert_eq!(found[1].span_id.as_deref(), Some("n1"));
 }
 
 #[test]
 fn exit_before_entry() {
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("n1", Some("root"), "node", "load", "exit")
-        .span("n1", Some("root"), "node", "load", "entry")
-        .span("root", None, "flow", "demo", "exit");
-    let found = check_events(&log.events);
-    assert_eq!(kinds(&found), ["exit_before_entry"]);
+    let log = Log::of("root entry, n1 exit, n1 entry, root exit");
+    let found = expect_kinds(&log.events, &["exit_before_entry"]);
     assert_eq!(found[0].line, 2);
 }
 
 #[test]
 fn log_before_entry_and_duplicate_entry() {
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("n1", Some("root"), "node", "load", "log")
-        .span("n1", Some("root"), "node", "load", "entry")
-        .span("n1", Some("root"), "node", "load", "entry")
-        .span("n1", Some("root"), "node", "load", "exit")
-        .span("root", None, "flow", "demo", "exit");
-    assert_eq!(
-        kinds(&check_events(&log.events)),
-        ["event_before_entry", "duplicate_entry"]
-    );
+    let log = Log::of("root entry, n1 log, n1 entry, n1 entry, n1 exit, root exit");
+    assert_eq!(log.kinds(), ["event_before_entry", "duplicate_entry"]);
 }
 
 #[test]
@@ -231,42 +228,25 @@ fn events_after_end() {
     let mut after_flow = events[1].clone();
     after_flow["seq"] = json!(8);
     events.push(after_flow);
-    let found = check_events(&events);
-    assert_eq!(
-        kinds(&found),
-        ["child_outside_parent", "event_after_end", "event_after_end"]
+    let found = expect_kinds(
+        &events,
+        &["child_outside_parent", "event_after_end", "event_after_end"],
     );
-    assert!(
-        found[2].message.contains("root span ended at line 8"),
-        "{}",
-        found[2].message
-    );
+    assert_says(&found[2], "root span ended at line 8");
 }
 
 #[test]
 fn orphan_parent() {
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("n1", Some("ghost"), "node", "load", "entry")
-        .span("n1", Some("ghost"), "node", "load", "exit")
-        .span("root", None, "flow", "demo", "exit");
-    let found = check_events(&log.events);
-    assert_eq!(kinds(&found), ["orphan_parent"]);
-    assert!(found[0].message.contains("ghost"), "{}", found[0].message);
+    let log = Log::of("root entry, stray entry, stray exit, root exit");
+    let found = expect_kinds(&log.events, &["orphan_parent"]);
+    assert_says(&found[0], "ghost");
     assert_eq!(found[0].line, 2);
 }
 
 #[test]
 fn child_starting_before_parent() {
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("s1", Some("n1"), "step", "load.step[0]", "entry")
-        .span("n1", Some("root"), "node", "load", "entry")
-        .span("s1", Some("n1"), "step", "load.step[0]", "exit")
-        .span("n1", Some("root"), "node", "load", "exit")
-        .span("root", None, "flow", "demo", "exit");
-    let found = check_events(&log.events);
-    assert_eq!(kinds(&found), ["child_outside_parent"]);
+    let log = Log::of("root entry, s1 entry, n1 entry, s1 exit, n1 exit, root exit");
+    let found = expect_kinds(&log.events, &["child_outside_parent"]);
     assert_eq!(found[0].span_id.as_deref(), Some("s1"));
     assert_eq!(found[0].line, 2);
 }
@@ -276,15 +256,8 @@ fn child_ending_after_parent_by_timestamp() {
     let mut events = Log::simple(FLOW).events;
     events[4]["timestamp"] = json!(1_800_000_000.0);
     events[5]["timestamp"] = json!(1_800_000_000.0);
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["child_outside_parent"]);
-    assert!(
-        found[0]
-            .message
-            .contains("after its parent flow span 'demo'"),
-        "{}",
-        found[0].message
-    );
+    let found = expect_kinds(&events, &["child_outside_parent"]);
+    assert_says(&found[0], "after its parent flow span 'demo'");
 }
 
 #[test]
@@ -292,43 +265,26 @@ fn negative_duration_and_decreasing_timestamp() {
     let mut events = Log::simple(FLOW).events;
     events[4]["metrics"]["duration_ms"] = json!(-0.5);
     events[3]["timestamp"] = json!(1.0);
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["timestamp_decreasing", "negative_duration"]);
+    expect_kinds(&events, &["timestamp_decreasing", "negative_duration"]);
 }
 
 #[test]
 fn roots() {
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("root2", None, "flow", "demo", "entry")
-        .span("root2", None, "flow", "demo", "exit")
-        .span("root", None, "flow", "demo", "exit");
-    assert_eq!(kinds(&check_events(&log.events)), ["multiple_roots"]);
-    let mut log = Log::new(FLOW);
-    log.span("n1", Some("root"), "node", "load", "entry").span(
-        "n1",
-        Some("root"),
-        "node",
-        "load",
-        "exit",
-    );
-    assert_eq!(
-        kinds(&check_events(&log.events)),
-        ["orphan_parent", "missing_root"]
-    );
+    let log = Log::of("root entry, root2 entry, root2 exit, root exit");
+    assert_eq!(log.kinds(), ["multiple_roots"]);
+    let log = Log::of("n1 entry, n1 exit");
+    assert_eq!(log.kinds(), ["orphan_parent", "missing_root"]);
 }
 
 #[test]
 fn wrong_parent_kind_and_span_mismatch() {
     let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("s1", Some("root"), "step", "x.step[0]", "entry")
-        .span("s1", Some("root"), "node", "x", "exit")
-        .span("root", None, "flow", "demo", "exit");
-    assert_eq!(
-        kinds(&check_events(&log.events)),
-        ["wrong_parent_kind", "span_mismatch"]
-    );
+    log.spans("root entry");
+    log.event("s1", Some("root"), "step", "x.step[0]", "entry");
+    // The same span, now claiming to be a node.
+    log.event("s1", Some("root"), "node", "x", "exit");
+    log.spans("root exit");
+    assert_eq!(log.kinds(), ["wrong_parent_kind", "span_mismatch"]);
 }
 
 #[test]
@@ -336,28 +292,18 @@ fn mixed_schema_versions() {
     let mut events = Log::simple(FLOW).events;
     events[2]["schema_version"] = json!("2");
     events[3]["schema_version"] = json!("2");
-    let found = check_events(&events);
-    assert_eq!(kinds(&found), ["mixed_schema_versions"]);
+    let found = expect_kinds(&events, &["mixed_schema_versions"]);
     assert_eq!(found[0].line, 3);
 }
 
 #[test]
 fn info_level_logs_lack_step_entries_legitimately() {
     // At the default level step entry/exit (debug) are filtered: only the step's log remains.
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry")
-        .span("n1", Some("root"), "node", "load", "entry")
-        .span("s1", Some("n1"), "step", "load.step[0]", "log")
-        .span("s2", Some("n1"), "step", "load.step[1]", "error")
-        .span("n1", Some("root"), "node", "load", "error")
-        .span("root", None, "flow", "demo", "error");
+    let mut log = Log::of("root entry, n1 entry, s1 log, s2 error, n1 error, root error");
     assert_eq!(check_events(&log.events), Vec::new());
     // A debug event proves the filter is at debug: the missing step entries are real.
     log.events[2]["level"] = json!("debug");
-    assert_eq!(
-        kinds(&check_events(&log.events)),
-        ["event_before_entry", "exit_before_entry"]
-    );
+    assert_eq!(log.kinds(), ["event_before_entry", "exit_before_entry"]);
 }
 
 #[test]
@@ -369,23 +315,13 @@ fn warn_level_logs_have_no_entries_legitimately() {
     log.event("n3", Some("root"), "node", "alarm", "log")["level"] = json!("error");
     assert_eq!(check_events(&log.events), Vec::new());
     // Error level, failing steps node: step failed, node failed, flow failed.
-    let mut log = Log::new(FLOW);
-    log.span("s1", Some("n1"), "step", "parse.step[2]", "error")
-        .span("n1", Some("root"), "node", "parse", "error")
-        .span("root", None, "flow", "demo", "error");
+    let log = Log::of("s1 error, n1 error, root error");
     assert_eq!(check_events(&log.events), Vec::new());
 }
 
 #[test]
 fn drain_streams_findings_and_finish_returns_the_rest() {
-    let mut log = Log::new(FLOW);
-    log.span("root", None, "flow", "demo", "entry").span(
-        "n1",
-        Some("root"),
-        "node",
-        "load",
-        "entry",
-    );
+    let mut log = Log::of("root entry, n1 entry");
     log.events[1]["seq"] = json!(5);
     let mut checker = StructureChecker::new();
     checker.push(&log.events[0], 1);
