@@ -213,65 +213,69 @@ impl JsonlReader {
     /// Reads one line into `batch` (or skips it if blank); sets `eof` at the end of the log.
     fn read_line(&mut self, batch: &mut LineBatch) -> Result<(), JsonlError> {
         let start = batch.data.len();
-        let read_error = |lines: u64, name: &str, source| JsonlError::Read {
-            name: name.to_owned(),
-            line: lines,
-            source,
-        };
         // Room for the longest allowed line plus its newline; `read_until` finds the newline
         // with the standard library's vectorised search.
         let limit = self.max_line_bytes as u64 + 1;
         let read = (&mut self.inner)
             .take(limit)
-            .read_until(b'\n', &mut batch.data)
-            .map_err(|source| read_error(self.lines, &self.name, source))?;
-        let terminated = batch.data.last() == Some(&b'\n') && batch.data.len() > start;
+            .read_until(b'\n', &mut batch.data);
+        let read = read.map_err(|source| self.read_error(source))?;
         if read == 0 {
             self.eof = true;
             return Ok(());
         }
-        let mut length = read as u64;
-        let mut too_long = false;
-        if !terminated && length == limit {
+        let terminated = batch.data.last() == Some(&b'\n');
+        if !terminated && read as u64 == limit {
             // Over the limit: drop what was kept and skip to the end of the line.
-            too_long = true;
             batch.data.truncate(start);
-            loop {
-                let chunk = self
-                    .inner
-                    .fill_buf()
-                    .map_err(|source| read_error(self.lines, &self.name, source))?;
-                if chunk.is_empty() {
-                    break;
-                }
-                let (used, found) = match chunk.iter().position(|&b| b == b'\n') {
-                    Some(i) => (i + 1, true),
-                    None => (chunk.len(), false),
-                };
-                length += (used - usize::from(found)) as u64;
-                self.inner.consume(used);
-                if found {
-                    break;
-                }
-            }
-        } else if !terminated {
-            self.eof = true;
-        }
-        if terminated {
-            batch.data.pop();
-            length -= 1;
-        }
-        self.lines += 1;
-        let number = self.lines;
-        if too_long {
+            let length = limit + self.skip_rest_of_line()?;
+            self.lines += 1;
             batch.lines.push(RawLine {
-                number,
+                number: self.lines,
                 range: start..start,
                 unterminated: false,
                 too_long: Some((length, self.max_line_bytes as u64)),
             });
             return Ok(());
         }
+        if terminated {
+            batch.data.pop();
+        } else {
+            self.eof = true;
+        }
+        self.lines += 1;
+        self.keep_line(batch, start, !terminated);
+        Ok(())
+    }
+
+    /// Skips the rest of a line that is too long to keep; returns how many bytes it had (its
+    /// newline not counted).
+    fn skip_rest_of_line(&mut self) -> Result<u64, JsonlError> {
+        let mut skipped = 0;
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(source) => return Err(self.read_error(source)),
+            };
+            if chunk.is_empty() {
+                return Ok(skipped);
+            }
+            let (used, found) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            skipped += (used - usize::from(found)) as u64;
+            self.inner.consume(used);
+            if found {
+                return Ok(skipped);
+            }
+        }
+    }
+
+    /// Adds the line just read (its bytes from `start` on, newline removed) to `batch`, without
+    /// a leading BOM or a trailing `\r`; a blank line is counted and dropped.
+    fn keep_line(&mut self, batch: &mut LineBatch, start: usize, unterminated: bool) {
+        let number = self.lines;
         let mut content = start..batch.data.len();
         if number == 1 && batch.data[content.clone()].starts_with(b"\xEF\xBB\xBF") {
             content.start += 3;
@@ -285,14 +289,21 @@ impl JsonlReader {
         {
             self.blank_lines += 1;
             batch.data.truncate(start);
-            return Ok(());
+            return;
         }
         batch.lines.push(RawLine {
             number,
             range: content,
-            unterminated: !terminated,
+            unterminated,
             too_long: None,
         });
-        Ok(())
+    }
+
+    fn read_error(&self, source: io::Error) -> JsonlError {
+        JsonlError::Read {
+            name: self.name.clone(),
+            line: self.lines,
+            source,
+        }
     }
 }
