@@ -4,10 +4,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::{
-    Engine, LoadFailure, Outcome, Ran, RunFailure, RunResult, RunStatus, parse_jsonl, sandbox,
-    with_timeout,
-};
+use super::model::{Engine, LoadFailure, Outcome, Ran, RunFailure, RunResult, RunStatus};
+use super::output::parse_jsonl;
+use super::worker::{sandbox, with_timeout};
 use crate::fixture::Fixture;
 
 /// The origin both engines give the fixture text (the Python twin's `run_text` loads with
