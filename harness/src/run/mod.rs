@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::fixture::Fixture;
 
 pub use model::{
-    DEFAULT_TIMEOUT, Engine, LoadFailure, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus,
+    DEFAULT_TIMEOUT, Engine, LoadError, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus,
 };
 pub use output::parse_jsonl;
 use worker::panic_message;

@@ -50,53 +50,9 @@ impl fmt::Display for Engine {
     }
 }
 
-/// A flow text that does not load, as either engine reports it (contract §1.4).
-///
-/// Both engines hand their load error over as `yamlflow::LoadError` (the Python side through
-/// `python::load_error`), made into this in one place, the `From` below. MERGE NOTE: this copy
-/// goes once the suite reads `kind` as `LoadErrorKind` (`kind.name()`) instead of text; then
-/// `LoadFailure` becomes `pub use yamlflow::LoadError as LoadFailure`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadFailure {
-    /// The contract kind (`YamlSyntax`, `UnknownKey`…).
-    pub kind: String,
-    /// The message.
-    pub message: String,
-    /// The origin (`<string>` for the harness's runs).
-    pub file: String,
-    /// 1-based line, where known.
-    pub line: Option<usize>,
-    /// 1-based column, where known.
-    pub column: Option<usize>,
-    /// The offending key path, where known.
-    pub key: Option<String>,
-}
-
-impl fmt::Display for LoadFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        write!(f, ": {}: {}", self.kind, self.message)
-    }
-}
-
-impl From<yamlflow::LoadError> for LoadFailure {
-    fn from(err: yamlflow::LoadError) -> Self {
-        Self {
-            kind: err.kind.name().to_owned(),
-            message: err.message,
-            file: err.file,
-            line: err.line,
-            column: err.column,
-            key: err.key,
-        }
-    }
-}
+/// A flow text that does not load, as either engine reports it (contract §1.4): the engine's own
+/// load error, which the Python side is read into too.
+pub use yamlflow::LoadError;
 
 /// Why a run produced neither events nor a load error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,7 +130,7 @@ pub enum Outcome {
     /// The run happened (it may have completed or failed).
     Events(Ran),
     /// The flow text did not load.
-    Load(LoadFailure),
+    Load(LoadError),
     /// The run produced nothing usable.
     Errored(RunFailure),
 }

@@ -2,9 +2,7 @@
 
 use std::sync::mpsc;
 
-use super::model::{
-    Engine, LoadFailure, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus,
-};
+use super::model::{Engine, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus};
 use super::output::parse_jsonl;
 use super::worker::{sandbox, with_timeout};
 use crate::fixture::Fixture;
@@ -41,7 +39,7 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
             });
             match result {
                 Ok(run) => ran(&run),
-                Err(CallError::Load(error)) => Outcome::Load(LoadFailure::from(*error)),
+                Err(CallError::Load(error)) => Outcome::Load(*error),
                 Err(CallError::Exception(exception)) => {
                     Outcome::Errored(RunFailure::Exception(exception))
                 }

@@ -14,7 +14,7 @@ use crate::diff::render_labeled_diff;
 use crate::finding::{Check, Code, Finding};
 use crate::fixture::{Expect, Fixture};
 use crate::normalize::Canon;
-use crate::run::{LoadFailure, Outcome, Ran, RunFailure, RunResult, RunStatus};
+use crate::run::{LoadError, Outcome, Ran, RunFailure, RunResult, RunStatus};
 use crate::schema::EventValidator;
 use crate::snapshot::SnapshotError;
 
@@ -212,7 +212,7 @@ fn outcome_mismatch(fixture: &Fixture, ended: &Ended) -> Option<Finding> {
         finding.location.file = Some(fixture.path.display().to_string());
         finding.location.line = failure.line.map(|line| line as u64);
         finding.location.column = failure.column.map(|column| column as u64);
-        finding = finding.with_detail(format!("{}: {}", failure.kind, failure.message));
+        finding = finding.with_detail(format!("{}: {}", failure.kind.name(), failure.message));
     }
     Some(finding)
 }
@@ -235,11 +235,11 @@ pub(crate) fn end_yaml(ran: &Ran) -> String {
 /// The snapshot body of a run that did not load: the load error, without its origin (both engines
 /// load the text as `<string>`).
 #[must_use]
-pub fn load_failure_yaml(failure: &LoadFailure) -> String {
+pub fn load_failure_yaml(failure: &LoadError) -> String {
     let optional =
         |value: Option<usize>| value.map_or(Canon::Null, |v| Canon::Number(v.to_string()));
     // The parsers' own wording (saphyr, PyYAML): only kind and position are contract (§1.4).
-    let message = if failure.kind == "YamlSyntax" {
+    let message = if failure.kind == yamlflow::LoadErrorKind::YamlSyntax {
         Canon::Placeholder("parser message")
     } else {
         Canon::String(failure.message.clone())
@@ -251,7 +251,10 @@ pub fn load_failure_yaml(failure: &LoadFailure) -> String {
     let tree = Canon::Map(BTreeMap::from([(
         "load_error".to_owned(),
         Canon::Map(BTreeMap::from([
-            ("kind".to_owned(), Canon::String(failure.kind.clone())),
+            (
+                "kind".to_owned(),
+                Canon::String(failure.kind.name().to_owned()),
+            ),
             ("message".to_owned(), message),
             ("line".to_owned(), optional(failure.line)),
             ("column".to_owned(), optional(failure.column)),

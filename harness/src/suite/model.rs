@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::finding::{Check, Finding};
 use crate::fixture::{Expect, Xfail};
-use crate::run::{Engine, LoadFailure, RunFailure};
+use crate::run::{Engine, LoadError, RunFailure};
 
 /// The checks `twinflow check` shows as columns, in table order.
 pub const COLUMNS: [Check; 5] = [
@@ -74,7 +74,7 @@ pub enum Ended {
     /// Events, but no root span end (or no root span).
     Unfinished,
     /// The flow did not load.
-    LoadError(LoadFailure),
+    LoadError(LoadError),
     /// Nothing usable came back.
     Errored(RunFailure),
 }
