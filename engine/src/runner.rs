@@ -12,7 +12,6 @@ use crate::actions::{self, ActionCtx, ActionError};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::event::{Event, Level, SpanKind};
 use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
-use crate::loader::fan_in;
 use crate::observability::{ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
 
@@ -277,10 +276,9 @@ impl<'f, 'o> Runner<'f, 'o> {
                     executions = self.count(executions, branches.len())?;
                     match self.fan_out(branches, state, root) {
                         Ok(()) => {
-                            let edge: &Edge =
-                                fan_in(&self.flow.edges, branches).ok_or_else(|| {
-                                    ActionError::action("fan-out without fan-in edge")
-                                })?;
+                            let edge: &Edge = self.flow.fan_in(branches).ok_or_else(|| {
+                                ActionError::action("fan-out without fan-in edge")
+                            })?;
                             next = Next::Go(&edge.to);
                         }
                         Err(FanOutError::Branch(node, err)) => match &node.on_error {
