@@ -28,5 +28,5 @@ pub use flow::{
     START,
 };
 pub use loader::{load_file, load_str, parse_input};
-pub use observability::{EventStream, ObservabilityContext};
-pub use runner::{Callback, ConsoleSink, RunOptions, RunOutcome, RunStatus, run};
+pub use observability::{Callback, ConsoleSink, EventStream, ObservabilityContext};
+pub use runner::{RunOptions, RunOutcome, RunStatus, run};

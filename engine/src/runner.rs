@@ -10,16 +10,10 @@ use serde_json::{Map, Value};
 
 use crate::actions::{self, ActionCtx, ActionError};
 use crate::error::{LoadError, LoadErrorKind};
-use crate::event::{Event, Level, SpanKind};
+use crate::event::{Level, SpanKind};
 use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
-use crate::observability::{ObservabilityContext, Span, new_id, one};
+use crate::observability::{Callback, ConsoleSink, ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
-
-/// A callback handler: receives every emitted event, in `seq` order.
-pub type Callback = Arc<dyn Fn(&Event) + Send + Sync>;
-
-/// Where console handlers write instead of standard error (an embedding harness captures them).
-pub type ConsoleSink = Arc<Mutex<dyn std::io::Write + Send>>;
 
 /// How to run a flow.
 pub struct RunOptions {

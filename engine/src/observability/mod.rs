@@ -18,10 +18,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+pub use self::handlers::{Callback, ConsoleSink};
 pub use self::stream::EventStream;
 use crate::event::{Event, EventType, Level, SpanKind};
 use crate::flow::ObservabilitySettings;
-use crate::runner::{Callback, ConsoleSink};
 use flow_log::SpanTable;
 use handlers::Handler;
 use redact::Redactor;
