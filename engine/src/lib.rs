@@ -22,7 +22,7 @@ mod sandbox;
 mod template;
 
 pub use error::{LoadError, LoadErrorKind};
-pub use event::{Event, EventType, Level, SpanKind};
+pub use event::{ACTIONS, Event, EventType, Level, SpanKind};
 pub use flow::{
     ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
     START,

@@ -128,6 +128,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_builtin_is_dispatched() {
+        // contract §2.1: the vocabulary and the dispatch name the same actions.
+        let dir = tempfile::tempdir().unwrap();
+        for uses in crate::event::ACTIONS {
+            let outcome = run_action(uses, json!({}), dir.path(), 1);
+            assert!(
+                !matches!(&outcome, Err(e) if e.kind == "UnknownAction"),
+                "{uses} is not dispatched"
+            );
+        }
+    }
+
+    #[test]
     fn parameter_messages() {
         let dir = std::env::temp_dir();
         let e = run_action("text.render", json!({"tmpl": 1}), &dir, 1).unwrap_err();
