@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 
+use crate::error::{RunError, error_json};
 use crate::observability::{ObservabilityContext, Span};
 use crate::sandbox::SandboxEscape;
 
@@ -34,10 +35,14 @@ impl ActionError {
 
     /// `{type, message}` as event data.
     pub(crate) fn to_json(&self) -> Value {
-        let mut map = Map::with_capacity(2);
-        map.insert("type".into(), Value::String(self.kind.clone()));
-        map.insert("message".into(), Value::String(self.message.clone()));
-        Value::Object(map)
+        error_json(&self.kind, &self.message)
+    }
+}
+
+impl From<ActionError> for RunError {
+    /// A node's error that no `on_error` caught fails the run with it (contract §1.2).
+    fn from(err: ActionError) -> Self {
+        Self::new(err.kind, err.message)
     }
 }
 
