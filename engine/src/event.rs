@@ -194,8 +194,8 @@ impl SpanKind {
         }
     }
 
-    /// Whether a span of this kind may have a span of kind `parent` as its parent (contract
-    /// §1.2: steps live in nodes, fan-outs in the flow, branches in fan-outs).
+    /// Whether a span of this kind may have a span of kind `parent` as its parent: steps live in
+    /// nodes, fan-outs in the flow, branches in fan-outs (contract §1.2).
     pub fn accepts_parent(self, parent: Self) -> bool {
         match self {
             Self::Flow => false,

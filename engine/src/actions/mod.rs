@@ -1,5 +1,6 @@
 //! Builtin actions (contract §2, §2.2), one module per namespace, and their dispatch; what an
-//! action gets and gives back is `context.rs`'s, typed parameter access `params.rs`'s. Messages are the contract's (§4).
+//! action gets and gives back is `context.rs`'s, typed parameter access `params.rs`'s. Messages
+//! are the contract's (contract §2.3).
 
 mod context;
 mod control;

@@ -1,6 +1,6 @@
 //! Loading flow documents: YAML 1.2 parsing with positions, and the checks of contract §1.4.
 //!
-//! Phases, in the order the contract pins (§1.4): YAML syntax (the parser's message and position)
+//! Phases, in the order contract §1.4 pins: YAML syntax (the parser's message and position)
 //! and duplicate keys (`yaml.rs`), then the structure of the document (keys, types, values) in
 //! document order (`document.rs`), then duplicate nodes, unknown nodes, edges and the path from
 //! `__start__` to `__end__` (`graph.rs`).
