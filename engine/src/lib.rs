@@ -1,7 +1,7 @@
 //! yamlflow: the Rust twin of the YAML flow engine.
 //!
-//! Loads YAML flow documents (contract §1), runs them with the builtin actions (§2) and emits
-//! observability events (§3) to handlers and an in-memory ring buffer.
+//! Loads YAML flow documents (contract §1), runs them with the builtin actions (contract §2) and
+//! emits observability events (contract §3) to handlers and an in-memory ring buffer.
 //!
 //! ```no_run
 //! let flow = yamlflow::load_file("fixtures/linear_three_nodes.yaml").unwrap();
