@@ -32,6 +32,26 @@ pub enum LoadErrorKind {
 }
 
 impl LoadErrorKind {
+    /// Every kind, in the contract's order (§1.4).
+    pub const ALL: [Self; 10] = [
+        Self::Io,
+        Self::YamlSyntax,
+        Self::DuplicateKey,
+        Self::UnknownKey,
+        Self::MissingKey,
+        Self::InvalidValue,
+        Self::DuplicateNode,
+        Self::UnknownNode,
+        Self::MissingEdge,
+        Self::NoPath,
+    ];
+
+    /// The kind with this contract name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     /// The contract name, identical to the Python twin's `LoadError.kind`.
     pub fn name(self) -> &'static str {
         match self {

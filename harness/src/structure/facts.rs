@@ -153,19 +153,6 @@ impl fmt::Display for Name {
     }
 }
 
-/// Reads a span kind through the engine's own spelling (its serde names), so the vocabulary stays
-/// defined once (contract §3.1).
-///
-/// SHIM: `yamlflow::SpanKind` has no `parse` yet (`Level` and `EventType` do); once the engine
-/// exports `SpanKind::parse` (plan: the event vocabulary with `ALL`/`as_str`/`parse`), call it.
-fn parse_kind(text: &str) -> Option<SpanKind> {
-    use serde::Deserialize;
-    use serde::de::IntoDeserializer;
-    use serde::de::value::{Error, StrDeserializer};
-    let text: StrDeserializer<'_, Error> = text.into_deserializer();
-    SpanKind::deserialize(text).ok()
-}
-
 /// Top-level fields that carry a schema version marker. Version 1 events have none (the bundled
 /// schema forbids extra fields); a later version or another runtime may add one, and a log that
 /// mixes markers mixes schema versions.
@@ -213,7 +200,7 @@ impl EventFacts {
                     };
                 }
                 "node" => facts.node = value.as_str().map(Name::new),
-                "kind" => facts.kind = value.as_str().and_then(parse_kind),
+                "kind" => facts.kind = value.as_str().and_then(SpanKind::parse),
                 "event_type" => facts.event_type = value.as_str().and_then(EventType::parse),
                 "level" => facts.level = value.as_str().and_then(Level::parse),
                 "seq" => facts.seq = value.as_u64(),
@@ -325,20 +312,6 @@ mod tests {
             assert_eq!(id, Id::Text(text.into()));
             assert_eq!(id.to_string(), text);
         }
-    }
-
-    #[test]
-    fn span_kinds_are_read_in_the_engines_spelling() {
-        for kind in [
-            SpanKind::Flow,
-            SpanKind::Node,
-            SpanKind::Step,
-            SpanKind::Parallel,
-        ] {
-            assert_eq!(parse_kind(kind.as_str()), Some(kind));
-        }
-        assert_eq!(parse_kind("Flow"), None);
-        assert_eq!(parse_kind("branch"), None);
     }
 
     #[test]
