@@ -157,7 +157,7 @@ pub fn compare_with_snapshot(
         )
         .with_help(
             "review the run and create the snapshot with scripts/regen-expected \
-             (or INSTA_UPDATE=always cargo test -p twinflow --test fixtures)",
+             (or cargo insta test --test fixtures, then cargo insta review)",
         ),
         Err(err) => Finding::new(Code::new(Check::Snapshot, "unreadable"), err.to_string()),
     };

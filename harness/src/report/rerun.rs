@@ -60,7 +60,7 @@ pub fn render_rerun(reports: &[FixtureReport]) -> String {
     let _ = writeln!(out, "\nrerun them:   twinflow check {}", names.join(" "));
     let _ = writeln!(
         out,
-        "one in cargo: cargo test -p twinflow --test fixtures -- {}",
+        "one in cargo: cargo test --test fixtures -- {}",
         names[0]
     );
     let same: Vec<&str> = failed

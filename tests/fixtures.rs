@@ -1,9 +1,11 @@
 //! Every fixture through both engines, one named test each (issue 4 §2), plus a check that no
 //! snapshot in `expected/` has lost its fixture.
 //!
-//! `cargo test -p twinflow --test fixtures -- parallel` runs the fixtures whose name contains
-//! `parallel`. Snapshots go through insta with `expected/` as the snapshot folder, so
-//! `INSTA_UPDATE=always`, `cargo insta test` and `cargo insta review` work as usual; insta never
+//! The test target of the workspace's root package, so that cargo-insta finds the pending
+//! snapshots of `expected/`. `cargo test --test fixtures -- NAME` runs one fixture; a filter is
+//! an exact name, a substring or a glob (`twinflow::select`), and one that selects nothing exits 2.
+//! Snapshots go through insta with `expected/` as the snapshot folder, so `INSTA_UPDATE`,
+//! `cargo insta test`, `cargo insta review` and `cargo insta accept` work as usual; insta never
 //! writes under `CI`, and `scripts/test` sets `INSTA_UPDATE=no`. The other checks (outcome,
 //! schema, structure, parity) are `twinflow::suite`'s, exactly as `twinflow check` runs them.
 //!
