@@ -12,9 +12,13 @@
 //! Environment: `TWINFLOW_ROOT` (another checkout), `TWINFLOW_TIMEOUT` (seconds per engine and
 //! fixture, default 30).
 
+mod shared_run;
+
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -23,7 +27,9 @@ use twinflow::fixture::{self, Fixture};
 use twinflow::layout::Layout;
 use twinflow::report::text;
 use twinflow::snapshot::{self, Header};
-use twinflow::suite::{COLUMNS, Suite, SuiteOptions};
+use twinflow::suite::{COLUMNS, FixtureReport, Suite, SuiteOptions};
+
+use shared_run::{Checked, SharedRun};
 
 fn main() {
     let mut args = Arguments::from_args();
@@ -34,8 +40,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let fixtures = match fixture::load_all(&layout.fixtures(), &[]) {
-        Ok(fixtures) => fixtures,
+    // Only names here: each test reads its own fixture, so that listing tests (and each of
+    // nextest's test processes) does not parse every fixture, and one unreadable fixture fails
+    // its own test, not the suite.
+    let paths = match fixture::discover(&layout.fixtures()) {
+        Ok(paths) => paths,
         Err(err) => {
             eprintln!("error: {err}");
             std::process::exit(2);
@@ -54,11 +63,12 @@ fn main() {
             .collect(),
         timeout,
     };
-    let names: Vec<String> = fixtures.iter().map(|f| f.name.clone()).collect();
+    let names: Vec<String> = paths.iter().map(|path| stem(path)).collect();
     // One filter syntax everywhere (twinflow::select): exact name, substring or glob; a filter
     // that selects nothing is an error, not a green run of zero tests.
     let mut selectable: Vec<&str> = names.iter().map(String::as_str).collect();
     selectable.push(ORPHANS);
+    selectable.push(SHARED_RUN);
     let filters: Vec<String> = args.filter.take().into_iter().collect();
     let chosen = match twinflow::select::select(&selectable, &filters) {
         Ok(chosen) => chosen,
@@ -69,40 +79,65 @@ fn main() {
     };
     args.exact = false;
     let context = Arc::new(Context {
-        suite: Suite::new(layout.clone(), options),
+        suite: OnceLock::new(),
+        options,
         layout,
         color: std::io::stdout().is_terminal(),
+        shared: SharedRun::from_env(Path::new(env!("CARGO_TARGET_TMPDIR"))),
+        all: OnceLock::new(),
     });
     let expected = context.layout.expected();
-    let mut fixtures: Vec<Option<Fixture>> = fixtures.into_iter().map(Some).collect();
     let trials: Vec<Trial> = chosen
         .into_iter()
-        .map(
-            |index| match fixtures.get_mut(index).and_then(Option::take) {
-                Some(fixture) => {
-                    let context = Arc::clone(&context);
-                    Trial::test(fixture.name.clone(), move || context.run(&fixture))
-                }
-                None => {
-                    let (expected, names) = (expected.clone(), names.clone());
-                    Trial::test(ORPHANS, move || orphans(&expected, &names))
-                }
-            },
-        )
+        .map(|index| match paths.get(index) {
+            Some(path) => {
+                let (context, path) = (Arc::clone(&context), path.clone());
+                Trial::test(stem(&path), move || {
+                    let fixture =
+                        Fixture::load(&path).map_err(|err| Failed::from(err.to_string()))?;
+                    context.run(&fixture)
+                })
+            }
+            None if index == names.len() => {
+                let (expected, names) = (expected.clone(), names.clone());
+                Trial::test(ORPHANS, move || orphans(&expected, &names))
+            }
+            None => Trial::test(SHARED_RUN, || shared_run::self_test().map_err(Failed::from)),
+        })
         .collect();
     libtest_mimic::run(&args, trials).exit();
 }
 
 /// The test that fails on snapshots without a fixture.
 const ORPHANS: &str = "expected_has_no_orphans";
+/// The test of the outcomes nextest's test processes share.
+const SHARED_RUN: &str = "nextest_processes_share_one_run";
 
 struct Context {
-    suite: Suite,
+    /// Built on first use: a test process under a shared nextest run may never need it.
+    suite: OnceLock<Suite>,
+    options: SuiteOptions,
     layout: Layout,
     color: bool,
+    /// Under nextest: the outcomes shared by the run's test processes.
+    shared: Option<SharedRun>,
+    /// Every fixture, read by the process that checks them all for a shared run.
+    all: OnceLock<Result<Vec<Fixture>, String>>,
+}
+
+/// A fixture's name: its file stem.
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl Context {
+    fn suite(&self) -> &Suite {
+        self.suite
+            .get_or_init(|| Suite::new(self.layout.clone(), self.options.clone()))
+    }
+
     fn style(&self) -> text::Style {
         text::Style {
             color: self.color,
@@ -113,20 +148,19 @@ impl Context {
 
     /// One fixture: the suite's checks, then the snapshot through insta.
     fn run(&self, fixture: &Fixture) -> Result<(), Failed> {
-        let report = self.suite.check(fixture);
-        for note in report
-            .findings
-            .iter()
-            .filter(|f| f.severity != Severity::Error)
-        {
-            print!("{}", text::block(note, self.style()));
-        }
-        let errors: Vec<_> = report.errors().cloned().collect();
-        let mut failures = Vec::new();
-        if !errors.is_empty() {
-            failures.push(text::blocks(&errors, self.style()));
-        }
-        if let Some(reference) = report.reference() {
+        let shared = self.shared.as_ref().map(|shared| {
+            shared
+                .outcome(&fixture.name, || self.check_all())
+                .map_err(|err| Failed::from(format!("shared nextest run: {err}")))
+        });
+        let checked = match shared {
+            Some(Ok(Some(checked))) => checked,
+            Some(Err(err)) => return Err(err),
+            Some(Ok(None)) | None => self.check(fixture),
+        };
+        print!("{}", checked.notes);
+        let mut failures: Vec<String> = checked.failure.into_iter().collect();
+        if let Some(reference) = &checked.reference {
             if let Err(message) = self.assert_snapshot(fixture, reference) {
                 failures.push(message);
             }
@@ -135,6 +169,42 @@ impl Context {
             Ok(())
         } else {
             Err(Failed::from(failures.join("\n")))
+        }
+    }
+
+    /// The suite's checks of one fixture, rendered.
+    fn check(&self, fixture: &Fixture) -> Checked {
+        self.render(&self.suite().check(fixture))
+    }
+
+    /// Every fixture, on every core, for a shared nextest run.
+    fn check_all(&self) -> BTreeMap<String, Checked> {
+        let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let all = self.all.get_or_init(|| {
+            fixture::load_all(&self.layout.fixtures(), &[]).map_err(|err| err.to_string())
+        });
+        let Ok(all) = all else {
+            // Each test then checks its own fixture, and the unreadable one fails alone.
+            return BTreeMap::new();
+        };
+        self.suite()
+            .check_all(all, jobs, &|_| true)
+            .iter()
+            .map(|report| (report.name.clone(), self.render(report)))
+            .collect()
+    }
+
+    /// What a test prints and asserts, from a fixture's report.
+    fn render(&self, report: &FixtureReport) -> Checked {
+        let notes = report
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Error);
+        let errors: Vec<_> = report.errors().cloned().collect();
+        Checked {
+            notes: text::blocks(notes, self.style()),
+            failure: (!errors.is_empty()).then(|| text::blocks(&errors, self.style())),
+            reference: report.reference().map(str::to_owned),
         }
     }
 
