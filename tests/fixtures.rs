@@ -12,6 +12,7 @@
 //! Environment: `TWINFLOW_ROOT` (another checkout), `TWINFLOW_TIMEOUT` (seconds per engine and
 //! fixture, default 30).
 
+mod insta_loop;
 mod shared_run;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,7 @@ fn main() {
     let mut selectable: Vec<&str> = names.iter().map(String::as_str).collect();
     selectable.push(ORPHANS);
     selectable.push(SHARED_RUN);
+    selectable.push(INSTA_LOOP);
     let filters: Vec<String> = args.filter.take().into_iter().collect();
     let chosen = match twinflow::select::select(&selectable, &filters) {
         Ok(chosen) => chosen,
@@ -102,7 +104,16 @@ fn main() {
                 let (expected, names) = (expected.clone(), names.clone());
                 Trial::test(ORPHANS, move || orphans(&expected, &names))
             }
-            None => Trial::test(SHARED_RUN, || shared_run::self_test().map_err(Failed::from)),
+            None if index == names.len() + 1 => {
+                Trial::test(SHARED_RUN, || shared_run::self_test().map_err(Failed::from))
+            }
+            None => {
+                let root = context.layout.root().to_path_buf();
+                Trial::test(INSTA_LOOP, move || {
+                    insta_loop::pending_snapshots_list_exactly_the_changed_fixture(&root)
+                        .map_err(Failed::from)
+                })
+            }
         })
         .collect();
     libtest_mimic::run(&args, trials).exit();
@@ -112,6 +123,8 @@ fn main() {
 const ORPHANS: &str = "expected_has_no_orphans";
 /// The test of the outcomes nextest's test processes share.
 const SHARED_RUN: &str = "nextest_processes_share_one_run";
+/// The test of insta's review loop on `expected/`.
+const INSTA_LOOP: &str = "insta_review_lists_exactly_a_changed_fixture";
 
 struct Context {
     /// Built on first use: a test process under a shared nextest run may never need it.
@@ -196,10 +209,11 @@ impl Context {
 
     /// What a test prints and asserts, from a fixture's report.
     fn render(&self, report: &FixtureReport) -> Checked {
+        // Declared divergences print their reason only; `twinflow check -v` shows their diffs.
         let notes = report
             .findings
             .iter()
-            .filter(|f| f.severity != Severity::Error);
+            .filter(|f| f.severity == Severity::Note);
         let errors: Vec<_> = report.errors().cloned().collect();
         Checked {
             notes: text::blocks(notes, self.style()),
