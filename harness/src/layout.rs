@@ -2,12 +2,17 @@
 //! set-up venv `.venv` (STYLE §1: data folders sit at the top and are reached by relative path).
 //!
 //! The root is, in order of precedence: `--root DIR`, the `TWINFLOW_ROOT` environment variable,
-//! or the parent of this crate's manifest directory (the checkout the binary was built from).
+//! or the nearest folder, from the current directory up, that holds `twinflow.toml`, or both
+//! `Cargo.toml` and `fixtures/`. So an installed `twinflow` checks the project it is run in, never
+//! the checkout it was built from.
 
 use std::path::{Path, PathBuf};
 
 /// The environment variable that overrides the repository root.
 pub const ROOT_ENV: &str = "TWINFLOW_ROOT";
+
+/// The file that marks a project root.
+pub const MARKER: &str = "twinflow.toml";
 
 /// Why the repository root is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +25,12 @@ pub enum LayoutError {
         root: PathBuf,
         /// The missing folder.
         what: &'static str,
+    },
+    /// No folder from the current directory up is a project root.
+    #[error("{}: not inside a twinflow project (no {MARKER}, or Cargo.toml and fixtures/, in it or above it); run twinflow from the project, pass --root or set {ROOT_ENV}", from.display())]
+    NoProject {
+        /// Where the search started.
+        from: PathBuf,
     },
     /// The venv has no `lib/python3.*/site-packages` folder.
     #[error("{}: no lib/python3.*/site-packages in the venv; run scripts/setup", venv.display())]
@@ -44,20 +55,40 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Resolves the root: `explicit` (`--root`), else `TWINFLOW_ROOT`, else the checkout this crate
-    /// was built in. The root must hold `fixtures/`.
+    /// Resolves the root: `explicit` (`--root`), else `TWINFLOW_ROOT`, else the nearest project
+    /// folder from the current directory up. The root must hold `fixtures/`.
     ///
     /// # Errors
-    /// [`LayoutError::NotACheckout`] when the root has no `fixtures/` folder.
+    /// [`LayoutError::NotACheckout`] when the root has no `fixtures/` folder, or no project folder
+    /// encloses the current directory.
     pub fn discover(explicit: Option<&Path>) -> Result<Self, LayoutError> {
         let root = match explicit {
             Some(root) => root.to_owned(),
             None => match std::env::var_os(ROOT_ENV) {
                 Some(root) if !root.is_empty() => PathBuf::from(root),
-                _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+                _ => {
+                    let here = std::env::current_dir().map_err(|source| LayoutError::Io {
+                        path: PathBuf::from("."),
+                        source,
+                    })?;
+                    Self::enclosing(&here).ok_or(LayoutError::NoProject { from: here })?
+                }
             },
         };
         Self::at(&root)
+    }
+
+    /// The nearest folder from `start` up that holds `twinflow.toml`, or `Cargo.toml` and
+    /// `fixtures/`.
+    #[must_use]
+    pub fn enclosing(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .find(|dir| {
+                dir.join(MARKER).is_file()
+                    || (dir.join("Cargo.toml").is_file() && dir.join("fixtures").is_dir())
+            })
+            .map(Path::to_owned)
     }
 
     /// The layout rooted at `root`, which must hold `fixtures/`.
@@ -166,6 +197,21 @@ mod tests {
         assert!(err.to_string().contains("fixtures/ is missing"), "{err}");
         let err = Layout::at(&dir.path().join("nowhere")).expect_err("no folder");
         assert!(matches!(err, LayoutError::NotACheckout { .. }));
+    }
+
+    #[test]
+    fn the_root_is_found_from_any_folder_inside_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let found = Layout::enclosing(&root.join("harness/src/report")).expect("found");
+        assert_eq!(found.canonicalize().unwrap(), root.canonicalize().unwrap());
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(Layout::enclosing(dir.path()), None);
+        std::fs::write(dir.path().join(MARKER), "").unwrap();
+        std::fs::create_dir(dir.path().join("deep")).unwrap();
+        assert_eq!(
+            Layout::enclosing(&dir.path().join("deep")).as_deref(),
+            Some(dir.path())
+        );
     }
 
     #[test]

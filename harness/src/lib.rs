@@ -8,6 +8,7 @@ pub mod check_log;
 pub mod commands;
 pub mod diff;
 pub mod finding;
+pub mod fingerprint;
 pub mod fixture;
 pub mod jsonl;
 pub mod layout;

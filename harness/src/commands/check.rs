@@ -152,14 +152,42 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     Ok(status)
 }
 
-/// The checkout and the selected fixtures, or why the suite cannot run.
+/// The checkout and the selected fixtures, or why the suite cannot run: no project, a filter that
+/// selects nothing, or a Python twin that cannot be set up (one error, not one per fixture).
 fn prepare(args: &CheckArgs) -> Result<(Layout, Vec<Fixture>), String> {
     let layout = Layout::discover(args.root.as_deref()).map_err(|err| err.to_string())?;
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return Err("--timeout must be a positive number of seconds".to_owned());
     }
     let fixtures = select(&layout, &args.filters)?;
+    crate::python::Interpreter::get(&layout).map_err(|err| {
+        format!(
+            "the Python twin cannot be set up: {err}\n(run scripts/setup in {})",
+            layout.root().display()
+        )
+    })?;
+    warn_if_engine_differs(&layout);
     Ok((layout, fixtures))
+}
+
+/// The Rust engine is linked into this binary; the Python twin is read from the project. When the
+/// project's engine sources differ from the ones built in, parity would compare the project's
+/// Python twin with another Rust engine: say so.
+fn warn_if_engine_differs(layout: &Layout) {
+    let built = env!("TWINFLOW_ENGINE_FINGERPRINT");
+    let engine = layout.root().join("engine");
+    let Some(here) = crate::fingerprint::of_engine(&engine) else {
+        return;
+    };
+    if built.is_empty() || format!("{here:016x}") == built {
+        return;
+    }
+    eprintln!(
+        "warning: the Rust engine built into this twinflow differs from {} (sources changed since \
+         it was built): rebuild it (cargo install --locked --path harness, or cargo run -p twinflow \
+         -- check)",
+        engine.display()
+    );
 }
 
 /// Each failing fixture's findings (capped per kind and per diff), then the table and the

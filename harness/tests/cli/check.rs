@@ -373,3 +373,92 @@ fn github_format_annotates_fixture_files_and_fills_the_step_summary() {
     assert!(summary.contains("| `broken` |"), "{summary}");
     assert!(summary.contains("rust: outcome.mismatch"), "{summary}");
 }
+
+#[test]
+fn a_missing_venv_is_one_error_naming_the_set_up_script() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("fixtures")).unwrap();
+    std::fs::write(
+        dir.path().join("fixtures/one.yaml"),
+        "name: one\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n",
+    )
+    .unwrap();
+    let out = check(&["--root", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(out.stderr.contains("scripts/setup"), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("error:").count(), 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn an_installed_binary_checks_the_project_it_is_run_in() {
+    // The binary, copied away from its build checkout, run from a folder inside another project.
+    let bin = tempfile::tempdir().unwrap();
+    let installed = bin.path().join("twinflow");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("twinflow"), &installed).unwrap();
+    let checkout = Checkout::new(false);
+    std::fs::write(checkout.root().join("twinflow.toml"), "").unwrap();
+    checkout.add_fixture(
+        "only_in_this_project",
+        "name: only\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: completed}\n",
+    );
+    let out = std::process::Command::new(&installed)
+        .args(["check", "--no-snapshots", "--color", "never"])
+        .current_dir(checkout.root().join("fixtures"))
+        .env_remove("TWINFLOW_ROOT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("only_in_this_project"), "{stdout}");
+    assert!(stdout.contains("1 fixtures: 1 passed"), "{stdout}");
+    // Outside any project, it says so instead of checking the checkout it was built from.
+    let out = std::process::Command::new(&installed)
+        .arg("check")
+        .current_dir(bin.path())
+        .env_remove("TWINFLOW_ROOT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not inside a twinflow project"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_project_whose_engine_differs_from_the_built_one_gets_a_warning() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "one",
+        "name: one\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n",
+    );
+    let engine = checkout.root().join("engine/src");
+    std::fs::create_dir_all(&engine).unwrap();
+    std::fs::write(
+        checkout.root().join("engine/Cargo.toml"),
+        "[package]\nname = \"yamlflow\"\n",
+    )
+    .unwrap();
+    std::fs::write(engine.join("lib.rs"), "// another engine\n").unwrap();
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+    ]);
+    assert!(
+        out.stderr
+            .contains("warning: the Rust engine built into this twinflow differs"),
+        "{}",
+        out.render()
+    );
+    // This checkout's own engine is the one built in: no warning.
+    let out = check(&["-q", "linear_three_nodes"]);
+    assert!(!out.stderr.contains("warning:"), "{}", out.render());
+}
