@@ -6,33 +6,24 @@ import io
 import json
 from pathlib import Path
 
-from .actions.json import loads as json_loads
 from .error import LoadError
 from .event import to_json
 from .flow import Flow
-from .loader import load_file, load_str
+from .loader import load_file, load_str, parse_input
 from .observability import get_flow_log
 from .runner import RunOutcome, run
 
-__all__ = ["Flow", "LoadError", "RunOutcome", "get_flow_log", "load_file", "load_str", "run", "run_text"]
-
-
-def parse_input(input_json: str, origin: str = "<input>") -> dict:
-    """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io):
-    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (contract
-    §6)."""
-    if not input_json.strip():
-        return {}
-    try:
-        # The same reader as json.parse, but an integer outside 64 bits is refused (contract §6).
-        value = json_loads(input_json, big_ints=False)
-    except RecursionError:
-        raise LoadError("Io", "input is not valid JSON: nesting too deep", origin) from None
-    except ValueError as e:
-        raise LoadError("Io", f"input is not valid JSON: {e}", origin) from None
-    if not isinstance(value, dict):
-        raise LoadError("Io", "input must be a JSON object", origin)
-    return value
+__all__ = [
+    "Flow",
+    "LoadError",
+    "RunOutcome",
+    "get_flow_log",
+    "load_file",
+    "load_str",
+    "parse_input",
+    "run",
+    "run_text",
+]
 
 
 def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, str]:

@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from . import parse_input
 from .error import LoadError
 from .event import to_json
-from .loader import load_file
+from .loader import load_file, parse_input
 from .runner import run
 
 

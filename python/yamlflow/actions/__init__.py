@@ -107,7 +107,5 @@ def call(uses: str, params: dict[str, Any], ctx: ActionContext) -> Any:
         return fn(params, ctx)
     except ActionFailure:
         raise
-    except (
-        Exception
-    ) as e:  # a defect in an action must not crash the run: it fails the attempt (contract §6)
+    except Exception as e:  # a defect in an action must not crash the run: it fails the attempt (contract §6)
         raise ActionFailure("ActionError", f"{uses}: internal error: {e or type(e).__name__}") from e

@@ -1,7 +1,7 @@
 """``json.parse`` / ``json.stringify`` (contract §2, §1.3 and §2.2). Mirrors
 ``engine/src/actions/json.rs``.
 
-``loads`` is the one JSON reader of the engine (json.parse and the run input, contract §6): it
+``parse_text`` is the one JSON reader of the engine (json.parse and the run input, contract §6): it
 reads JSON as serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested
 arrays/objects (serde_json's recursion limit of 128 refuses the 128th level).
 """
@@ -60,7 +60,7 @@ def _check_depth(value: Any) -> None:
             todo.extend((x, depth + 1) for x in items if type(x) in (dict, list))
 
 
-def loads(text: str, big_ints: bool = True) -> Any:
+def parse_text(text: str, big_ints: bool = True) -> Any:
     """Parses JSON text; ``big_ints`` keeps integers outside 64 bits as floats (json.parse), else they
     are an error (the run input). Raises JsonError (a ValueError) or RecursionError."""
     value = _json.loads(
@@ -76,7 +76,7 @@ def loads(text: str, big_ints: bool = True) -> Any:
 def parse(params: dict[str, Any], ctx: ActionContext) -> Any:
     text = param(ctx, params, "text", "string")
     try:
-        return loads(text)
+        return parse_text(text)
     except (ValueError, RecursionError):
         raise ActionFailure("ActionError", "json.parse: invalid JSON") from None
 

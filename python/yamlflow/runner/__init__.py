@@ -19,7 +19,6 @@ from .. import actions
 from ..actions import ActionContext, ActionFailure
 from ..actions.memory import Memory
 from ..flow import END, START, ActionCall, Flow, Node
-from ..loader import fan_in_table
 from ..observability import ObservabilityContext, Span
 from ..observability.handlers import Callback
 from ..template import TemplateError, render_str, render_value
@@ -81,7 +80,6 @@ class _Run:
         # Routing tables: conditional edges in declaration order, the unconditional edge, fan-in targets.
         self.conditional: dict[str, list[tuple[str, str | list[str]]]] = {}
         self.unconditional: dict[str, str | list[str]] = {}
-        self.fan_in = fan_in_table(flow.edges)
         for e in flow.edges:
             if isinstance(e.from_, list):
                 continue
@@ -140,7 +138,9 @@ class _Run:
             if isinstance(target, list):
                 failed = self.fan_out(target, state, root)
                 if failed is None:
-                    target = self.fan_in[frozenset(target)]
+                    edge = self.flow.fan_in(target)
+                    assert edge is not None  # the loader checked every fan-out has its fan-in
+                    target = edge.to
                     error_ctx = None
                     continue
                 branch, error = failed
