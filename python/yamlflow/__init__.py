@@ -1,22 +1,58 @@
-"""yamlflow: the Python twin of the YAML flow engine (mirrors the Rust crate ``yamlflow``)."""
+"""yamlflow: the Python twin of the YAML flow engine (mirrors the Rust crate ``yamlflow``,
+``engine/src/lib.rs``).
+
+Loads YAML flow documents (contract §1), runs them with the builtin actions (§2) and emits observability
+events (§3) to handlers and an in-memory ring buffer.
+"""
 
 from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
-from .error import LoadError
-from .event import to_json
-from .flow import Flow
+from .error import LoadError, LoadErrorKind
+from .event import ACTIONS, Event, EventType, Level, SpanKind, to_json
+from .flow import (
+    END,
+    START,
+    ActionCall,
+    Edge,
+    Endpoint,
+    Flow,
+    HandlerSpec,
+    Node,
+    NodeBody,
+    ObservabilitySettings,
+)
 from .loader import load_file, load_str, parse_input
-from .observability import get_flow_log
-from .runner import RunOutcome, run
+from .observability import Callback, ConsoleSink, EventStream, ObservabilityContext, get_flow_log
+from .runner import RunOptions, RunOutcome, RunStatus, run
 
 __all__ = [
+    "ACTIONS",
+    "END",
+    "START",
+    "ActionCall",
+    "Callback",
+    "ConsoleSink",
+    "Edge",
+    "Endpoint",
+    "Event",
+    "EventStream",
+    "EventType",
     "Flow",
+    "HandlerSpec",
+    "Level",
     "LoadError",
+    "LoadErrorKind",
+    "Node",
+    "NodeBody",
+    "ObservabilityContext",
+    "ObservabilitySettings",
+    "RunOptions",
     "RunOutcome",
+    "RunStatus",
+    "SpanKind",
     "get_flow_log",
     "load_file",
     "load_str",
@@ -35,11 +71,10 @@ def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, s
     everything out). Run failures are events and the status, never exceptions; LoadError is raised
     only for load errors (and an unusable input or sandbox)."""
     flow = load_str(text, "<string>")
-    input_ = parse_input(input_json)
-    if not Path(sandbox).is_dir():
-        raise LoadError("Io", f"sandbox is not a directory: {sandbox}", "<string>")
+    options = RunOptions(input=parse_input(input_json), sandbox=sandbox, console=io.StringIO())
     lines: list[str] = []
-    console = io.StringIO()
-    outcome = run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")], console)
+    options.callbacks.append(lambda e: lines.append(to_json(e) + "\n"))
+    outcome = run(flow, options)
     state = json.dumps(outcome.state, ensure_ascii=False, allow_nan=False)
-    return "".join(lines), outcome.status, state, console.getvalue()
+    assert isinstance(options.console, io.StringIO)
+    return "".join(lines), outcome.status.value, state, options.console.getvalue()

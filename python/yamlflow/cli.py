@@ -17,7 +17,7 @@ from typing import TextIO
 from .error import LoadError
 from .event import to_json
 from .loader import load_file, parse_input
-from .runner import run
+from .runner import RunOptions, run
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         out = sink
         callbacks.append(lambda event: out.write(to_json(event) + "\n"))
     try:
-        outcome = run(flow, input_, args.sandbox, callbacks)
+        outcome = run(flow, RunOptions(input=input_, sandbox=args.sandbox, callbacks=callbacks))
     finally:
         if sink is not None and sink is not sys.stdout:
             sink.close()

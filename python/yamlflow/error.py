@@ -3,18 +3,33 @@ Mirrors ``engine/src/error.rs``."""
 
 from __future__ import annotations
 
-LOAD_ERROR_KINDS = (
-    "Io",
-    "YamlSyntax",
-    "DuplicateKey",
-    "UnknownKey",
-    "MissingKey",
-    "InvalidValue",
-    "DuplicateNode",
-    "UnknownNode",
-    "MissingEdge",
-    "NoPath",
-)
+from enum import StrEnum
+
+
+class LoadErrorKind(StrEnum):
+    """What is wrong with a flow document. The names are the contract's, shared with the Rust twin; a
+    member's ``name`` and value are that name (Rust: ``LoadErrorKind::name``)."""
+
+    # The file cannot be read.
+    Io = "Io"
+    # The YAML parser rejects the text.
+    YamlSyntax = "YamlSyntax"
+    # A mapping repeats a key.
+    DuplicateKey = "DuplicateKey"
+    # A key outside contract §1.1.
+    UnknownKey = "UnknownKey"
+    # A required key is absent.
+    MissingKey = "MissingKey"
+    # A value of the wrong type or outside its range.
+    InvalidValue = "InvalidValue"
+    # Two nodes share a name.
+    DuplicateNode = "DuplicateNode"
+    # An edge or `on_error` names a node that does not exist.
+    UnknownNode = "UnknownNode"
+    # A node without exactly one unconditional outgoing edge, or a fan-out without its fan-in.
+    MissingEdge = "MissingEdge"
+    # No path from `__start__` to `__end__`.
+    NoPath = "NoPath"
 
 
 class LoadError(Exception):
@@ -33,9 +48,10 @@ class LoadError(Exception):
         column: int | None = None,
         key: str | None = None,
     ) -> None:
-        if kind not in LOAD_ERROR_KINDS:
+        if kind not in LoadErrorKind.__members__:
             raise ValueError(f"unknown load error kind {kind!r}")
-        self.kind = kind
+        # A plain str (the kind's contract name), also when given a LoadErrorKind.
+        self.kind = LoadErrorKind(kind).value
         self.message = message
         self.file = file
         self.line = line

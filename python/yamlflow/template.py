@@ -245,3 +245,8 @@ def render_value(value: Any, ctx: dict[str, Any]) -> Any:
 def render_text(src: str, ctx: dict[str, Any]) -> str:
     """A template rendered to text: a single expression's value spelled as text (text.render)."""
     return spell(render_str(src, ctx))
+
+
+def truthy(value: Any) -> bool:
+    """Python truthiness of a rendered value (contract §1.2: a ``when`` routes when its value is truthy)."""
+    return bool(value)

@@ -46,7 +46,7 @@ class Redactor:
             return [self.redact_data(v) if type(v) is dict or type(v) is list else v for v in value]
         return value
 
-    def metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
+    def redact_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
         """An event's top-level metrics: like ``redact_data`` but ``tokens`` itself is exempt."""
         if not metrics:
             return {}
