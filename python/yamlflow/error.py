@@ -1,9 +1,10 @@
-"""Load errors (contract §1.4). Run-time failures are events, not exceptions.
-Mirrors ``engine/src/error.rs``."""
+"""Load errors (contract §1.4), and the failure that ends a run (contract §1.2; reported as events and in the
+run outcome, never raised out of ``run``). Mirrors ``engine/src/error.rs``."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class LoadErrorKind(StrEnum):
@@ -66,3 +67,24 @@ class LoadError(Exception):
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.kind}: {self.message}"
+
+
+class RunError(Exception):
+    """Why a run failed (contract §1.2): a node's error that no ``on_error`` caught, a ``when`` that cannot be
+    rendered, the loop limit, a merge conflict. It is the flow span's error event data and the run
+    outcome's ``error``; ``kind`` is the error type (``LoopLimit``, ``MergeConflict``, ``TemplateError``, or
+    the failed node's)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+    def to_json(self) -> dict[str, Any]:
+        """``{type, message}`` as event data."""
+        return error_json(self.kind, self.message)
+
+
+def error_json(kind: str, message: str) -> dict[str, Any]:
+    """``{type, message}``: the ``error`` of an error event (contract §3.1)."""
+    return {"type": kind, "message": message}

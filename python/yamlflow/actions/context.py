@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..error import error_json
+
 if TYPE_CHECKING:
     from ..observability import ObservabilityContext, Span
     from .memory import Memory
@@ -29,7 +31,7 @@ class ActionError(Exception):
 
     def to_json(self) -> dict[str, Any]:
         """``{type, message}`` as event data."""
-        return {"type": self.kind, "message": self.message}
+        return error_json(self.kind, self.message)
 
 
 def io_reason(err: OSError) -> str:

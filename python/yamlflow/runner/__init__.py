@@ -4,7 +4,8 @@ Mirrors ``engine/src/runner.rs``.
 The state is one dict, changed in place: results overwrite top-level keys (in place) or append them, and no
 nested value is ever mutated, so shallow copies suffice to restart a retried steps node. Fan-out branches
 run on real threads (``threads.py``, mirroring ``engine/src/runner/threads.rs``), each on a deep copy of the
-state. A failure is an ActionError raised up to ``drive`` (Rust: the ``Err`` of a ``Result``).
+state. Failures are raised (Rust: the ``Err`` of a ``Result``): a node's ActionError, which ``after_node``
+turns into the RunError that ends the run when no ``on_error`` catches it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from .. import actions
 from ..actions import ActionCtx, ActionError
 from ..actions.memory import Memory
-from ..error import LoadError
+from ..error import LoadError, RunError
 from ..event import Level, SpanKind
 from ..flow import END, START, ActionCall, Endpoint, Flow, Node
 from ..observability import Callback, ConsoleSink, ObservabilityContext, Span, new_id, one
@@ -87,9 +88,9 @@ def run(flow: Flow, options: RunOptions) -> RunOutcome:
     obs.open(root, lambda: one("input", state))
     error: tuple[str, str] | None = None
     try:
-        runner.drive(root, state)
+        runner.drive(state, root)
         obs.exit(root, lambda: state)
-    except ActionError as err:
+    except RunError as err:
         obs.fail(root, err.to_json(), None)
         error = (err.kind, err.message)
     obs.close()
@@ -128,8 +129,8 @@ class _Runner:
             else:
                 self.unconditional.setdefault(e.from_, e.to)
 
-    def drive(self, root: Span, state: dict[str, Any]) -> None:
-        """Runs from ``__start__`` to ``__end__``; raises the flow's failure (an ActionError).
+    def drive(self, state: dict[str, Any], root: Span) -> None:
+        """Runs from ``__start__`` to ``__end__``; raises the flow's failure (a RunError).
 
         ``next_`` is what runs next (Rust's ``Next``): ``("route_from", node)`` routes from a node or
         ``__start__``, ``("go", endpoint)`` goes to a known endpoint (a fan-in target), ``("recover", node)``
@@ -146,37 +147,40 @@ class _Runner:
                 executions = self.count(executions, 1)
                 # While the target runs, templates see `error` (= state._error).
                 error = state.get("_error")
-                next_ = self.after_node(self.nodes[where], state, error, root)
+                next_ = self.after_node(self.nodes[where], state, root, error)
                 continue
             if endpoint == END:
                 return
             if isinstance(endpoint, str):
+                node = self.nodes.get(endpoint)
+                if node is None:
+                    raise RunError("ActionError", f"unknown node: {endpoint}")
                 executions = self.count(executions, 1)
-                next_ = self.after_node(self.nodes[endpoint], state, None, root)
+                next_ = self.after_node(node, state, root, None)
             else:
                 executions = self.count(executions, len(endpoint))
                 failed = self.fan_out(endpoint, state, root)
                 if failed is None:
                     edge = self.flow.fan_in(endpoint)
                     if edge is None:
-                        raise ActionError.action("fan-out without fan-in edge")
+                        raise RunError("ActionError", "fan-out without fan-in edge")
                     next_ = ("go", edge.to)
                 else:
                     node, err = failed
                     if node.on_error is None:
-                        raise err
+                        raise RunError(err.kind, err.message)
                     _set_error(state, node.name, err)
                     next_ = ("recover", node.on_error)
 
     def after_node(
-        self, node: Node, state: dict[str, Any], error: dict[str, Any] | None, parent: Span
+        self, node: Node, state: dict[str, Any], parent: Span, error: dict[str, Any] | None
     ) -> tuple[str, str]:
         """Runs one node and decides what follows it (routing, or its ``on_error`` target)."""
         try:
-            self.exec_node(node, state, error, parent)
+            self.exec_node(node, state, parent, error)
         except ActionError as err:
             if node.on_error is None:
-                raise
+                raise RunError(err.kind, err.message) from None
             _set_error(state, node.name, err)
             return ("recover", node.on_error)
         return ("route_from", node.name)
@@ -184,7 +188,7 @@ class _Runner:
     def count(self, executions: int, more: int) -> int:
         """Counts node executions; before exceeding the limit the run fails with ``LoopLimit``."""
         if executions + more > LOOP_LIMIT:
-            raise ActionError("LoopLimit", f"loop limit of {LOOP_LIMIT} node executions reached")
+            raise RunError("LoopLimit", f"loop limit of {LOOP_LIMIT} node executions reached")
         return executions + more
 
     def route(self, source: str, state: dict[str, Any]) -> Endpoint:
@@ -197,20 +201,20 @@ class _Runner:
                 try:
                     value = render_str(when, scope)
                 except TemplateError as e:
-                    raise _template_error(e) from None
+                    raise RunError("TemplateError", e.message) from None
                 if truthy(value):
                     return to
         to = self.unconditional.get(source)
         if to is None:
             # Only a fan-out branch may lack one (loader); reached here it ran outside its fan-out.
-            raise ActionError("MissingEdge", f"node '{source}' has no unconditional outgoing edge")
+            raise RunError("MissingEdge", f"node '{source}' has no unconditional outgoing edge")
         return to
 
     def ctx(self, span: Span, attempt: int) -> ActionCtx:
         return ActionCtx(self.obs, span, self.memory, self.sandbox, attempt)
 
     def exec_node(
-        self, node: Node, state: dict[str, Any], error: dict[str, Any] | None, parent: Span
+        self, node: Node, state: dict[str, Any], parent: Span, error: dict[str, Any] | None
     ) -> None:
         """One node execution: its span, attempts, events and the application of its result."""
         span = Span(parent, node.name, SpanKind.NODE, None if isinstance(node.body, list) else node.body.uses)
@@ -244,7 +248,7 @@ class _Runner:
                     state.clear()
                     state.update(snapshot)
                 try:
-                    last = self.run_steps(node, steps, state, attempt, error, span)
+                    last = self.run_steps(node, steps, state, span, attempt, error)
                 except ActionError as err:
                     self.attempt_failed(span, attempt, max_attempts, err)
                     continue
@@ -277,9 +281,9 @@ class _Runner:
         node: Node,
         steps: list[ActionCall],
         state: dict[str, Any],
+        parent: Span,
         attempt: int,
         error: dict[str, Any] | None,
-        parent: Span,
     ) -> Any:
         """One attempt of a steps node; returns the last step's result."""
         obs = self.obs
@@ -306,7 +310,7 @@ class _Runner:
     ) -> tuple[Node, ActionError] | None:
         """A fan-out: the parallel span, one thread per branch on a deep copy of the state, and the merge of
         contributions in list order (contract §1.2). Returns the first failing branch (in list order) and
-        its error; a merge conflict is raised (there is no on_error for it)."""
+        its error; a merge conflict is raised as a RunError (there is no on_error for it)."""
         obs = self.obs
         span = Span(root, f"parallel({','.join(branches)})", SpanKind.PARALLEL, None)
         obs.open(span, dict)
@@ -314,7 +318,7 @@ class _Runner:
 
         def job(node: Node, copy: dict[str, Any]) -> tuple[dict[str, Any], ActionError | None]:
             try:
-                self.exec_node(node, copy, None, span)
+                self.exec_node(node, copy, span, None)
             except ActionError as err:
                 return copy, err
             return copy, None
@@ -332,12 +336,12 @@ class _Runner:
                 if key in state and json_equal(state[key], value):
                     continue
                 if key in owner:
-                    err = ActionError(
+                    conflict = RunError(
                         "MergeConflict",
                         f"branches '{branches[owner[key]]}' and '{branches[i]}' both wrote '{key}'",
                     )
-                    obs.fail(span, err.to_json(), None)
-                    raise err
+                    obs.fail(span, conflict.to_json(), None)
+                    raise conflict
                 owner[key] = i
                 merged[key] = value
         obs.exit(span, lambda: merged)
