@@ -5,7 +5,7 @@ brief "Templates").
 - A single expression (starts with ``{{``, ends with ``}}``, no other ``{{``/``}}`` inside) is compiled with
   ``compile_expression`` and yields its native value, never re-parsed text.
 - ``a.b`` is the key lookup ``a['b']`` on objects and undefined on any other JSON value (no host methods).
-- Text output spells values as Python does (``pyrepr.spell``); ``tojson`` keeps key order and UTF-8.
+- Text output spells values as Python does (``pyrepr.json_text``); ``tojson`` keeps key order and UTF-8.
 - Native results must be JSON values: undefined, ints outside 64 bits and non-finite floats are errors.
 Mirrors ``engine/src/template.rs``.
 """
@@ -22,7 +22,7 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
-from .pyrepr import spell
+from .pyrepr import json_text
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -112,7 +112,7 @@ def _finalize(value: Any) -> Any:
         value = list(value)
     _check_ints(value)
     if isinstance(value, (list, tuple, dict)):
-        return spell(value)
+        return json_text(value)
     return value
 
 
@@ -121,7 +121,7 @@ def _string_filter(value: Any) -> str:
     if isinstance(value, (Iterator, range)):
         value = list(value)
     _check_ints(value)
-    return spell(value)
+    return json_text(value)
 
 
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
@@ -244,7 +244,7 @@ def render_value(value: Any, ctx: dict[str, Any]) -> Any:
 
 def render_text(src: str, ctx: dict[str, Any]) -> str:
     """A template rendered to text: a single expression's value spelled as text (text.render)."""
-    return spell(render_str(src, ctx))
+    return json_text(render_str(src, ctx))
 
 
 def truthy(value: Any) -> bool:

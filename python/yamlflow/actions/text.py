@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..pyrepr import spell
+from ..pyrepr import json_text
 from .params import Params
 
 
 def render(params: Params) -> Any:
     # `with` is already rendered: a text template arrives as a string, a single expression as its value.
-    return spell(params.required("template"))
+    return json_text(params.required("template"))

@@ -5,7 +5,6 @@ InvalidValue). The graph rules are ``graph.py``'s. Mirrors ``engine/src/loader/d
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,13 @@ from ..error import LoadError
 from ..event import Level
 from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
 from ..flow import Node as FlowNode
-from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, scalar_value
+
+# `_to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
+# scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
+from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, _to_json, map_to_json
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
-I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 
 TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parity")
 NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
@@ -81,27 +82,6 @@ class Reader:
     def _want(self, kind: str, node: Node, path: str) -> LoadError:
         return self.origin.invalid(f"{path} must be {_WANT[kind]}", node, path)
 
-    def _to_json(self, node: Node, path: str) -> Any:
-        """A JSON value (state, with, parity): 64-bit integers, finite floats, string keys."""
-        if isinstance(node, ScalarNode):
-            try:
-                value = scalar_value(node)
-            except ValueError:
-                raise self.origin.invalid(f"unsupported tag '{node.tag}'", node, path) from None
-            if type(value) is int and not I64_MIN <= value <= I64_MAX:
-                raise self.origin.invalid("integer outside 64 bits", node, path)
-            if type(value) is float and not math.isfinite(value):
-                raise self.origin.invalid("non-finite number", node, path)
-            return value
-        if isinstance(node, SequenceNode):
-            return [self._to_json(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-        out: dict[str, Any] = {}
-        for k, v in node.value:
-            if not (isinstance(k, ScalarNode) and k.tag == T_STR):
-                raise self._want("str", k, path)
-            out[k.value] = self._to_json(v, f"{path}.{k.value}")
-        return out
-
     def _expect_str(self, node: Node, path: str) -> str:
         if isinstance(node, ScalarNode) and node.tag == T_STR:
             return node.value
@@ -111,7 +91,7 @@ class Reader:
     def _numbers_ok(self, node: Node, path: str) -> None:
         # A huge integer or a non-finite float is reported as such, whatever type was wanted.
         if isinstance(node, ScalarNode) and node.tag in (T_INT, T_FLOAT):
-            self._to_json(node, path)
+            _to_json(self.origin, node, path)
 
     def _expect_name(self, node: Node, path: str, reserved_ok: bool = False, node_name: bool = True) -> str:
         value = self._expect_str(node, path)
@@ -148,7 +128,7 @@ class Reader:
 
     def _expect_int(self, node: Node, path: str) -> int:
         if isinstance(node, ScalarNode) and node.tag == T_INT:
-            value = self._to_json(node, path)
+            value = _to_json(self.origin, node, path)
             return value
         self._numbers_ok(node, path)
         raise self._want("int", node, path)
@@ -189,7 +169,7 @@ class Reader:
                 if not isinstance(v, MappingNode):
                     self._numbers_ok(v, "state")
                     raise self._want("map", v, "state")
-                doc.state = self._to_json(v, "state")
+                doc.state = map_to_json(self.origin, v, "state")
             elif key == "settings":
                 doc.observability = self._settings(v)
             elif key == "nodes":
@@ -203,7 +183,7 @@ class Reader:
                 doc.edges_node = v
             elif key == "parity":
                 # Engines ignore it (contract §5), but numbers anywhere in the document are checked.
-                self._to_json(v, "parity")
+                _to_json(self.origin, v, "parity")
         self._missing(found, root, "", ("name", "nodes", "edges"))
         return doc
 
@@ -262,7 +242,7 @@ class Reader:
         if not isinstance(node, MappingNode):
             self._numbers_ok(node, path)
             raise self._want("map", node, path)
-        return self._to_json(node, path)
+        return map_to_json(self.origin, node, path)
 
     def _node(self, node: Node, path: str, refs: list[NodeRef]) -> FlowNode:
         found = self._keys(node, path, NODE_KEYS)

@@ -58,6 +58,7 @@ MAX_NESTING = 256
 TOO_DEEP = "document nests too deeply"
 # saphyr refuses the 256th nested flow collection (`[`/`{`); the Rust twin reports that as TOO_DEEP.
 MAX_FLOW_DEPTH = 255
+I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -215,10 +216,10 @@ def _walk_keys(origin: Origin, node: Node, path: str, seen: set[int]) -> None:
 
 
 def _scalar_key(node: ScalarNode) -> tuple[str, Any]:
-    return (node.tag, node.value if node.tag == T_STR else scalar_value(node, strict=False))
+    return (node.tag, node.value if node.tag == T_STR else _scalar_value(node, strict=False))
 
 
-def scalar_value(node: ScalarNode, strict: bool = True) -> Any:
+def _scalar_value(node: ScalarNode, strict: bool = True) -> Any:
     """The value of a scalar under the 1.2 core schema (its text for an unknown tag when not strict)."""
     tag, text = node.tag, node.value
     if tag == T_STR:
@@ -250,3 +251,30 @@ def scalar_value(node: ScalarNode, strict: bool = True) -> Any:
 def _join(path: str, key: str) -> str:
     """``path.key``, or ``key`` at the top."""
     return f"{path}.{key}" if path else key
+
+
+def map_to_json(origin: Origin, node: MappingNode, key: str) -> dict[str, Any]:
+    """A mapping's JSON object (state, with): see ``_to_json``."""
+    return _to_json(origin, node, key)
+
+
+def _to_json(origin: Origin, node: Node, path: str) -> Any:
+    """Converts a YAML value to JSON: 64-bit integers, finite floats, string keys."""
+    if isinstance(node, ScalarNode):
+        try:
+            value = _scalar_value(node)
+        except ValueError:
+            raise origin.invalid(f"unsupported tag '{node.tag}'", node, path) from None
+        if type(value) is int and not I64_MIN <= value <= I64_MAX:
+            raise origin.invalid("integer outside 64 bits", node, path)
+        if type(value) is float and not math.isfinite(value):
+            raise origin.invalid("non-finite number", node, path)
+        return value
+    if isinstance(node, SequenceNode):
+        return [_to_json(origin, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+    out: dict[str, Any] = {}
+    for k, v in node.value:
+        if not (isinstance(k, ScalarNode) and k.tag == T_STR):
+            raise origin.invalid(f"{path} must be a string", k, path)
+        out[k.value] = _to_json(origin, v, f"{path}.{k.value}")
+    return out
