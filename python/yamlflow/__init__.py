@@ -1,8 +1,12 @@
 """yamlflow: the Python twin of the YAML flow engine (mirrors the Rust crate ``yamlflow``,
 ``engine/src/lib.rs``).
 
-Loads YAML flow documents (contract §1), runs them with the builtin actions (§2) and emits observability
-events (§3) to handlers and an in-memory ring buffer.
+Loads YAML flow documents (contract §1), runs them with the builtin actions (contract §2) and emits
+observability events (contract §3) to handlers and an in-memory ring buffer.
+
+    flow = yamlflow.load_file("fixtures/linear_three_nodes.yaml")
+    outcome = yamlflow.run(flow, yamlflow.RunOptions(sandbox="."))
+    print(outcome.status, outcome.state)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Builtin actions (contract §2, §2.2), one module per namespace, and their dispatch; what an action gets
 and gives back is ``context.py``'s, typed parameter access ``params.py``'s. Messages are the contract's
-(§2.3). Mirrors ``engine/src/actions/mod.rs``."""
+(contract §2.3). Mirrors ``engine/src/actions/mod.rs``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Loading flow documents: YAML 1.2 parsing with positions, and the checks of contract §1.4.
 Mirrors ``engine/src/loader/mod.rs``.
 
-Phases, in the order the contract pins (§1.4): YAML syntax (the parser's message and position) and
+Phases, in the order of contract §1.4: YAML syntax (the parser's message and position) and
 duplicate keys (``yaml.py``), then the structure of the document (keys, types, values) in document order
 (``document.py``), then duplicate nodes, unknown nodes, edges and the path from ``__start__`` to ``__end__``
 (``graph.py``).
