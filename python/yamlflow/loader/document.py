@@ -29,7 +29,6 @@ STEP_KEYS = ("uses", "with", "output")
 EDGE_KEYS = ("from", "to", "when")
 OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact")
 HANDLER_TYPES = ("console", "file", "callback")
-LEVELS = {"debug": Level.DEBUG, "info": Level.INFO, "warn": Level.WARN, "error": Level.ERROR}
 
 # The article of each wrong-type message (brief: `{path} must be {a string|an object|...}`).
 _WANT = {
@@ -201,10 +200,11 @@ class Reader:
             if key == "enabled":
                 obs.enabled = self._expect_bool(v, p)
             elif key == "level":
-                level = self._expect_str(v, p)
-                if level not in LEVELS:
-                    raise self.origin.invalid(f"unknown level '{level}'", v, p)
-                obs.level = LEVELS[level]
+                text = self._expect_str(v, p)
+                level = Level.parse(text)
+                if level is None:
+                    raise self.origin.invalid(f"unknown level '{text}'", v, p)
+                obs.level = level
             elif key == "buffer_size":
                 size = self._expect_int(v, p)
                 if size < 1:
