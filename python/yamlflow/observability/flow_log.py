@@ -41,7 +41,7 @@ class SpanTable:
             parent = self._spans.get(event["parent_id"]) if event["parent_id"] is not None else None
             if parent is not None:
                 parent["children"].append(span)
-            elif event["parent_id"] is None:
+            elif event["kind"] == "flow" and self.root is None:
                 self.root = span
         elif et == "exit" or (et == "error" and event["level"] == "error"):
             span = self._spans.get(event["span_id"])

@@ -17,7 +17,8 @@ class Redactor:
     """Replaces the value of every key whose lower-cased name contains a listed fragment, at any depth."""
 
     def __init__(self, extra: list[str] | tuple[str, ...] = ()) -> None:
-        self.fragments = tuple(dict.fromkeys([*DEFAULT_KEYS, *(x.lower() for x in extra)]))
+        """The defaults plus ``settings.observability.redact`` (matched case-insensitively)."""
+        self.fragments = tuple(dict.fromkeys([*DEFAULT_KEYS, *(x.lower() for x in extra if x)]))
         self._verdicts: dict[str, bool] = {}
 
     def matches(self, key: str) -> bool:
