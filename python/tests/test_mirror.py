@@ -124,6 +124,7 @@ def rust_items(text: str) -> set[str]:
     skip_until: int | None = None  # depth at which a #[cfg(test)] item ends
     pending_test = False
     impls: list[tuple[int, str]] = []  # (depth inside the impl block, type name)
+    pending_impl: str | None = None  # an impl header whose `{` is on a later line
     for line in lines:
         stripped = line.strip()
         if skip_until is None:
@@ -139,8 +140,11 @@ def rust_items(text: str) -> set[str]:
                     skip_until = depth
             if skip_until is None:
                 m = _IMPL.match(line)
-                if m and "{" in line:
-                    impls.append((depth + 1, m.group(2).split("::")[-1]))
+                if m:
+                    pending_impl = m.group(2).split("::")[-1]
+                if pending_impl is not None and "{" in line:
+                    impls.append((depth + 1, pending_impl))
+                    pending_impl = None
                 m = _ITEM.match(line)
                 if m:
                     kind, name = m.group(2), m.group(3)
@@ -148,8 +152,8 @@ def rust_items(text: str) -> set[str]:
                     if kind == "fn" and owner is not None:
                         if name != "new":
                             names.add(f"{owner}.{name}")
-                    elif depth == 0:
-                        names.add(name)
+                    else:
+                        names.add(name)  # at any indentation (an inline module's items too)
         depth += line.count("{") - line.count("}")
         while impls and depth < impls[-1][0]:
             impls.pop()
@@ -321,7 +325,10 @@ def test_the_rust_scan() -> None:
 pub struct A;
 pub(crate) enum B { X }
 struct Hidden;
-impl A {
+impl<'a> A
+where
+    'a: 'static,
+{
     pub(crate) fn new() -> Self { A }
     pub fn get(&self) -> &str { "}" }
     fn private(&self) {}
