@@ -58,7 +58,6 @@ class NodeRef:
 class Doc:
     """The top-level values of a structurally valid document, with positions for the graph checks."""
 
-    origin: str
     name: str = ""
     description: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
@@ -154,7 +153,7 @@ class Reader:
         if not isinstance(root, MappingNode):
             # An empty document or a scalar/list at the top: the flow must be an object.
             raise LoadError("InvalidValue", "a flow document must be an object", self.origin.name, 1, 1, None)
-        doc = Doc(self.origin.name)
+        doc = Doc()
         found: dict[str, Any] = {}
         for k, v, key in self._expect_map(root, ""):
             if not (isinstance(k, ScalarNode) and k.tag == T_STR and key in TOP_KEYS):

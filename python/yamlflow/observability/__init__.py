@@ -59,7 +59,7 @@ class Span:
         self.id = new_id()
         self.parent_id = parent.id if parent is not None else None
         self.node = node
-        self.kind = SpanKind(kind)
+        self.kind = kind
         self.action = action
         self.started = perf_counter()
 
@@ -247,4 +247,4 @@ def one(key: str, value: Any) -> dict[str, Any]:
 
 def _duration(span: Span) -> dict[str, Any]:
     """``{duration_ms: D}`` for a span's exit or error event."""
-    return one("duration_ms", span.elapsed_ms())
+    return {"duration_ms": span.elapsed_ms()}
