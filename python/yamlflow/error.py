@@ -32,6 +32,11 @@ class LoadErrorKind(StrEnum):
     # No path from `__start__` to `__end__`.
     NoPath = "NoPath"
 
+    @classmethod
+    def parse(cls, name: str) -> LoadErrorKind | None:
+        """The kind with this contract name."""
+        return cls._value2member_map_.get(name)  # type: ignore[return-value]
+
 
 class LoadError(Exception):
     """A flow document that cannot be loaded, with where the problem is.
@@ -49,10 +54,11 @@ class LoadError(Exception):
         column: int | None = None,
         key: str | None = None,
     ) -> None:
-        if kind not in LoadErrorKind.__members__:
+        parsed = LoadErrorKind.parse(kind)
+        if parsed is None:
             raise ValueError(f"unknown load error kind {kind!r}")
         # A plain str (the kind's contract name), also when given a LoadErrorKind.
-        self.kind = LoadErrorKind(kind).value
+        self.kind = parsed.value
         self.message = message
         self.file = file
         self.line = line
