@@ -1,6 +1,9 @@
-//! Load errors (contract §1.4). Run-time failures are events, not Rust errors.
+//! Load errors (contract §1.4), and the failure that ends a run (contract §1.2). Run-time failures
+//! are events and the run's outcome, not Rust errors.
 
 use std::fmt;
+
+use serde_json::{Map, Value};
 
 /// What is wrong with a flow document. The names are the contract's, shared with the Python twin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +32,26 @@ pub enum LoadErrorKind {
 }
 
 impl LoadErrorKind {
+    /// Every kind, in the contract's order (§1.4).
+    pub const ALL: [Self; 10] = [
+        Self::Io,
+        Self::YamlSyntax,
+        Self::DuplicateKey,
+        Self::UnknownKey,
+        Self::MissingKey,
+        Self::InvalidValue,
+        Self::DuplicateNode,
+        Self::UnknownNode,
+        Self::MissingEdge,
+        Self::NoPath,
+    ];
+
+    /// The kind with this contract name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     /// The contract name, identical to the Python twin's `LoadError.kind`.
     pub fn name(self) -> &'static str {
         match self {
@@ -82,4 +105,38 @@ impl fmt::Display for LoadError {
         }
         write!(f, ": {}: {}", self.kind, self.message)
     }
+}
+
+/// Why a run failed (contract §1.2): a node's error that no `on_error` caught, a `when` that cannot
+/// be rendered, the loop limit, a merge conflict. It is the flow span's error event data and the
+/// run outcome's `error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunError {
+    /// The error type (`LoopLimit`, `MergeConflict`, `TemplateError`, or the failed node's).
+    pub(crate) kind: String,
+    /// The contract message.
+    pub(crate) message: String,
+}
+
+impl RunError {
+    /// A run failure of type `kind`.
+    pub(crate) fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    /// `{type, message}` as event data.
+    pub(crate) fn to_json(&self) -> Value {
+        error_json(&self.kind, &self.message)
+    }
+}
+
+/// `{type, message}`: the `error` of an error event (contract §3.1).
+pub(crate) fn error_json(kind: &str, message: &str) -> Value {
+    let mut map = Map::with_capacity(2);
+    map.insert("type".into(), Value::String(kind.to_owned()));
+    map.insert("message".into(), Value::String(message.to_owned()));
+    Value::Object(map)
 }

@@ -1,6 +1,28 @@
-//! The event record of contract §3 and its enums.
+//! The event record of contract §3 and its vocabulary: levels, span kinds, event types and the
+//! names of the builtin actions, defined once here and exported from the crate root (the harness
+//! checks logs against the same words).
 
 use serde::{Deserialize, Serialize};
+
+/// The builtin actions, in the order of the action table (contract §2.1). Any other `uses` fails
+/// at run time with `UnknownAction` (contract §2.3).
+pub const ACTIONS: &[&str] = &[
+    "state.set",
+    "text.render",
+    "json.parse",
+    "json.stringify",
+    "memory.store",
+    "memory.get",
+    "file.write",
+    "file.read",
+    "sleep",
+    "fail",
+    "log.emit",
+    "metric.emit",
+    "obs.get_flow_log",
+    "obs.query",
+    "obs.export",
+];
 
 /// Event severity, ordered `Debug < Info < Warn < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -79,6 +101,9 @@ pub struct Event {
 }
 
 impl Level {
+    /// Every level, lowest first.
+    pub const ALL: [Self; 4] = [Self::Debug, Self::Info, Self::Warn, Self::Error];
+
     /// Parses a contract level name (`debug`, `info`, `warn`, `error`).
     pub fn parse(name: &str) -> Option<Self> {
         match name {
@@ -102,6 +127,15 @@ impl Level {
 }
 
 impl EventType {
+    /// Every event type.
+    pub const ALL: [Self; 5] = [
+        Self::Entry,
+        Self::Exit,
+        Self::Error,
+        Self::Metric,
+        Self::Log,
+    ];
+
     /// The contract name of the event type.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -127,6 +161,9 @@ impl EventType {
 }
 
 impl SpanKind {
+    /// Every span kind.
+    pub const ALL: [Self; 4] = [Self::Flow, Self::Node, Self::Step, Self::Parallel];
+
     /// The contract name of the span kind.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,6 +171,72 @@ impl SpanKind {
             Self::Node => "node",
             Self::Step => "step",
             Self::Parallel => "parallel",
+        }
+    }
+
+    /// Parses a contract span kind name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "flow" => Some(Self::Flow),
+            "node" => Some(Self::Node),
+            "step" => Some(Self::Step),
+            "parallel" => Some(Self::Parallel),
+            _ => None,
+        }
+    }
+
+    /// The level of this kind's `entry` and `exit` events (contract §3.3): `debug` for steps,
+    /// `info` for the others. Errors are always `error`.
+    pub fn entry_level(self) -> Level {
+        match self {
+            Self::Step => Level::Debug,
+            Self::Flow | Self::Node | Self::Parallel => Level::Info,
+        }
+    }
+
+    /// Whether a span of this kind may have a span of kind `parent` as its parent: steps live in
+    /// nodes, fan-outs in the flow, branches in fan-outs (contract §1.2).
+    pub fn accepts_parent(self, parent: Self) -> bool {
+        match self {
+            Self::Flow => false,
+            Self::Node => matches!(parent, Self::Flow | Self::Parallel),
+            Self::Step => parent == Self::Node,
+            Self::Parallel => parent == Self::Flow,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for level in Level::ALL {
+            assert_eq!(Level::parse(level.as_str()), Some(level));
+        }
+        for kind in SpanKind::ALL {
+            assert_eq!(SpanKind::parse(kind.as_str()), Some(kind));
+        }
+        for event_type in EventType::ALL {
+            assert_eq!(EventType::parse(event_type.as_str()), Some(event_type));
+        }
+        assert!(Level::ALL.is_sorted());
+        assert_eq!(Level::parse("warning"), None);
+        assert_eq!(SpanKind::parse("Flow"), None);
+        assert_eq!(EventType::parse(""), None);
+    }
+
+    #[test]
+    fn serde_spells_the_contract_names() {
+        for level in Level::ALL {
+            assert_eq!(serde_json::json!(level), level.as_str());
+        }
+        for kind in SpanKind::ALL {
+            assert_eq!(serde_json::json!(kind), kind.as_str());
+        }
+        for event_type in EventType::ALL {
+            assert_eq!(serde_json::json!(event_type), event_type.as_str());
         }
     }
 }

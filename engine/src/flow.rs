@@ -1,6 +1,6 @@
 //! The flow model: what a loaded, validated flow document holds (contract §1).
 //!
-//! The loader (`loader.rs`) builds these types and guarantees the graph rules of
+//! The loader (`loader/`) builds these types and guarantees the graph rules of
 //! contract §1.4, so the runner can index nodes by name without checking again.
 
 use serde_json::{Map, Value};
@@ -24,6 +24,26 @@ pub struct Flow {
     pub nodes: Vec<Node>,
     /// The edges in declaration order.
     pub edges: Vec<Edge>,
+}
+
+impl Flow {
+    /// The fan-in edge of the fan-out to `branches` (contract §1.2); the loader guarantees one.
+    pub fn fan_in(&self, branches: &[String]) -> Option<&Edge> {
+        fan_in(&self.edges, branches)
+    }
+}
+
+/// The fan-in edge of a fan-out: the edge whose `from` lists exactly `branches`, in any order.
+pub(crate) fn fan_in<'e, E: std::borrow::Borrow<Edge>>(
+    edges: &'e [E],
+    branches: &[String],
+) -> Option<&'e Edge> {
+    edges.iter().map(|e| e.borrow()).find(|e| match &e.from {
+        Endpoint::Many(from) => {
+            from.len() == branches.len() && branches.iter().all(|b| from.contains(b))
+        }
+        _ => false,
+    })
 }
 
 /// `settings.observability` (contract §1, §3.5).

@@ -1,7 +1,7 @@
 //! yamlflow: the Rust twin of the YAML flow engine.
 //!
-//! Loads YAML flow documents (contract §1), runs them with the builtin actions (§2) and emits
-//! observability events (§3) to handlers and an in-memory ring buffer.
+//! Loads YAML flow documents (contract §1), runs them with the builtin actions (contract §2) and
+//! emits observability events (contract §3) to handlers and an in-memory ring buffer.
 //!
 //! ```no_run
 //! let flow = yamlflow::load_file("fixtures/linear_three_nodes.yaml").unwrap();
@@ -22,11 +22,11 @@ mod sandbox;
 mod template;
 
 pub use error::{LoadError, LoadErrorKind};
-pub use event::{Event, EventType, Level, SpanKind};
+pub use event::{ACTIONS, Event, EventType, Level, SpanKind};
 pub use flow::{
     ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
     START,
 };
 pub use loader::{load_file, load_str, parse_input};
-pub use observability::{EventStream, ObservabilityContext};
-pub use runner::{Callback, ConsoleSink, RunOptions, RunOutcome, RunStatus, run};
+pub use observability::{Callback, ConsoleSink, EventStream, ObservabilityContext};
+pub use runner::{RunOptions, RunOutcome, RunStatus, run};

@@ -9,18 +9,11 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value};
 
 use crate::actions::{self, ActionCtx, ActionError};
-use crate::error::{LoadError, LoadErrorKind};
-use crate::event::{Event, Level, SpanKind};
+use crate::error::{LoadError, LoadErrorKind, RunError};
+use crate::event::{Level, SpanKind};
 use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
-use crate::loader::fan_in;
-use crate::observability::{ObservabilityContext, Span, new_id, one};
+use crate::observability::{Callback, ConsoleSink, ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
-
-/// A callback handler: receives every emitted event, in `seq` order.
-pub type Callback = Arc<dyn Fn(&Event) + Send + Sync>;
-
-/// Where console handlers write instead of standard error (an embedding harness captures them).
-pub type ConsoleSink = Arc<Mutex<dyn std::io::Write + Send>>;
 
 /// How to run a flow.
 pub struct RunOptions {
@@ -103,7 +96,7 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
     }
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
     obs.open(&root, || one("input", Value::Object(state.clone())));
-    let result = runner.drive(&root, &mut state);
+    let result = runner.drive(&mut state, &root);
     let error = match result {
         Ok(()) => {
             obs.exit(&root, || Value::Object(state.clone()));
@@ -167,7 +160,7 @@ enum FanOutError<'f> {
     /// A branch failed: the first failing one in list order.
     Branch(&'f Node, ActionError),
     /// Two branches wrote the same key.
-    Conflict(ActionError),
+    Conflict(RunError),
 }
 
 /// What runs next.
@@ -248,7 +241,7 @@ impl<'f, 'o> Runner<'f, 'o> {
     }
 
     /// Runs from `__start__` to `__end__`; `Err` is the flow's failure.
-    fn drive(&self, root: &Span, state: &mut Map<String, Value>) -> Result<(), ActionError> {
+    fn drive(&self, state: &mut Map<String, Value>, root: &Span) -> Result<(), RunError> {
         let mut executions = 0usize;
         let mut next = Next::RouteFrom(START);
         loop {
@@ -259,28 +252,26 @@ impl<'f, 'o> Runner<'f, 'o> {
                     executions = self.count(executions, 1)?;
                     // While the target runs, templates see `error` (= state._error).
                     let error = state.get("_error").cloned();
-                    next = self.after_node(&self.nodes[target], state, error.as_ref(), root)?;
+                    next = self.after_node(&self.nodes[target], state, root, error.as_ref())?;
                     continue;
                 }
             };
             match endpoint {
                 Endpoint::One(name) if name == END => return Ok(()),
                 Endpoint::One(name) => {
-                    let info = self
-                        .nodes
-                        .get(name.as_str())
-                        .ok_or_else(|| ActionError::action(format!("unknown node: {name}")))?;
+                    let info = self.nodes.get(name.as_str()).ok_or_else(|| {
+                        RunError::new("ActionError", format!("unknown node: {name}"))
+                    })?;
                     executions = self.count(executions, 1)?;
-                    next = self.after_node(info, state, None, root)?;
+                    next = self.after_node(info, state, root, None)?;
                 }
                 Endpoint::Many(branches) => {
                     executions = self.count(executions, branches.len())?;
                     match self.fan_out(branches, state, root) {
                         Ok(()) => {
-                            let edge: &Edge =
-                                fan_in(&self.flow.edges, branches).ok_or_else(|| {
-                                    ActionError::action("fan-out without fan-in edge")
-                                })?;
+                            let edge: &Edge = self.flow.fan_in(branches).ok_or_else(|| {
+                                RunError::new("ActionError", "fan-out without fan-in edge")
+                            })?;
                             next = Next::Go(&edge.to);
                         }
                         Err(FanOutError::Branch(node, err)) => match &node.on_error {
@@ -288,7 +279,7 @@ impl<'f, 'o> Runner<'f, 'o> {
                                 set_error(state, &node.name, &err);
                                 next = Next::Recover(target);
                             }
-                            None => return Err(err),
+                            None => return Err(err.into()),
                         },
                         Err(FanOutError::Conflict(err)) => return Err(err),
                     }
@@ -302,25 +293,25 @@ impl<'f, 'o> Runner<'f, 'o> {
         &self,
         info: &'f NodeInfo<'f>,
         state: &mut Map<String, Value>,
-        error: Option<&Value>,
         parent: &Span,
-    ) -> Result<Next<'f>, ActionError> {
-        match self.exec_node(info, state, error, parent) {
+        error: Option<&Value>,
+    ) -> Result<Next<'f>, RunError> {
+        match self.exec_node(info, state, parent, error) {
             Ok(()) => Ok(Next::RouteFrom(&info.node.name)),
             Err(err) => match &info.node.on_error {
                 Some(target) => {
                     set_error(state, &info.node.name, &err);
                     Ok(Next::Recover(target))
                 }
-                None => Err(err),
+                None => Err(err.into()),
             },
         }
     }
 
     /// Counts node executions; before exceeding the limit the run fails with `LoopLimit`.
-    fn count(&self, executions: usize, more: usize) -> Result<usize, ActionError> {
+    fn count(&self, executions: usize, more: usize) -> Result<usize, RunError> {
         if executions + more > LOOP_LIMIT {
-            return Err(ActionError::new(
+            return Err(RunError::new(
                 "LoopLimit",
                 format!("loop limit of {LOOP_LIMIT} node executions reached"),
             ));
@@ -330,18 +321,18 @@ impl<'f, 'o> Runner<'f, 'o> {
 
     /// The endpoint after `from`: the first truthy conditional edge, else the unconditional one.
     /// A `when` that fails to render fails the run (no `on_error`).
-    fn route(&self, from: &str, state: &Map<String, Value>) -> Result<&'f Endpoint, ActionError> {
+    fn route(&self, from: &str, state: &Map<String, Value>) -> Result<&'f Endpoint, RunError> {
         let route = self
             .routes
             .get(from)
-            .ok_or_else(|| ActionError::action(format!("no edge from {from}")))?;
+            .ok_or_else(|| RunError::new("ActionError", format!("no edge from {from}")))?;
         if !route.conditional.is_empty() {
             let scope = Scope::state_only(state);
             for (when, to) in &route.conditional {
                 let value = self
                     .templates
                     .render_str(when, &scope)
-                    .map_err(template_error)?;
+                    .map_err(|err| RunError::new("TemplateError", err.message))?;
                 if truthy(&value) {
                     return Ok(to);
                 }
@@ -349,7 +340,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         }
         route
             .unconditional
-            .ok_or_else(|| ActionError::action(format!("no edge from {from}")))
+            .ok_or_else(|| RunError::new("ActionError", format!("no edge from {from}")))
     }
 
     fn ctx<'a>(&'a self, span: &'a Span, attempt: u32) -> ActionCtx<'a> {
@@ -367,8 +358,8 @@ impl<'f, 'o> Runner<'f, 'o> {
         &self,
         info: &NodeInfo<'f>,
         state: &mut Map<String, Value>,
-        error: Option<&Value>,
         parent: &Span,
+        error: Option<&Value>,
     ) -> Result<(), ActionError> {
         let node = info.node;
         let span = Span::new(
@@ -414,7 +405,7 @@ impl<'f, 'o> Runner<'f, 'o> {
                             *state = snapshot.clone();
                         }
                     }
-                    match self.run_steps(info, steps, state, attempt, error, &span) {
+                    match self.run_steps(info, steps, state, &span, attempt, error) {
                         Ok(last) => {
                             obs.exit(&span, || last);
                             return Ok(());
@@ -464,9 +455,9 @@ impl<'f, 'o> Runner<'f, 'o> {
         info: &NodeInfo<'f>,
         steps: &[ActionCall],
         state: &mut Map<String, Value>,
+        parent: &Span,
         attempt: u32,
         error: Option<&Value>,
-        parent: &Span,
     ) -> Result<Value, ActionError> {
         let obs = self.obs;
         let mut last = Value::Null;
@@ -528,19 +519,19 @@ impl<'f, 'o> Runner<'f, 'o> {
                 let mut copy = shared.clone();
                 let span = &span;
                 move || {
-                    let result = self.exec_node(info, &mut copy, None, span);
+                    let result = self.exec_node(info, &mut copy, span, None);
                     (copy, result)
                 }
             })
             .collect();
         let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
-        let fail = |err: &ActionError| obs.fail(&span, err.to_json(), None);
+        let fail = |error: Value| obs.fail(&span, error, None);
         if let Some((i, err)) = results
             .iter()
             .enumerate()
             .find_map(|(i, (_, r))| r.as_ref().err().map(|e| (i, e)))
         {
-            fail(err);
+            fail(err.to_json());
             return Err(FanOutError::Branch(infos[i].node, err.clone()));
         }
         // Contributions: top-level keys each copy added or changed, in the copy's order.
@@ -552,14 +543,14 @@ impl<'f, 'o> Runner<'f, 'o> {
                     continue;
                 }
                 if let Some(&first) = owner.get(key.as_str()) {
-                    let err = ActionError::new(
+                    let err = RunError::new(
                         "MergeConflict",
                         format!(
                             "branches '{}' and '{}' both wrote '{key}'",
                             branches[first], branches[i]
                         ),
                     );
-                    fail(&err);
+                    fail(err.to_json());
                     return Err(FanOutError::Conflict(err));
                 }
                 owner.insert(key, i);

@@ -4,8 +4,10 @@
 //! against `schema/event.schema.json`, normalizes per contract §4 and snapshot-diffs the results.
 //! The same validator and normalizer serve third-party logs (`twinflow validate`, `twinflow compare`).
 
+pub mod check_log;
 pub mod commands;
 pub mod diff;
+pub mod finding;
 pub mod fixture;
 pub mod jsonl;
 pub mod layout;
@@ -14,6 +16,7 @@ pub mod python;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod select;
 pub mod snapshot;
 pub mod structure;
 pub mod suite;

@@ -5,32 +5,42 @@
 //! that names the place.
 
 use serde_json::Value;
-use twinflow::normalize::normalize;
+use twinflow::check_log::check_log;
+use twinflow::finding::Check;
 use twinflow::schema::EventValidator;
 use twinflow::snapshot::same_body;
-use twinflow::structure::{ViolationKind, check_events};
 
-/// What the harness reports about one log.
+/// What the harness reports about one log, through the one chain every check uses.
 struct Findings {
+    /// `code message` of each schema finding.
     schema: Vec<String>,
-    structure: Vec<(ViolationKind, String)>,
+    /// `(rule, message)` of each structure finding.
+    structure: Vec<(String, String)>,
     normalized: Result<String, String>,
 }
 
 fn check(events: &[Value]) -> Findings {
-    let validator = EventValidator::bundled();
-    let schema = events
-        .iter()
-        .flat_map(|event| validator.validate(event))
-        .map(|v| format!("{} {} {}", v.instance_path, v.keyword, v.message))
-        .collect();
-    let structure = check_events(events)
-        .into_iter()
-        .map(|v| (v.kind, v.message))
-        .collect();
-    let normalized = normalize(events)
-        .map(|n| n.to_yaml())
-        .map_err(|e| e.to_string());
+    let checked = check_log(events, None, &EventValidator::bundled());
+    let mut schema = Vec::new();
+    let mut structure = Vec::new();
+    let mut normalize_error = None;
+    for finding in checked.findings {
+        let pointer = finding.location.pointer.unwrap_or_default();
+        match finding.code.check {
+            Check::Schema => schema.push(format!(
+                "{pointer} {} {}",
+                finding.code.rule, finding.message
+            )),
+            Check::Structure if finding.code.rule == "normalize" => {
+                normalize_error = Some(finding.message);
+            }
+            Check::Structure => structure.push((finding.code.rule.into_owned(), finding.message)),
+            _ => panic!("unexpected finding {}", finding.code),
+        }
+    }
+    let normalized = checked
+        .normalized
+        .ok_or_else(|| normalize_error.unwrap_or_default());
     Findings {
         schema,
         structure,
@@ -120,8 +130,12 @@ fn a_missing_exit_is_a_structural_violation() {
     }
     let findings = check(&events);
     assert!(findings.schema.is_empty());
-    let kinds: Vec<ViolationKind> = findings.structure.iter().map(|(k, _)| *k).collect();
-    assert!(kinds.contains(&ViolationKind::MissingExit), "{kinds:?}");
+    let rules: Vec<&str> = findings
+        .structure
+        .iter()
+        .map(|(rule, _)| rule.as_str())
+        .collect();
+    assert!(rules.contains(&"missing_exit"), "{rules:?}");
     assert!(
         findings.structure.iter().any(|(_, m)| m.contains("charge")),
         "{:?}",
@@ -184,7 +198,7 @@ fn a_redaction_miss_is_reported_and_differs() {
         findings
             .structure
             .iter()
-            .any(|(k, m)| *k == ViolationKind::RedactionMiss && m.contains("/data/api_key")),
+            .any(|(rule, m)| rule == "redaction_miss" && m.contains("/data/api_key")),
         "{:?}",
         findings.structure
     );

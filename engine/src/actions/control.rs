@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ActionCtx, ActionError, Params};
+use super::context::{ActionCtx, ActionError};
+use super::params::Params;
 
 /// The longest sleep: one day (contract §6; also keeps `Duration::from_secs_f64` from panicking).
 const MAX_SLEEP_MS: f64 = 86_400_000.0;

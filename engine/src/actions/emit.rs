@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{ActionCtx, ActionError, Params};
+use super::context::{ActionCtx, ActionError};
+use super::params::Params;
 use crate::event::{EventType, Level};
 
 pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {

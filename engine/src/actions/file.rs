@@ -5,7 +5,8 @@ use std::io::ErrorKind;
 
 use serde_json::{Map, Value};
 
-use super::{ActionCtx, ActionError, Params, io_reason};
+use super::context::{ActionCtx, ActionError, io_reason};
+use super::params::Params;
 use crate::sandbox;
 
 pub(crate) fn write(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::{ActionError, Params};
+use super::context::ActionError;
+use super::params::Params;
 use crate::pyrepr::{self, JsonStyle};
 
 /// Parses JSON text (contract §6): serde_json's depth limit (see [`parse_text`]); an integer

@@ -5,7 +5,8 @@ use std::sync::PoisonError;
 
 use serde_json::Value;
 
-use super::{ActionCtx, ActionError, Params};
+use super::context::{ActionCtx, ActionError};
+use super::params::Params;
 
 pub(crate) fn store(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let key = params.str("key")?;

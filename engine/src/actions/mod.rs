@@ -1,79 +1,22 @@
-//! Builtin actions (contract §2, §2.2), one module per namespace; dispatch,
-//! parameter helpers and the failure type live here. Messages are the contract's (§4).
+//! Builtin actions (contract §2, §2.2), one module per namespace, and their dispatch; what an
+//! action gets and gives back is `context.rs`'s, typed parameter access `params.rs`'s. Messages
+//! are the contract's (contract §2.3).
 
+mod context;
 mod control;
 mod emit;
-pub(crate) mod file;
+mod file;
 pub(crate) mod json;
 mod memory;
 mod obs;
+mod params;
 mod state;
 mod text;
 
-use std::path::Path;
-use std::sync::Mutex;
-
 use serde_json::{Map, Value};
 
-use crate::observability::{ObservabilityContext, Span};
-
-/// A failed action (or template, or run-level check): the contract's `{type, message}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ActionError {
-    /// The error type (`ActionError`, `PermissionDenied`, ..., or what `fail` was given).
-    pub(crate) kind: String,
-    /// The contract message.
-    pub(crate) message: String,
-}
-
-impl ActionError {
-    /// An error of any type.
-    pub(crate) fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            kind: kind.into(),
-            message: message.into(),
-        }
-    }
-
-    /// An `ActionError`.
-    pub(crate) fn action(message: impl Into<String>) -> Self {
-        Self::new("ActionError", message)
-    }
-
-    /// `{type, message}` as event data.
-    pub(crate) fn to_json(&self) -> Value {
-        let mut map = Map::with_capacity(2);
-        map.insert("type".into(), Value::String(self.kind.clone()));
-        map.insert("message".into(), Value::String(self.message.clone()));
-        Value::Object(map)
-    }
-}
-
-/// The OS's description of an I/O failure without the errno, as Python's `strerror` spells it
-/// (contract §6): Rust's own text for an OS error is strerror's followed by ` (os error N)`.
-pub(crate) fn io_reason(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match err.raw_os_error() {
-        Some(code) => text
-            .strip_suffix(&format!(" (os error {code})"))
-            .map_or_else(|| err.kind().to_string(), str::to_owned),
-        None => err.kind().to_string(),
-    }
-}
-
-/// What an action can reach besides its parameters.
-pub(crate) struct ActionCtx<'a> {
-    /// The run's observability (log/metric events, obs.*).
-    pub(crate) obs: &'a ObservabilityContext,
-    /// The span the action runs in (a node or step span).
-    pub(crate) span: &'a Span,
-    /// The run's memory, shared by fan-out branches.
-    pub(crate) memory: &'a Mutex<Map<String, Value>>,
-    /// Root of file paths.
-    pub(crate) sandbox: &'a Path,
-    /// The node's 1-based attempt (for `fail`).
-    pub(crate) attempt: u32,
-}
+pub(crate) use self::context::{ActionCtx, ActionError};
+use self::params::Params;
 
 /// Runs the builtin `uses` with its rendered parameters. A panic inside an action is a bug: it
 /// becomes the ActionError `{uses}: internal error: {description}` (contract §6) instead of
@@ -131,95 +74,17 @@ fn dispatch(
     }
 }
 
-/// Typed access to an action's parameters with the contract's messages.
-pub(crate) struct Params<'a> {
-    action: &'static str,
-    map: &'a Map<String, Value>,
-}
-
-impl<'a> Params<'a> {
-    pub(crate) fn new(action: &'static str, map: &'a Map<String, Value>) -> Self {
-        Self { action, map }
-    }
-
-    pub(crate) fn action(&self) -> &'static str {
-        self.action
-    }
-
-    fn wrong_type(&self, name: &str, what: &str) -> ActionError {
-        ActionError::action(format!(
-            "{}: parameter '{name}' must be {what}",
-            self.action
-        ))
-    }
-
-    /// Any value, which must be present.
-    pub(crate) fn required(&self, name: &str) -> Result<&'a Value, ActionError> {
-        self.map.get(name).ok_or_else(|| {
-            ActionError::action(format!("{}: missing parameter '{name}'", self.action))
-        })
-    }
-
-    /// An optional value of any type.
-    pub(crate) fn optional(&self, name: &str) -> Option<&'a Value> {
-        self.map.get(name)
-    }
-
-    pub(crate) fn str(&self, name: &str) -> Result<&'a str, ActionError> {
-        self.required(name)?
-            .as_str()
-            .ok_or_else(|| self.wrong_type(name, "a string"))
-    }
-
-    pub(crate) fn opt_str(&self, name: &str) -> Result<Option<&'a str>, ActionError> {
-        self.optional(name)
-            .map(|v| v.as_str().ok_or_else(|| self.wrong_type(name, "a string")))
-            .transpose()
-    }
-
-    /// A number (booleans are not numbers here, unlike Python's `int` subclass).
-    pub(crate) fn number(&self, name: &str) -> Result<f64, ActionError> {
-        match self.required(name)? {
-            Value::Number(n) => n.as_f64().ok_or_else(|| self.wrong_type(name, "a number")),
-            _ => Err(self.wrong_type(name, "a number")),
-        }
-    }
-
-    pub(crate) fn opt_int(&self, name: &str) -> Result<Option<i64>, ActionError> {
-        self.optional(name)
-            .map(|v| {
-                v.as_i64()
-                    .ok_or_else(|| self.wrong_type(name, "an integer"))
-            })
-            .transpose()
-    }
-
-    pub(crate) fn object(&self, name: &str) -> Result<&'a Map<String, Value>, ActionError> {
-        self.required(name)?
-            .as_object()
-            .ok_or_else(|| self.wrong_type(name, "an object"))
-    }
-
-    pub(crate) fn opt_object(
-        &self,
-        name: &str,
-    ) -> Result<Option<&'a Map<String, Value>>, ActionError> {
-        self.optional(name)
-            .map(|v| {
-                v.as_object()
-                    .ok_or_else(|| self.wrong_type(name, "an object"))
-            })
-            .transpose()
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::json;
+
     use super::*;
     use crate::event::SpanKind;
     use crate::flow::ObservabilitySettings;
-    use serde_json::json;
-    use std::sync::Arc;
+    use crate::observability::{ObservabilityContext, Span};
 
     /// Runs one action in a throwaway run context.
     pub(crate) fn run_action(
@@ -261,6 +126,19 @@ pub(crate) mod tests {
         let e = guarded("x", || panic!("{} items", 3)).unwrap_err();
         assert_eq!(e.message, "x: internal error: 3 items");
         assert_eq!(guarded("x", || Ok(Value::Null)), Ok(Value::Null));
+    }
+
+    #[test]
+    fn every_builtin_is_dispatched() {
+        // contract §2.1: the vocabulary and the dispatch name the same actions.
+        let dir = tempfile::tempdir().unwrap();
+        for uses in crate::event::ACTIONS {
+            let outcome = run_action(uses, json!({}), dir.path(), 1);
+            assert!(
+                !matches!(&outcome, Err(e) if e.kind == "UnknownAction"),
+                "{uses} is not dispatched"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use super::{ActionCtx, ActionError, Params, io_reason};
+use super::context::{ActionCtx, ActionError, io_reason};
+use super::params::Params;
 use crate::event::{Event, Level};
 use crate::sandbox;
 

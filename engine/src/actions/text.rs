@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::{ActionError, Params};
+use super::context::ActionError;
+use super::params::Params;
 use crate::pyrepr;
 
 pub(crate) fn render(params: &Params<'_>) -> Result<Value, ActionError> {

@@ -4,10 +4,16 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::event::Event;
 use crate::flow::HandlerSpec;
-use crate::runner::{Callback, ConsoleSink};
+
+/// A callback handler: receives every emitted event, in `seq` order.
+pub type Callback = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Where console handlers write instead of standard error (an embedding harness captures them).
+pub type ConsoleSink = Arc<Mutex<dyn std::io::Write + Send>>;
 
 /// One handler of a run.
 pub(crate) enum Handler {

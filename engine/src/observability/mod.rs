@@ -18,10 +18,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+pub use self::handlers::{Callback, ConsoleSink};
 pub use self::stream::EventStream;
 use crate::event::{Event, EventType, Level, SpanKind};
 use crate::flow::ObservabilitySettings;
-use crate::runner::{Callback, ConsoleSink};
 use flow_log::SpanTable;
 use handlers::Handler;
 use redact::Redactor;
@@ -193,7 +193,7 @@ impl ObservabilityContext {
 
     /// A span's `entry` event (`{kind} started`); `data` is built only when the event is wanted.
     pub(crate) fn open(&self, span: &Span, data: impl FnOnce() -> Map<String, Value>) {
-        let level = lifecycle_level(span.kind);
+        let level = span.kind.entry_level();
         if self.wants(level) {
             let message = lifecycle_messages(span.kind).started;
             self.emit(
@@ -209,7 +209,7 @@ impl ObservabilityContext {
 
     /// A span's `exit` event (`{kind} completed`, `{output}`), with its duration.
     pub(crate) fn exit(&self, span: &Span, output: impl FnOnce() -> Value) {
-        let level = lifecycle_level(span.kind);
+        let level = span.kind.entry_level();
         if self.wants(level) {
             let message = lifecycle_messages(span.kind).completed;
             self.emit(
@@ -325,14 +325,6 @@ pub(crate) fn lifecycle_messages(kind: SpanKind) -> &'static LifecycleMessages {
         SpanKind::Node => &NODE,
         SpanKind::Step => &STEP,
         SpanKind::Parallel => &PARALLEL,
-    }
-}
-
-/// Entry and exit events of steps are debug, the others info; errors are always error.
-fn lifecycle_level(kind: SpanKind) -> Level {
-    match kind {
-        SpanKind::Step => Level::Debug,
-        _ => Level::Info,
     }
 }
 

@@ -9,30 +9,33 @@
 //! report).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
-use super::ExitStatus;
-use super::compare::Color;
+use super::{Color, ExitStatus};
+use crate::finding::Check;
+use crate::finding::Severity;
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
-use crate::report::{Totals, render_json, render_junit, render_table, render_timings};
+use crate::report::{
+    Totals, github, render_json, render_junit, render_rerun, render_table, render_timings, text,
+};
 use crate::snapshot;
-use crate::suite::{Check, FixtureReport, Suite, SuiteOptions, Verdict};
+use crate::suite::{COLUMNS, FixtureReport, Suite, SuiteOptions, Verdict};
 
 /// Arguments of `twinflow check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Run only the fixtures whose name contains one of these strings (all fixtures when none).
+    /// Run only these fixtures: an exact name, else every name containing it, or a glob
+    /// (`'fanout_*'`); all fixtures when none. A filter that selects nothing exits 2.
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
-    /// Write a JUnit XML report (one test case per fixture) to this file.
+    /// Write a JUnit XML report (one test case per fixture) to this file; `-` is standard output.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write a JSON report (every fixture's checks, engine outcomes, problems) to this file.
+    /// Write a JSON report (every fixture's checks, engine outcomes and findings) to this file; `-`
+    /// is standard output.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// The checkout holding `fixtures/`, `expected/`, `python/` and `.venv/` (default: the one
@@ -51,9 +54,42 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_snapshots: bool,
     /// Color diffs: `auto` colors them when standard output is a terminal and `NO_COLOR` is not
-    /// set.
+    /// set (`CLICOLOR_FORCE` forces it).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Lines of each diff shown; the rest is counted.
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub max_diff_lines: usize,
+    /// Stop starting fixtures after N have failed (the report covers those run).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_fail: Option<u64>,
+    /// How findings are printed: `text` for people, `github` for GitHub Actions (annotations on
+    /// the fixture files, and a summary table in `$GITHUB_STEP_SUMMARY` when it is set).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print only the failed fixtures and the totals, no findings or table.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print declared divergences in full, and every finding (no cap per kind).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// How `check` prints findings (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Blocks with diffs, for people.
+    Text,
+    /// GitHub Actions workflow commands, plus a step summary.
+    Github,
+}
+
+/// How much `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Quiet,
+    Normal,
+    Verbose,
 }
 
 /// Runs `twinflow check`.
@@ -62,41 +98,25 @@ pub struct CheckArgs {
 /// Only for failures of the tool itself (writing to standard output); unusable input is reported
 /// on standard error and gives [`ExitStatus::Error`].
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
-    let layout = match Layout::discover(args.root.as_deref()) {
-        Ok(layout) => layout,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitStatus::Error);
-        }
-    };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        eprintln!("error: --timeout must be a positive number of seconds");
-        return Ok(ExitStatus::Error);
-    }
-    let fixtures = match select(&layout, &args.filters) {
-        Ok(fixtures) => fixtures,
+    let (layout, fixtures) = match prepare(args) {
+        Ok(ready) => ready,
         Err(message) => {
             eprintln!("error: {message}");
             return Ok(ExitStatus::Error);
         }
     };
-    let stdout = io::stdout();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let checks = Check::ALL
+    let color = args.color.enabled(io::stdout().is_terminal());
+    let checks = COLUMNS
         .into_iter()
         .filter(|check| !(args.no_snapshots && *check == Check::Snapshot))
         .collect();
+    let root = layout.root().to_path_buf();
     let expected = layout.expected();
     let suite = Suite::new(
         layout,
         SuiteOptions {
             checks,
             timeout: Duration::from_secs_f64(args.timeout),
-            color,
         },
     );
     let jobs = args.jobs.unwrap_or_else(|| {
@@ -104,21 +124,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     });
 
     let started = Instant::now();
-    let progress = Progress::new(fixtures.len());
+    let progress = Progress::new(fixtures.len(), args.max_fail);
     let reports = suite.check_all(&fixtures, jobs, &|report| progress.done(report));
     progress.finish();
-    let wall = started.elapsed();
-
-    let mut out = io::BufWriter::new(stdout.lock());
-    for report in &reports {
-        let details = report.details();
-        if !details.is_empty() && report.verdict() != Verdict::Pass {
-            writeln!(out, "{details}")?;
-        }
-    }
-    out.write_all(render_table(&reports).as_bytes())?;
-    out.write_all(render_timings(&reports, wall).as_bytes())?;
-    out.flush()?;
+    let print = PrintOptions::from_args(args, color, &root);
+    emit(args, &reports, started.elapsed(), &print)?;
 
     let mut status = if Totals::of(&reports).all_ok() {
         ExitStatus::Success
@@ -127,85 +137,230 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     };
     // Stale snapshots: only meaningful when every fixture was selected.
     if args.filters.is_empty() && !args.no_snapshots {
-        let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
-        match snapshot::orphans(&expected, &names) {
-            Ok(orphans) if !orphans.is_empty() => {
-                eprintln!(
-                    "error: snapshots without a fixture (delete them, or run scripts/regen-expected):"
-                );
-                for path in orphans {
-                    eprintln!("  {}", path.display());
-                }
-                status = ExitStatus::Failure;
-            }
-            Ok(_) => {}
-            Err(err) => {
-                eprintln!("error: {err}");
-                status = ExitStatus::Error;
-            }
-        }
+        status = status.max(check_orphans(&expected, &fixtures));
+    }
+    if args.format == Format::Github {
+        status = status.max(write_step_summary(&reports));
     }
     if let Some(path) = &args.junit {
-        if let Err(err) = write_report(path, render_junit(&reports)) {
-            eprintln!("error: {err:#}");
-            status = ExitStatus::Error;
-        }
+        status = status.max(write_report(path, &render_junit(&reports, &root)));
     }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&render_json(&reports))? + "\n";
-        if let Err(err) = write_report(path, text) {
-            eprintln!("error: {err:#}");
-            status = ExitStatus::Error;
-        }
+        status = status.max(write_report(path, &text));
     }
     Ok(status)
 }
 
-/// The fixtures to check: all, or those matching a filter (each filter must match one).
+/// The checkout and the selected fixtures, or why the suite cannot run.
+fn prepare(args: &CheckArgs) -> Result<(Layout, Vec<Fixture>), String> {
+    let layout = Layout::discover(args.root.as_deref()).map_err(|err| err.to_string())?;
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err("--timeout must be a positive number of seconds".to_owned());
+    }
+    let fixtures = select(&layout, &args.filters)?;
+    Ok((layout, fixtures))
+}
+
+/// Each failing fixture's findings (capped per kind and per diff), then the table and the
+/// engines' costs, then the failed fixtures and how to rerun them.
+fn print_reports(
+    out: &mut impl Write,
+    reports: &[FixtureReport],
+    wall: Duration,
+    options: &PrintOptions<'_>,
+) -> io::Result<()> {
+    let PrintOptions {
+        style,
+        detail,
+        format,
+        root,
+    } = *options;
+    for report in reports {
+        match (format, report.verdict(), detail) {
+            (Format::Github, _, _) => {
+                let file = relative(&report.path, root);
+                let shown = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity != Severity::Note);
+                for finding in shown {
+                    writeln!(out, "{}", github::fixture_annotation(finding, &file))?;
+                }
+            }
+            (_, Verdict::Pass, _) | (_, _, Detail::Quiet) => {}
+            (_, Verdict::ExpectedFail, Detail::Normal) => {
+                let notes = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Note);
+                writeln!(out, "{}", text::blocks(notes, style))?;
+            }
+            _ => writeln!(out, "{}", text::blocks(&report.findings, style))?,
+        }
+    }
+    if detail != Detail::Quiet {
+        out.write_all(render_table(reports).as_bytes())?;
+    }
+    out.write_all(render_timings(reports, wall).as_bytes())?;
+    out.write_all(render_rerun(reports).as_bytes())
+}
+
+/// How the run is printed.
+#[derive(Debug, Clone, Copy)]
+struct PrintOptions<'a> {
+    style: text::Style,
+    detail: Detail,
+    format: Format,
+    root: &'a Path,
+}
+
+impl<'a> PrintOptions<'a> {
+    fn from_args(args: &CheckArgs, color: bool, root: &'a Path) -> Self {
+        let detail = if args.quiet {
+            Detail::Quiet
+        } else if args.verbose {
+            Detail::Verbose
+        } else {
+            Detail::Normal
+        };
+        let style = text::Style {
+            color,
+            max_same: if args.verbose { usize::MAX } else { 20 },
+            max_detail_lines: args.max_diff_lines,
+        };
+        Self {
+            style,
+            detail,
+            format: args.format,
+            root,
+        }
+    }
+}
+
+/// Prints the run on standard output, or on standard error when a machine report takes standard
+/// output (`--json -`, `--junit -`), so that it stays clean.
+fn emit(
+    args: &CheckArgs,
+    reports: &[FixtureReport],
+    wall: Duration,
+    print: &PrintOptions<'_>,
+) -> io::Result<()> {
+    let to_stdout = [&args.junit, &args.json]
+        .into_iter()
+        .flatten()
+        .any(|path| path.as_os_str() == "-");
+    if to_stdout {
+        print_reports(&mut io::stderr().lock(), reports, wall, print)
+    } else {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        print_reports(&mut out, reports, wall, print)?;
+        out.flush()
+    }
+}
+
+/// `path` relative to `root` when inside it, as annotations and reports want it.
+fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when GitHub Actions sets it.
+fn write_step_summary(reports: &[FixtureReport]) -> ExitStatus {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return ExitStatus::Success;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(github::step_summary(reports).as_bytes()));
+    match written {
+        Ok(()) => ExitStatus::Success,
+        Err(err) => {
+            eprintln!(
+                "error: cannot write the step summary to {}: {err}",
+                Path::new(&path).display()
+            );
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Snapshots in `expected/` that belong to no fixture fail the run.
+fn check_orphans(expected: &Path, fixtures: &[Fixture]) -> ExitStatus {
+    let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+    match snapshot::orphans(expected, &names) {
+        Ok(orphans) if !orphans.is_empty() => {
+            eprintln!(
+                "error: snapshots without a fixture (delete them, or run scripts/regen-expected):"
+            );
+            for path in orphans {
+                eprintln!("  {}", path.display());
+            }
+            ExitStatus::Failure
+        }
+        Ok(_) => ExitStatus::Success,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitStatus::Error
+        }
+    }
+}
+
+/// The fixtures to check: all, or those the filters select (`crate::select`: exact name,
+/// substring or glob); a filter that selects nothing is an error with suggestions.
 fn select(layout: &Layout, filters: &[String]) -> Result<Vec<Fixture>, String> {
     let all = fixture::load_all(&layout.fixtures(), &[]).map_err(|err| err.to_string())?;
-    if let Some(unmatched) = filters
-        .iter()
-        .find(|filter| !all.iter().any(|f| f.name.contains(filter.as_str())))
-    {
-        return Err(format!(
-            "no fixture in {} has a name containing '{unmatched}'",
-            layout.fixtures().display()
-        ));
-    }
-    Ok(all
+    let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+    let chosen = crate::select::select(&names, filters)
+        .map_err(|err| format!("{err} (fixtures in {})", layout.fixtures().display()))?;
+    let mut all: Vec<Option<Fixture>> = all.into_iter().map(Some).collect();
+    Ok(chosen
         .into_iter()
-        .filter(|f| {
-            filters.is_empty()
-                || filters
-                    .iter()
-                    .any(|filter| f.name.contains(filter.as_str()))
-        })
+        .filter_map(|index| all[index].take())
         .collect())
 }
 
-fn write_report(path: &std::path::Path, text: String) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+/// Writes a report to `path` (`-` is standard output); says why on standard error when it cannot.
+fn write_report(path: &Path, text: &str) -> ExitStatus {
+    let written = if path.as_os_str() == "-" {
+        io::stdout().lock().write_all(text.as_bytes())
+    } else {
+        std::fs::write(path, text)
+    };
+    match written {
+        Ok(()) => ExitStatus::Success,
+        Err(err) => {
+            eprintln!("error: cannot write {}: {err}", path.display());
+            ExitStatus::Error
+        }
+    }
 }
 
 /// A one-line progress counter on standard error when it is a terminal (hidden otherwise, so logs
-/// and pipes stay clean).
+/// and pipes stay clean); it also counts failures for `--max-fail`.
 struct Progress {
     total: usize,
-    state: Mutex<(usize, usize)>,
+    max_fail: Option<u64>,
+    state: Mutex<(usize, u64)>,
     visible: bool,
 }
 
 impl Progress {
-    fn new(total: usize) -> Self {
+    fn new(total: usize, max_fail: Option<u64>) -> Self {
         Self {
             total,
+            max_fail,
             state: Mutex::new((0, 0)),
             visible: io::stderr().is_terminal(),
         }
     }
 
-    fn done(&self, report: &FixtureReport) {
+    /// Counts `report`; `false` once `--max-fail` failures have been seen.
+    fn done(&self, report: &FixtureReport) -> bool {
         let mut state = self
             .state
             .lock()
@@ -220,6 +375,7 @@ impl Progress {
                 state.0, self.total, state.1, report.name
             );
         }
+        self.max_fail.is_none_or(|max| state.1 < max)
     }
 
     fn finish(&self) {

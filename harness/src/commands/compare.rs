@@ -12,15 +12,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::ExitStatus;
-use super::validate::report::Diagnostic;
-use crate::diff::render_diff;
+use super::{Color, ExitStatus};
+use crate::check_log::{check_log, compare_with_snapshot};
+use crate::finding::Finding;
 use crate::jsonl::{self, LogEvents};
 use crate::layout::Layout;
-use crate::normalize::normalize;
+use crate::report::text;
 use crate::schema::EventValidator;
 use crate::snapshot;
-use crate::structure::StructureChecker;
 
 /// Arguments of `twinflow compare`.
 #[derive(Debug, clap::Args)]
@@ -46,57 +45,35 @@ pub struct CompareArgs {
     pub color: Color,
 }
 
-/// When to color the diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Color {
-    /// On a terminal, unless `NO_COLOR` is set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
-
 /// Runs `twinflow compare`.
 ///
 /// # Errors
 /// Only for failures of the tool itself (writing the output); unusable input is reported on
 /// standard error and gives [`ExitStatus::Error`].
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
-    let expected_dir = match &args.expected {
-        Some(dir) => dir.clone(),
-        None => match Layout::discover(None) {
-            Ok(layout) => layout.expected(),
-            Err(err) => {
-                eprintln!("error: {err}; or pass --expected DIR");
-                return Ok(ExitStatus::Error);
-            }
-        },
-    };
-    let log = match jsonl::read_events(&args.log) {
-        Ok(log) => log,
-        Err(err) => {
-            eprintln!("error: {err}");
+    let (expected_dir, log) = match inputs(args) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("error: {message}");
             return Ok(ExitStatus::Error);
         }
     };
     let name = args.log.display().to_string();
     let stdout = io::stdout();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = args.color.enabled(stdout.is_terminal());
     let mut out = io::BufWriter::new(stdout.lock());
-    let findings = match report_findings(&mut out, &name, &log) {
-        Ok(findings) => findings,
-        Err(err) => return finish_output(Err(err), ExitStatus::Failure),
-    };
-    let normalized = match normalize(&log.events) {
-        Ok(normalized) => normalized.to_yaml(),
-        Err(err) => {
-            let flushed = out.flush();
-            eprintln!("error: {name}: cannot normalize the log: {err}");
+    // The same chain `twinflow check` runs on the engines' own runs.
+    let mut checked = check_log(&log.events, Some(&log.lines), &EventValidator::bundled());
+    for finding in &mut checked.findings {
+        finding.location.file = Some(name.clone());
+    }
+    let (problems, normalized): (Vec<Finding>, _) = match checked.normalized.take() {
+        Some(normalized) => (checked.findings, normalized),
+        None => {
+            // The chain's last finding says why; it makes the log unusable, not just invalid.
+            let why = checked.findings.pop().map(|finding| finding.message);
+            let flushed = print(&mut out, &checked.findings);
+            eprintln!("error: {name}: {}", why.unwrap_or_default());
             return finish_output(flushed, ExitStatus::Error);
         }
     };
@@ -104,49 +81,52 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         std::fs::write(path, &normalized)
             .with_context(|| format!("cannot write the normalized log to {}", path.display()))?;
     }
-    let stored = match snapshot::read_expected(&expected_dir, &args.fixture) {
-        Ok(Some(body)) => body,
-        Ok(None) => {
-            let flushed = out.flush();
-            eprintln!(
+    let stored = snapshot::read_expected(&expected_dir, &args.fixture);
+    let snapshot_path = snapshot::path_for(&expected_dir, &args.fixture);
+    if !matches!(stored, Ok(Some(_))) {
+        let flushed = print(&mut out, &problems);
+        match &stored {
+            Err(err) => eprintln!("error: {err}"),
+            _ => eprintln!(
                 "error: no expected snapshot for fixture '{}': {} does not exist",
                 args.fixture,
-                snapshot::path_for(&expected_dir, &args.fixture).display()
-            );
-            return finish_output(flushed, ExitStatus::Error);
+                snapshot_path.display()
+            ),
         }
-        Err(err) => {
-            let flushed = out.flush();
-            eprintln!("error: {err}");
-            return finish_output(flushed, ExitStatus::Error);
-        }
-    };
-    let snapshot_path = snapshot::path_for(&expected_dir, &args.fixture);
-    // Compared exactly as `twinflow check` compares a run with its snapshot.
-    let same = snapshot::same_body(&stored, &normalized);
-    let written = if same {
-        Ok(())
-    } else {
-        let diff = render_diff(
-            &snapshot::canonical_body(&stored),
-            &snapshot::canonical_body(&normalized),
-            color,
-        );
-        out.write_all(diff.as_bytes())
+        return finish_output(flushed, ExitStatus::Error);
     }
-    .and_then(|()| out.flush());
-    let verdict = if same { "same as" } else { "differs from" };
-    let problems = match findings {
+    let difference = compare_with_snapshot(&normalized, &stored, &expected_dir, &args.fixture);
+    let written = print(&mut out, &problems).and_then(|()| match &difference {
+        Some(finding) => out.write_all(
+            text::block(
+                finding,
+                text::Style {
+                    color,
+                    max_same: usize::MAX,
+                    max_detail_lines: usize::MAX,
+                },
+            )
+            .as_bytes(),
+        ),
+        None => Ok(()),
+    });
+    let written = written.and_then(|()| out.flush());
+    let verdict = if difference.is_none() {
+        "same as"
+    } else {
+        "differs from"
+    };
+    let tally = match problems.len() {
         0 => String::new(),
         1 => "; 1 schema or structure error".to_owned(),
         n => format!("; {n} schema or structure errors"),
     };
     eprintln!(
-        "{name}: {} events, {verdict} {}{problems}",
+        "{name}: {} events, {verdict} {}{tally}",
         log.events.len(),
         snapshot_path.display()
     );
-    let status = if same && findings == 0 {
+    let status = if difference.is_none() && problems.is_empty() {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
@@ -154,34 +134,24 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     finish_output(written, status)
 }
 
-/// Prints the schema and structure findings of the log, as `twinflow validate` does in text
-/// form; returns how many there were.
-fn report_findings(out: &mut impl Write, name: &str, log: &LogEvents) -> io::Result<usize> {
-    let validator = EventValidator::bundled();
-    let mut checker = StructureChecker::new();
-    let mut findings = 0;
-    for (event, &line) in log.events.iter().zip(&log.lines) {
-        let seq = event.get("seq").and_then(serde_json::Value::as_u64);
-        let flow_id = event
-            .get("flow_id")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        for violation in validator.validate(event) {
-            let diagnostic = Diagnostic::from_schema(name, line, seq, flow_id.clone(), &violation);
-            writeln!(out, "{}", diagnostic.text())?;
-            findings += 1;
-        }
-        checker.push(event, line);
+/// The snapshot folder and the log, or why they cannot be had.
+fn inputs(args: &CompareArgs) -> Result<(PathBuf, LogEvents), String> {
+    let expected_dir = match &args.expected {
+        Some(dir) => dir.clone(),
+        None => Layout::discover(None)
+            .map_err(|err| format!("{err}; or pass --expected DIR"))?
+            .expected(),
+    };
+    let log = jsonl::read_events(&args.log).map_err(|err| err.to_string())?;
+    Ok((expected_dir, log))
+}
+
+/// The log's schema and structure findings, one line each.
+fn print(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
+    for finding in findings {
+        writeln!(out, "{}", text::line(finding))?;
     }
-    for violation in checker.finish() {
-        writeln!(
-            out,
-            "{}",
-            Diagnostic::from_structure(name, violation).text()
-        )?;
-        findings += 1;
-    }
-    Ok(findings)
+    Ok(())
 }
 
 /// Maps the outcome of writing to standard output: a closed pipe is the reader's choice (STYLE
@@ -197,31 +167,6 @@ fn finish_output(written: io::Result<()>, status: ExitStatus) -> anyhow::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn findings_are_located_by_file_line() {
-        let events = vec![
-            serde_json::json!({"flow_id": "f", "span_id": "s", "parent_id": null, "seq": 1,
-                "event_type": "entry", "level": "info", "kind": "flow", "node": "x"}),
-        ];
-        let log = LogEvents {
-            events,
-            lines: vec![7],
-        };
-        let mut out = Vec::new();
-        let findings = report_findings(&mut out, "log.jsonl", &log).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(findings >= 3, "{text}");
-        assert!(
-            text.contains("log.jsonl:7: schema: (event): \"action\" is a required property"),
-            "{text}"
-        );
-        assert!(
-            text.contains("log.jsonl:7: seq_gap: the flow's first event has seq 1"),
-            "{text}"
-        );
-        assert!(text.contains("log.jsonl:7: missing_exit:"), "{text}");
-    }
 
     #[test]
     fn pipe_closed_is_not_a_failure() {

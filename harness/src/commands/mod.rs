@@ -4,8 +4,9 @@ pub mod check;
 pub mod compare;
 pub mod validate;
 
-/// What a command's outcome means for the process exit code (0, 1, 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a command's outcome means for the process exit code (0, 1, 2); ordered by gravity, so
+/// the worst of several outcomes is their `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExitStatus {
     /// Everything checked out: parity, valid logs.
     Success,
@@ -21,6 +22,32 @@ impl From<ExitStatus> for std::process::ExitCode {
             ExitStatus::Success => Self::from(0),
             ExitStatus::Failure => Self::from(1),
             ExitStatus::Error => Self::from(2),
+        }
+    }
+}
+
+/// When to color output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless `NO_COLOR` is set; anywhere when `CLICOLOR_FORCE` is.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl Color {
+    /// Whether to color output going to a stream that `is_terminal` or not.
+    #[must_use]
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            // https://no-color.org and https://bixense.com/clicolors: NO_COLOR wins.
+            Self::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+            Self::Auto if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+            Self::Auto => is_terminal,
         }
     }
 }

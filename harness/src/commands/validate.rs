@@ -22,11 +22,12 @@ use anyhow::Context;
 pub use report::Format;
 
 use self::pipeline::Outcome;
-use self::report::{Diagnostic, FileSummary, Reporter};
+use self::report::{FileSummary, Reporter};
 use super::ExitStatus;
+use crate::check_log::LogChecker;
+use crate::finding::Finding;
 use crate::jsonl::JsonlReader;
 use crate::schema::EventValidator;
-use crate::structure::StructureChecker;
 
 /// Arguments of `twinflow validate`.
 #[derive(Debug, clap::Args)]
@@ -71,7 +72,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
     let stdout = io::stdout();
-    let stdout_is_terminal = stdout.is_terminal();
+    let show_progress = stdout.is_terminal();
     let mut reporter = Reporter::new(
         io::BufWriter::new(stdout.lock()),
         args.format,
@@ -80,82 +81,27 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
     .context("cannot write to standard output")?;
     let started = Instant::now();
     let mut unusable = false;
-    let mut stopped = false;
-    let mut output_error = None;
+    let mut ended = Ended::Finished;
     for path in &args.logs {
-        let name = path.display().to_string();
-        let mut summary = FileSummary {
-            file: name.clone(),
-            ..FileSummary::default()
+        let file = Log {
+            path,
+            validator: &validator,
+            workers,
+            show_progress,
         };
-        let reader = match JsonlReader::open(path) {
-            Ok(reader) => reader,
-            Err(err) => {
-                unusable = true;
-                reporter.unusable(summary, &err);
-                continue;
+        match file.validate(&mut reporter) {
+            Ended::Unusable => unusable = true,
+            Ended::Finished => {}
+            other => {
+                ended = other;
+                break;
             }
-        };
-        let progress = progress_bar(&reader);
-        if stdout_is_terminal {
-            reporter.set_progress(progress.as_ref().map(|(bar, _)| bar.clone()));
-        }
-        let errors_before = reporter.errors();
-        let mut checker = StructureChecker::new();
-        let mut events = 0u64;
-        let result = pipeline::run(reader, &validator, workers, |outcome| {
-            let written = handle(&mut reporter, &mut checker, &name, outcome, &mut events);
-            if let Some((bar, position)) = &progress {
-                if events.is_multiple_of(1024) {
-                    bar.set_position(position.load(Ordering::Relaxed));
-                }
-            }
-            match written {
-                Err(err) => {
-                    output_error = Some(err);
-                    ControlFlow::Break(())
-                }
-                Ok(()) if reporter.limit_reached() => {
-                    stopped = true;
-                    ControlFlow::Break(())
-                }
-                Ok(()) => ControlFlow::Continue(()),
-            }
-        });
-        if let Some((bar, _)) = &progress {
-            bar.finish_and_clear();
-        }
-        reporter.set_progress(None);
-        summary.events = events;
-        summary.flows = checker.flows();
-        match result {
-            Ok(stats) => summary.blank_lines = stats.blank_lines,
-            Err(err) => {
-                unusable = true;
-                summary.errors = reporter.errors() - errors_before;
-                reporter.unusable(summary, &err);
-                continue;
-            }
-        }
-        if output_error.is_none() && !stopped {
-            for violation in checker.finish() {
-                if let Err(err) = reporter.report(&Diagnostic::from_structure(&name, violation)) {
-                    output_error = Some(err);
-                    break;
-                }
-            }
-            stopped = reporter.limit_reached();
-        }
-        summary.errors = reporter.errors() - errors_before;
-        reporter.file_done(summary);
-        if stopped || output_error.is_some() {
-            break;
         }
     }
     let errors = reporter.errors();
-    let finished = match output_error {
-        Some(err) => Err(err),
-        None => reporter.finish(started.elapsed(), stopped),
+    let finished = match ended {
+        Ended::OutputFailed(err) => Err(err),
+        _ => reporter.finish(started.elapsed(), matches!(ended, Ended::Stopped)),
     };
     match finished {
         Ok(()) => {}
@@ -171,6 +117,106 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// How the validation of one log ended.
+enum Ended {
+    /// Read to the end.
+    Finished,
+    /// The log could not be opened or read to the end.
+    Unusable,
+    /// `--max-errors` was reached: stop everything.
+    Stopped,
+    /// The report could not be written: stop everything.
+    OutputFailed(io::Error),
+}
+
+/// One log to validate, and how.
+struct Log<'a> {
+    path: &'a std::path::Path,
+    validator: &'a EventValidator,
+    workers: NonZeroUsize,
+    show_progress: bool,
+}
+
+impl Log<'_> {
+    /// Streams the log through the chain's schema and structure links, reporting as it goes.
+    fn validate<W: Write>(&self, reporter: &mut Reporter<W>) -> Ended {
+        let name = self.path.display().to_string();
+        let mut summary = FileSummary {
+            file: name.clone(),
+            ..FileSummary::default()
+        };
+        let reader = match JsonlReader::open(self.path) {
+            Ok(reader) => reader,
+            Err(err) => {
+                reporter.unusable(summary, &err);
+                return Ended::Unusable;
+            }
+        };
+        let progress = progress_bar(&reader);
+        if self.show_progress {
+            reporter.set_progress(progress.as_ref().map(|(bar, _)| bar.clone()));
+        }
+        let errors_before = reporter.errors();
+        let mut checker = LogChecker::new(self.validator);
+        let mut ended = Ended::Finished;
+        let result = pipeline::run(reader, self.validator, self.workers, |outcome| {
+            let written = handle(reporter, &mut checker, &name, outcome);
+            if let Some((bar, position)) = &progress {
+                if checker.events().is_multiple_of(1024) {
+                    bar.set_position(position.load(Ordering::Relaxed));
+                }
+            }
+            match written {
+                Err(err) => {
+                    ended = Ended::OutputFailed(err);
+                    ControlFlow::Break(())
+                }
+                Ok(()) if reporter.limit_reached() => {
+                    ended = Ended::Stopped;
+                    ControlFlow::Break(())
+                }
+                Ok(()) => ControlFlow::Continue(()),
+            }
+        });
+        if let Some((bar, _)) = &progress {
+            bar.finish_and_clear();
+        }
+        reporter.set_progress(None);
+        summary.events = checker.events();
+        summary.flows = checker.flows();
+        match result {
+            Ok(stats) => summary.blank_lines = stats.blank_lines,
+            Err(err) => {
+                summary.errors = reporter.errors() - errors_before;
+                reporter.unusable(summary, &err);
+                return Ended::Unusable;
+            }
+        }
+        if matches!(ended, Ended::Finished) {
+            ended = finish(reporter, checker, &name);
+        }
+        summary.errors = reporter.errors() - errors_before;
+        reporter.file_done(summary);
+        ended
+    }
+}
+
+/// Reports what only the end of a log shows (spans that never ended).
+fn finish<W: Write>(reporter: &mut Reporter<W>, checker: LogChecker<'_>, name: &str) -> Ended {
+    let mut findings = Vec::new();
+    checker.finish(&mut findings);
+    for finding in findings {
+        if let Err(err) = reporter.report(&finding.in_file(name)) {
+            return Ended::OutputFailed(err);
+        }
+    }
+    if reporter.limit_reached() {
+        Ended::Stopped
+    } else {
+        Ended::Finished
+    }
 }
 
 /// A progress bar on standard error for a log read from a terminal session; `None` when standard
@@ -197,34 +243,24 @@ fn progress_bar(reader: &JsonlReader) -> Option<(indicatif::ProgressBar, Arc<Ato
     Some((bar, reader.position()))
 }
 
-/// Reports one line's findings and feeds its facts to the structural checker.
+/// Reports one line's findings and feeds its facts to the chain.
 fn handle<W: Write>(
     reporter: &mut Reporter<W>,
-    checker: &mut StructureChecker,
+    checker: &mut LogChecker<'_>,
     file: &str,
     outcome: Outcome,
-    events: &mut u64,
 ) -> io::Result<()> {
+    let mut findings = Vec::new();
     match outcome {
         Outcome::Event {
             line,
             facts,
             schema,
-        } => {
-            *events += 1;
-            for violation in &schema {
-                let seq = facts.seq();
-                let flow_id = facts.flow_id();
-                reporter.report(&Diagnostic::from_schema(
-                    file, line, seq, flow_id, violation,
-                ))?;
-            }
-            checker.push_facts(facts, line);
-        }
-        Outcome::Bad(error) => reporter.report(&Diagnostic::from_line_error(file, &error))?,
+        } => checker.push_checked(facts, &schema, line, &mut findings),
+        Outcome::Bad(error) => findings.push(Finding::from_line_error(&error)),
     }
-    for violation in checker.drain() {
-        reporter.report(&Diagnostic::from_structure(file, violation))?;
+    for finding in findings {
+        reporter.report(&finding.in_file(file))?;
     }
     Ok(())
 }

@@ -159,21 +159,7 @@ fn write_map(out: &mut String, map: &BTreeMap<String, Canon>, indent: usize, fir
         }
         write_string(out, key);
         out.push(':');
-        match value {
-            Canon::Map(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_map(out, inner, indent + 2, false);
-            }
-            Canon::List(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_list(out, inner, indent + 2);
-            }
-            scalar => {
-                out.push(' ');
-                write_scalar(out, scalar);
-                out.push('\n');
-            }
-        }
+        write_nested(out, value, indent + 2, false);
     }
 }
 
@@ -182,20 +168,27 @@ fn write_list(out: &mut String, list: &[Canon], indent: usize) {
     for item in list {
         pad(out, indent);
         out.push('-');
-        match item {
-            Canon::Map(inner) if !inner.is_empty() => {
-                out.push(' ');
-                write_map(out, inner, indent + 2, true);
-            }
-            Canon::List(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_list(out, inner, indent + 2);
-            }
-            scalar => {
-                out.push(' ');
-                write_scalar(out, scalar);
-                out.push('\n');
-            }
+        write_nested(out, item, indent + 2, true);
+    }
+}
+
+/// Writes `value` after a map key's `:` or (`after_dash`) a list item's `-`, nested at `indent`:
+/// a non-empty map on the next lines (after a `-`, from the same line on), a non-empty list on the
+/// next lines, anything else on the same line.
+fn write_nested(out: &mut String, value: &Canon, indent: usize, after_dash: bool) {
+    match value {
+        Canon::Map(inner) if !inner.is_empty() => {
+            out.push(if after_dash { ' ' } else { '\n' });
+            write_map(out, inner, indent, after_dash);
+        }
+        Canon::List(inner) if !inner.is_empty() => {
+            out.push('\n');
+            write_list(out, inner, indent);
+        }
+        scalar => {
+            out.push(' ');
+            write_scalar(out, scalar);
+            out.push('\n');
         }
     }
 }

@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
+use yamlflow::{EventType, SpanKind};
 
 use super::canon::{Canon, canonical_number};
 use super::labels::Labels;
@@ -62,7 +63,10 @@ impl Shape {
 /// Whether an event of this type carries a measured `metrics.duration_ms` (contract §3: exit and
 /// error events). Elsewhere (a `metric.emit` event) `duration_ms` is data and compared as is.
 pub(crate) fn measures_duration(event_type: &str) -> bool {
-    matches!(event_type, "exit" | "error")
+    matches!(
+        EventType::parse(event_type),
+        Some(EventType::Exit | EventType::Error)
+    )
 }
 
 impl Context<'_, '_> {
@@ -100,7 +104,8 @@ impl Context<'_, '_> {
                 }
                 (Shape::SpanRecord, "duration_ms") if value.is_number() => DURATION,
                 (Shape::SpanRecord, "children")
-                    if map.get("kind").and_then(Value::as_str) == Some("parallel") =>
+                    if map.get("kind").and_then(Value::as_str)
+                        == Some(SpanKind::Parallel.as_str()) =>
                 {
                     self.children_by_node(value)
                 }

@@ -11,8 +11,9 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use yamlflow::SpanKind;
 
-use super::NormalizeError;
+use super::error::NormalizeError;
 use super::labels::Labels;
 
 /// Deepest span nesting followed; a deeper (hostile) log is refused rather than overflowing the
@@ -297,7 +298,7 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         // Stable, and events come before children in `chain`: on a tie (an invalid log) the
         // span's own event goes first.
         slots.sort_by_key(|(seq, _)| *seq);
-        let is_parallel = self.events[span.events[0]].kind() == Some("parallel");
+        let is_parallel = self.events[span.events[0]].kind() == Some(SpanKind::Parallel.as_str());
         if is_parallel {
             let mut children: Vec<usize> = span.children.clone();
             children.sort_by_key(|&c| self.events[self.spans[c].events[0]].node());

@@ -17,8 +17,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
 use super::error::{PyException, PythonError};
+use super::load_error;
 use crate::layout::Layout;
-use crate::run::LoadFailure;
 
 /// Python run at set-up with `venv_site` and `repo_python` bound; see the module docs for why.
 const SET_UP_SYS_PATH: &std::ffi::CStr = c"
@@ -68,8 +68,9 @@ pub struct Environment {
 /// Why `run_text` did not return events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallError {
-    /// `yamlflow.LoadError`: the flow text does not load (contract §1.4).
-    Load(Box<LoadFailure>),
+    /// `yamlflow.LoadError`: the flow text does not load (contract §1.4); read into the Rust
+    /// engine's `LoadError`, the type both twins share.
+    Load(Box<yamlflow::LoadError>),
     /// Any other exception, with its traceback.
     Exception(PyException),
 }
@@ -237,24 +238,12 @@ impl Interpreter {
 
     fn convert(&self, py: Python<'_>, err: &PyErr) -> CallError {
         if err.is_instance(py, self.load_error.bind(py)) {
-            if let Ok(failure) = load_failure(err.value(py)) {
-                return CallError::Load(Box::new(failure));
+            if let Ok(Some(error)) = load_error::from_py(err.value(py)) {
+                return CallError::Load(Box::new(error));
             }
         }
         CallError::Exception(PyException::from_err(py, err))
     }
-}
-
-/// The fields of a `yamlflow.LoadError` (`kind, message, file, line, column, key`).
-fn load_failure(value: &Bound<'_, pyo3::exceptions::PyBaseException>) -> PyResult<LoadFailure> {
-    Ok(LoadFailure {
-        kind: value.getattr("kind")?.extract()?,
-        message: value.getattr("message")?.extract()?,
-        file: value.getattr("file")?.extract()?,
-        line: value.getattr("line")?.extract()?,
-        column: value.getattr("column")?.extract()?,
-        key: value.getattr("key")?.extract()?,
-    })
 }
 
 fn path_str(path: &Path) -> String {

@@ -3,6 +3,7 @@
 
 mod error;
 mod interpreter;
+mod load_error;
 
 pub use error::{PyException, PythonError};
 pub use interpreter::{CallError, Environment, Interpreter, PyThread, TextRun};

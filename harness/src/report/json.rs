@@ -1,19 +1,31 @@
-//! `twinflow check --json`: the whole run as one JSON document, for scripts and dashboards.
+//! `twinflow check --json`, and findings as JSON objects for `validate --format json`: data for
+//! scripts and dashboards, versioned.
 
 use serde_json::{Value, json};
 
-use super::Totals;
-use super::strip_ansi;
-use crate::suite::{Check, FixtureReport, Status};
+use super::totals::Totals;
+use crate::finding::Finding;
+use crate::suite::{COLUMNS, FixtureReport, Status};
 
-/// The reports as JSON: `{fixtures: [{name, path, verdict, checks: {schema: "ok", …}, engines:
-/// {rust: {ended, events, ms}, python: {…}}, problems, notes}], totals: {…}}`. Messages carry no
-/// color.
+/// The version of the JSON report's shape; it changes when a field changes meaning or goes.
+pub const REPORT_VERSION: u32 = 1;
+
+/// One finding as a JSON object: `{code, severity, runtime?, fixture?, location: {file?, line?,
+/// column?, flow_id?, span_id?, seq?, pointer?, schema_path?}, message, help?, detail?}`.
+#[must_use]
+pub fn finding_json(finding: &Finding) -> Value {
+    // A finding holds strings, numbers and options only: it always serializes.
+    serde_json::to_value(finding).unwrap_or(Value::Null)
+}
+
+/// The reports as JSON: `{version, fixtures: [{name, path, verdict, checks: {schema: "ok", …},
+/// engines: {rust: {ended, events, ms}, python: {…}}, findings: [...]}], totals: {…}}`.
 #[must_use]
 pub fn render_json(reports: &[FixtureReport]) -> Value {
     let fixtures: Vec<Value> = reports.iter().map(fixture).collect();
     let totals = Totals::of(reports);
     json!({
+        "version": REPORT_VERSION,
         "fixtures": fixtures,
         "totals": {
             "fixtures": totals.fixtures,
@@ -28,7 +40,7 @@ pub fn render_json(reports: &[FixtureReport]) -> Value {
 }
 
 fn fixture(report: &FixtureReport) -> Value {
-    let checks: serde_json::Map<String, Value> = Check::ALL
+    let checks: serde_json::Map<String, Value> = COLUMNS
         .into_iter()
         .map(|check| {
             let status = report.cells.get(&check).copied().unwrap_or(Status::Skipped);
@@ -49,14 +61,13 @@ fn fixture(report: &FixtureReport) -> Value {
             )
         })
         .collect();
-    let clean = |texts: &[String]| -> Vec<String> { texts.iter().map(|t| strip_ansi(t)).collect() };
+    let findings: Vec<Value> = report.findings.iter().map(finding_json).collect();
     json!({
         "name": report.name,
         "path": report.path.display().to_string(),
         "verdict": report.verdict().label(),
         "checks": checks,
         "engines": engines,
-        "problems": clean(&report.problems),
-        "notes": clean(&report.notes),
+        "findings": findings,
     })
 }

@@ -1,110 +1,68 @@
-//! `twinflow check --junit`: JUnit XML, the format CI systems (GitHub, GitLab, Jenkins) display.
-//! One `<testcase>` per fixture; a failure carries every problem, an expected failure is a pass
-//! whose reason goes to `<system-out>`.
+//! `twinflow check --junit`: JUnit XML (written by `quick-junit`), the format CI systems (GitHub,
+//! GitLab, Jenkins) display. One `<testcase>` per fixture, its `file` relative to the project
+//! root; a failure carries its findings, a declared divergence (`parity.xfail`) is `<skipped>`
+//! with its reason.
 
-use std::fmt::Write as _;
+use std::path::Path;
 
-use super::Totals;
-use super::strip_ansi;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::text;
+use crate::finding::{Finding, Severity};
 use crate::suite::{FixtureReport, Verdict};
 
-/// The reports as one `<testsuite name="twinflow">` document.
+/// The reports as one `<testsuites name="twinflow">` document; fixture paths are made relative to
+/// `root`.
 #[must_use]
-pub fn render_junit(reports: &[FixtureReport]) -> String {
-    let totals = Totals::of(reports);
-    let seconds: f64 = reports
-        .iter()
-        .flat_map(|report| report.engines.iter())
-        .map(|side| side.elapsed.as_secs_f64())
-        .sum();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"twinflow\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{seconds:.3}\">",
-        totals.fixtures, totals.failed, totals.errored
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"twinflow check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{seconds:.3}\">",
-        totals.fixtures, totals.failed, totals.errored
-    );
-    for report in reports {
-        testcase(&mut out, report);
-    }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+pub fn render_junit(reports: &[FixtureReport], root: &Path) -> String {
+    let mut suite = TestSuite::new("twinflow check");
+    suite.add_test_cases(reports.iter().map(|report| testcase(report, root)));
+    let mut document = Report::new("twinflow");
+    document.add_test_suite(suite);
+    // Serializing strings and numbers into memory cannot fail.
+    document.to_string().unwrap_or_default()
 }
 
-fn testcase(out: &mut String, report: &FixtureReport) {
-    let time: f64 = report
-        .engines
-        .iter()
-        .map(|side| side.elapsed.as_secs_f64())
-        .sum();
-    let _ = write!(
-        out,
-        "    <testcase classname=\"fixtures\" name=\"{}\" file=\"{}\" time=\"{time:.3}\"",
-        escape(&report.name),
-        escape(&report.path.display().to_string())
-    );
-    let body = strip_ansi(&report.problems.join("\n"));
-    let first = body.lines().next().unwrap_or("").to_owned();
-    match report.verdict() {
-        Verdict::Pass if report.notes.is_empty() => out.push_str("/>\n"),
-        Verdict::Pass | Verdict::ExpectedFail => {
-            let notes = strip_ansi(&report.notes.join("\n"));
-            let _ = write!(
-                out,
-                ">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                escape(&notes)
-            );
+fn testcase(report: &FixtureReport, root: &Path) -> TestCase {
+    let errors: Vec<&Finding> = report.errors().collect();
+    let status = match report.verdict() {
+        Verdict::Pass => TestCaseStatus::success(),
+        Verdict::ExpectedFail => {
+            // A declared divergence is neither a pass nor a failure: CI systems show it as skipped.
+            let reasons: Vec<&str> = report
+                .findings
+                .iter()
+                .filter(|finding| finding.severity == Severity::Note)
+                .map(|finding| finding.message.as_str())
+                .collect();
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(reasons.join("; "));
+            status
         }
-        Verdict::Fail => {
-            let _ = write!(
-                out,
-                ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
-                escape(&first),
-                escape(&body)
-            );
+        verdict => {
+            let kind = if verdict == Verdict::Error {
+                NonSuccessKind::Error
+            } else {
+                NonSuccessKind::Failure
+            };
+            let mut status = TestCaseStatus::non_success(kind);
+            if let Some(first) = errors.first() {
+                status.set_message(text::line(first));
+                status.set_type(first.code.to_string());
+            }
+            let body: String = errors
+                .iter()
+                .map(|finding| text::block(finding, text::Style::FULL))
+                .collect();
+            status.set_description(body);
+            status
         }
-        Verdict::Error => {
-            let _ = write!(
-                out,
-                ">\n      <error message=\"{}\" type=\"engine\">{}</error>\n    </testcase>\n",
-                escape(&first),
-                escape(&body)
-            );
-        }
-    }
-}
-
-/// XML text and attribute escaping; characters XML 1.0 cannot hold at all become U+FFFD.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn markup_and_control_characters_are_escaped() {
-        assert_eq!(
-            escape("a<b & \"c\"\u{1b}"),
-            "a&lt;b &amp; &quot;c&quot;\u{fffd}"
-        );
-    }
+    };
+    let mut case = TestCase::new(report.name.as_str(), status);
+    case.set_classname("fixtures");
+    case.set_time(report.engines.iter().map(|side| side.elapsed).sum());
+    let file = report.path.strip_prefix(root).unwrap_or(&report.path);
+    case.extra
+        .insert("file".into(), file.display().to_string().into());
+    case
 }

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::Totals;
-use crate::suite::{Check, FixtureReport, Status};
+use super::totals::Totals;
+use crate::suite::{COLUMNS, FixtureReport, Status};
 
 /// The fixture × check table, with each engine's run time, and a totals line.
 ///
@@ -23,13 +23,13 @@ pub fn render_table(reports: &[FixtureReport]) -> String {
         .max("fixture".len());
     let mut out = String::new();
     let _ = write!(out, "{:<width$}", "fixture");
-    for check in Check::ALL {
+    for check in COLUMNS {
         let _ = write!(out, "  {:<9}", check.name());
     }
     let _ = writeln!(out, "  {:>8}  {:>9}", "rust ms", "python ms");
     for report in reports {
         let _ = write!(out, "{:<width$}", report.name);
-        for check in Check::ALL {
+        for check in COLUMNS {
             let status = report.cells.get(&check).copied().unwrap_or(Status::Skipped);
             let _ = write!(out, "  {:<9}", status.label());
         }

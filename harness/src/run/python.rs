@@ -2,10 +2,9 @@
 
 use std::sync::mpsc;
 
-use super::{
-    Engine, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus, parse_jsonl, sandbox,
-    with_timeout,
-};
+use super::model::{Engine, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus};
+use super::output::parse_jsonl;
+use super::worker::{sandbox, with_timeout};
 use crate::fixture::Fixture;
 use crate::python::{CallError, Interpreter, TextRun};
 
@@ -40,7 +39,7 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
             });
             match result {
                 Ok(run) => ran(&run),
-                Err(CallError::Load(failure)) => Outcome::Load(*failure),
+                Err(CallError::Load(error)) => Outcome::Load(*error),
                 Err(CallError::Exception(exception)) => {
                     Outcome::Errored(RunFailure::Exception(exception))
                 }

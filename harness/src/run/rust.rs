@@ -4,10 +4,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::{
-    Engine, LoadFailure, Outcome, Ran, RunFailure, RunResult, RunStatus, parse_jsonl, sandbox,
-    with_timeout,
-};
+use super::model::{Engine, Outcome, Ran, RunFailure, RunResult, RunStatus};
+use super::output::parse_jsonl;
+use super::worker::{sandbox, with_timeout};
 use crate::fixture::Fixture;
 
 /// The origin both engines give the fixture text (the Python twin's `run_text` loads with
@@ -24,7 +23,7 @@ pub(super) fn run(fixture: &Fixture, timeout: Duration) -> RunResult {
 fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Outcome {
     let flow = match yamlflow::load_str(text, ORIGIN) {
         Ok(flow) => flow,
-        Err(err) => return Outcome::Load(LoadFailure::from(err)),
+        Err(err) => return Outcome::Load(err),
     };
     let sandbox = match sandbox() {
         Ok(dir) => dir,
@@ -47,7 +46,7 @@ fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Out
         }));
     let outcome = match yamlflow::run(&flow, options) {
         Ok(outcome) => outcome,
-        Err(err) => return Outcome::Load(LoadFailure::from(err)),
+        Err(err) => return Outcome::Load(err),
     };
     let status = match outcome.status {
         yamlflow::RunStatus::Completed => RunStatus::Completed,

@@ -8,6 +8,9 @@
 use std::fmt;
 
 use serde_json::Value;
+use yamlflow::{EventType, Level, SpanKind};
+
+use super::redaction;
 
 /// A flow or span id: a packed UUID, or the text of an id that is not one (the schema reports
 /// that; the structure is still checked).
@@ -150,112 +153,6 @@ impl fmt::Display for Name {
     }
 }
 
-/// Event severity, ordered as in contract §3.5 (`debug < info < warn < error`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Level {
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-impl Level {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "debug" => Self::Debug,
-            "info" => Self::Info,
-            "warn" => Self::Warn,
-            "error" => Self::Error,
-            _ => return None,
-        })
-    }
-}
-
-/// The kind of span an event belongs to (contract §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SpanKind {
-    Flow,
-    Node,
-    Step,
-    Parallel,
-}
-
-impl SpanKind {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "flow" => Self::Flow,
-            "node" => Self::Node,
-            "step" => Self::Step,
-            "parallel" => Self::Parallel,
-            _ => return None,
-        })
-    }
-
-    /// The contract's spelling.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Flow => "flow",
-            Self::Node => "node",
-            Self::Step => "step",
-            Self::Parallel => "parallel",
-        }
-    }
-
-    /// The level of this kind's entry and exit events (contract §3 "Levels"): step spans are
-    /// `debug`, all others `info`. A level filter above it drops them legitimately.
-    pub(crate) fn entry_level(self) -> Level {
-        match self {
-            Self::Step => Level::Debug,
-            Self::Flow | Self::Node | Self::Parallel => Level::Info,
-        }
-    }
-
-    /// Whether a span of kind `self` may have a span of kind `parent` as its parent
-    /// (contract §1.2: steps live in nodes, fan-outs in the flow, branches in fan-outs).
-    pub(crate) fn accepts_parent(self, parent: Self) -> bool {
-        match self {
-            Self::Flow => false,
-            Self::Node => matches!(parent, Self::Flow | Self::Parallel),
-            Self::Step => parent == Self::Node,
-            Self::Parallel => parent == Self::Flow,
-        }
-    }
-}
-
-/// What an event reports (contract §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EventType {
-    Entry,
-    Exit,
-    Error,
-    Metric,
-    Log,
-}
-
-impl EventType {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "entry" => Self::Entry,
-            "exit" => Self::Exit,
-            "error" => Self::Error,
-            "metric" => Self::Metric,
-            "log" => Self::Log,
-            _ => return None,
-        })
-    }
-
-    /// The contract's spelling.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Entry => "entry",
-            Self::Exit => "exit",
-            Self::Error => "error",
-            Self::Metric => "metric",
-            Self::Log => "log",
-        }
-    }
-}
-
 /// Top-level fields that carry a schema version marker. Version 1 events have none (the bundled
 /// schema forbids extra fields); a later version or another runtime may add one, and a log that
 /// mixes markers mixes schema versions.
@@ -277,7 +174,7 @@ pub struct EventFacts {
     pub(crate) duration_ms: Option<f64>,
     pub(crate) node: Option<Name>,
     pub(crate) version: Option<Box<str>>,
-    /// Pointers of values the redaction rule covers that were not redacted (contract §3).
+    /// Pointers of values the redaction rule covers that were not redacted (contract §3.4).
     pub(crate) unredacted: Vec<String>,
 }
 
@@ -289,7 +186,7 @@ impl EventFacts {
         let Some(object) = event.as_object() else {
             return facts;
         };
-        facts.unredacted = super::redaction::unredacted(object);
+        facts.unredacted = redaction::unredacted(object);
         // One pass over the (thirteen) fields: cheaper than a hashed lookup per field.
         for (key, value) in object {
             match key.as_str() {

@@ -1,4 +1,4 @@
-//! The redaction rule of contract §3, checked on emitted events: every object key whose name
+//! The redaction rule of contract §3.4, checked on emitted events: every object key whose name
 //! contains `api_key`, `password`, `token`, `secret` or `authorization` (ASCII case-insensitively)
 //! holds the string `[REDACTED]`, at any depth of `data` and `metrics`, except the key `tokens`
 //! directly inside `metrics`. Keys added by a flow's `settings.observability.redact` cannot be
@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-/// The default key fragments, lower case (contract §3).
+/// The default key fragments, lower case (contract §3.4).
 const FRAGMENTS: [&str; 5] = ["api_key", "password", "token", "secret", "authorization"];
 
 /// What a redacted value is replaced by.

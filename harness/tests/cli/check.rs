@@ -90,7 +90,16 @@ fn a_filter_matching_nothing_is_unusable_input() {
     let out = check(&["no_such_fixture_anywhere"]);
     assert_eq!(out.code, 2, "{}", out.render());
     assert!(
-        out.stderr.contains("no fixture in ") && out.stderr.contains("'no_such_fixture_anywhere'"),
+        out.stderr
+            .contains("no fixture matches 'no_such_fixture_anywhere'"),
+        "{}",
+        out.stderr
+    );
+    // A typo gets suggestions.
+    let out = check(&["linear_thre_nodes"]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(
+        out.stderr.contains("did you mean linear_three_nodes"),
         "{}",
         out.stderr
     );
@@ -138,6 +147,7 @@ fn filtered_fixtures_pass_with_table_and_reports() {
 
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_report_schema(&doc);
     assert_eq!(doc["totals"]["passed"], 3);
     let names: Vec<&str> = doc["fixtures"]
         .as_array()
@@ -183,13 +193,13 @@ fn a_hung_fixture_times_out_and_the_rest_still_runs() {
     assert_eq!(out.code, 1, "{}", out.render());
     assert!(
         out.stdout
-            .contains("sleepy [rust] produced nothing to check: no result after 0.5 s (timeout)"),
+            .contains("error[run.timeout]: sleepy [rust]: no result after 0.5 s (timeout)"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
-            .contains("sleepy [python] produced nothing to check: no result after 0.5 s (timeout)"),
+            .contains("error[run.timeout]: sleepy [python]: no result after 0.5 s (timeout)"),
         "{}",
         out.stdout
     );
@@ -297,4 +307,69 @@ fn walk_py(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// The JSON report validates against `schema/check-report.schema.json`.
+fn assert_report_schema(doc: &serde_json::Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/check-report.schema.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn a_failing_run_reports_findings_that_fit_the_report_schema() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "broken",
+        "name: broken\nnodes:\n  - {name: one, uses: state.set, with: {a: 1}}\nedges:\n  - {from: __start__, to: one}\n  - {from: one, to: __end__}\nparity: {expect: failed}\n",
+    );
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_report_schema(&doc);
+    let finding = &doc["fixtures"][0]["findings"][0];
+    assert_eq!(finding["code"], "outcome.mismatch", "{doc:#}");
+    assert_eq!(finding["fixture"], "broken");
+    assert!(out.stderr.contains("failed fixtures (1)"), "{}", out.stderr);
+}
+
+#[test]
+fn github_format_annotates_fixture_files_and_fills_the_step_summary() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "broken",
+        "name: broken\nnodes:\n  - {name: one, uses: state.set, with: {a: 1}}\nedges:\n  - {from: __start__, to: one}\n  - {from: one, to: __end__}\nparity: {expect: failed}\n",
+    );
+    let summary = checkout.root().join("summary.md");
+    let out = assert_cmd::Command::cargo_bin("twinflow")
+        .unwrap()
+        .args(["check", "--format", "github", "--no-snapshots", "--root"])
+        .arg(checkout.root())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("::error file=fixtures/broken.yaml,title=twinflow outcome.mismatch::"),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.contains("| `broken` |"), "{summary}");
+    assert!(summary.contains("rust: outcome.mismatch"), "{summary}");
 }

@@ -142,12 +142,12 @@ fn broken_logs_fail_with_their_findings() {
     assert_eq!(out.code, 1, "{}", out.render());
     assert!(
         out.stdout
-            .starts_with("tests/data/seq_gap.jsonl:10: seq_gap: seq jumps from 4 to 6"),
+            .starts_with("tests/data/seq_gap.jsonl:10: structure.seq_gap: seq jumps from 4 to 6"),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains("--- expected\n+++ actual\n"),
+        out.stdout.contains("--- expected\n  +++ actual\n"),
         "{}",
         out.stdout
     );
@@ -171,7 +171,7 @@ fn broken_logs_fail_with_their_findings() {
     ]);
     assert_eq!(out.code, 1, "{}", out.render());
     assert!(
-        out.stdout.contains(":1: schema: /metrics/note:"),
+        out.stdout.contains(":1: schema.oneOf: /metrics/note:"),
         "{}",
         out.stdout
     );
@@ -209,6 +209,13 @@ fn unusable_inputs_exit_2() {
         "error: tests/data/parse_error.jsonl:4:183: invalid JSON: expected `:` near \
          `…prepare.step[0]\",\"kind\" \"step\",\"action\":…`\n"
     );
+}
+
+#[test]
+fn a_log_without_a_span_tree_or_a_snapshot_is_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_snapshot(dir.path());
+    let expected = dir.path().to_str().unwrap();
     // An event without span_id has no place in the span tree.
     let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
         .unwrap()
@@ -247,6 +254,13 @@ fn unusable_inputs_exit_2() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn a_missing_snapshot_folder_or_output_is_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_snapshot(dir.path());
+    let expected = dir.path().to_str().unwrap();
     // Without --expected, the checkout's expected/ folder is used.
     let out = compare(&[&data("valid.jsonl"), "--fixture", "no_such_fixture"]);
     assert_eq!(out.code, 2);

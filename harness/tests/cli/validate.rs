@@ -61,28 +61,28 @@ fn each_kind_of_invalid_log_is_reported_with_its_location() {
 
 #[test]
 fn the_kind_named_by_each_bad_log_is_found() {
-    for (name, kind) in [
-        ("schema_error", "schema"),
-        ("parse_error", "invalid_json"),
-        ("seq_gap", "seq_gap"),
-        ("missing_exit", "missing_exit"),
-        ("orphan_parent", "orphan_parent"),
-        ("exit_before_entry", "exit_before_entry"),
-        ("child_outside_parent", "child_outside_parent"),
-        ("negative_duration", "negative_duration"),
-        ("invalid_utf8", "invalid_utf8"),
-        ("truncated", "invalid_json"),
-        ("redaction_miss", "redaction_miss"),
+    for (name, code) in [
+        ("schema_error", "schema.enum"),
+        ("parse_error", "parse.invalid_json"),
+        ("seq_gap", "structure.seq_gap"),
+        ("missing_exit", "structure.missing_exit"),
+        ("orphan_parent", "structure.orphan_parent"),
+        ("exit_before_entry", "structure.exit_before_entry"),
+        ("child_outside_parent", "structure.child_outside_parent"),
+        ("negative_duration", "structure.negative_duration"),
+        ("invalid_utf8", "parse.invalid_utf8"),
+        ("truncated", "parse.invalid_json"),
+        ("redaction_miss", "structure.redaction_miss"),
     ] {
         let out = validate(&["--format", "json", &data(&format!("{name}.jsonl"))]);
         let doc: Value = serde_json::from_str(&out.stdout).unwrap();
-        let kinds: Vec<&str> = doc["diagnostics"]
+        let codes: Vec<&str> = doc["diagnostics"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| d["kind"].as_str().unwrap())
+            .map(|d| d["code"].as_str().unwrap())
             .collect();
-        assert!(kinds.contains(&kind), "{name}: {kinds:?}");
+        assert!(codes.contains(&code), "{name}: {codes:?}");
     }
 }
 
@@ -125,7 +125,7 @@ fn invalid_utf8_is_located_by_line_and_byte_column() {
     let out = validate(&[&data("invalid_utf8.jsonl")]);
     assert!(
         out.stdout.starts_with(
-            "tests/data/invalid_utf8.jsonl:9:297: invalid_utf8: invalid UTF-8: byte 0xff\n"
+            "tests/data/invalid_utf8.jsonl:9:297: parse.invalid_utf8: invalid UTF-8: byte 0xff\n"
         ),
         "{}",
         out.stdout
@@ -138,7 +138,7 @@ fn truncated_last_line_is_called_out() {
     assert_eq!(out.code, 1);
     assert!(
         out.stdout.contains(
-            "tests/data/truncated.jsonl:24:60: invalid_json: invalid JSON: EOF while parsing"
+            "tests/data/truncated.jsonl:24:60: parse.invalid_json: invalid JSON: EOF while parsing"
         ),
         "{}",
         out.stdout
@@ -174,7 +174,7 @@ fn ten_megabyte_single_line() {
     let first = out.stdout.lines().next().unwrap();
     assert!(first.contains("big.jsonl:1:"), "{first}");
     assert!(
-        first.contains("invalid_json: invalid JSON: expected value near `"),
+        first.contains("parse.invalid_json: invalid JSON: expected value near `"),
         "{first}"
     );
     assert!(
@@ -198,7 +198,7 @@ fn gzip_logs_and_standard_input() {
     assert_eq!(out.code, 1);
     assert!(
         out.stdout
-            .starts_with("-:10: seq_gap: seq jumps from 4 to 6"),
+            .starts_with("-:10: structure.seq_gap: seq jumps from 4 to 6"),
         "{}",
         out.stdout
     );
@@ -232,7 +232,7 @@ fn missing_log_and_directory_are_unusable_but_other_logs_are_checked() {
     assert_eq!(out.code, 2, "{}", out.render());
     assert!(
         out.stdout
-            .starts_with("tests/data/seq_gap.jsonl:10: seq_gap:"),
+            .starts_with("tests/data/seq_gap.jsonl:10: structure.seq_gap:"),
         "{}",
         out.stdout
     );
@@ -273,7 +273,7 @@ fn schema_option_selects_another_schema_version() {
     assert_eq!(out.code, 1, "{}", out.render());
     assert_eq!(
         out.stdout,
-        "tests/data/mixed_versions.jsonl:2: mixed_schema_versions: schema version marker none (v1) \
+        "tests/data/mixed_versions.jsonl:2: structure.mixed_schema_versions: schema version marker none (v1) \
          differs from '2' on the log's first event (line 1) (flow \
          0000000b-0000-4000-8000-000000000000, seq 0)\n"
     );
@@ -352,7 +352,7 @@ fn github_format_prints_annotations() {
     insta::assert_snapshot!("github_format", out.stdout);
     assert!(
         out.stderr
-            .ends_with("invalid: 3 errors (exit_before_entry 1, invalid_json 1, seq_gap 1)\n"),
+            .ends_with("invalid: 3 errors (parse.invalid_json 1, structure.exit_before_entry 1, structure.seq_gap 1)\n"),
         "{}",
         out.stderr
     );
@@ -370,7 +370,7 @@ fn max_errors_stops_early() {
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
     assert!(
         out.stderr
-            .ends_with("invalid: 1 error (schema 1); stopped at --max-errors 1\n"),
+            .ends_with("invalid: 1 error (schema.enum 1); stopped at --max-errors 1\n"),
         "{}",
         out.stderr
     );
@@ -410,7 +410,7 @@ fn findings_are_in_line_order_whatever_the_number_of_workers() {
     let lines: Vec<u64> = one
         .stdout
         .lines()
-        .filter(|l| l.contains(": schema: ") || l.contains(": invalid_json: "))
+        .filter(|l| l.contains(": schema.") || l.contains(": parse.invalid_json: "))
         .map(|l| l.split(':').nth(1).unwrap().parse().unwrap())
         .collect();
     assert!(

@@ -1,5 +1,5 @@
-//! Rendering `twinflow validate` findings: `text` for people, `json` for programs, `github` for
-//! GitHub Actions annotations (STYLE §5), plus the run summary.
+//! Streaming `twinflow validate`'s findings in the chosen format (each rendered by its module in
+//! `report/`: `text`, `json`, `github`), plus the run summary.
 //!
 //! Findings are written as they are found, so memory does not grow with their number; the JSON
 //! document is streamed the same way (its `diagnostics` array first, the summary last).
@@ -10,207 +10,20 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::jsonl::{JsonlError, LineError};
-use crate::schema::SchemaViolation;
-use crate::structure::StructureViolation;
+use crate::finding::Finding;
+use crate::jsonl::JsonlError;
+use crate::report::{github, text};
 
 /// How findings are printed (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// `file:line[:column]: kind: message`, one per line; summary on standard error.
+    /// `file:line[:column]: code: message`, one per line; summary on standard error.
     Text,
     /// One JSON document on standard output: `{"diagnostics": [...], "files": [...], "summary": {...}}`.
     Json,
     /// GitHub Actions workflow commands (`::error file=...,line=...::message`); summary on
     /// standard error.
     Github,
-}
-
-/// One finding, borrowed from wherever it was found, ready to render.
-#[derive(Debug)]
-pub(crate) struct Diagnostic<'a> {
-    pub(crate) file: &'a str,
-    pub(crate) line: u64,
-    pub(crate) column: Option<u64>,
-    /// Stable snake_case kind: `invalid_json`, `schema`, `seq_gap`…
-    pub(crate) kind: &'static str,
-    pub(crate) message: String,
-    pub(crate) seq: Option<u64>,
-    pub(crate) flow_id: Option<String>,
-    pub(crate) span_id: Option<String>,
-    pub(crate) detail: Detail<'a>,
-}
-
-/// What a finding carries beyond the common fields.
-#[derive(Debug)]
-pub(crate) enum Detail<'a> {
-    /// A line that is not JSON: the text around the error.
-    Line { snippet: Option<&'a str> },
-    /// A schema violation: both pointers and the keyword, kept apart (STYLE §3).
-    Schema(&'a SchemaViolation),
-    /// A structural finding.
-    Structure,
-}
-
-impl<'a> Diagnostic<'a> {
-    pub(crate) fn from_line_error(file: &'a str, error: &'a LineError) -> Self {
-        let snippet = match error {
-            LineError::Json { snippet, .. } => Some(snippet.as_str()),
-            LineError::InvalidUtf8 { .. } | LineError::TooLong { .. } => None,
-        };
-        Self {
-            file,
-            line: error.line(),
-            column: error.column(),
-            kind: error.kind_name(),
-            message: error.to_string(),
-            seq: None,
-            flow_id: None,
-            span_id: None,
-            detail: Detail::Line { snippet },
-        }
-    }
-
-    pub(crate) fn from_schema(
-        file: &'a str,
-        line: u64,
-        seq: Option<u64>,
-        flow_id: Option<String>,
-        violation: &'a SchemaViolation,
-    ) -> Self {
-        Self {
-            file,
-            line,
-            column: None,
-            kind: "schema",
-            message: violation.message.clone(),
-            seq,
-            flow_id,
-            span_id: None,
-            detail: Detail::Schema(violation),
-        }
-    }
-
-    pub(crate) fn from_structure(file: &'a str, violation: StructureViolation) -> Self {
-        Self {
-            file,
-            line: violation.line,
-            column: None,
-            kind: violation.kind.name(),
-            message: violation.message,
-            seq: violation.seq,
-            flow_id: Some(violation.flow_id),
-            span_id: violation.span_id,
-            detail: Detail::Structure,
-        }
-    }
-
-    fn category(&self) -> &'static str {
-        match self.detail {
-            Detail::Line { .. } => "parse",
-            Detail::Schema(_) => "schema",
-            Detail::Structure => "structure",
-        }
-    }
-
-    pub(crate) fn text(&self) -> String {
-        let location = match self.column {
-            Some(column) => format!("{}:{}:{column}", self.file, self.line),
-            None => format!("{}:{}", self.file, self.line),
-        };
-        match &self.detail {
-            Detail::Line { .. } => format!("{location}: {}: {}", self.kind, self.message),
-            Detail::Schema(violation) => {
-                let at = if violation.instance_path.is_empty() {
-                    "(event)"
-                } else {
-                    violation.instance_path.as_str()
-                };
-                let seq = self
-                    .seq
-                    .map(|seq| format!(", seq {seq}"))
-                    .unwrap_or_default();
-                format!(
-                    "{location}: schema: {at}: {} (keyword {} at {}{seq})",
-                    self.message, violation.keyword, violation.schema_path
-                )
-            }
-            Detail::Structure => {
-                let seq = self
-                    .seq
-                    .map(|seq| format!(", seq {seq}"))
-                    .unwrap_or_default();
-                format!(
-                    "{location}: {}: {} (flow {}{seq})",
-                    self.kind,
-                    self.message,
-                    self.flow_id.as_deref().unwrap_or("?")
-                )
-            }
-        }
-    }
-
-    fn json(&self) -> Value {
-        let mut value = json!({
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "category": self.category(),
-            "kind": self.kind,
-            "message": self.message,
-            "seq": self.seq,
-            "flow_id": self.flow_id,
-        });
-        match &self.detail {
-            Detail::Line { snippet } => value["snippet"] = json!(snippet),
-            Detail::Schema(violation) => {
-                value["instance_path"] = json!(violation.instance_path);
-                value["schema_path"] = json!(violation.schema_path);
-                value["keyword"] = json!(violation.keyword);
-            }
-            Detail::Structure => value["span_id"] = json!(self.span_id),
-        }
-        value
-    }
-
-    /// A GitHub Actions `error` workflow command (docs: "Workflow commands for GitHub Actions",
-    /// "Setting an error message"): property values escape `%`, CR, LF, `:` and `,`; the message
-    /// escapes `%`, CR and LF.
-    fn github(&self) -> String {
-        let mut properties = format!("file={},line={}", escape_property(self.file), self.line);
-        if let Some(column) = self.column {
-            properties.push_str(&format!(",col={column}"));
-        }
-        properties.push_str(&format!(
-            ",title={}",
-            escape_property(&format!("twinflow {}", self.kind))
-        ));
-        let message = match &self.detail {
-            Detail::Schema(violation) => format!(
-                "{}: {} (keyword {} at {})",
-                if violation.instance_path.is_empty() {
-                    "(event)"
-                } else {
-                    &violation.instance_path
-                },
-                self.message,
-                violation.keyword,
-                violation.schema_path
-            ),
-            Detail::Line { .. } | Detail::Structure => self.message.clone(),
-        };
-        format!("::error {properties}::{}", escape_data(&message))
-    }
-}
-
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Per-log counts, for the summary.
@@ -231,7 +44,7 @@ pub(crate) struct Reporter<W: Write> {
     format: Format,
     max_errors: Option<u64>,
     errors: u64,
-    by_kind: BTreeMap<&'static str, u64>,
+    by_code: BTreeMap<String, u64>,
     files: Vec<FileSummary>,
     first_diagnostic: bool,
     /// Drawn on standard error while findings go to standard output.
@@ -245,7 +58,7 @@ impl<W: Write> Reporter<W> {
             format,
             max_errors,
             errors: 0,
-            by_kind: BTreeMap::new(),
+            by_code: BTreeMap::new(),
             files: Vec::new(),
             first_diagnostic: true,
             progress: None,
@@ -272,18 +85,18 @@ impl<W: Write> Reporter<W> {
     }
 
     /// Reports one finding (unless the limit was reached already).
-    pub(crate) fn report(&mut self, diagnostic: &Diagnostic<'_>) -> io::Result<()> {
+    pub(crate) fn report(&mut self, finding: &Finding) -> io::Result<()> {
         if self.limit_reached() {
             return Ok(());
         }
         self.errors += 1;
-        *self.by_kind.entry(diagnostic.kind).or_default() += 1;
+        *self.by_code.entry(finding.code.to_string()).or_default() += 1;
         let mut text = match self.format {
-            Format::Text => diagnostic.text(),
-            Format::Github => diagnostic.github(),
+            Format::Text => text::line(finding),
+            Format::Github => github::annotation(finding),
             Format::Json => {
                 let separator = if self.first_diagnostic { "\n" } else { ",\n" };
-                format!("{separator}{}", diagnostic.json())
+                format!("{separator}{}", crate::report::finding_json(finding))
             }
         };
         self.first_diagnostic = false;
@@ -318,70 +131,31 @@ impl<W: Write> Reporter<W> {
 
     /// Ends the output: closes the JSON document, or prints the summary on standard error.
     pub(crate) fn finish(mut self, elapsed: Duration, stopped: bool) -> io::Result<()> {
-        let events: u64 = self.files.iter().map(|f| f.events).sum();
-        let flows: u64 = self.files.iter().map(|f| f.flows).sum();
-        let blank: u64 = self.files.iter().map(|f| f.blank_lines).sum();
-        let unusable = self.files.iter().filter(|f| f.unusable.is_some()).count();
-        let seconds = elapsed.as_secs_f64();
-        #[allow(clippy::cast_precision_loss)] // a rate for people; 2^53 events is far away
-        let rate = if seconds > 0.0 {
-            events as f64 / seconds
-        } else {
-            0.0
-        };
+        let totals = Totals::of(&self.files, elapsed);
         if self.format == Format::Json {
-            let files: Vec<Value> = self
-                .files
-                .iter()
-                .map(|f| {
-                    json!({
-                        "file": f.file,
-                        "events": f.events,
-                        "flows": f.flows,
-                        "blank_lines": f.blank_lines,
-                        "errors": f.errors,
-                        "unusable": f.unusable,
-                    })
-                })
-                .collect();
-            let summary = json!({
-                "valid": self.errors == 0 && unusable == 0,
-                "files": self.files.len(),
-                "unusable_files": unusable,
-                "events": events,
-                "flows": flows,
-                "blank_lines": blank,
-                "errors": self.errors,
-                "errors_by_kind": self.by_kind,
-                "stopped_at_max_errors": stopped,
-                "seconds": seconds,
-                "events_per_second": rate.round(),
-            });
-            let close = if self.first_diagnostic { "]" } else { "\n]" };
-            writeln!(
-                self.out,
-                "{close},\n\"files\":{},\n\"summary\":{summary}}}",
-                Value::Array(files)
-            )?;
-            return self.out.flush();
+            return self.close_json(&totals, stopped);
         }
         self.out.flush()?;
         let logs = if self.files.len() == 1 { "log" } else { "logs" };
         eprintln!(
-            "checked {} {logs}: {events} events, {flows} flows, {blank} blank lines in {seconds:.2}s \
-             ({rate:.0} events/s)",
-            self.files.len()
+            "checked {} {logs}: {} events, {} flows, {} blank lines in {:.2}s ({:.0} events/s)",
+            self.files.len(),
+            totals.events,
+            totals.flows,
+            totals.blank,
+            totals.seconds,
+            totals.rate
         );
-        let kinds: Vec<String> = self
-            .by_kind
+        let codes: Vec<String> = self
+            .by_code
             .iter()
-            .map(|(kind, n)| format!("{kind} {n}"))
+            .map(|(code, n)| format!("{code} {n}"))
             .collect();
         let verdict = if self.errors == 0 {
             "valid".to_owned()
         } else {
             let noun = if self.errors == 1 { "error" } else { "errors" };
-            format!("invalid: {} {noun} ({})", self.errors, kinds.join(", "))
+            format!("invalid: {} {noun} ({})", self.errors, codes.join(", "))
         };
         let stop = if stopped {
             format!(
@@ -391,79 +165,109 @@ impl<W: Write> Reporter<W> {
         } else {
             String::new()
         };
-        let broken = match unusable {
+        let broken = match totals.unusable {
             0 => String::new(),
             1 => "; 1 log unusable".to_owned(),
             n => format!("; {n} logs unusable"),
         };
-        if unusable > 0 && self.errors == 0 {
+        if totals.unusable > 0 && self.errors == 0 {
             eprintln!("unusable input{broken}");
         } else {
             eprintln!("{verdict}{stop}{broken}");
         }
         Ok(())
     }
+
+    /// Closes the streamed JSON document with the per-file counts and the summary.
+    fn close_json(mut self, totals: &Totals, stopped: bool) -> io::Result<()> {
+        let files: Vec<Value> = self
+            .files
+            .iter()
+            .map(|f| {
+                json!({
+                    "file": f.file,
+                    "events": f.events,
+                    "flows": f.flows,
+                    "blank_lines": f.blank_lines,
+                    "errors": f.errors,
+                    "unusable": f.unusable,
+                })
+            })
+            .collect();
+        let summary = json!({
+            "valid": self.errors == 0 && totals.unusable == 0,
+            "files": self.files.len(),
+            "unusable_files": totals.unusable,
+            "events": totals.events,
+            "flows": totals.flows,
+            "blank_lines": totals.blank,
+            "errors": self.errors,
+            "errors_by_code": self.by_code,
+            "stopped_at_max_errors": stopped,
+            "seconds": totals.seconds,
+            "events_per_second": totals.rate.round(),
+        });
+        let close = if self.first_diagnostic { "]" } else { "\n]" };
+        writeln!(
+            self.out,
+            "{close},\n\"version\":{},\n\"files\":{},\n\"summary\":{summary}}}",
+            crate::report::REPORT_VERSION,
+            Value::Array(files)
+        )?;
+        self.out.flush()
+    }
+}
+
+/// Sums over the logs of a run.
+struct Totals {
+    events: u64,
+    flows: u64,
+    blank: u64,
+    unusable: usize,
+    seconds: f64,
+    rate: f64,
+}
+
+impl Totals {
+    fn of(files: &[FileSummary], elapsed: Duration) -> Self {
+        let events: u64 = files.iter().map(|f| f.events).sum();
+        let seconds = elapsed.as_secs_f64();
+        #[allow(clippy::cast_precision_loss)] // a rate for people; 2^53 events is far away
+        let rate = if seconds > 0.0 {
+            events as f64 / seconds
+        } else {
+            0.0
+        };
+        Self {
+            events,
+            flows: files.iter().map(|f| f.flows).sum(),
+            blank: files.iter().map(|f| f.blank_lines).sum(),
+            unusable: files.iter().filter(|f| f.unusable.is_some()).count(),
+            seconds,
+            rate,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::structure::ViolationKind;
+    use crate::finding::{Check, Code};
 
-    fn structure() -> StructureViolation {
-        StructureViolation {
-            flow_id: "f1".into(),
-            span_id: Some("s1".into()),
-            seq: Some(4),
-            line: 9,
-            kind: ViolationKind::SeqGap,
-            message: "seq jumps from 2 to 4: 1 event(s) lost".into(),
-        }
-    }
-
-    #[test]
-    fn text_lines() {
-        let d = Diagnostic::from_structure("a.jsonl", structure());
-        assert_eq!(
-            d.text(),
-            "a.jsonl:9: seq_gap: seq jumps from 2 to 4: 1 event(s) lost (flow f1, seq 4)"
-        );
-        let violation = SchemaViolation {
-            instance_path: "/level".into(),
-            schema_path: "/properties/level/enum".into(),
-            keyword: "enum".into(),
-            message: "\"loud\" is not one of [...]".into(),
-        };
-        let d = Diagnostic::from_schema("a.jsonl", 3, Some(2), None, &violation);
-        assert_eq!(
-            d.text(),
-            "a.jsonl:3: schema: /level: \"loud\" is not one of [...] (keyword enum at \
-             /properties/level/enum, seq 2)"
-        );
-    }
-
-    #[test]
-    fn github_annotations_escape() {
-        let mut v = structure();
-        v.message = "50% lost\nreally".into();
-        let d = Diagnostic::from_structure("dir,x/a:b.jsonl", v);
-        assert_eq!(
-            d.github(),
-            "::error file=dir%2Cx/a%3Ab.jsonl,line=9,title=twinflow seq_gap::50%25 lost%0Areally"
-        );
+    fn gap() -> Finding {
+        let mut finding =
+            Finding::new(Code::new(Check::Structure, "seq_gap"), "seq jumps").in_file("a");
+        finding.location.line = Some(9);
+        finding
     }
 
     #[test]
     fn json_document_is_streamed_and_complete() {
         let mut out = Vec::new();
         let mut reporter = Reporter::new(&mut out, Format::Json, Some(1)).unwrap();
-        reporter
-            .report(&Diagnostic::from_structure("a", structure()))
-            .unwrap();
+        reporter.report(&gap()).unwrap();
         assert!(reporter.limit_reached());
-        reporter
-            .report(&Diagnostic::from_structure("a", structure()))
-            .unwrap();
+        reporter.report(&gap()).unwrap();
         reporter.file_done(FileSummary {
             file: "a".into(),
             events: 3,
@@ -472,8 +276,9 @@ mod tests {
         reporter.finish(Duration::from_secs(1), true).unwrap();
         let doc: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(doc["diagnostics"].as_array().unwrap().len(), 1);
-        assert_eq!(doc["diagnostics"][0]["kind"], "seq_gap");
-        assert_eq!(doc["summary"]["errors_by_kind"]["seq_gap"], 1);
+        assert_eq!(doc["diagnostics"][0]["code"], "structure.seq_gap");
+        assert_eq!(doc["diagnostics"][0]["location"]["line"], 9);
+        assert_eq!(doc["summary"]["errors_by_code"]["structure.seq_gap"], 1);
         assert_eq!(doc["summary"]["stopped_at_max_errors"], true);
         assert_eq!(doc["summary"]["valid"], false);
         assert_eq!(doc["files"][0]["events"], 3);

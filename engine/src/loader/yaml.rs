@@ -1,0 +1,404 @@
+//! YAML text to a positioned value tree, and the YAML errors of contract §1.4: syntax (the
+//! parser's message and position), a stream of more than one document, nesting deeper than the
+//! limit, unknown anchors and duplicate keys.
+//!
+//! The YAML is read from saphyr's event stream (saphyr-parser, the parser saphyr 0.3 is built on)
+//! into a small positioned tree, so every key and value keeps its line and column and a repeated
+//! key is reported with its own text. Scalars are resolved by saphyr's YAML 1.2 core schema.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use saphyr::{ScalarOwned, ScalarStyle};
+use saphyr_parser::{Event as YamlEvent, Parser, Span};
+use serde_json::{Map, Number, Value};
+
+use crate::error::{LoadError, LoadErrorKind};
+
+/// Collections may nest this deep (the root is level 1); deeper is the YamlSyntax error
+/// `document nests too deeply` in both engines (contract §6).
+const MAX_NESTING: usize = 256;
+
+/// A 1-based position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Pos {
+    pub(super) line: usize,
+    pub(super) column: usize,
+}
+
+impl Pos {
+    fn of(span: &Span) -> Self {
+        // saphyr: line 1-based, column 0-based (NOTES.md).
+        Self {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        }
+    }
+
+    fn of_error(err: &saphyr::ScanError) -> Self {
+        let mark = err.marker();
+        Self {
+            line: mark.line(),
+            column: mark.col() + 1,
+        }
+    }
+}
+
+/// A YAML node with its position.
+#[derive(Debug, Clone)]
+pub(super) struct YNode {
+    pub(super) pos: Pos,
+    pub(super) kind: YKind,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum YKind {
+    /// A resolved scalar and whether its plain text looks like an integer (for the 64-bit check).
+    Scalar(ScalarOwned, bool),
+    /// A scalar the core schema cannot resolve (a core tag with a bad value).
+    Bad,
+    Seq(Vec<YNode>),
+    /// Entries in document order, duplicates kept (checked in their own phase).
+    Map(Vec<(YNode, YNode)>),
+}
+
+impl YNode {
+    pub(super) fn as_map(&self) -> Option<&[(YNode, YNode)]> {
+        match &self.kind {
+            YKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+    /// The value under `key` in a mapping.
+    pub(super) fn get(&self, key: &str) -> Option<&YNode> {
+        self.as_map()
+            .and_then(|entries| entries.iter().find(|(k, _)| k.as_str() == Some(key)))
+            .map(|(_, value)| value)
+    }
+    /// The position of the value under `key` in a mapping, else the node's own.
+    pub(super) fn value_pos(&self, key: &str) -> Pos {
+        self.get(key).map_or(self.pos, |value| value.pos)
+    }
+    pub(super) fn as_seq(&self) -> Option<&[YNode]> {
+        match &self.kind {
+            YKind::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+    pub(super) fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            YKind::Scalar(ScalarOwned::String(s), _) => Some(s),
+            _ => None,
+        }
+    }
+    /// The text a mapping key stands for (Python's json turns non-string keys into their JSON
+    /// spelling: `1`, `true`, `null`).
+    pub(super) fn key_text(&self) -> Option<String> {
+        match &self.kind {
+            YKind::Scalar(ScalarOwned::String(s), _) => Some(s.clone()),
+            YKind::Scalar(ScalarOwned::Integer(i), _) => Some(i.to_string()),
+            YKind::Scalar(ScalarOwned::Boolean(b), _) => Some(b.to_string()),
+            YKind::Scalar(ScalarOwned::Null, _) => Some("null".into()),
+            YKind::Scalar(ScalarOwned::FloatingPoint(f), _) => Some(crate::pyrepr::float_repr(f.0)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a plain scalar is an integer literal of the YAML 1.2 core schema.
+fn looks_like_int(text: &str) -> bool {
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    if let Some(rest) = text.strip_prefix("0o") {
+        return digits(rest, 8);
+    }
+    if let Some(rest) = text.strip_prefix("0x") {
+        return digits(rest, 16);
+    }
+    digits(text.strip_prefix(['-', '+']).unwrap_or(text), 10)
+}
+
+/// Where a document came from: every load error of it names this origin (contract §1.4).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin<'o>(pub(super) &'o str);
+
+impl Origin<'_> {
+    pub(super) fn error(
+        self,
+        kind: LoadErrorKind,
+        message: impl Into<String>,
+        pos: Option<Pos>,
+        key: Option<String>,
+    ) -> LoadError {
+        LoadError {
+            kind,
+            message: message.into(),
+            file: self.0.to_owned(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            key,
+        }
+    }
+
+    /// An `InvalidValue` at `node`, for the key path `key`.
+    pub(super) fn invalid(self, message: impl Into<String>, node: &YNode, key: &str) -> LoadError {
+        self.error(
+            LoadErrorKind::InvalidValue,
+            message,
+            Some(node.pos),
+            Some(key.to_owned()),
+        )
+    }
+
+    fn syntax(self, message: impl Into<String>, pos: Pos) -> LoadError {
+        self.error(LoadErrorKind::YamlSyntax, message, Some(pos), None)
+    }
+}
+
+/// An open collection while the tree is built.
+enum Frame {
+    Seq(Pos, Vec<YNode>, usize),
+    /// Entries so far, and a key waiting for its value.
+    Map(Pos, Vec<(YNode, YNode)>, Option<YNode>, usize),
+}
+
+/// Builds the tree from the parser's events.
+struct TreeBuilder<'o> {
+    origin: Origin<'o>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, YNode>,
+    root: Option<YNode>,
+    documents: usize,
+    /// The first collection nested deeper than MAX_NESTING (contract §6). Parsing goes on so a
+    /// later syntax error still wins, as in the Python twin; nodes below that depth are not
+    /// attached, so the tree (and its recursive drop and checks) stays shallow.
+    too_deep: Option<Pos>,
+}
+
+/// Parses one YAML document into a positioned tree (`None` for an empty stream).
+pub(super) fn parse(origin: Origin<'_>, text: &str) -> Result<Option<YNode>, LoadError> {
+    let mut builder = TreeBuilder {
+        origin,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        documents: 0,
+        too_deep: None,
+    };
+    for item in Parser::new_from_str(text) {
+        let (event, span) = match item {
+            Ok(item) => item,
+            // saphyr's scanner stops at 255 nested flow collections: that is this error too, at
+            // the first collection deeper than the limit when one was seen already.
+            Err(err) if err.info() == "recursion limit exceeded" => {
+                let pos = builder.too_deep.unwrap_or(Pos::of_error(&err));
+                return Err(origin.syntax("document nests too deeply", pos));
+            }
+            Err(err) => return Err(origin.syntax(err.info(), Pos::of_error(&err))),
+        };
+        if let Some((node, anchor)) = builder.event(event, Pos::of(&span))? {
+            builder.attach(node, anchor);
+        }
+    }
+    if let Some(pos) = builder.too_deep {
+        return Err(origin.syntax("document nests too deeply", pos));
+    }
+    Ok(builder.root)
+}
+
+impl TreeBuilder<'_> {
+    /// Handles one parser event; returns a finished node with its anchor id (0 for none).
+    fn event(
+        &mut self,
+        event: YamlEvent<'_>,
+        pos: Pos,
+    ) -> Result<Option<(YNode, usize)>, LoadError> {
+        Ok(match event {
+            YamlEvent::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(self
+                        .origin
+                        .syntax("expected a single document in the stream", pos));
+                }
+                None
+            }
+            YamlEvent::Scalar(text, style, anchor, tag) => {
+                let int_like =
+                    style == ScalarStyle::Plain && tag.is_none() && looks_like_int(&text);
+                let kind = match ScalarOwned::parse_from_cow_and_metadata(
+                    Cow::Borrowed(&text),
+                    style,
+                    tag.as_ref(),
+                ) {
+                    Some(scalar) => YKind::Scalar(scalar, int_like),
+                    None => YKind::Bad,
+                };
+                Some((YNode { pos, kind }, anchor))
+            }
+            YamlEvent::Alias(id) => match self.anchors.get(&id) {
+                Some(node) => Some((node.clone(), 0)),
+                None => return Err(self.origin.syntax("unknown anchor", pos)),
+            },
+            YamlEvent::SequenceStart(anchor, _) => {
+                self.open(Frame::Seq(pos, Vec::new(), anchor), pos);
+                None
+            }
+            YamlEvent::MappingStart(anchor, _) => {
+                self.open(Frame::Map(pos, Vec::new(), None, anchor), pos);
+                None
+            }
+            YamlEvent::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq(pos, items, anchor)) => Some((
+                    YNode {
+                        pos,
+                        kind: YKind::Seq(items),
+                    },
+                    anchor,
+                )),
+                _ => None,
+            },
+            YamlEvent::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map(pos, entries, _, anchor)) => Some((
+                    YNode {
+                        pos,
+                        kind: YKind::Map(entries),
+                    },
+                    anchor,
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    fn open(&mut self, frame: Frame, pos: Pos) {
+        self.stack.push(frame);
+        if self.stack.len() > MAX_NESTING && self.too_deep.is_none() {
+            self.too_deep = Some(pos);
+        }
+    }
+
+    /// Puts a finished node into its parent (or makes it the root), and records its anchor.
+    fn attach(&mut self, node: YNode, anchor: usize) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            Some(Frame::Seq(_, items, _)) => items.push(node),
+            Some(Frame::Map(_, entries, pending, _)) => match pending.take() {
+                Some(key) => entries.push((key, node)),
+                None => *pending = Some(node),
+            },
+            None => self.root = Some(node),
+        }
+    }
+}
+
+/// Duplicate keys anywhere in the document (the second key's position), in document order.
+pub(super) fn check_duplicates(origin: Origin<'_>, root: Option<&YNode>) -> Result<(), LoadError> {
+    match root {
+        Some(node) => walk_keys(origin, node, &mut String::new()),
+        None => Ok(()),
+    }
+}
+
+fn walk_keys(origin: Origin<'_>, node: &YNode, path: &mut String) -> Result<(), LoadError> {
+    match &node.kind {
+        YKind::Map(entries) => {
+            let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
+            for (key, value) in entries {
+                let text = key.key_text().ok_or_else(|| {
+                    origin.error(
+                        LoadErrorKind::InvalidValue,
+                        "mapping keys must be scalars",
+                        Some(key.pos),
+                        Some(path.clone()),
+                    )
+                })?;
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&text);
+                if !seen.insert(text.clone()) {
+                    return Err(origin.error(
+                        LoadErrorKind::DuplicateKey,
+                        format!("duplicate key '{text}'"),
+                        Some(key.pos),
+                        Some(path.clone()),
+                    ));
+                }
+                walk_keys(origin, value, path)?;
+                path.truncate(len);
+            }
+        }
+        YKind::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk_keys(origin, item, path)?;
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Converts a YAML value to JSON: integers must fit 64 bits, floats must be finite.
+fn to_json(origin: Origin<'_>, node: &YNode, key: &str) -> Result<Value, LoadError> {
+    Ok(match &node.kind {
+        YKind::Scalar(scalar, int_like) => match scalar {
+            ScalarOwned::Null => Value::Null,
+            ScalarOwned::Boolean(b) => Value::Bool(*b),
+            ScalarOwned::Integer(i) => Value::Number((*i).into()),
+            ScalarOwned::FloatingPoint(f) => {
+                if *int_like {
+                    return Err(origin.invalid("integer outside 64 bits", node, key));
+                }
+                match Number::from_f64(f.0) {
+                    Some(n) if f.0.is_finite() => Value::Number(n),
+                    _ => return Err(origin.invalid("non-finite number", node, key)),
+                }
+            }
+            ScalarOwned::String(s) => {
+                if *int_like {
+                    return Err(origin.invalid("integer outside 64 bits", node, key));
+                }
+                Value::String(s.clone())
+            }
+        },
+        YKind::Bad => {
+            return Err(origin.invalid(format!("{key} has an invalid tagged value"), node, key));
+        }
+        YKind::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(to_json(origin, item, &format!("{key}[{i}]"))?);
+            }
+            Value::Array(out)
+        }
+        YKind::Map(entries) => Value::Object(map_to_json(origin, entries, key)?),
+    })
+}
+
+pub(super) fn map_to_json(
+    origin: Origin<'_>,
+    entries: &[(YNode, YNode)],
+    key: &str,
+) -> Result<Map<String, Value>, LoadError> {
+    let mut out = Map::with_capacity(entries.len());
+    for (k, v) in entries {
+        let text = k.key_text().unwrap_or_default();
+        let path = if key.is_empty() {
+            text.clone()
+        } else {
+            format!("{key}.{text}")
+        };
+        out.insert(text, to_json(origin, v, &path)?);
+    }
+    Ok(out)
+}

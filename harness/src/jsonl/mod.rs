@@ -1,0 +1,62 @@
+//! Reading JSON Lines event logs (contract §3: one event per line) from files, standard input
+//! (`-`) and gzip streams, in batches of whole lines with bounded memory.
+//!
+//! Reading and parsing are split so that `twinflow validate` can read on one thread and parse on
+//! others: [`JsonlReader::read_batch`] only splits bytes into lines (stripping a leading BOM, the
+//! `\r` of CRLF endings and skipping blank lines), and [`parse_line`] turns one line into JSON with
+//! a located error. Line problems never stop reading; only I/O failures do.
+//!
+//! Reading (`read`: readers, gzip, batches of lines in `batch`) is separate from line location
+//! (`locate`: line, column, snippet) and from error text (`error`).
+
+mod batch;
+mod error;
+mod locate;
+mod read;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+pub use batch::{LineBatch, RawLine};
+pub use error::{JsonlError, LineError};
+pub use locate::parse_line;
+use read::READ_BUFFER;
+pub use read::{JsonlReader, MAX_LINE_BYTES};
+
+/// A whole log in memory: its events and the line each came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogEvents {
+    /// The events, in log order.
+    pub events: Vec<Value>,
+    /// The 1-based line of each event (blank lines are skipped but counted).
+    pub lines: Vec<u64>,
+}
+
+/// Reads a whole log into memory, every line an event (for `twinflow compare`, which needs the
+/// complete run); blank lines are skipped.
+///
+/// # Errors
+/// [`JsonlError`] for an unreadable log or the first line that is not JSON.
+pub fn read_events(path: &Path) -> Result<LogEvents, JsonlError> {
+    let mut reader = JsonlReader::open(path)?;
+    let mut batch = LineBatch::new();
+    let mut log = LogEvents::default();
+    loop {
+        batch.clear();
+        let more = reader.read_batch(&mut batch, READ_BUFFER, usize::MAX)?;
+        for (line, parsed) in batch.parse() {
+            log.events.push(parsed.map_err(|source| JsonlError::Line {
+                name: reader.name().to_owned(),
+                source,
+            })?);
+            log.lines.push(line);
+        }
+        if !more {
+            return Ok(log);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,77 @@
+//! What is known about one span of a run in progress.
+
+use yamlflow::{Level, SpanKind};
+
+use super::facts::{EventFacts, Id, Name, Parent};
+use super::levels::entry_level;
+
+/// One span of a flow, from its first event on.
+#[derive(Debug)]
+pub(crate) struct SpanState {
+    pub(crate) id: Id,
+    pub(crate) parent: Parent,
+    pub(crate) kind: Option<SpanKind>,
+    pub(crate) node: Option<Name>,
+    pub(crate) first_line: u64,
+    pub(crate) first_seq: Option<u64>,
+    pub(crate) entry_line: Option<u64>,
+    pub(crate) entry_seq: Option<u64>,
+    pub(crate) entry_ts: Option<f64>,
+    pub(crate) end_line: Option<u64>,
+    pub(crate) last_ts: Option<(f64, u64)>,
+    /// The latest end timestamp of a child: (timestamp, child index).
+    pub(crate) latest_child_end: Option<(f64, usize)>,
+    /// Already reported as outside its parent: one report per span is enough.
+    pub(crate) outside_reported: bool,
+    pub(crate) before_entry_reported: bool,
+    pub(crate) mismatch_reported: bool,
+}
+
+impl SpanState {
+    /// A span first seen in the event `facts` at `line`.
+    pub(crate) fn new(id: Id, facts: &EventFacts, line: u64) -> Self {
+        Self {
+            id,
+            parent: facts.parent.clone(),
+            kind: facts.kind,
+            node: facts.node.clone(),
+            first_line: line,
+            first_seq: facts.seq,
+            entry_line: None,
+            entry_seq: None,
+            entry_ts: None,
+            end_line: None,
+            last_ts: None,
+            latest_child_end: None,
+            outside_reported: false,
+            before_entry_reported: false,
+            mismatch_reported: false,
+        }
+    }
+
+    /// `node span 'load'`, or the id when the span has no name, for messages.
+    pub(crate) fn describe(&self) -> String {
+        let kind = self.kind.map_or("span", SpanKind::as_str);
+        match &self.node {
+            Some(node) => format!("{kind} span '{node}'"),
+            None => format!("{kind} span {}", self.id),
+        }
+    }
+
+    pub(crate) fn entered(&self) -> bool {
+        self.entry_line.is_some()
+    }
+
+    pub(crate) fn ended(&self) -> bool {
+        self.end_line.is_some()
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.entered() && !self.ended()
+    }
+
+    /// The level of this span's entry, `info` when its kind is unknown.
+    pub(crate) fn entry_level(&self) -> Level {
+        self.kind.map_or(Level::Info, entry_level)
+    }
+}

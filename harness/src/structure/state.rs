@@ -1,0 +1,73 @@
+//! What is known about one run in progress; the rule families (`identity`, `nesting`,
+//! `lifecycle`, `timing`) add their checks to [`FlowState`] in their own files, and `flow` drives
+//! them event by event.
+
+use std::collections::HashMap;
+
+use super::facts::{Id, Parent};
+use super::levels::LevelGate;
+use super::sequence::Sequence;
+use super::span::SpanState;
+use super::violation::{StructureViolation, ViolationKind};
+
+/// One run whose root span has not ended yet.
+#[derive(Debug)]
+pub(crate) struct FlowState {
+    pub(crate) id: String,
+    pub(crate) first_line: u64,
+    /// The line of the flow's latest event.
+    pub(crate) last_line: u64,
+    pub(crate) seq: Sequence,
+    pub(crate) levels: LevelGate,
+    pub(crate) spans: Vec<SpanState>,
+    pub(crate) index: HashMap<Id, usize>,
+    pub(crate) root: Option<usize>,
+    /// Spans whose parent had not entered when they started, by parent id.
+    pub(crate) waiting: HashMap<Id, Vec<usize>>,
+    pub(crate) version_reported: bool,
+}
+
+impl FlowState {
+    /// A flow first seen at `first_line`.
+    pub(crate) fn new(id: String, first_line: u64) -> Self {
+        Self {
+            id,
+            first_line,
+            last_line: first_line,
+            seq: Sequence::default(),
+            levels: LevelGate::default(),
+            spans: Vec::new(),
+            index: HashMap::new(),
+            root: None,
+            waiting: HashMap::new(),
+            version_reported: false,
+        }
+    }
+
+    /// A finding of this flow, about span `span` (an index into `spans`) when there is one.
+    pub(crate) fn violation(
+        &self,
+        kind: ViolationKind,
+        line: u64,
+        seq: Option<u64>,
+        span: Option<usize>,
+        message: String,
+    ) -> StructureViolation {
+        StructureViolation {
+            flow_id: self.id.clone(),
+            span_id: span.map(|i| self.spans[i].id.to_string()),
+            seq,
+            line,
+            kind,
+            message,
+        }
+    }
+
+    /// The index of span `idx`'s parent, once the parent has appeared.
+    pub(crate) fn parent_index(&self, idx: usize) -> Option<usize> {
+        match &self.spans[idx].parent {
+            Parent::Span(parent_id) => self.index.get(parent_id).copied(),
+            Parent::Root | Parent::Unknown => None,
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! One engine's side of a fixture: its run through the check chain (schema → structure →
+//! normalize → snapshot, [`crate::check_log`]) plus what only an embedded run shows: the status
+//! the engine reports, its console output, and how the run ended against `parity.expect`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::model::{Ended, EngineReport};
+use crate::check_log::{check_log, compare_with_snapshot};
+use crate::diff::render_labeled_diff;
+use crate::finding::{Check, Code, Finding};
+use crate::fixture::{Expect, Fixture};
+use crate::normalize::Canon;
+use crate::run::{LoadError, Outcome, Ran, RunFailure, RunResult, RunStatus};
+use crate::schema::EventValidator;
+use crate::snapshot::SnapshotError;
+
+/// What the side is checked against.
+pub(crate) struct Against<'a> {
+    pub(crate) validator: &'a EventValidator,
+    /// The folder of snapshots and the stored one, when snapshots are checked.
+    pub(crate) snapshot: Option<(&'a Path, &'a Result<Option<String>, SnapshotError>)>,
+}
+
+/// Checks one engine's run of `fixture`; the findings are tagged with the fixture and engine.
+pub(crate) fn check_side(
+    fixture: &Fixture,
+    run: &RunResult,
+    against: &Against<'_>,
+) -> (EngineReport, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut report = EngineReport {
+        engine: run.engine,
+        elapsed: run.elapsed,
+        ended: ended(&run.outcome),
+        events: 0,
+        rendered: None,
+        snapshot_compared: false,
+    };
+    match &run.outcome {
+        Outcome::Events(ran) => {
+            report.events = ran.events.len();
+            findings.extend(status_mismatch(ran));
+            findings.extend(console_mismatch(ran, fixture.console_handlers));
+            let checked = check_log(&ran.events, None, against.validator);
+            findings.extend(checked.findings);
+            report.rendered = checked.normalized;
+        }
+        Outcome::Load(failure) => report.rendered = Some(load_failure_yaml(failure)),
+        Outcome::Errored(failure) => findings.push(errored(failure)),
+    }
+    if let Some((expected, stored)) = against.snapshot {
+        match &report.rendered {
+            Some(rendered) => {
+                report.snapshot_compared = true;
+                findings.extend(compare_with_snapshot(
+                    rendered,
+                    stored,
+                    expected,
+                    &fixture.name,
+                ));
+            }
+            None if !matches!(report.ended, Ended::Errored(_)) => findings.push(Finding::new(
+                Code::new(Check::Snapshot, "unavailable"),
+                "nothing to compare: the events cannot be normalized",
+            )),
+            None => {}
+        }
+    }
+    findings.extend(outcome_mismatch(fixture, &report.ended));
+    for finding in &mut findings {
+        finding.fixture = Some(fixture.name.clone());
+        finding.runtime = Some(run.engine.name().into());
+    }
+    (report, findings)
+}
+
+fn ended(outcome: &Outcome) -> Ended {
+    match outcome {
+        Outcome::Events(ran) => match ran.status {
+            RunStatus::Completed => Ended::Completed,
+            RunStatus::Failed => Ended::Failed,
+        },
+        Outcome::Load(failure) => Ended::LoadError(failure.clone()),
+        Outcome::Errored(failure) => Ended::Errored(failure.clone()),
+    }
+}
+
+/// An engine that produced nothing to check (`run.exception`, `run.panic`, `run.timeout`…).
+fn errored(failure: &RunFailure) -> Finding {
+    let (rule, message, detail) = match failure {
+        RunFailure::Exception(exception) => (
+            "exception",
+            format!(
+                "Python raised {}: {}",
+                exception.type_name, exception.message
+            ),
+            Some(exception.traceback.clone()),
+        ),
+        RunFailure::Panic { .. } => ("panic", failure.to_string(), None),
+        RunFailure::Timeout { .. } => ("timeout", failure.to_string(), None),
+        RunFailure::BadJsonl { .. } => ("bad_output", failure.to_string(), None),
+        RunFailure::Setup { .. } => ("setup", failure.to_string(), None),
+    };
+    let finding = Finding::new(Code::new(Check::Run, rule), message)
+        .with_help("the engine produced nothing to check; an xfail excuses a divergence, not this");
+    match detail {
+        Some(detail) => finding.with_detail(detail),
+        None => finding,
+    }
+}
+
+/// The last end event (`exit` or `error` at level `error`) of the root span, by `seq`.
+fn root_end(events: &[Value]) -> Option<RunStatus> {
+    let mut last: Option<(u64, bool)> = None;
+    for event in events {
+        let field = |name: &str| event.get(name).and_then(Value::as_str);
+        let is_root =
+            field("kind") == Some("flow") && event.get("parent_id").is_some_and(Value::is_null);
+        let exit = field("event_type") == Some("exit");
+        let is_end =
+            exit || (field("event_type") == Some("error") && field("level") == Some("error"));
+        let seq = event.get("seq").and_then(Value::as_u64).unwrap_or(0);
+        if is_root && is_end && last.is_none_or(|(s, _)| seq >= s) {
+            last = Some((seq, exit));
+        }
+    }
+    last.map(|(_, exit)| {
+        if exit {
+            RunStatus::Completed
+        } else {
+            RunStatus::Failed
+        }
+    })
+}
+
+/// The root span's end contradicts the status the engine reports (`structure.status`).
+fn status_mismatch(ran: &Ran) -> Option<Finding> {
+    let shown = root_end(&ran.events).filter(|shown| *shown != ran.status)?;
+    Some(Finding::new(
+        Code::new(Check::Structure, "status"),
+        format!(
+            "the root span's last event says the run {}, the engine reports it {}",
+            shown.name(),
+            ran.status.name()
+        ),
+    ))
+}
+
+/// Checks the console handlers' output against the run's own events: each of the `handlers`
+/// writes `[{level}] {node} {event_type}` (then `: {message}`) per event, in `seq` order
+/// (contract §3.5). `None` when it matches.
+fn console_mismatch(ran: &Ran, handlers: usize) -> Option<Finding> {
+    let mut ordered: Vec<&Value> = ran.events.iter().collect();
+    ordered.sort_by_key(|event| event.get("seq").and_then(Value::as_u64));
+    let mut expected = String::new();
+    for event in ordered {
+        let field = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or("?");
+        let mut line = format!(
+            "[{}] {} {}",
+            field("level"),
+            field("node"),
+            field("event_type")
+        );
+        if let Some(message) = event.get("message").and_then(Value::as_str) {
+            let _ = write!(line, ": {message}");
+        }
+        for _ in 0..handlers {
+            expected.push_str(&line);
+            expected.push('\n');
+        }
+    }
+    if expected == ran.console {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::new(Check::Structure, "console"),
+            format!(
+                "console output differs from one line per event and console handler ({handlers})"
+            ),
+        )
+        .with_detail(render_labeled_diff(
+            "expected",
+            &expected,
+            "console",
+            &ran.console,
+            false,
+        )),
+    )
+}
+
+/// The run does not end as `parity.expect` says (`outcome.mismatch`); a load error is located at
+/// its place in the fixture.
+fn outcome_mismatch(fixture: &Fixture, ended: &Ended) -> Option<Finding> {
+    let expect = fixture.parity.expect?;
+    let ok = matches!(
+        (ended, expect),
+        (Ended::Completed, Expect::Completed) | (Ended::Failed, Expect::Failed)
+    );
+    if ok || matches!(ended, Ended::Errored(_)) {
+        return None;
+    }
+    let mut finding = Finding::new(
+        Code::new(Check::Outcome, "mismatch"),
+        format!("parity.expect is {expect}, the run ended {}", ended.label()),
+    );
+    if let Ended::LoadError(failure) = ended {
+        finding.location.file = Some(fixture.path.display().to_string());
+        finding.location.line = failure.line.map(|line| line as u64);
+        finding.location.column = failure.column.map(|column| column as u64);
+        finding = finding.with_detail(format!("{}: {}", failure.kind.name(), failure.message));
+    }
+    Some(finding)
+}
+
+/// A run's reported status and final state, normalized as values inside its events are (ids
+/// relabelled, nested events and flow logs without what varies; numbers by value, keys sorted).
+pub(crate) fn end_yaml(ran: &Ran) -> String {
+    let state = crate::normalize::normalize_value(&ran.events, &ran.state)
+        .unwrap_or_else(|_| Canon::from_json(&ran.state));
+    Canon::Map(BTreeMap::from([
+        (
+            "status".to_owned(),
+            Canon::String(ran.status.name().to_owned()),
+        ),
+        ("final_state".to_owned(), state),
+    ]))
+    .to_yaml()
+}
+
+/// The snapshot body of a run that did not load: the load error, without its origin (both engines
+/// load the text as `<string>`).
+#[must_use]
+pub fn load_failure_yaml(failure: &LoadError) -> String {
+    let optional =
+        |value: Option<usize>| value.map_or(Canon::Null, |v| Canon::Number(v.to_string()));
+    // The parsers' own wording (saphyr, PyYAML): only kind and position are contract (§1.4).
+    let message = if failure.kind == yamlflow::LoadErrorKind::YamlSyntax {
+        Canon::Placeholder("parser message")
+    } else {
+        Canon::String(failure.message.clone())
+    };
+    let key = failure
+        .key
+        .as_ref()
+        .map_or(Canon::Null, |k| Canon::String(k.clone()));
+    let tree = Canon::Map(BTreeMap::from([(
+        "load_error".to_owned(),
+        Canon::Map(BTreeMap::from([
+            (
+                "kind".to_owned(),
+                Canon::String(failure.kind.name().to_owned()),
+            ),
+            ("message".to_owned(), message),
+            ("line".to_owned(), optional(failure.line)),
+            ("column".to_owned(), optional(failure.column)),
+            ("key".to_owned(), key),
+        ])),
+    )]));
+    tree.to_yaml()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(console: &str) -> Ran {
+        let event = |seq: u64, event_type: &str, message: Value| {
+            serde_json::json!({"seq": seq, "level": "info", "node": "greet",
+                "event_type": event_type, "message": message})
+        };
+        Ran {
+            // Out of seq order on purpose: lines follow seq.
+            events: vec![
+                event(1, "metric", Value::Null),
+                event(0, "entry", Value::from("node started")),
+            ],
+            status: RunStatus::Completed,
+            state: serde_json::json!({}),
+            console: console.to_owned(),
+        }
+    }
+
+    #[test]
+    fn console_output_is_one_pinned_line_per_event_and_handler() {
+        let one = "[info] greet entry: node started\n[info] greet metric\n";
+        assert_eq!(console_mismatch(&ran(one), 1), None);
+        assert_eq!(console_mismatch(&ran(""), 0), None);
+        let twice = "[info] greet entry: node started\n[info] greet entry: node started\n\
+                     [info] greet metric\n[info] greet metric\n";
+        assert_eq!(console_mismatch(&ran(twice), 2), None);
+        let drifted = "[INFO] greet entry: node started\n[info] greet metric\n";
+        let finding = console_mismatch(&ran(drifted), 1).expect("reported");
+        assert_eq!(finding.code.to_string(), "structure.console");
+        assert!(finding.detail.unwrap().contains("[INFO] greet entry"));
+        assert!(console_mismatch(&ran(one), 0).is_some());
+    }
+}
