@@ -134,7 +134,7 @@ for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
 
 
-def to_json_value(value: Any, src: str) -> Any:
+def to_json(value: Any, src: str) -> Any:
     """A fresh JSON value for a native result, or TemplateError (brief "Results")."""
     t = type(value)
     if t is str or t is bool or value is None:
@@ -152,16 +152,16 @@ def to_json_value(value: Any, src: str) -> Any:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise _cannot(src)
-            out[str(k)] = to_json_value(v, src)
+            out[str(k)] = to_json(v, src)
         return out
     if t is list or t is tuple:
-        return [to_json_value(v, src) for v in value]
+        return [to_json(v, src) for v in value]
     if isinstance(value, jinja2.Undefined):
         raise _undefined(src)
     if isinstance(value, str):  # Markup from tojson and friends
         return str(value)
     if isinstance(value, (Iterator, range)):
-        return [to_json_value(v, src) for v in value]
+        return [to_json(v, src) for v in value]
     raise _cannot(src)
 
 
@@ -193,13 +193,13 @@ def is_single_expression(src: str) -> bool:
     return "{{" not in inner and "}}" not in inner
 
 
-def has_markers(src: str) -> bool:
+def _has_markers(src: str) -> bool:
     return "{{" in src or "{%" in src or "{#" in src
 
 
 def render_str(src: str, ctx: dict[str, Any]) -> Any:
     """Render one string: unchanged without markers, native for a single expression, else text."""
-    if "{" not in src or not has_markers(src):
+    if "{" not in src or not _has_markers(src):
         return src
     compiled = _CACHE.get(src)
     if compiled is None:
@@ -220,7 +220,7 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
     except Exception:
         raise _cannot(src) from None
     try:
-        return to_json_value(value, src)
+        return to_json(value, src)
     except UndefinedError:
         # Converting a lazy sequence can touch an undefined value.
         raise _undefined(src) from None
