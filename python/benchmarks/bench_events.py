@@ -58,7 +58,7 @@ def bench(label: str, text: str, repeat: int) -> None:
                 seen[0] += 1
 
             start = time.perf_counter()
-            outcome = yamlflow.run(flow, {}, sandbox, [callback])
+            outcome = yamlflow.run(flow, yamlflow.RunOptions(sandbox=sandbox, callbacks=[callback]))
             elapsed = time.perf_counter() - start
             assert outcome.status == "completed", outcome.error
             count = seen[0]
@@ -78,7 +78,10 @@ def main() -> None:
         flow = yamlflow.load_str(linear_flow())
         with tempfile.TemporaryDirectory() as sandbox:
             cProfile.runctx(
-                "yamlflow.run(flow, {}, sandbox, [lambda e: None])", globals(), locals(), "/tmp/yf.prof"
+                "yamlflow.run(flow, yamlflow.RunOptions(sandbox=sandbox, callbacks=[lambda e: None]))",
+                globals(),
+                locals(),
+                "/tmp/yf.prof",
             )
         pstats.Stats("/tmp/yf.prof").sort_stats("cumulative").print_stats(25)
         return

@@ -14,7 +14,7 @@ def run_one(tmp_path: Path, uses: str, with_: str, extra: str = "") -> yamlflow.
         f"name: t\nnodes:\n  - name: a\n    uses: {uses}\n    with: {with_}\n{extra}"
         "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
     )
-    return yamlflow.run(yamlflow.load_str(text), {}, tmp_path)
+    return yamlflow.run(yamlflow.load_str(text), yamlflow.RunOptions(sandbox=tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def _parse(tmp_path: Path, text: str) -> yamlflow.RunOutcome:
         "name: t\nnodes:\n  - {name: a, uses: json.parse, with: {text: '{{ state.text }}'}, output: v}\n"
         "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
     )
-    return yamlflow.run(flow, {"text": text}, tmp_path)
+    return yamlflow.run(flow, yamlflow.RunOptions(input={"text": text}, sandbox=tmp_path))
 
 
 def test_json_parse_depth_limit(tmp_path: Path) -> None:
@@ -174,7 +174,7 @@ def test_internal_error(tmp_path: Path, monkeypatch) -> None:
     def broken(params, ctx):
         return {}["missing"]
 
-    monkeypatch.setitem(actions.builtins(), "state.set", broken)
+    monkeypatch.setitem(actions._DISPATCH, "state.set", broken)
     assert run_one(tmp_path, "state.set", "{}").error == (
         "ActionError",
         "state.set: internal error: 'missing'",

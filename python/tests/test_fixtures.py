@@ -26,7 +26,10 @@ def _run(name: str, tmp_path: Path) -> tuple[Any, list[dict[str, Any]], dict[str
     parity = (yaml.safe_load(text) or {}).get("parity") or {}
     flow = yamlflow.load_str(text)
     events: list[dict[str, Any]] = []
-    outcome = yamlflow.run(flow, parity.get("input"), tmp_path, [events.append])
+    outcome = yamlflow.run(
+        flow,
+        yamlflow.RunOptions(input=parity.get("input") or {}, sandbox=tmp_path, callbacks=[events.append]),
+    )
     return outcome, events, parity, flow
 
 

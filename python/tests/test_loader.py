@@ -1,4 +1,4 @@
-"""loader.py: YAML 1.2 core schema and every load error kind with its line, column and key path
+"""loader/: YAML 1.2 core schema and every load error kind with its line, column and key path
 (contract §1.4, brief "Load errors")."""
 
 from __future__ import annotations
@@ -387,11 +387,11 @@ def test_aliases_compose() -> None:
 
 
 def test_recursion_error_is_a_load_error(monkeypatch) -> None:
-    from yamlflow import loader
+    from yamlflow.loader import document
 
     def deep(self, root):
         raise RecursionError
 
-    monkeypatch.setattr(loader._Loader, "structure", deep)
+    monkeypatch.setattr(document.Reader, "structure", deep)
     err = load_error(BASE)
     assert (err.kind, err.message) == ("YamlSyntax", "document nests too deeply")

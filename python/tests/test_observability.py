@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yamlflow
-from yamlflow.event import Level
+from yamlflow.event import EventType, Level, SpanKind
 from yamlflow.flow import ObservabilitySettings
-from yamlflow.observability import ObservabilityContext, get_flow_log
+from yamlflow.observability import ObservabilityContext, Span, get_flow_log, new_id
 from yamlflow.observability.redact import REDACTED, Redactor
 from yamlflow.observability.stream import EventStream
 
@@ -37,7 +37,7 @@ def test_redactor_defaults_and_extra() -> None:
 
 def test_redactor_tokens_exemption_only_top_level_metrics() -> None:
     r = Redactor()
-    assert r.metrics({"tokens": 3, "max_tokens": 4, "cost_usd": 0.1}) == {
+    assert r.redact_metrics({"tokens": 3, "max_tokens": 4, "cost_usd": 0.1}) == {
         "tokens": 3,
         "max_tokens": REDACTED,
         "cost_usd": 0.1,
@@ -48,22 +48,19 @@ def test_redactor_tokens_exemption_only_top_level_metrics() -> None:
 def test_ring_buffer_drops() -> None:
     s = EventStream(3)
     for i in range(5):
-        s.append({"seq": i})
-    assert [e["seq"] for e in s.events()] == [2, 3, 4]
-    assert s.dropped == 2
-
-
-def _ctx(tmp_path: Path, **kw) -> ObservabilityContext:
-    return ObservabilityContext(ObservabilitySettings(**kw), tmp_path, kw.pop("callbacks", ()))
+        s.push({"seq": i})
+    assert [e["seq"] for e in s.iter()] == [2, 3, 4]
+    assert (s.len(), s.dropped, s.capacity, s.is_empty()) == (3, 2, 3, False)
 
 
 def test_level_filter_before_seq(tmp_path: Path) -> None:
     got = []
-    ctx = ObservabilityContext(ObservabilitySettings(level=Level.WARN), tmp_path, [got.append])
-    root = ctx.open(None, "f", "flow", None, {"input": {}})
-    ctx.emit(root, "log", Level.INFO, "dropped")
-    ctx.emit(root, "log", Level.WARN, "kept")
-    ctx.emit(root, "log", Level.ERROR, "kept too")
+    ctx = ObservabilityContext(new_id(), ObservabilitySettings(level=Level.WARN), tmp_path, [got.append])
+    root = Span(None, "f", SpanKind.FLOW, None)
+    ctx.open(root, lambda: {"input": {}})
+    ctx.emit(root, Level.INFO, EventType.LOG, "dropped", {}, {})
+    ctx.emit(root, Level.WARN, EventType.LOG, "kept", {}, {})
+    ctx.emit(root, Level.ERROR, EventType.LOG, "kept too", {}, {})
     assert [(e["seq"], e["message"]) for e in got] == [(0, "kept"), (1, "kept too")]
 
 
@@ -77,16 +74,17 @@ def test_failing_callback_does_not_break_the_run(tmp_path: Path) -> None:
     def broken(event):
         raise RuntimeError("handler bug")
 
-    outcome = yamlflow.run(flow, {}, tmp_path, [broken, seen.append])
+    outcome = yamlflow.run(flow, yamlflow.RunOptions(sandbox=tmp_path, callbacks=[broken, seen.append]))
     assert outcome.status == "completed" and outcome.state == {"x": 1}
     assert [e["seq"] for e in seen] == [0, 1, 2, 3]
 
 
 def test_disabled_emits_nothing(tmp_path: Path) -> None:
     got = []
-    ctx = ObservabilityContext(ObservabilitySettings(enabled=False), tmp_path, [got.append])
-    root = ctx.open(None, "f", "flow", None, {"input": {}})
-    ctx.exit(root, {})
+    ctx = ObservabilityContext(new_id(), ObservabilitySettings(enabled=False), tmp_path, [got.append])
+    root = Span(None, "f", SpanKind.FLOW, None)
+    ctx.open(root, lambda: {"input": {}})
+    ctx.exit(root, dict)
     assert got == [] and ctx.flow_log()["spans"] == []
 
 
@@ -96,7 +94,7 @@ def test_flow_log_shape_and_registry(tmp_path: Path) -> None:
         "  - {name: a, uses: metric.emit, with: {metrics: {tokens: 7, cost_usd: 0.5}}}\n"
         "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
     )
-    outcome = yamlflow.run(flow, {}, tmp_path)
+    outcome = yamlflow.run(flow, yamlflow.RunOptions(sandbox=tmp_path))
     log = get_flow_log(outcome.flow_id)
     assert log is not None
     assert list(log) == ["flow_id", "events", "spans", "summary"]
@@ -117,7 +115,7 @@ def test_flow_log_tokens_saturate(tmp_path: Path) -> None:
         "      - {uses: obs.get_flow_log, output: log}\n"
         "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
     )
-    outcome = yamlflow.run(yamlflow.load_str(text), {}, tmp_path)
+    outcome = yamlflow.run(yamlflow.load_str(text), yamlflow.RunOptions(sandbox=tmp_path))
     assert outcome.state["log"]["summary"]["tokens"] == 2**63 - 1
 
 
@@ -126,14 +124,13 @@ def test_registry_keeps_sixteen_runs(tmp_path: Path) -> None:
         "name: t\nnodes:\n  - {name: a, uses: state.set}\n"
         "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
     )
-    ids = [yamlflow.run(flow, {}, tmp_path).flow_id for _ in range(20)]
+    ids = [yamlflow.run(flow, yamlflow.RunOptions(sandbox=tmp_path)).flow_id for _ in range(20)]
     assert all(get_flow_log(i) is None for i in ids[:4])
     assert all(get_flow_log(i) is not None for i in ids[4:])
 
 
 def test_line_serialized_only_for_line_handlers(tmp_path: Path) -> None:
     from yamlflow.flow import HandlerSpec
-    from yamlflow.observability import Span
     from yamlflow.observability.handlers import Handler
 
     seen: list[object] = []
@@ -142,13 +139,14 @@ def test_line_serialized_only_for_line_handlers(tmp_path: Path) -> None:
         def handle(self, event, line) -> None:
             seen.append(line)
 
-    ctx = ObservabilityContext(ObservabilitySettings(), tmp_path)
+    ctx = ObservabilityContext(new_id(), ObservabilitySettings(), tmp_path)
     ctx.handlers.append(Probe())
-    ctx.emit(Span(None, "n", "flow", None), "log", Level.INFO, "m")
+    ctx.emit(Span(None, "n", SpanKind.FLOW, None), Level.INFO, EventType.LOG, "m", {}, {})
     assert seen == [None]
-    ctx = ObservabilityContext(ObservabilitySettings(handlers=[HandlerSpec("file", "log.jsonl")]), tmp_path)
+    settings = ObservabilitySettings(handlers=[HandlerSpec("file", "log.jsonl")])
+    ctx = ObservabilityContext(new_id(), settings, tmp_path)
     ctx.handlers.append(Probe())
-    ctx.emit(Span(None, "n", "flow", None), "log", Level.INFO, "m")
+    ctx.emit(Span(None, "n", SpanKind.FLOW, None), Level.INFO, EventType.LOG, "m", {}, {})
     ctx.close()
     assert seen[1] == (tmp_path / "log.jsonl").read_text().rstrip("\n")
 
@@ -156,10 +154,10 @@ def test_line_serialized_only_for_line_handlers(tmp_path: Path) -> None:
 def test_mirrored_names() -> None:
     from yamlflow.observability.flow_log import SpanTable
     from yamlflow.observability.redact import Redactor
-    from yamlflow.runner import _Run
-    from yamlflow.runner.threads import POOL, BranchPool
+    from yamlflow.runner import _Runner
+    from yamlflow.runner.threads import run_all
 
-    assert isinstance(POOL, BranchPool)
-    assert hasattr(_Run, "exec_node") and not hasattr(_Run, "run_node")
+    assert run_all([lambda: 1, lambda: 2]) == [1, 2]
+    assert hasattr(_Runner, "exec_node") and not hasattr(_Runner, "run_node")
     assert hasattr(Redactor, "matches") and hasattr(Redactor, "redact_data")
     assert hasattr(SpanTable, "observe")

@@ -14,7 +14,7 @@ from yamlflow.sandbox import SandboxEscape, resolve
 
 def denied(sandbox: Path, path: str) -> bool:
     try:
-        resolve(sandbox, path, "file.write")
+        resolve("file.write", sandbox, path)
     except SandboxEscape as e:
         assert e.message == f"file.write: path escapes the sandbox: {path}"
         return True
@@ -32,7 +32,7 @@ def test_lexical_rules_refuse(tmp_path: Path, bad: str) -> None:
 @pytest.mark.parametrize("good", ["a/b.txt", "a..b", "./a", "a/./b", "", "...", "ab:c", "é:x"])
 def test_lexical_rules_allow(tmp_path: Path, good: str) -> None:
     assert not denied(tmp_path, good)
-    assert resolve(tmp_path, good, "x") == tmp_path / good
+    assert resolve("x", tmp_path, good) == tmp_path / good
 
 
 def test_symlinks_cannot_lead_out(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_file_action_through_symlink_is_denied(tmp_path: Path) -> None:
         "name: t\nnodes:\n  - {name: a, uses: file.read, with: {path: link.txt}}\n"
         "edges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n"
     )
-    outcome = yamlflow.run(yamlflow.load_str(text), {}, root)
+    outcome = yamlflow.run(yamlflow.load_str(text), yamlflow.RunOptions(sandbox=root))
     assert outcome.error == ("PermissionDenied", "file.read: path escapes the sandbox: link.txt")
 
 
@@ -83,7 +83,9 @@ def _handler_flow(path: str, extra: str = "", node: str = "{name: a, uses: state
 def test_file_handler_sees_every_event_so_far(tmp_path: Path) -> None:
     # file.read of the log during the run sees every event emitted before it (each line flushed).
     node = "{name: a, uses: file.read, with: {path: logs/run.jsonl}, output: log}"
-    outcome = yamlflow.run(yamlflow.load_str(_handler_flow("logs/run.jsonl", node=node)), {}, tmp_path)
+    outcome = yamlflow.run(
+        yamlflow.load_str(_handler_flow("logs/run.jsonl", node=node)), yamlflow.RunOptions(sandbox=tmp_path)
+    )
     assert outcome.status == "completed"
     lines = outcome.state["log"].splitlines()
     assert [json.loads(x)["event_type"] for x in lines] == ["entry", "entry"]
@@ -92,10 +94,10 @@ def test_file_handler_sees_every_event_so_far(tmp_path: Path) -> None:
 
 def test_file_handler_creates_no_file_without_events(tmp_path: Path) -> None:
     flow = yamlflow.load_str(_handler_flow("logs/{flow_id}.jsonl", "    enabled: false\n"))
-    assert yamlflow.run(flow, {}, tmp_path).status == "completed"
+    assert yamlflow.run(flow, yamlflow.RunOptions(sandbox=tmp_path)).status == "completed"
     assert not (tmp_path / "logs").exists()
     flow = yamlflow.load_str(_handler_flow("logs/x.jsonl", "    level: error\n"))
-    assert yamlflow.run(flow, {}, tmp_path).status == "completed"
+    assert yamlflow.run(flow, yamlflow.RunOptions(sandbox=tmp_path)).status == "completed"
     assert not (tmp_path / "logs").exists()
 
 
@@ -105,6 +107,6 @@ def test_file_handler_outside_sandbox_is_skipped(tmp_path: Path) -> None:
     os.symlink(tmp_path, root / "up")
     events: list[dict] = []
     flow = yamlflow.load_str(_handler_flow("up/escaped.jsonl"))
-    outcome = yamlflow.run(flow, {}, root, [events.append])
+    outcome = yamlflow.run(flow, yamlflow.RunOptions(sandbox=root, callbacks=[events.append]))
     assert outcome.status == "completed" and len(events) == 4
     assert not (tmp_path / "escaped.jsonl").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from yamlflow.pyrepr import pyrepr, quote, spell
+from yamlflow.pyrepr import json_text, pyrepr, quote
 from yamlflow.template import TemplateError, is_single_expression, render_str, render_text, render_value
 
 CTX = {"state": {"a": {"items": [1, 2], "keys": "k"}, "name": "ada", "n": 3, "big": 1e16, "none": None}}
@@ -27,7 +27,7 @@ CTX = {"state": {"a": {"items": [1, 2], "keys": "k"}, "name": "ada", "n": 3, "bi
     ],
 )
 def test_spell(value, text) -> None:
-    assert spell(value) == text
+    assert json_text(value) == text
 
 
 @pytest.mark.parametrize(

@@ -1,38 +1,69 @@
-"""yamlflow: the Python twin of the YAML flow engine (mirrors the Rust crate ``yamlflow``)."""
+"""yamlflow: the Python twin of the YAML flow engine (mirrors the Rust crate ``yamlflow``,
+``engine/src/lib.rs``).
+
+Loads YAML flow documents (contract §1), runs them with the builtin actions (contract §2) and emits
+observability events (contract §3) to handlers and an in-memory ring buffer.
+
+    flow = yamlflow.load_file("fixtures/linear_three_nodes.yaml")
+    outcome = yamlflow.run(flow, yamlflow.RunOptions(sandbox="."))
+    print(outcome.status, outcome.state)
+"""
 
 from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
-from .actions.json import loads as json_loads
-from .error import LoadError
-from .event import to_json
-from .flow import Flow
-from .loader import load_file, load_str
-from .observability import get_flow_log
-from .runner import RunOutcome, run
+from .error import LoadError, LoadErrorKind
+from .event import ACTIONS, Event, EventType, Level, SpanKind, to_json
+from .flow import (
+    END,
+    START,
+    ActionCall,
+    Edge,
+    Endpoint,
+    Flow,
+    HandlerSpec,
+    Node,
+    NodeBody,
+    ObservabilitySettings,
+)
+from .loader import load_file, load_str, parse_input
+from .observability import Callback, ConsoleSink, EventStream, ObservabilityContext, get_flow_log
+from .runner import RunOptions, RunOutcome, RunStatus, run
 
-__all__ = ["Flow", "LoadError", "RunOutcome", "get_flow_log", "load_file", "load_str", "run", "run_text"]
-
-
-def parse_input(input_json: str, origin: str = "<input>") -> dict:
-    """The run input: a JSON object (empty text is ``{}``); anything else is a LoadError (kind Io):
-    not JSON, NaN/Infinity, an integer outside 64 bits, nesting beyond json.parse's limit (contract
-    §6)."""
-    if not input_json.strip():
-        return {}
-    try:
-        # The same reader as json.parse, but an integer outside 64 bits is refused (contract §6).
-        value = json_loads(input_json, big_ints=False)
-    except RecursionError:
-        raise LoadError("Io", "input is not valid JSON: nesting too deep", origin) from None
-    except ValueError as e:
-        raise LoadError("Io", f"input is not valid JSON: {e}", origin) from None
-    if not isinstance(value, dict):
-        raise LoadError("Io", "input must be a JSON object", origin)
-    return value
+__all__ = [
+    "ACTIONS",
+    "END",
+    "START",
+    "ActionCall",
+    "Callback",
+    "ConsoleSink",
+    "Edge",
+    "Endpoint",
+    "Event",
+    "EventStream",
+    "EventType",
+    "Flow",
+    "HandlerSpec",
+    "Level",
+    "LoadError",
+    "LoadErrorKind",
+    "Node",
+    "NodeBody",
+    "ObservabilityContext",
+    "ObservabilitySettings",
+    "RunOptions",
+    "RunOutcome",
+    "RunStatus",
+    "SpanKind",
+    "get_flow_log",
+    "load_file",
+    "load_str",
+    "parse_input",
+    "run",
+    "run_text",
+]
 
 
 def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, str]:
@@ -44,11 +75,10 @@ def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, s
     everything out). Run failures are events and the status, never exceptions; LoadError is raised
     only for load errors (and an unusable input or sandbox)."""
     flow = load_str(text, "<string>")
-    input_ = parse_input(input_json)
-    if not Path(sandbox).is_dir():
-        raise LoadError("Io", f"sandbox is not a directory: {sandbox}", "<string>")
+    options = RunOptions(input=parse_input(input_json), sandbox=sandbox, console=io.StringIO())
     lines: list[str] = []
-    console = io.StringIO()
-    outcome = run(flow, input_, sandbox, [lambda e: lines.append(to_json(e) + "\n")], console)
+    options.callbacks.append(lambda e: lines.append(to_json(e) + "\n"))
+    outcome = run(flow, options)
     state = json.dumps(outcome.state, ensure_ascii=False, allow_nan=False)
-    return "".join(lines), outcome.status, state, console.getvalue()
+    assert isinstance(options.console, io.StringIO)
+    return "".join(lines), outcome.status.value, state, options.console.getvalue()

@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from . import parse_input
 from .error import LoadError
 from .event import to_json
-from .loader import load_file
-from .runner import run
+from .loader import load_file, parse_input
+from .runner import RunOptions, run
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _read_input(arg: str) -> dict:
+def _parse_input(arg: str) -> dict:
+    """The run input (contract §6): ``parse_input``'s LoadError of kind ``Io``, named by the input file or
+    ``<input>``."""
     if arg.startswith("@"):
         path = arg[1:]
         try:
@@ -49,35 +50,44 @@ def _read_input(arg: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "validate":
+        try:
+            flow = load_file(args.flow)
+        except LoadError as e:
+            print(str(e), file=sys.stderr)
+            return 2
+        print(f"{args.flow}: ok ({len(flow.nodes)} nodes, {len(flow.edges)} edges)")
+        return 0
+    return _run(args.flow, args.input, args.events, args.sandbox)
+
+
+def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> int:
     try:
-        flow = load_file(args.flow)
-        if args.command == "validate":
-            print(f"{args.flow}: ok ({len(flow.nodes)} nodes, {len(flow.edges)} edges)")
-            return 0
-        input_ = _read_input(args.input)
-        if not Path(args.sandbox).is_dir():
-            raise LoadError("Io", f"sandbox is not a directory: {args.sandbox}", args.sandbox)
+        flow = load_file(flow_path)
+        input_ = _parse_input(input_arg)
+        if not Path(sandbox).is_dir():
+            raise LoadError("Io", f"sandbox is not a directory: {sandbox}", sandbox)
         sink: TextIO | None = None
-        if args.events == "-":
+        if events == "-":
             sink = sys.stdout
-        elif args.events:
+        elif events:
             try:
-                sink = open(args.events, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed below)
+                sink = open(events, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed below)
             except OSError as e:
-                raise LoadError("Io", f"cannot write events: {e.strerror or e}", args.events) from None
+                raise LoadError("Io", f"cannot write events: {e.strerror or e}", events) from None
     except LoadError as e:
         print(str(e), file=sys.stderr)
         return 2
-    callbacks = []
+    options = RunOptions(input=input_, sandbox=sandbox)
     if sink is not None:
         out = sink
-        callbacks.append(lambda event: out.write(to_json(event) + "\n"))
+        options.callbacks.append(lambda event: out.write(to_json(event) + "\n"))
     try:
-        outcome = run(flow, input_, args.sandbox, callbacks)
+        outcome = run(flow, options)
     finally:
         if sink is not None and sink is not sys.stdout:
             sink.close()
-    if args.events != "-":
+    if events != "-":
         print(json.dumps(outcome.state, indent=2, ensure_ascii=False))
     sys.stdout.flush()
     if outcome.error is not None:

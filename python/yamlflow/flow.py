@@ -1,6 +1,6 @@
 """The flow model: what a loaded, validated flow document holds (contract §1).
 
-The loader (``loader.py``) builds these types and guarantees the graph rules of
+The loader (``loader/``) builds these types and guarantees the graph rules of
 contract §1.4, so the runner can index nodes by name without checking again.
 Mirrors ``engine/src/flow.rs``.
 """
@@ -8,7 +8,7 @@ Mirrors ``engine/src/flow.rs``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from .event import Level
 
@@ -44,12 +44,20 @@ class ActionCall:
     output: str | None = None
 
 
+# A node either uses one action or runs a sequence of steps (each in its own step span).
+NodeBody: TypeAlias = "ActionCall | list[ActionCall]"
+
+# One end of an edge: a node name (or ``__start__``/``__end__``), or fan-out targets / fan-in sources in
+# the order written.
+Endpoint: TypeAlias = "str | list[str]"
+
+
 @dataclass
 class Node:
-    """One node; ``body`` is its action call, or the list of its steps (``NodeBody`` in Rust)."""
+    """One node; ``body`` is its action call, or the list of its steps."""
 
     name: str
-    body: ActionCall | list[ActionCall]
+    body: NodeBody
     max_attempts: int = 1
     on_error: str | None = None
 
@@ -58,8 +66,8 @@ class Node:
 class Edge:
     """One edge; ``from_``/``to`` are a name or a list of branch names; ``when`` is None if unconditional."""
 
-    from_: str | list[str]
-    to: str | list[str]
+    from_: Endpoint
+    to: Endpoint
     when: str | None = None
 
 
@@ -74,3 +82,19 @@ class Flow:
     observability: ObservabilitySettings
     nodes: list[Node]
     edges: list[Edge]
+
+    def fan_in(self, branches: list[str]) -> Edge | None:
+        """The fan-in edge of the fan-out to ``branches``."""
+        return fan_in(self.edges, branches)
+
+
+def fan_in(edges: list[Edge], branches: list[str]) -> Edge | None:
+    """The fan-in edge of a fan-out: the first edge whose ``from`` lists exactly ``branches`` (any order)."""
+    for e in edges:
+        if (
+            isinstance(e.from_, list)
+            and len(e.from_) == len(branches)
+            and all(b in e.from_ for b in branches)
+        ):
+            return e
+    return None

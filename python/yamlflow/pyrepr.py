@@ -45,11 +45,12 @@ def pyrepr(value: Any) -> str:
         return "[" + ", ".join(pyrepr(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{pyrepr(k)}: {pyrepr(v)}" for k, v in value.items()) + "}"
-    return spell(value)
+    return json_text(value)
 
 
-def spell(value: Any) -> str:
-    """How ``{{ value }}`` in text and the ``string`` filter write a value."""
+def json_text(value: Any) -> str:
+    """Python's ``str()`` of a value: how ``{{ value }}`` in text, the ``string`` filter and ``text.render``
+    write it (Rust: ``json_text`` for JSON values, ``write_mj_text`` for template values)."""
     if isinstance(value, str):
         return str(value)
     if value is True:

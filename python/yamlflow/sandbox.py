@@ -17,7 +17,7 @@ class SandboxEscape(Exception):
         super().__init__(self.message)
 
 
-def lexically_escapes(path: str) -> bool:
+def _lexically_escapes(path: str) -> bool:
     """The checks that need no disk: absolute, a backslash or NUL anywhere, a drive letter, a `..` part."""
     return (
         path.startswith("/")
@@ -28,14 +28,14 @@ def lexically_escapes(path: str) -> bool:
     )
 
 
-def resolve(sandbox: Path, path: str, action: str) -> Path:
+def resolve(action: str, sandbox: Path, path: str) -> Path:
     """The location of ``path`` inside ``sandbox``, or SandboxEscape.
 
     After the lexical checks, the deepest existing ancestor of the joined path, with symlinks resolved,
     must lie inside the resolved sandbox (a symlink cannot lead out; a dangling one is refused, since
     writing through it could create its target anywhere). An empty path is the sandbox directory itself:
-    the I/O that follows fails as an ActionError."""
-    if lexically_escapes(path):
+    the I/O that follows fails as an ActionError (actions turn SandboxEscape into PermissionDenied)."""
+    if _lexically_escapes(path):
         raise SandboxEscape(action, path)
     joined = sandbox / path
     try:

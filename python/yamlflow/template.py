@@ -5,7 +5,7 @@ brief "Templates").
 - A single expression (starts with ``{{``, ends with ``}}``, no other ``{{``/``}}`` inside) is compiled with
   ``compile_expression`` and yields its native value, never re-parsed text.
 - ``a.b`` is the key lookup ``a['b']`` on objects and undefined on any other JSON value (no host methods).
-- Text output spells values as Python does (``pyrepr.spell``); ``tojson`` keeps key order and UTF-8.
+- Text output spells values as Python does (``pyrepr.json_text``); ``tojson`` keeps key order and UTF-8.
 - Native results must be JSON values: undefined, ints outside 64 bits and non-finite floats are errors.
 Mirrors ``engine/src/template.rs``.
 """
@@ -22,7 +22,7 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
-from .pyrepr import spell
+from .pyrepr import json_text
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -112,7 +112,7 @@ def _finalize(value: Any) -> Any:
         value = list(value)
     _check_ints(value)
     if isinstance(value, (list, tuple, dict)):
-        return spell(value)
+        return json_text(value)
     return value
 
 
@@ -121,7 +121,7 @@ def _string_filter(value: Any) -> str:
     if isinstance(value, (Iterator, range)):
         value = list(value)
     _check_ints(value)
-    return spell(value)
+    return json_text(value)
 
 
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
@@ -134,7 +134,7 @@ for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
 
 
-def to_json_value(value: Any, src: str) -> Any:
+def to_json(value: Any, src: str) -> Any:
     """A fresh JSON value for a native result, or TemplateError (brief "Results")."""
     t = type(value)
     if t is str or t is bool or value is None:
@@ -152,16 +152,16 @@ def to_json_value(value: Any, src: str) -> Any:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise _cannot(src)
-            out[str(k)] = to_json_value(v, src)
+            out[str(k)] = to_json(v, src)
         return out
     if t is list or t is tuple:
-        return [to_json_value(v, src) for v in value]
+        return [to_json(v, src) for v in value]
     if isinstance(value, jinja2.Undefined):
         raise _undefined(src)
     if isinstance(value, str):  # Markup from tojson and friends
         return str(value)
     if isinstance(value, (Iterator, range)):
-        return [to_json_value(v, src) for v in value]
+        return [to_json(v, src) for v in value]
     raise _cannot(src)
 
 
@@ -193,13 +193,13 @@ def is_single_expression(src: str) -> bool:
     return "{{" not in inner and "}}" not in inner
 
 
-def has_markers(src: str) -> bool:
+def _has_markers(src: str) -> bool:
     return "{{" in src or "{%" in src or "{#" in src
 
 
 def render_str(src: str, ctx: dict[str, Any]) -> Any:
     """Render one string: unchanged without markers, native for a single expression, else text."""
-    if "{" not in src or not has_markers(src):
+    if "{" not in src or not _has_markers(src):
         return src
     compiled = _CACHE.get(src)
     if compiled is None:
@@ -220,7 +220,7 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
     except Exception:
         raise _cannot(src) from None
     try:
-        return to_json_value(value, src)
+        return to_json(value, src)
     except UndefinedError:
         # Converting a lazy sequence can touch an undefined value.
         raise _undefined(src) from None
@@ -244,4 +244,9 @@ def render_value(value: Any, ctx: dict[str, Any]) -> Any:
 
 def render_text(src: str, ctx: dict[str, Any]) -> str:
     """A template rendered to text: a single expression's value spelled as text (text.render)."""
-    return spell(render_str(src, ctx))
+    return json_text(render_str(src, ctx))
+
+
+def truthy(value: Any) -> bool:
+    """Python truthiness of a rendered value (contract §1.2: a ``when`` routes when its value is truthy)."""
+    return bool(value)

@@ -28,8 +28,3 @@ def json_equal(a: Any, b: Any) -> bool:
     if ta is list:
         return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     return a == b
-
-
-def truthy(value: Any) -> bool:
-    """Python truthiness (contract §1)."""
-    return bool(value)

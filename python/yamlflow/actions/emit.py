@@ -1,35 +1,46 @@
-"""``log.emit`` and ``metric.emit``: one ``log`` / ``metric`` event in the current span
-(contract §3.2 and §2.2). Mirrors ``engine/src/actions/emit.rs``."""
+"""``log.emit`` and ``metric.emit``: one ``log`` / ``metric`` event in the calling span
+(contract §3.2, §2.2). Mirrors ``engine/src/actions/emit.rs``."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ..event import LEVELS_BY_NAME, Level
-from . import ActionContext, ActionFailure, is_number, param
+from ..event import EventType, Level
+from .context import ActionCtx, ActionError
+from .params import Params
 
 
-def log_emit(params: dict[str, Any], ctx: ActionContext) -> Any:
-    message = param(ctx, params, "message", "string")
-    level_name = param(ctx, params, "level", "string", default="info")
-    level = LEVELS_BY_NAME.get(level_name)
+def log(params: Params, ctx: ActionCtx) -> Any:
+    # Checked in this order by both engines: message, level, data.
+    message = params.str("message")
+    level_name = params.opt_str("level")
+    level_name = "info" if level_name is None else level_name
+    level = Level.parse(level_name)
     if level is None:
-        raise ActionFailure("ActionError", f"log.emit: unknown level '{level_name}'")
-    data = param(ctx, params, "data", "object", default={})
-    ctx.obs.emit(ctx.span, "log", level, message, data)
+        raise ActionError.action(f"log.emit: unknown level '{level_name}'")
+    data = params.opt_object("data")
+    if ctx.obs.wants(level):
+        ctx.obs.emit(ctx.span, level, EventType.LOG, message, data or {}, {})
     return None
 
 
-def metric_emit(params: dict[str, Any], ctx: ActionContext) -> Any:
-    metrics = param(ctx, params, "metrics", "object")
-    if not all(is_number(v) for v in metrics.values()):
-        raise ActionFailure("ActionError", "metric.emit: parameter 'metrics' must be an object of numbers")
+def metric(params: Params, ctx: ActionCtx) -> Any:
+    metrics = params.object("metrics")
+    if not all(_is_number(v) for v in metrics.values()):
+        raise ActionError.action("metric.emit: parameter 'metrics' must be an object of numbers")
     # The event schema types these three; a value it would reject never leaves the engine.
     tokens = metrics.get("tokens")
     if tokens is not None and not (isinstance(tokens, int) and tokens >= 0):
-        raise ActionFailure("ActionError", "metric.emit: metric 'tokens' must be a non-negative integer")
+        raise ActionError.action("metric.emit: metric 'tokens' must be a non-negative integer")
     for name in ("cost_usd", "duration_ms"):
         if metrics.get(name, 0) < 0:
-            raise ActionFailure("ActionError", f"metric.emit: metric '{name}' must not be negative")
-    ctx.obs.emit(ctx.span, "metric", Level.INFO, None, None, metrics)
+            raise ActionError.action(f"metric.emit: metric '{name}' must not be negative")
+    if ctx.obs.wants(Level.INFO):
+        ctx.obs.emit(ctx.span, Level.INFO, EventType.METRIC, None, {}, metrics)
     return None
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number (serde_json's ``is_number``): an int or a finite float, never a bool."""
+    return type(value) is int or (type(value) is float and math.isfinite(value))

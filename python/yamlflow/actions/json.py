@@ -1,7 +1,7 @@
 """``json.parse`` / ``json.stringify`` (contract §2, §1.3 and §2.2). Mirrors
 ``engine/src/actions/json.rs``.
 
-``loads`` is the one JSON reader of the engine (json.parse and the run input, contract §6): it
+``parse_text`` is the one JSON reader of the engine (json.parse and the run input, contract §6): it
 reads JSON as serde_json does — no NaN/Infinity, no non-finite floats, at most 127 nested
 arrays/objects (serde_json's recursion limit of 128 refuses the 128th level).
 """
@@ -12,25 +12,26 @@ import json as _json
 import math
 from typing import Any
 
-from . import ActionContext, ActionFailure, param
+from .context import ActionError
+from .params import Params
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 # serde_json's recursion limit: its 128th nested array/object is an error.
 MAX_DEPTH = 127
 
 
-class JsonError(ValueError):
+class _JsonError(ValueError):
     """Text that is not JSON under the engine's rules."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise JsonError(f"not JSON: {name}")
+    raise _JsonError(f"not JSON: {name}")
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise JsonError("number out of range")
+        raise _JsonError("number out of range")
     return value
 
 
@@ -43,7 +44,7 @@ def _int_or_float(text: str) -> int | float:
 def _int_in_i64(text: str) -> int:
     value = int(text)
     if not I64_MIN <= value <= I64_MAX:
-        raise JsonError("integer outside 64 bits")
+        raise _JsonError("integer outside 64 bits")
     return value
 
 
@@ -55,14 +56,14 @@ def _check_depth(value: Any) -> None:
         t = type(v)
         if t is dict or t is list:
             if depth > MAX_DEPTH:
-                raise JsonError(f"nesting deeper than {MAX_DEPTH}")
+                raise _JsonError(f"nesting deeper than {MAX_DEPTH}")
             items = v.values() if t is dict else v
             todo.extend((x, depth + 1) for x in items if type(x) in (dict, list))
 
 
-def loads(text: str, big_ints: bool = True) -> Any:
+def parse_text(text: str, big_ints: bool = True) -> Any:
     """Parses JSON text; ``big_ints`` keeps integers outside 64 bits as floats (json.parse), else they
-    are an error (the run input). Raises JsonError (a ValueError) or RecursionError."""
+    are an error (the run input). Raises a ValueError or RecursionError."""
     value = _json.loads(
         text,
         parse_constant=_reject_constant,
@@ -73,17 +74,18 @@ def loads(text: str, big_ints: bool = True) -> Any:
     return value
 
 
-def parse(params: dict[str, Any], ctx: ActionContext) -> Any:
-    text = param(ctx, params, "text", "string")
+def parse(params: Params) -> Any:
+    """Parses JSON text (contract §6): serde_json's depth limit; an integer beyond i64 becomes a float."""
+    text = params.str("text")
     try:
-        return loads(text)
+        return parse_text(text)
     except (ValueError, RecursionError):
-        raise ActionFailure("ActionError", "json.parse: invalid JSON") from None
+        raise ActionError.action("json.parse: invalid JSON") from None
 
 
 _ENCODER = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
-def stringify(params: dict[str, Any], ctx: ActionContext) -> Any:
+def stringify(params: Params) -> Any:
     # Compact, keys sorted at every depth, non-ASCII as is, floats by repr (json uses float.__repr__).
-    return _ENCODER.encode(param(ctx, params, "value"))
+    return _ENCODER.encode(params.required("value"))

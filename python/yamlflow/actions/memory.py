@@ -1,5 +1,5 @@
-"""``memory.store`` / ``memory.get``: per-run memory shared by fan-out branches, never rolled back
-(contract §2.2). Mirrors ``engine/src/actions/memory.rs``."""
+"""``memory.store`` and ``memory.get``: per-run memory, shared by fan-out branches and never rolled back by
+retries (contract §2.2). Mirrors ``engine/src/actions/memory.rs``."""
 
 from __future__ import annotations
 
@@ -7,35 +7,40 @@ import threading
 from typing import Any
 
 from ..values import copy_json
-from . import ActionContext, param
+from .context import ActionCtx
+from .params import Params
 
 
 class Memory:
-    """A key-value store for one run; thread-safe."""
+    """A key-value store for one run; thread-safe (Rust: ``Mutex<Map<String, Value>>``)."""
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def store(self, key: str, value: Any) -> None:
+    def insert(self, key: str, value: Any) -> None:
         with self._lock:
             self._values[key] = copy_json(value)
 
-    def get(self, key: str, default: Any) -> Any:
+    def get(self, key: str) -> Any:
+        """A copy of the value under ``key``, or ``_MISSING``."""
         with self._lock:
             if key in self._values:
                 return copy_json(self._values[key])
-        return default
+        return _MISSING
 
 
-def store(params: dict[str, Any], ctx: ActionContext) -> Any:
-    key = param(ctx, params, "key", "string")
-    value = param(ctx, params, "value")
-    ctx.memory.store(key, value)
+_MISSING = object()
+
+
+def store(params: Params, ctx: ActionCtx) -> Any:
+    key = params.str("key")
+    value = params.required("value")
+    ctx.memory.insert(key, value)
     return value
 
 
-def get(params: dict[str, Any], ctx: ActionContext) -> Any:
-    key = param(ctx, params, "key", "string")
-    default = param(ctx, params, "default", default=None)
-    return ctx.memory.get(key, default)
+def get(params: Params, ctx: ActionCtx) -> Any:
+    key = params.str("key")
+    value = ctx.memory.get(key)
+    return params.optional("default") if value is _MISSING else value

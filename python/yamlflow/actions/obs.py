@@ -1,61 +1,65 @@
-"""``obs.get_flow_log``, ``obs.query``, ``obs.export`` (contract §2, §3.6 and §2.2).
-Mirrors ``engine/src/actions/obs.rs``."""
+"""``obs.query`` and ``obs.export`` over the run's buffered events (contract §2.2). (``obs.get_flow_log`` is
+the context's flow log, dispatched directly.) Mirrors ``engine/src/actions/obs.rs``."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from ..event import LEVELS_BY_NAME, to_json
+from .. import sandbox
+from ..event import Level, to_json
 from ..values import copy_json
-from . import ActionContext, ActionFailure, param
-from .file import reason, sandboxed
+from .context import ActionCtx, ActionError, io_reason
+from .params import Params
 
 
-def get_flow_log(params: dict[str, Any], ctx: ActionContext) -> Any:
-    return ctx.obs.flow_log()
+def glob_match(pattern: str, text: str) -> bool:
+    """Matches ``text`` against a glob with ``*`` (any run) and ``?`` (one character)."""
+    return _glob(pattern).fullmatch(text) is not None
 
 
+@lru_cache(maxsize=64)
 def _glob(pattern: str) -> re.Pattern[str]:
     # Only `*` and `?` are special (contract §2.2); everything else matches itself.
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
     return re.compile("".join(parts), re.DOTALL)
 
 
-def query(params: dict[str, Any], ctx: ActionContext) -> Any:
+def query(params: Params, ctx: ActionCtx) -> Any:
     # Checked in this order (contract §6): node, level (a string, then a known level), event_type.
-    node = param(ctx, params, "node", "string", default=None)
-    level_name = param(ctx, params, "level", "string", default=None)
-    min_level = None
-    if level_name is not None:
-        min_level = LEVELS_BY_NAME.get(level_name)
-        if min_level is None:
-            raise ActionFailure("ActionError", f"obs.query: unknown level '{level_name}'")
-    event_type = param(ctx, params, "event_type", "string", default=None)
-    pattern = _glob(node) if node is not None else None
-    out = []
-    for e in ctx.obs.buffered():
-        if pattern is not None and not pattern.fullmatch(e["node"]):
-            continue
-        if min_level is not None and LEVELS_BY_NAME[e["level"]] < min_level:
-            continue
-        if event_type is not None and e["event_type"] != event_type:
-            continue
-        out.append(copy_json(e))
-    return out
+    node = params.opt_str("node")
+    level = None
+    name = params.opt_str("level")
+    if name is not None:
+        level = Level.parse(name)
+        if level is None:
+            raise ActionError.action(f"obs.query: unknown level '{name}'")
+    event_type = params.opt_str("event_type")
+
+    def keep(e: dict[str, Any]) -> bool:
+        return (
+            (node is None or glob_match(node, e["node"]))
+            and (level is None or Level.parse(e["level"]) >= level)
+            and (event_type is None or event_type == e["event_type"])
+        )
+
+    return ctx.obs.with_events(lambda events: [copy_json(e) for e in events if keep(e)])
 
 
-def export(params: dict[str, Any], ctx: ActionContext) -> Any:
-    path = param(ctx, params, "path", "string")
-    fmt = param(ctx, params, "format", "string", default="jsonl")
-    if fmt != "jsonl":
-        raise ActionFailure("ActionError", f"obs.export: unsupported format '{fmt}'")
-    target = sandboxed(ctx, path)
-    events = ctx.obs.buffered()
-    text = "".join(to_json(e) + "\n" for e in events)
+def export(params: Params, ctx: ActionCtx) -> Any:
+    path = params.str("path")
+    format = params.opt_str("format")
+    format = "jsonl" if format is None else format
+    if format != "jsonl":
+        raise ActionError.action(f"obs.export: unsupported format '{format}'")
+    full = sandbox.resolve(params.action(), ctx.sandbox, path)
+    text, count = ctx.obs.with_events(
+        lambda events: ("".join(to_json(e) + "\n" for e in events), len(events))
+    )
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        full.parent.mkdir(parents=True, exist_ok=True)
+        full.write_text(text, encoding="utf-8", newline="\n")
     except OSError as e:
-        raise ActionFailure("ActionError", f"obs.export: cannot write {path}: {reason(e)}") from None
-    return {"path": path, "events": len(events)}
+        raise ActionError.action(f"obs.export: cannot write {path}: {io_reason(e)}") from None
+    return {"path": path, "events": count}

@@ -1,11 +1,11 @@
-"""``state.set``: returns its rendered mapping (contract §2). Mirrors ``engine/src/actions/state.rs``."""
+"""``state.set``: returns its rendered mapping (contract §2); the runner applies it.
+Mirrors ``engine/src/actions/state.rs``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import ActionContext
 
-
-def state_set(params: dict[str, Any], ctx: ActionContext) -> Any:
+def set(params: dict[str, Any]) -> Any:
+    """The rendered ``with`` itself."""
     return params

@@ -1,14 +1,14 @@
-"""``text.render``: the rendered ``template`` as a string; a single expression's value is spelled as text
+"""``text.render``: the rendered ``template`` as a string, a single expression's value spelled as text
 (contract §2.2). Mirrors ``engine/src/actions/text.rs``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..pyrepr import spell
-from . import ActionContext, param
+from ..pyrepr import json_text
+from .params import Params
 
 
-def render(params: dict[str, Any], ctx: ActionContext) -> Any:
+def render(params: Params) -> Any:
     # `with` is already rendered: a text template arrives as a string, a single expression as its value.
-    return spell(param(ctx, params, "template"))
+    return json_text(params.required("template"))

@@ -1,9 +1,10 @@
-"""ObservabilityContext: builds, filters, redacts, numbers, buffers and dispatches events (contract §3,
-contract §3.2, §3.6, §3.5, brief "Observability"). Mirrors ``engine/src/observability/mod.rs``.
+"""Observability: the per-run context, the ring-buffered event stream, handlers and redaction
+(contract §3, §3.5). Mirrors ``engine/src/observability/mod.rs``.
 
-Emit path: build event → disabled: drop → below level: drop (no seq) → redact data/metrics → under the lock:
-timestamp, seq (0-based, gap-free), ring buffer, span table, handlers in order (declared, then callbacks).
-Handlers run under the lock so every handler sees events in seq order even from concurrent branches.
+Emit path: build the event → drop it if disabled or below the level (no seq) → redact ``data``/``metrics``
+→ under one lock: timestamp and ``seq`` (0-based, gap-free), record it in the span table, hand it to the
+handlers in order (declared, then API callbacks), append it to the ring buffer. Holding the lock across the
+handlers keeps every handler's view in ``seq`` order, even from concurrent branches.
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
-from typing import Any, TextIO
+from typing import Any, TypeVar
 
-from ..event import LEVEL_NAMES, Level, to_json
+from ..event import EventType, Level, SpanKind, to_json
 from ..flow import ObservabilitySettings
+from ..values import copy_json
 from . import flow_log
-from .handlers import Callback, CallbackHandler, ConsoleHandler, FileHandler, Handler
+from .flow_log import SpanTable
+from .handlers import Callback, ConsoleSink, Handler, _Callback
 from .redact import Redactor
 from .stream import EventStream
 
-__all__ = ["ObservabilityContext", "Span", "get_flow_log"]
+__all__ = ["Callback", "ConsoleSink", "EventStream", "ObservabilityContext", "Span", "get_flow_log"]
+
+R = TypeVar("R")
 
 _REGISTRY: OrderedDict[str, ObservabilityContext] = OrderedDict()
 _REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (contract §6)
@@ -31,22 +38,24 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def get_flow_log(flow_id: str) -> dict[str, Any] | None:
-    """The flow log of a recent run of this process (``get_flow_log(flow_id)`` of contract §3)."""
+    """The flow log of a recent run of this process (``get_flow_log(flow_id)`` of contract §3.6)."""
     with _REGISTRY_LOCK:
         ctx = _REGISTRY.get(flow_id)
     return ctx.flow_log() if ctx is not None else None
 
 
 def new_id() -> str:
+    """A new lower-case hyphenated UUID v4."""
     return str(uuid.uuid4())
 
 
 class Span:
-    """One span: the run, a node execution, a step or a fan-out."""
+    """One open span: what every event in it shares, and when it started."""
 
     __slots__ = ("action", "id", "kind", "node", "parent_id", "started")
 
-    def __init__(self, parent: Span | None, node: str, kind: str, action: str | None) -> None:
+    def __init__(self, parent: Span | None, node: str, kind: SpanKind, action: str | None) -> None:
+        """A new span starting now."""
         self.id = new_id()
         self.parent_id = parent.id if parent is not None else None
         self.node = node
@@ -55,85 +64,82 @@ class Span:
         self.started = perf_counter()
 
     def elapsed_ms(self) -> float:
+        """Milliseconds since the span's entry (a float, contract §3.2)."""
         return (perf_counter() - self.started) * 1000.0
 
 
-_SPAN_LEVEL = {"flow": Level.INFO, "node": Level.INFO, "parallel": Level.INFO, "step": Level.DEBUG}
-_MESSAGES = {
-    "flow": ("flow started", "flow completed", "flow failed"),
-    "node": ("node started", "node completed", "node failed"),
-    "step": ("step started", "step completed", "step failed"),
-    "parallel": ("parallel started", "parallel completed", "parallel failed"),
-}
-
-
 class ObservabilityContext:
-    """Per-run event machinery; thread-safe (fan-out branches emit concurrently)."""
+    """The per-run observability state: seq counter, handlers, buffer, span table; thread-safe (fan-out
+    branches emit concurrently)."""
 
     def __init__(
         self,
+        flow_id: str,
         settings: ObservabilitySettings,
         sandbox: Path,
         callbacks: list[Callback] | tuple[Callback, ...] = (),
-        flow_id: str | None = None,
-        console: TextIO | None = None,
+        console: ConsoleSink | None = None,
     ) -> None:
-        self.flow_id = flow_id or new_id()
+        """A context for a new run with id ``flow_id``."""
+        handlers = Handler.declared(settings.handlers, sandbox, flow_id, console) if settings.enabled else []
+        handlers.extend(_Callback(cb) for cb in callbacks)
+        self._flow_id = flow_id
         self.enabled = settings.enabled
-        self.min_level = settings.level
+        self.level = settings.level
         self.redactor = Redactor(settings.redact)
-        self.stream = EventStream(settings.buffer_size)
-        self.spans = flow_log.SpanTable()
         self._lock = threading.Lock()
-        self._seq = 0
-        self.handlers: list[Handler] = []
-        for spec in settings.handlers:
-            if spec.type == "console":
-                self.handlers.append(ConsoleHandler(console))
-            elif spec.type == "file":
-                self.handlers.append(FileHandler(sandbox, spec.path or "", self.flow_id))
-            # A declared `callback` handler only documents that callbacks are registered from code.
-        self.handlers.extend(CallbackHandler(cb) for cb in callbacks)
-        self._wants_line = any(h.wants_line for h in self.handlers)
+        self._next_seq = 0
+        self.stream = EventStream(settings.buffer_size)
+        self.spans = SpanTable()
+        self.handlers: list[Handler] = handlers
+        self._wants_line = any(h.wants_line for h in handlers)
         with _REGISTRY_LOCK:
-            _REGISTRY[self.flow_id] = self
+            _REGISTRY[flow_id] = self
             while len(_REGISTRY) > _REGISTRY_LIMIT:
                 _REGISTRY.popitem(last=False)
 
-    # -- the emit path ---------------------------------------------------------------------------------
+    @property
+    def flow_id(self) -> str:
+        """The run's id."""
+        return self._flow_id
+
+    def wants(self, level: Level) -> bool:
+        """Whether an event at ``level`` would be emitted (callers skip building payloads otherwise)."""
+        return self.enabled and level >= self.level
 
     def emit(
         self,
         span: Span,
-        event_type: str,
         level: Level,
+        event_type: EventType,
         message: str | None,
-        data: dict[str, Any] | None = None,
-        metrics: dict[str, Any] | None = None,
+        data: dict[str, Any],
+        metrics: dict[str, Any],
     ) -> None:
-        if not self.enabled or level < self.min_level:
+        """Emits one event in ``span``."""
+        if not self.wants(level):
             return
         red = self.redactor
         event = {
-            "flow_id": self.flow_id,
+            "flow_id": self._flow_id,
             "span_id": span.id,
             "parent_id": span.parent_id,
             "node": span.node,
-            "kind": span.kind,
+            "kind": span.kind.as_str(),
             "action": span.action,
-            "level": LEVEL_NAMES[level],
+            "level": level.as_str(),
             "timestamp": 0.0,
             "seq": 0,
-            "event_type": event_type,
+            "event_type": event_type.as_str(),
             "message": message,
             "data": red.redact_data(data) if data else {},
-            "metrics": red.metrics(metrics) if metrics else {},
+            "metrics": red.redact_metrics(metrics) if metrics else {},
         }
         with self._lock:
+            # Taken under the lock with the seq, so timestamps follow seq (contract §6).
             event["timestamp"] = time.time()
-            event["seq"] = self._seq
-            self._seq += 1
-            self.stream.append(event)
+            event["seq"] = self._next_seq
+            self._next_seq += 1
             self.spans.observe(event)
             if self.handlers:
                 # Serialized once, and only when a handler writes lines (the file handler).
@@ -143,67 +149,102 @@ class ObservabilityContext:
                         handler.handle(event, line)
                     except Exception:
                         continue
+            self.stream.push(event)
 
-    def wants(self, level: Level) -> bool:
-        """Whether an event at ``level`` would be emitted (lets callers skip building its data)."""
-        return self.enabled and level >= self.min_level
+    # -- span lifecycle (contract §6): every entry/exit/error message is written once ------------------
 
-    # -- span helpers (contract §3.2) --------------------------------------------------------------
+    def open(self, span: Span, data: Callable[[], dict[str, Any]]) -> None:
+        """A span's ``entry`` event (``{kind} started``); ``data`` is built only when the event is wanted."""
+        level = span.kind.entry_level()
+        if self.wants(level):
+            message = lifecycle_messages(span.kind).started
+            self.emit(span, level, EventType.ENTRY, message, data(), {})
 
-    def open(
-        self, parent: Span | None, node: str, kind: str, action: str | None, data: dict[str, Any]
-    ) -> Span:
-        span = Span(parent, node, kind, action)
-        self.emit(span, "entry", _SPAN_LEVEL[kind], _MESSAGES[kind][0], data)
-        return span
+    def exit(self, span: Span, output: Callable[[], Any]) -> None:
+        """A span's ``exit`` event (``{kind} completed``, ``{output}``), with its duration."""
+        level = span.kind.entry_level()
+        if self.wants(level):
+            message = lifecycle_messages(span.kind).completed
+            self.emit(span, level, EventType.EXIT, message, one("output", output()), _duration(span))
 
-    def exit(self, span: Span, output: Any) -> None:
-        self.emit(
-            span,
-            "exit",
-            _SPAN_LEVEL[span.kind],
-            _MESSAGES[span.kind][1],
-            {"output": output},
-            {"duration_ms": span.elapsed_ms()},
-        )
+    def fail(self, span: Span, error: dict[str, Any], attempt: int | None) -> None:
+        """A span's final ``error`` event (``{kind} failed``, level error): ``{error}``, plus ``attempt`` for
+        a node."""
+        if self.wants(Level.ERROR):
+            data = one("error", error)
+            if attempt is not None:
+                data["attempt"] = attempt
+            message = lifecycle_messages(span.kind).failed
+            self.emit(span, Level.ERROR, EventType.ERROR, message, data, _duration(span))
 
-    def fail(self, span: Span, error: tuple[str, str], attempt: int | None = None) -> None:
-        """The span's final error event (level error)."""
-        data: dict[str, Any] = {"error": {"type": error[0], "message": error[1]}}
-        if attempt is not None:
+    def retry(self, span: Span, error: dict[str, Any], attempt: int) -> None:
+        """The warn ``error`` event of a node attempt that will be retried: ``attempt N failed``."""
+        if self.wants(Level.WARN):
+            data = one("error", error)
             data["attempt"] = attempt
-        self.emit(
-            span, "error", Level.ERROR, _MESSAGES[span.kind][2], data, {"duration_ms": span.elapsed_ms()}
-        )
-
-    def retry(self, span: Span, error: tuple[str, str], attempt: int) -> None:
-        """A failed attempt before the last (level warn)."""
-        self.emit(
-            span,
-            "error",
-            Level.WARN,
-            f"attempt {attempt} failed",
-            {"error": {"type": error[0], "message": error[1]}, "attempt": attempt},
-            {"duration_ms": span.elapsed_ms()},
-        )
-
-    # -- reading -------------------------------------------------------------------------------------------
-
-    def buffered(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return self.stream.events()
+            self.emit(span, Level.WARN, EventType.ERROR, f"attempt {attempt} failed", data, _duration(span))
 
     def flow_log(self) -> dict[str, Any]:
+        """The flow log so far (contract §3.6)."""
         with self._lock:
-            return flow_log.build(self.flow_id, self.stream.events(), self.spans, self.stream.dropped)
+            return flow_log.build(self._flow_id, self.stream, self.spans)
+
+    def get_flow_log(self, flow_id: str) -> dict[str, Any] | None:
+        """The flow log of run ``flow_id``, if that is this context's run."""
+        return self.flow_log() if flow_id == self._flow_id else None
+
+    def events(self) -> list[dict[str, Any]]:
+        """A copy of the buffered events, in ``seq`` order."""
+        with self._lock:
+            return [copy_json(e) for e in self.stream.iter()]
 
     @property
     def dropped(self) -> int:
-        return self.stream.dropped
+        """How many events the ring buffer overwrote."""
+        with self._lock:
+            return self.stream.dropped
+
+    def with_events(self, f: Callable[[list[dict[str, Any]]], R]) -> R:
+        """Runs ``f`` over the buffered events, under the lock (no copy of the buffer's events)."""
+        with self._lock:
+            return f(list(self.stream.iter()))
 
     def close(self) -> None:
+        """Closes the handlers' files (Rust drops them with the context)."""
         for h in self.handlers:
             try:
                 h.close()
             except Exception:
                 continue
+
+
+@dataclass(frozen=True)
+class LifecycleMessages:
+    """The lifecycle messages of one span kind (contract §3.2)."""
+
+    started: str
+    completed: str
+    failed: str
+
+
+_LIFECYCLE = {
+    kind: LifecycleMessages(
+        f"{kind.as_str()} started", f"{kind.as_str()} completed", f"{kind.as_str()} failed"
+    )
+    for kind in SpanKind
+}
+
+
+def lifecycle_messages(kind: SpanKind) -> LifecycleMessages:
+    """The one table of lifecycle messages."""
+    return _LIFECYCLE[kind]
+
+
+def one(key: str, value: Any) -> dict[str, Any]:
+    """A one-entry map (event ``data``)."""
+    return {key: value}
+
+
+def _duration(span: Span) -> dict[str, Any]:
+    """``{duration_ms: D}`` for a span's exit or error event."""
+    return {"duration_ms": span.elapsed_ms()}

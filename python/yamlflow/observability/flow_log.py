@@ -11,16 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from ..values import copy_json
+from .stream import EventStream
 
 I64_MAX = 2**63 - 1
 
 
 class SpanTable:
+    """Every span seen in the emitted events (after the level filter, including events the buffer has since
+    overwritten)."""
+
     def __init__(self) -> None:
         self._spans: dict[str, dict[str, Any]] = {}
         self.root: dict[str, Any] | None = None
 
     def observe(self, event: dict[str, Any]) -> None:
+        """Records what an event says about its span."""
         et = event["event_type"]
         if et == "entry":
             span = {
@@ -36,7 +41,7 @@ class SpanTable:
             parent = self._spans.get(event["parent_id"]) if event["parent_id"] is not None else None
             if parent is not None:
                 parent["children"].append(span)
-            elif event["parent_id"] is None:
+            elif event["kind"] == "flow" and self.root is None:
                 self.root = span
         elif et == "exit" or (et == "error" and event["level"] == "error"):
             span = self._spans.get(event["span_id"])
@@ -51,13 +56,9 @@ def _copy_span(span: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def copy_event(event: dict[str, Any]) -> dict[str, Any]:
-    """A copy of an event that shares nothing mutable with the buffer."""
-    return copy_json(event)
-
-
-def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped: int) -> dict[str, Any]:
+def build(flow_id: str, stream: EventStream, spans: SpanTable) -> dict[str, Any]:
     """``{flow_id, events, spans, summary}`` from the buffered events and the span table."""
+    events = list(stream.iter())
     tokens = 0
     cost = 0.0
     errors = 0
@@ -71,10 +72,10 @@ def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped:
         c = m.get("cost_usd")
         if type(c) in (int, float):
             cost += c
-    root = table.root
+    root = spans.root
     return {
         "flow_id": flow_id,
-        "events": [copy_event(e) for e in events],
+        "events": [copy_json(e) for e in events],
         "spans": [_copy_span(root)] if root is not None else [],
         "summary": {
             "events": len(events),
@@ -84,6 +85,6 @@ def build(flow_id: str, events: list[dict[str, Any]], table: SpanTable, dropped:
             # never negative.
             "tokens": min(tokens, I64_MAX),
             "cost_usd": float(cost),
-            "dropped": dropped,
+            "dropped": stream.dropped,
         },
     }

@@ -1,80 +1,125 @@
-"""Event handlers: console (stderr lines), file (JSON Lines in the sandbox), callback (from code).
-contract §3.5. Mirrors ``engine/src/observability/handlers.rs``."""
+"""Event handlers (contract §3.5): console lines on stderr, JSON Lines files in the sandbox, and API
+callbacks. A handler that fails is skipped for that event; the run goes on.
+Mirrors ``engine/src/observability/handlers.rs``.
+
+Rust's ``Handler`` is an enum of three variants; here they are three private subclasses of ``Handler``.
+"""
 
 from __future__ import annotations
 
 import sys
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeAlias
 
+from ..flow import HandlerSpec
 from ..sandbox import resolve
 
-Callback = Callable[[dict[str, Any]], object]
+# A callback handler: receives every emitted event (a read-only dict), in `seq` order.
+Callback: TypeAlias = Callable[[dict[str, Any]], object]
+
+# Where console handlers write instead of standard error (an embedding harness captures them).
+ConsoleSink: TypeAlias = TextIO
 
 
-class Handler(ABC):
-    """Receives every emitted event in seq order; one that raises is skipped for that event.
+class Handler:
+    """One handler of a run; receives every emitted event in seq order.
 
     ``line`` is the event's JSON text when a handler of the run asked for it (``wants_line``), else None:
     serialized once per event for all handlers, and only when needed."""
 
     wants_line = False
 
-    @abstractmethod
-    def handle(self, event: dict[str, Any], line: str | None) -> None:
-        """Delivers one event."""
+    @staticmethod
+    def declared(
+        specs: list[HandlerSpec], sandbox: Path, flow_id: str, console: ConsoleSink | None
+    ) -> list[Handler]:
+        """Builds the declared handlers; ``{flow_id}`` in file paths is replaced by the run's id.
+        A declared ``callback`` only documents that one is registered from code."""
+        handlers: list[Handler] = []
+        for spec in specs:
+            if spec.type == "console":
+                handlers.append(_Console(console))
+            elif spec.type == "file":
+                handlers.append(_File(FileSink(sandbox, (spec.path or "").replace("{flow_id}", flow_id))))
+        return handlers
 
-    def close(self) -> None:  # noqa: B027 -- most handlers hold nothing to release
+    def handle(self, event: dict[str, Any], line: str | None) -> None:
+        """Delivers one event; an exception skips the handler for this event."""
+        raise NotImplementedError
+
+    def close(self) -> None:
         """Releases what the handler holds (files)."""
 
 
-class ConsoleHandler(Handler):
-    """``[{level}] {node} {event_type}: {message}`` on stderr (no ``: message`` when it is null)."""
+class _Console(Handler):
+    """``[{level}] {node} {event_type}: {message}`` on stderr, or on the run's console sink."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream
+    def __init__(self, sink: ConsoleSink | None) -> None:
+        self.sink = sink
 
     def handle(self, event: dict[str, Any], line: str | None) -> None:
-        out = self.stream or sys.stderr
-        text = f"[{event['level']}] {event['node']} {event['event_type']}"
-        if event["message"] is not None:
-            text += f": {event['message']}"
-        out.write(text + "\n")
+        _console_line(self.sink or sys.stderr, event)
 
 
-class FileHandler(Handler):
-    """Appends JSON Lines to ``path`` relative to the sandbox, ``{flow_id}`` replaced: the file (and its
-    directories) is created with the first event written, and every line is flushed before emit returns
-    (contract §6), so ``file.read`` of the log during the run sees every event so far."""
+class _File(Handler):
+    """JSON Lines appended to a sandbox file."""
 
     wants_line = True
 
-    def __init__(self, sandbox: Path, path: str, flow_id: str) -> None:
-        self.sandbox = sandbox
-        self.path = path.replace("{flow_id}", flow_id)
-        self._file: TextIO | None = None
+    def __init__(self, sink: FileSink) -> None:
+        self.sink = sink
 
     def handle(self, event: dict[str, Any], line: str | None) -> None:
+        self.sink._write(line)
+
+    def close(self) -> None:
+        self.sink._close()
+
+
+class _Callback(Handler):
+    """A callback registered through the API."""
+
+    def __init__(self, callback: Callback) -> None:
+        self.callback = callback
+
+    def handle(self, event: dict[str, Any], line: str | None) -> None:
+        self.callback(event)
+
+
+def _console_line(out: TextIO, event: dict[str, Any]) -> None:
+    """One console line (contract §3.5): ``[{level}] {node} {event_type}``, then ``: {message}`` when there
+    is one."""
+    text = f"[{event['level']}] {event['node']} {event['event_type']}"
+    if event["message"] is not None:
+        text += f": {event['message']}"
+    out.write(text + "\n")
+
+
+class FileSink:
+    """A file handler's file (contract §6): created, parent directories too, when the first event is
+    written, so a run that emits nothing creates nothing; every line is flushed before ``emit`` returns,
+    so ``file.read`` of the log mid-run sees every event so far. A path the sandbox rule refuses, or a file
+    that cannot be opened, skips the handler for that event; the next event tries again."""
+
+    def __init__(self, sandbox: Path, path: str) -> None:
+        self.sandbox = sandbox
+        self.path = path
+        self._file: TextIO | None = None
+
+    def _write(self, line: str | None) -> None:
         if self._file is None:
-            target = resolve(self.sandbox, self.path, "file handler")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(target, "a", encoding="utf-8", newline="\n")  # noqa: SIM115 (held for the run)
+            self._file = _open(self.sandbox, self.path)
         self._file.write(f"{line}\n")
         self._file.flush()
 
-    def close(self) -> None:
+    def _close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
 
-class CallbackHandler(Handler):
-    """Calls a function with each event dict (read-only: it is the same object the buffer keeps)."""
-
-    def __init__(self, fn: Callback) -> None:
-        self.fn = fn
-
-    def handle(self, event: dict[str, Any], line: str | None) -> None:
-        self.fn(event)
+def _open(sandbox: Path, path: str) -> TextIO:
+    full = resolve("file handler", sandbox, path)
+    full.parent.mkdir(parents=True, exist_ok=True)
+    return open(full, "a", encoding="utf-8", newline="\n")  # held for the run

@@ -17,7 +17,8 @@ class Redactor:
     """Replaces the value of every key whose lower-cased name contains a listed fragment, at any depth."""
 
     def __init__(self, extra: list[str] | tuple[str, ...] = ()) -> None:
-        self.fragments = tuple(dict.fromkeys([*DEFAULT_KEYS, *(x.lower() for x in extra)]))
+        """The defaults plus ``settings.observability.redact`` (matched case-insensitively)."""
+        self.fragments = tuple(dict.fromkeys([*DEFAULT_KEYS, *(x.lower() for x in extra if x)]))
         self._verdicts: dict[str, bool] = {}
 
     def matches(self, key: str) -> bool:
@@ -46,7 +47,7 @@ class Redactor:
             return [self.redact_data(v) if type(v) is dict or type(v) is list else v for v in value]
         return value
 
-    def metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
+    def redact_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
         """An event's top-level metrics: like ``redact_data`` but ``tokens`` itself is exempt."""
         if not metrics:
             return {}

@@ -1,28 +1,49 @@
-"""The in-memory EventStream: a ring buffer of the last ``buffer_size`` events (contract §3).
-Mirrors ``engine/src/observability/stream.rs``."""
+"""The in-memory ring buffer of a run's events (contract §3): keeps the last ``buffer_size`` events and
+counts what it overwrote (``summary.dropped``). Mirrors ``engine/src/observability/stream.rs``."""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 
 class EventStream:
-    """Keeps the newest ``capacity`` events; ``dropped`` counts the ones overwritten."""
+    """The in-memory ring buffer of a run's events."""
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._events: deque[dict[str, Any]] = deque(maxlen=capacity)
-        self.dropped = 0
+        """An empty buffer keeping at most ``capacity`` events (at least one)."""
+        self._capacity = max(capacity, 1)
+        self._events: deque[dict[str, Any]] = deque(maxlen=self._capacity)
+        self._dropped = 0
 
-    def append(self, event: dict[str, Any]) -> None:
-        if len(self._events) == self.capacity:
-            self.dropped += 1
+    def push(self, event: dict[str, Any]) -> None:
+        """Appends an event, overwriting (and counting) the oldest one when full."""
+        if len(self._events) == self._capacity:
+            self._dropped += 1
         self._events.append(event)
 
-    def events(self) -> list[dict[str, Any]]:
-        """The buffered events in seq order."""
-        return list(self._events)
+    def iter(self) -> Iterator[dict[str, Any]]:
+        """The buffered events, oldest (lowest ``seq``) first."""
+        return iter(self._events)
+
+    def len(self) -> int:
+        """How many events are buffered."""
+        return len(self._events)
+
+    def is_empty(self) -> bool:
+        """Whether nothing is buffered."""
+        return not self._events
+
+    @property
+    def capacity(self) -> int:
+        """The maximum number of buffered events."""
+        return self._capacity
+
+    @property
+    def dropped(self) -> int:
+        """How many events were overwritten."""
+        return self._dropped
 
     def __len__(self) -> int:
         return len(self._events)

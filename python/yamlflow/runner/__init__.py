@@ -1,87 +1,126 @@
-"""Running a flow: routing, retries, on_error, steps and fan-out (contract §1, §1.2, brief
-"Runner"). Mirrors ``engine/src/runner.rs``.
+"""Running a flow: routing, retries, ``on_error``, steps and fan-out (contract §1, §1.2).
+Mirrors ``engine/src/runner.rs``.
 
 The state is one dict, changed in place: results overwrite top-level keys (in place) or append them, and no
 nested value is ever mutated, so shallow copies suffice to restart a retried steps node. Fan-out branches
 run on real threads (``threads.py``, mirroring ``engine/src/runner/threads.rs``), each on a deep copy of the
-state.
+state. Failures are raised (Rust: the ``Err`` of a ``Result``): a node's ActionError, which ``after_node``
+turns into the RunError that ends the run when no ``on_error`` catches it.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .. import actions
-from ..actions import ActionContext, ActionFailure
+from ..actions import ActionCtx, ActionError
 from ..actions.memory import Memory
-from ..flow import END, START, ActionCall, Flow, Node
-from ..loader import fan_in_table
-from ..observability import ObservabilityContext, Span
-from ..observability.handlers import Callback
-from ..template import TemplateError, render_str, render_value
+from ..error import LoadError, RunError
+from ..event import Level, SpanKind
+from ..flow import END, START, ActionCall, Endpoint, Flow, Node
+from ..observability import Callback, ConsoleSink, ObservabilityContext, Span, new_id, one
+from ..template import TemplateError, render_str, render_value, truthy
 from ..values import copy_json, json_equal
-from .threads import POOL
-
-LOOP_LIMIT = 1000
+from . import threads
 
 
-Failure = tuple[str, str]  # (type, message)
+@dataclass
+class RunOptions:
+    """How to run a flow."""
+
+    # Merged over the flow's `state`.
+    input: dict[str, Any] = field(default_factory=dict)
+    # Root of `file.*`, `obs.export` and file handler paths.
+    sandbox: str | Path = "."
+    # Callback handlers.
+    callbacks: list[Callback] = field(default_factory=list)
+    # Where `console` handlers write; standard error when None.
+    console: ConsoleSink | None = None
+
+
+class RunStatus(StrEnum):
+    """How a run ended (equal to the strings ``completed`` and ``failed``)."""
+
+    # The flow span ended with `exit`.
+    COMPLETED = "completed"
+    # The flow span ended with `error`.
+    FAILED = "failed"
 
 
 @dataclass
 class RunOutcome:
-    """How a run ended: ``status`` is ``completed`` or ``failed``; ``error`` (type, message) if failed."""
+    """The result of a run."""
 
+    # The run's id.
     flow_id: str
-    status: str
+    # How it ended.
+    status: RunStatus
+    # The final state.
     state: dict[str, Any]
-    error: Failure | None
+    # `(type, message)` of the failure, when it failed.
+    error: tuple[str, str] | None
+    # The run's observability context (`get_flow_log`).
     observability: ObservabilityContext
 
 
-class _FlowFailure(Exception):
-    """Ends the run: the flow span emits ``flow failed`` with this error."""
-
-    def __init__(self, error: Failure) -> None:
-        super().__init__(error[1])
-        self.error = error
+# Node executions allowed per run (contract §1.2).
+LOOP_LIMIT = 1000
 
 
-def run(
-    flow: Flow,
-    input: dict[str, Any] | None = None,
-    sandbox: str | Path = ".",
-    callbacks: list[Callback] | tuple[Callback, ...] = (),
-    console: TextIO | None = None,
-) -> RunOutcome:
-    """Runs a loaded flow to its end; failures are events and the outcome, never exceptions.
-    ``console`` is where console handlers write (standard error when None)."""
-    return _Run(flow, Path(sandbox), callbacks, console).run(input or {})
+def run(flow: Flow, options: RunOptions) -> RunOutcome:
+    """Runs a loaded flow to its end. Run failures are reported in the outcome and as events; a LoadError
+    is raised only for options that make the run impossible (an unusable sandbox)."""
+    sandbox = Path(options.sandbox)
+    if not sandbox.is_dir():
+        raise LoadError("Io", f"sandbox is not a directory: {options.sandbox}", flow.origin)
+    flow_id = new_id()
+    obs = ObservabilityContext(flow_id, flow.observability, sandbox, options.callbacks, options.console)
+    runner = _Runner(flow, obs, sandbox)
+
+    # The run's state: `state` with the input merged over it (existing keys in place, new appended).
+    state = copy_json(flow.state)
+    state.update(copy_json(options.input))
+    root = Span(None, flow.name, SpanKind.FLOW, None)
+    obs.open(root, lambda: one("input", state))
+    error: tuple[str, str] | None = None
+    try:
+        runner.drive(state, root)
+        obs.exit(root, lambda: state)
+    except RunError as err:
+        obs.fail(root, err.to_json(), None)
+        error = (err.kind, err.message)
+    obs.close()
+    status = RunStatus.COMPLETED if error is None else RunStatus.FAILED
+    return RunOutcome(flow_id, status, state, error, obs)
 
 
-class _Run:
-    def __init__(
-        self,
-        flow: Flow,
-        sandbox: Path,
-        callbacks: list[Callback] | tuple[Callback, ...],
-        console: TextIO | None = None,
-    ) -> None:
+def _template_error(err: TemplateError) -> ActionError:
+    return ActionError("TemplateError", err.message)
+
+
+def _apply(state: dict[str, Any], output: str | None, result: Any) -> None:
+    """Applies a result to the state: to ``output`` when given, else merged when it is an object, else
+    discarded (contract §1)."""
+    if output is not None:
+        state[output] = result
+    elif type(result) is dict:
+        state.update(result)
+
+
+class _Runner:
+    def __init__(self, flow: Flow, obs: ObservabilityContext, sandbox: Path) -> None:
         self.flow = flow
-        self.sandbox = sandbox
-        self.obs = ObservabilityContext(flow.observability, sandbox, callbacks, console=console)
+        self.obs = obs
         self.memory = Memory()
+        self.sandbox = sandbox
         self.nodes = {n.name: n for n in flow.nodes}
-        self.executions = 0
-        self._count_lock = threading.Lock()
-        # Routing tables: conditional edges in declaration order, the unconditional edge, fan-in targets.
-        self.conditional: dict[str, list[tuple[str, str | list[str]]]] = {}
-        self.unconditional: dict[str, str | list[str]] = {}
-        self.fan_in = fan_in_table(flow.edges)
+        # Where routing goes from a source: conditional edges in order, then the unconditional one.
+        self.conditional: dict[str, list[tuple[str, Endpoint]]] = {}
+        self.unconditional: dict[str, Endpoint] = {}
         for e in flow.edges:
             if isinstance(e.from_, list):
                 continue
@@ -90,205 +129,231 @@ class _Run:
             else:
                 self.unconditional.setdefault(e.from_, e.to)
 
-    def run(self, input: dict[str, Any]) -> RunOutcome:
-        state = copy_json(self.flow.state)
-        state.update(copy_json(input))
-        obs = self.obs
-        root = obs.open(None, self.flow.name, "flow", None, {"input": state})
-        error: Failure | None = None
+    def drive(self, state: dict[str, Any], root: Span) -> None:
+        """Runs from ``__start__`` to ``__end__``; raises the flow's failure (a RunError).
+
+        ``next_`` is what runs next (Rust's ``Next``): ``("route_from", node)`` routes from a node or
+        ``__start__``, ``("go", endpoint)`` goes to a known endpoint (a fan-in target), ``("recover", node)``
+        runs an ``on_error`` target with ``error`` in its templates."""
+        executions = 0
+        next_: tuple[str, Any] = ("route_from", START)
+        while True:
+            how, where = next_
+            if how == "route_from":
+                endpoint = self.route(where, state)
+            elif how == "go":
+                endpoint = where
+            else:
+                executions = self.count(executions, 1)
+                # While the target runs, templates see `error` (= state._error).
+                error = state.get("_error")
+                next_ = self.after_node(self.nodes[where], state, root, error)
+                continue
+            if endpoint == END:
+                return
+            if isinstance(endpoint, str):
+                node = self.nodes.get(endpoint)
+                if node is None:
+                    raise RunError("ActionError", f"unknown node: {endpoint}")
+                executions = self.count(executions, 1)
+                next_ = self.after_node(node, state, root, None)
+            else:
+                executions = self.count(executions, len(endpoint))
+                failed = self.fan_out(endpoint, state, root)
+                if failed is None:
+                    edge = self.flow.fan_in(endpoint)
+                    if edge is None:
+                        raise RunError("ActionError", "fan-out without fan-in edge")
+                    next_ = ("go", edge.to)
+                else:
+                    node, err = failed
+                    if node.on_error is None:
+                        raise RunError(err.kind, err.message)
+                    _set_error(state, node.name, err)
+                    next_ = ("recover", node.on_error)
+
+    def after_node(
+        self, node: Node, state: dict[str, Any], parent: Span, error: dict[str, Any] | None
+    ) -> tuple[str, str]:
+        """Runs one node and decides what follows it (routing, or its ``on_error`` target)."""
         try:
-            self.drive(state, root)
-        except _FlowFailure as f:
-            error = f.error
-        if error is None:
-            obs.exit(root, state)
-        else:
-            obs.fail(root, error)
-        obs.close()
-        return RunOutcome(obs.flow_id, "completed" if error is None else "failed", state, error, obs)
+            self.exec_node(node, state, parent, error)
+        except ActionError as err:
+            if node.on_error is None:
+                raise RunError(err.kind, err.message) from None
+            _set_error(state, node.name, err)
+            return ("recover", node.on_error)
+        return ("route_from", node.name)
 
-    # -- routing ---------------------------------------------------------------------------------------
+    def count(self, executions: int, more: int) -> int:
+        """Counts node executions; before exceeding the limit the run fails with ``LoopLimit``."""
+        if executions + more > LOOP_LIMIT:
+            raise RunError("LoopLimit", f"loop limit of {LOOP_LIMIT} node executions reached")
+        return executions + more
 
-    def route(self, source: str, state: dict[str, Any]) -> str | list[str]:
-        ctx = {"state": state}
-        for when, to in self.conditional.get(source, ()):
-            try:
-                taken = render_str(when, ctx)
-            except TemplateError as e:
-                # A `when` that fails to render fails the run (no on_error, contract §1.2).
-                raise _FlowFailure((e.type, e.message)) from None
-            if taken:
-                return to
+    def route(self, source: str, state: dict[str, Any]) -> Endpoint:
+        """The endpoint after ``source``: the first truthy conditional edge, else the unconditional one.
+        A ``when`` that fails to render fails the run (no ``on_error``, contract §1.2)."""
+        conditional = self.conditional.get(source)
+        if conditional:
+            scope = {"state": state}
+            for when, to in conditional:
+                try:
+                    value = render_str(when, scope)
+                except TemplateError as e:
+                    raise RunError("TemplateError", e.message) from None
+                if truthy(value):
+                    return to
         to = self.unconditional.get(source)
         if to is None:
             # Only a fan-out branch may lack one (loader); reached here it ran outside its fan-out.
-            raise _FlowFailure(("MissingEdge", f"node '{source}' has no unconditional outgoing edge"))
+            raise RunError("MissingEdge", f"node '{source}' has no unconditional outgoing edge")
         return to
 
-    def count(self, n: int) -> None:
-        with self._count_lock:
-            if self.executions + n > LOOP_LIMIT:
-                raise _FlowFailure(("LoopLimit", f"loop limit of {LOOP_LIMIT} node executions reached"))
-            self.executions += n
-
-    def drive(self, state: dict[str, Any], root: Span) -> None:
-        target = self.route(START, state)
-        error_ctx: dict[str, Any] | None = None
-        while True:
-            if target == END:
-                return
-            if isinstance(target, list):
-                failed = self.fan_out(target, state, root)
-                if failed is None:
-                    target = self.fan_in[frozenset(target)]
-                    error_ctx = None
-                    continue
-                branch, error = failed
-                node = self.nodes[branch]
-            else:
-                node = self.nodes[target]
-                self.count(1)
-                error = self.exec_node(node, state, root, error_ctx)
-                error_ctx = None
-                if error is None:
-                    target = self.route(node.name, state)
-                    continue
-            if node.on_error is None:
-                raise _FlowFailure(error)
-            state["_error"] = {"node": node.name, "type": error[0], "message": error[1]}
-            error_ctx = state["_error"]
-            target = node.on_error
-
-    # -- one node execution ----------------------------------------------------------------------------
-
-    def context(self, span: Span, action: str, attempt: int) -> ActionContext:
-        return ActionContext(action, span, attempt, self.obs, self.memory, self.sandbox)
+    def ctx(self, span: Span, attempt: int) -> ActionCtx:
+        return ActionCtx(self.obs, span, self.memory, self.sandbox, attempt)
 
     def exec_node(
-        self, node: Node, state: dict[str, Any], parent: Span, error_ctx: dict[str, Any] | None
-    ) -> Failure | None:
-        """Runs a node with its retries; returns None on success or its final (type, message)."""
-        ctx: dict[str, Any] = {"state": state, "attempt": 1}
-        if error_ctx is not None:
-            ctx["error"] = error_ctx
-        if isinstance(node.body, list):
-            return self.run_steps(node, node.body, state, parent, ctx)
-        call: ActionCall = node.body
+        self, node: Node, state: dict[str, Any], parent: Span, error: dict[str, Any] | None
+    ) -> None:
+        """One node execution: its span, attempts, events and the application of its result."""
+        span = Span(parent, node.name, SpanKind.NODE, None if isinstance(node.body, list) else node.body.uses)
         obs = self.obs
+        max_attempts = max(node.max_attempts, 1)
+        if not isinstance(node.body, list):
+            call: ActionCall = node.body
+            first: Any = self.render_with(call, state, 1, error)
+            obs.open(span, lambda: {} if isinstance(first, ActionError) else one("input", first))
+            for attempt in range(1, max_attempts + 1):
+                params = first if attempt == 1 else self.render_with(call, state, attempt, error)
+                if isinstance(params, ActionError):
+                    self.attempt_failed(span, attempt, max_attempts, params)
+                    continue
+                try:
+                    result = actions.call(call.uses, params, self.ctx(span, attempt))
+                except ActionError as err:
+                    self.attempt_failed(span, attempt, max_attempts, err)
+                    continue
+                obs.exit(span, lambda: result)  # noqa: B023 (called at once)
+                _apply(state, call.output, result)
+                return
+            _unreachable_attempts()
+        else:
+            steps: list[ActionCall] = node.body
+            obs.open(span, lambda: one("input", None))
+            # A retried steps node restarts from the state as it was at node start.
+            snapshot = dict(state) if max_attempts > 1 else None
+            for attempt in range(1, max_attempts + 1):
+                if attempt > 1 and snapshot is not None:
+                    state.clear()
+                    state.update(snapshot)
+                try:
+                    last = self.run_steps(node, steps, state, span, attempt, error)
+                except ActionError as err:
+                    self.attempt_failed(span, attempt, max_attempts, err)
+                    continue
+                obs.exit(span, lambda: last)  # noqa: B023 (called at once)
+                return
+            _unreachable_attempts()
+
+    def attempt_failed(self, span: Span, attempt: int, max_attempts: int, err: ActionError) -> None:
+        """Emits the warn ``attempt N failed`` (returns: retry) or the final ``node failed`` (raises the
+        error)."""
+        if attempt >= max_attempts:
+            self.obs.fail(span, err.to_json(), attempt)
+            raise err
+        self.obs.retry(span, err.to_json(), attempt)
+
+    def render_with(
+        self, call: ActionCall, state: dict[str, Any], attempt: int, error: dict[str, Any] | None
+    ) -> dict[str, Any] | ActionError:
+        """The call's rendered ``with``, or the TemplateError as an ActionError (Rust: a ``Result``)."""
+        scope: dict[str, Any] = {"state": state, "attempt": attempt}
+        if error is not None:
+            scope["error"] = error
         try:
-            params: Any = render_value(call.with_, ctx)
-            error: Failure | None = None
-            data: dict[str, Any] = {"input": params}
+            return render_value(call.with_, scope)
         except TemplateError as e:
-            params, error, data = None, (e.type, e.message), {}
-        span = obs.open(parent, node.name, "node", call.uses, data)
-        attempt = 1
-        while True:
-            if attempt > 1:
-                ctx["attempt"] = attempt
-                try:
-                    params, error = render_value(call.with_, ctx), None
-                except TemplateError as e:
-                    error = (e.type, e.message)
-            if error is None:
-                try:
-                    result = actions.call(call.uses, params, self.context(span, call.uses, attempt))
-                except ActionFailure as e:
-                    error = (e.type, e.message)
-                else:
-                    apply(state, call.output, result)
-                    obs.exit(span, result)
-                    return None
-            if self.attempt_failed(span, attempt, node.max_attempts, error):
-                return error
-            attempt += 1
+            return _template_error(e)
 
     def run_steps(
-        self, node: Node, steps: list[ActionCall], state: dict[str, Any], parent: Span, ctx: dict[str, Any]
-    ) -> Failure | None:
+        self,
+        node: Node,
+        steps: list[ActionCall],
+        state: dict[str, Any],
+        parent: Span,
+        attempt: int,
+        error: dict[str, Any] | None,
+    ) -> Any:
+        """One attempt of a steps node; returns the last step's result."""
         obs = self.obs
-        span = obs.open(parent, node.name, "node", None, {"input": None})
-        at_start = dict(state)
-        attempt = 1
-        while True:
-            if attempt > 1:
-                # A retried steps node restarts from the state as it was at node start (memory is kept).
-                state.clear()
-                state.update(at_start)
-                ctx["attempt"] = attempt
-            error: Failure | None = None
-            last: Any = None
-            for i, step in enumerate(steps):
-                try:
-                    params: Any = render_value(step.with_, ctx)
-                    data: dict[str, Any] = {"input": params}
-                except TemplateError as e:
-                    error, data = (e.type, e.message), {}
-                step_span = obs.open(span, f"{node.name}.step[{i}]", "step", step.uses, data)
-                if error is None:
-                    try:
-                        last = actions.call(step.uses, params, self.context(step_span, step.uses, attempt))
-                    except ActionFailure as e:
-                        error = (e.type, e.message)
-                if error is not None:
-                    obs.fail(step_span, error)
-                    break
-                apply(state, step.output, last)
-                obs.exit(step_span, last)
-            if error is None:
-                obs.exit(span, last)
-                return None
-            if self.attempt_failed(span, attempt, node.max_attempts, error):
-                return error
-            attempt += 1
+        last: Any = None
+        for i, step in enumerate(steps):
+            span = Span(parent, f"{node.name}.step[{i}]", SpanKind.STEP, step.uses)
+            rendered = self.render_with(step, state, attempt, error)
+            obs.open(span, lambda: {} if isinstance(rendered, ActionError) else one("input", rendered))  # noqa: B023
+            try:
+                if isinstance(rendered, ActionError):
+                    raise rendered
+                result = actions.call(step.uses, rendered, self.ctx(span, attempt))
+            except ActionError as err:
+                obs.fail(span, err.to_json(), None)
+                raise
+            obs.exit(span, lambda: result)  # noqa: B023 (called at once)
+            if i + 1 == len(steps) and obs.wants(Level.INFO):
+                last = result
+            _apply(state, step.output, result)
+        return last
 
-    def attempt_failed(self, span: Span, attempt: int, max_attempts: int, error: Failure) -> bool:
-        """Emits the warn ``attempt N failed`` (returns False: retry) or the final ``node failed``
-        (returns True)."""
-        if attempt >= max_attempts:
-            self.obs.fail(span, error, attempt)
-            return True
-        self.obs.retry(span, error, attempt)
-        return False
-
-    # -- fan-out ---------------------------------------------------------------------------------------
-
-    def fan_out(self, branches: list[str], state: dict[str, Any], root: Span) -> tuple[str, Failure] | None:
-        """Runs the branches concurrently and merges; returns (branch, error) when a branch failed."""
-        self.count(len(branches))
+    def fan_out(
+        self, branches: list[str], state: dict[str, Any], root: Span
+    ) -> tuple[Node, ActionError] | None:
+        """A fan-out: the parallel span, one thread per branch on a deep copy of the state, and the merge of
+        contributions in list order (contract §1.2). Returns the first failing branch (in list order) and
+        its error; a merge conflict is raised as a RunError (there is no on_error for it)."""
         obs = self.obs
-        span = obs.open(root, f"parallel({','.join(branches)})", "parallel", None, {})
-        copies = [copy_json(state) for _ in branches]
+        span = Span(root, f"parallel({','.join(branches)})", SpanKind.PARALLEL, None)
+        obs.open(span, dict)
         nodes = [self.nodes[b] for b in branches]
-        results = POOL.run_all(
-            [partial(self.exec_node, n, c, span, None) for n, c in zip(nodes, copies, strict=True)]
-        )
-        for branch, error in zip(branches, results, strict=True):
-            if error is not None:
-                # The first failing branch in list order; nothing is merged.
-                obs.fail(span, error)
-                return branch, error
+
+        def job(node: Node, copy: dict[str, Any]) -> tuple[dict[str, Any], ActionError | None]:
+            try:
+                self.exec_node(node, copy, span, None)
+            except ActionError as err:
+                return copy, err
+            return copy, None
+
+        results = threads.run_all([partial(job, node, copy_json(state)) for node in nodes])
+        for node, (_, err) in zip(nodes, results, strict=True):
+            if err is not None:
+                obs.fail(span, err.to_json(), None)
+                return node, err
+        # Contributions: top-level keys each copy added or changed, in the copy's order.
+        owner: dict[str, int] = {}
         merged: dict[str, Any] = {}
-        writer: dict[str, str] = {}
-        for branch, copy in zip(branches, copies, strict=True):
+        for i, (copy, _) in enumerate(results):
             for key, value in copy.items():
                 if key in state and json_equal(state[key], value):
                     continue
-                if key in writer:
-                    error = ("MergeConflict", f"branches '{writer[key]}' and '{branch}' both wrote '{key}'")
-                    obs.fail(span, error)
-                    # There is no on_error for a conflict: the run fails.
-                    raise _FlowFailure(error)
-                writer[key] = branch
+                if key in owner:
+                    conflict = RunError(
+                        "MergeConflict",
+                        f"branches '{branches[owner[key]]}' and '{branches[i]}' both wrote '{key}'",
+                    )
+                    obs.fail(span, conflict.to_json(), None)
+                    raise conflict
+                owner[key] = i
                 merged[key] = value
-        state.update(merged)
-        obs.exit(span, merged)
+        obs.exit(span, lambda: merged)
+        _apply(state, None, merged)
         return None
 
 
-def apply(state: dict[str, Any], output: str | None, result: Any) -> None:
-    """``output`` → state[output]; else an object is merged over the state; else discarded."""
-    if output is not None:
-        state[output] = result
-    elif type(result) is dict:
-        state.update(result)
+def _unreachable_attempts() -> None:
+    """The attempt loops return from inside; ``max_attempts >= 1`` is guaranteed by the loader."""
+    raise ActionError.action("node made no attempt")
+
+
+def _set_error(state: dict[str, Any], node: str, err: ActionError) -> None:
+    """``state._error = {node, type, message}`` (contract §1, on_error)."""
+    state["_error"] = {"node": node, "type": err.kind, "message": err.message}

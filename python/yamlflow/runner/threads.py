@@ -10,7 +10,7 @@ from queue import SimpleQueue
 from typing import Any
 
 
-class BranchPool:
+class _BranchPool:
     """Process-wide branch threads, reused across fan-outs (starting 64 threads per fan-out cost more than
     the branches' work). Every submitted branch gets a thread of its own at once: an idle worker is
     reserved for it, or a new worker is started, so branches always run concurrently (contract §1)."""
@@ -42,4 +42,10 @@ class BranchPool:
                 self._idle += 1
 
 
-POOL = BranchPool()
+_POOL = _BranchPool()
+
+
+def run_all(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Runs every job on a thread of its own at once and returns their results in job order (an exception
+    in a job is raised here)."""
+    return _POOL.run_all(jobs)

@@ -1,0 +1,358 @@
+"""The document model (contract §1.1): the positioned tree of a flow document, read key by key in document
+order into the flow model, every error with its key path (contract §1.4: UnknownKey, MissingKey,
+InvalidValue). The graph rules are ``graph.py``'s. Mirrors ``engine/src/loader/document.rs``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..error import LoadError
+from ..event import Level
+from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
+from ..flow import Node as FlowNode
+
+# `_to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
+# scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
+from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, _to_json, map_to_json
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+RESERVED = (START, END)
+
+TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parity")
+NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
+STEP_KEYS = ("uses", "with", "output")
+EDGE_KEYS = ("from", "to", "when")
+OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact")
+HANDLER_TYPES = ("console", "file", "callback")
+
+# The article of each wrong-type message (brief: `{path} must be {a string|an object|...}`).
+_WANT = {
+    "str": "a string",
+    "map": "an object",
+    "seq": "a list",
+    "bool": "a boolean",
+    "int": "an integer",
+    "number": "a number",
+}
+
+# An edge's keys as found: key -> (key node, value node).
+EdgeKeys = dict[str, tuple[ScalarNode, Node]]
+
+
+@dataclass
+class NodeRef:
+    """A node name in the document (a node's own name, or one an edge or ``on_error`` mentions), with its
+    position, for the graph checks."""
+
+    name: str
+    node: Node
+    key: str
+
+
+@dataclass
+class Doc:
+    """The top-level values of a structurally valid document, with positions for the graph checks."""
+
+    name: str = ""
+    description: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    # Each node with the NodeRef of its own name.
+    nodes: list[tuple[FlowNode, NodeRef]] = field(default_factory=list)
+    # Node names mentioned by edges and on_error, for the UnknownNode check.
+    node_refs: list[NodeRef] = field(default_factory=list)
+    edges: list[tuple[Edge, EdgeKeys]] = field(default_factory=list)
+    edges_node: Node | None = None
+
+
+class Reader:
+    """Reads a document's tree into a Doc; every error names the origin."""
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self._name_ref: NodeRef | None = None
+
+    def _want(self, kind: str, node: Node, path: str) -> LoadError:
+        return self.origin.invalid(f"{path} must be {_WANT[kind]}", node, path)
+
+    def _expect_str(self, node: Node, path: str) -> str:
+        if isinstance(node, ScalarNode) and node.tag == T_STR:
+            return node.value
+        self._numbers_ok(node, path)
+        raise self._want("str", node, path)
+
+    def _numbers_ok(self, node: Node, path: str) -> None:
+        # A huge integer or a non-finite float is reported as such, whatever type was wanted.
+        if isinstance(node, ScalarNode) and node.tag in (T_INT, T_FLOAT):
+            _to_json(self.origin, node, path)
+
+    def _expect_name(self, node: Node, path: str, reserved_ok: bool = False, node_name: bool = True) -> str:
+        value = self._expect_str(node, path)
+        if value in RESERVED and not reserved_ok and node_name:
+            raise self.origin.invalid(f"reserved name '{value}'", node, path)
+        if value in RESERVED and reserved_ok:
+            return value
+        if not NAME_RE.match(value):
+            raise self.origin.invalid(f"invalid name '{value}'", node, path)
+        return value
+
+    def _expect_map(self, node: Node, path: str) -> list[tuple[ScalarNode, Node, str]]:
+        """The (key node, value node, key) pairs of a mapping; non-string keys are unknown keys."""
+        if not isinstance(node, MappingNode):
+            self._numbers_ok(node, path)
+            raise self._want("map", node, path)
+        pairs = []
+        for k, v in node.value:
+            key = k.value if isinstance(k, ScalarNode) else "?"
+            pairs.append((k, v, key))
+        return pairs
+
+    def _expect_seq(self, node: Node, path: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            self._numbers_ok(node, path)
+            raise self._want("seq", node, path)
+        return node.value
+
+    def _expect_bool(self, node: Node, path: str) -> bool:
+        if isinstance(node, ScalarNode) and node.tag == T_BOOL:
+            return node.value.lower() == "true"
+        self._numbers_ok(node, path)
+        raise self._want("bool", node, path)
+
+    def _expect_int(self, node: Node, path: str) -> int:
+        if isinstance(node, ScalarNode) and node.tag == T_INT:
+            value = _to_json(self.origin, node, path)
+            return value
+        self._numbers_ok(node, path)
+        raise self._want("int", node, path)
+
+    def _keys(self, node: Node, path: str, allowed: tuple[str, ...]) -> dict[str, tuple[ScalarNode, Node]]:
+        """Checks the keys of a mapping in document order; returns key → (key node, value node)."""
+        found: dict[str, tuple[ScalarNode, Node]] = {}
+        for k, v, key in self._expect_map(node, path):
+            if not (isinstance(k, ScalarNode) and k.tag == T_STR and key in allowed):
+                raise self.origin.error("UnknownKey", f"unknown key '{key}'", k, _join(path, key))
+            found[key] = (k, v)
+        return found
+
+    def _missing(self, found: dict[str, Any], node: Node, path: str, required: tuple[str, ...]) -> None:
+        for key in required:
+            if key not in found:
+                # The key path names the missing key where it would be (`edges[1].from`).
+                raise self.origin.error("MissingKey", f"missing key '{key}'", node, _join(path, key))
+
+    # -- structure ------------------------------------------------------------------------------------
+
+    def structure(self, root: Node | None) -> Doc:
+        """The top-level values in document order, each checked (contract §1.1); the graph is not."""
+        if not isinstance(root, MappingNode):
+            # An empty document or a scalar/list at the top: the flow must be an object.
+            raise LoadError("InvalidValue", "a flow document must be an object", self.origin.name, 1, 1, None)
+        doc = Doc()
+        found: dict[str, Any] = {}
+        for k, v, key in self._expect_map(root, ""):
+            if not (isinstance(k, ScalarNode) and k.tag == T_STR and key in TOP_KEYS):
+                raise self.origin.error("UnknownKey", f"unknown key '{key}'", k, key)
+            found[key] = v
+            if key == "name":
+                doc.name = self._expect_name(v, "name", node_name=False)
+            elif key == "description":
+                doc.description = self._expect_str(v, "description")
+            elif key == "state":
+                if not isinstance(v, MappingNode):
+                    self._numbers_ok(v, "state")
+                    raise self._want("map", v, "state")
+                doc.state = map_to_json(self.origin, v, "state")
+            elif key == "settings":
+                doc.observability = self._settings(v)
+            elif key == "nodes":
+                for i, item in enumerate(self._expect_seq(v, "nodes")):
+                    node = self._node(item, f"nodes[{i}]", doc.node_refs)
+                    doc.nodes.append((node, self._name_ref))
+            elif key == "edges":
+                for i, item in enumerate(self._expect_seq(v, "edges")):
+                    edge, edge_keys = self._edge(item, f"edges[{i}]", doc.node_refs)
+                    doc.edges.append((edge, edge_keys))
+                doc.edges_node = v
+            elif key == "parity":
+                # Engines ignore it (contract §5), but numbers anywhere in the document are checked.
+                _to_json(self.origin, v, "parity")
+        self._missing(found, root, "", ("name", "nodes", "edges"))
+        return doc
+
+    def _settings(self, node: Node) -> ObservabilitySettings:
+        obs = ObservabilitySettings()
+        for key, (_k, v) in self._keys(node, "settings", ("observability",)).items():
+            if key == "observability":
+                obs = self._observability(v, "settings.observability")
+        return obs
+
+    def _observability(self, node: Node, path: str) -> ObservabilitySettings:
+        obs = ObservabilitySettings()
+        for key, (_k, v) in self._keys(node, path, OBS_KEYS).items():
+            p = f"{path}.{key}"
+            if key == "enabled":
+                obs.enabled = self._expect_bool(v, p)
+            elif key == "level":
+                text = self._expect_str(v, p)
+                level = Level.parse(text)
+                if level is None:
+                    raise self.origin.invalid(f"unknown level '{text}'", v, p)
+                obs.level = level
+            elif key == "buffer_size":
+                size = self._expect_int(v, p)
+                if size < 1:
+                    raise self.origin.invalid(f"{p} must be at least 1", v, p)
+                obs.buffer_size = size
+            elif key == "handlers":
+                obs.handlers = [self._handler(h, f"{p}[{i}]") for i, h in enumerate(self._expect_seq(v, p))]
+            elif key == "redact":
+                items = []
+                for i, item in enumerate(self._expect_seq(v, p)):
+                    text = self._expect_str(item, f"{p}[{i}]")
+                    if not text:
+                        raise self.origin.invalid(f"{p}[{i}] must not be empty", item, f"{p}[{i}]")
+                    items.append(text)
+                obs.redact = items
+        return obs
+
+    def _handler(self, node: Node, path: str) -> HandlerSpec:
+        found = self._keys(node, path, ("type", "path"))
+        htype = hpath = None
+        for key, (_k, v) in found.items():
+            if key == "type":
+                htype = self._expect_str(v, f"{path}.type")
+                if htype not in HANDLER_TYPES:
+                    raise self.origin.invalid(f"unknown handler type '{htype}'", v, f"{path}.type")
+            else:
+                hpath = self._expect_str(v, f"{path}.path")
+        self._missing(found, node, path, ("type",))
+        if htype == "file":
+            self._missing(found, node, path, ("path",))
+        assert htype is not None
+        return HandlerSpec(htype, hpath)
+
+    def _with(self, node: Node, path: str) -> dict[str, Any]:
+        if not isinstance(node, MappingNode):
+            self._numbers_ok(node, path)
+            raise self._want("map", node, path)
+        return map_to_json(self.origin, node, path)
+
+    def _node(self, node: Node, path: str, refs: list[NodeRef]) -> FlowNode:
+        found = self._keys(node, path, NODE_KEYS)
+        # Values in document order (the order `keys` returned them in).
+        name = None
+        max_attempts = 1
+        on_error = None
+        steps: list[ActionCall] | None = None
+        with_: dict[str, Any] = {}
+        uses = output = None
+        for key, (_k, v) in found.items():
+            p = f"{path}.{key}"
+            if key == "name":
+                name = self._expect_name(v, p)
+                self._name_ref = NodeRef(name, v, p)
+            elif key == "uses":
+                uses = self._expect_str(v, p)
+            elif key == "with":
+                with_ = self._with(v, p)
+            elif key == "output":
+                output = self._expect_name(v, p)
+            elif key == "retry":
+                rfound = self._keys(v, p, ("max_attempts",))
+                for _rk, (_k2, rv) in rfound.items():
+                    max_attempts = self._expect_int(rv, f"{p}.max_attempts")
+                    if max_attempts < 1:
+                        raise self.origin.invalid(
+                            "retry.max_attempts must be at least 1", rv, f"{p}.max_attempts"
+                        )
+                self._missing(rfound, v, p, ("max_attempts",))
+            elif key == "on_error":
+                on_error = self._expect_name(v, p)
+                refs.append(NodeRef(on_error, v, p))
+            elif key == "steps":
+                items = self._expect_seq(v, p)
+                if not items:
+                    raise self.origin.invalid(f"{p} must be a non-empty list", v, p)
+                steps = [self._step(item, f"{p}[{i}]") for i, item in enumerate(items)]
+        self._missing(found, node, path, ("name",))
+        if ("uses" in found) == ("steps" in found):
+            raise self.origin.invalid("a node needs exactly one of 'uses' and 'steps'", node, path)
+        if steps is not None:
+            if "output" in found:
+                raise self.origin.invalid(
+                    "a steps node has no 'output'", found["output"][1], f"{path}.output"
+                )
+            if "with" in found:
+                raise self.origin.invalid("a steps node has no 'with'", found["with"][1], f"{path}.with")
+        assert name is not None
+        body: ActionCall | list[ActionCall] = steps if steps is not None else ActionCall(uses, with_, output)
+        # type: ignore[arg-type]
+        return FlowNode(name, body, max_attempts, on_error)
+
+    def _step(self, node: Node, path: str) -> ActionCall:
+        found = self._keys(node, path, STEP_KEYS)
+        uses = output = None
+        with_: dict[str, Any] = {}
+        for key, (_k, v) in found.items():
+            p = f"{path}.{key}"
+            if key == "uses":
+                uses = self._expect_str(v, p)
+            elif key == "with":
+                with_ = self._with(v, p)
+            else:
+                output = self._expect_name(v, p)
+        self._missing(found, node, path, ("uses",))
+        assert uses is not None
+        return ActionCall(uses, with_, output)
+
+    def _endpoint(self, node: Node, path: str, reserved: str, refs: list[NodeRef]) -> str | list[str]:
+        """One side of an edge: a name (or __start__ for from / __end__ for to), or a list of branches."""
+        if isinstance(node, SequenceNode):
+            names = []
+            for i, item in enumerate(node.value):
+                p = f"{path}[{i}]"
+                n = self._expect_name(item, p)
+                if n in names:
+                    raise self.origin.invalid(f"{path} lists '{n}' twice", item, p)
+                names.append(n)
+                refs.append(NodeRef(n, item, p))
+            if len(names) < 2:
+                raise self.origin.invalid(f"{path} must list at least two nodes", node, path)
+            return names
+        value = self._expect_str(node, path)
+        if value == reserved:
+            n = self._expect_name(node, path, reserved_ok=True)
+            return n
+        if value in RESERVED:
+            raise self.origin.invalid(f"reserved name '{value}'", node, path)
+        n = self._expect_name(node, path)
+        refs.append(NodeRef(n, node, path))
+        return n
+
+    def _edge(self, node: Node, path: str, refs: list[NodeRef]) -> tuple[Edge, EdgeKeys]:
+        found = self._keys(node, path, EDGE_KEYS)
+        src: str | list[str] = ""
+        dst: str | list[str] = ""
+        when = None
+        for key, (_k, v) in found.items():
+            p = f"{path}.{key}"
+            if key == "from":
+                src = self._endpoint(v, p, START, refs)
+            elif key == "to":
+                dst = self._endpoint(v, p, END, refs)
+            else:
+                when = self._expect_str(v, p)
+        self._missing(found, node, path, ("from", "to"))
+        if isinstance(src, list) and when is not None:
+            raise self.origin.invalid("a fan-in edge has no 'when'", found["when"][1], f"{path}.when")
+        return Edge(src, dst, when), found
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
