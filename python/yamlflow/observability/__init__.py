@@ -227,11 +227,21 @@ class LifecycleMessages:
     failed: str
 
 
+# Written out, as in engine/src/observability/mod.rs: each message is contract text, found by
+# searching for it on both sides.
+_FLOW = LifecycleMessages(started="flow started", completed="flow completed", failed="flow failed")
+_NODE = LifecycleMessages(started="node started", completed="node completed", failed="node failed")
+_STEP = LifecycleMessages(started="step started", completed="step completed", failed="step failed")
+_PARALLEL = LifecycleMessages(
+    started="parallel started", completed="parallel completed", failed="parallel failed"
+)
+
+
 _LIFECYCLE = {
-    kind: LifecycleMessages(
-        f"{kind.as_str()} started", f"{kind.as_str()} completed", f"{kind.as_str()} failed"
-    )
-    for kind in SpanKind
+    SpanKind.FLOW: _FLOW,
+    SpanKind.NODE: _NODE,
+    SpanKind.STEP: _STEP,
+    SpanKind.PARALLEL: _PARALLEL,
 }
 
 
