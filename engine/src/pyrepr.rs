@@ -119,39 +119,45 @@ pub(crate) fn write_json_repr(out: &mut String, v: &Value) {
         Value::Null => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                let _ = write!(out, "{i}");
-            } else if let Some(u) = n.as_u64() {
-                let _ = write!(out, "{u}");
-            } else {
-                write_float(out, n.as_f64().unwrap_or(f64::NAN));
-            }
-        }
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_str_repr(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json_repr(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_str_repr(out, k);
-                out.push_str(": ");
-                write_json_repr(out, item);
-            }
-            out.push('}');
-        }
+        Value::Array(items) => write_joined(out, ['[', ']'], ", ", items, write_json_repr),
+        Value::Object(map) => write_joined(out, ['{', '}'], ", ", map, |out, (k, item)| {
+            write_str_repr(out, k);
+            out.push_str(": ");
+            write_json_repr(out, item);
+        }),
     }
+}
+
+/// A JSON number as Python spells it: integers as they are, floats by `repr`.
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else {
+        write_float(out, n.as_f64().unwrap_or(f64::NAN));
+    }
+}
+
+/// Writes `brackets[0]`, the items (each by `each`) separated by `separator`, then `brackets[1]`:
+/// the shape of every list and object spelling here.
+fn write_joined<T>(
+    out: &mut String,
+    brackets: [char; 2],
+    separator: &str,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut String, T),
+) {
+    out.push(brackets[0]);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        each(out, item);
+    }
+    out.push(brackets[1]);
 }
 
 /// Appends Python's `str()` of a template value (the `{{ x }}` formatter and the `string` filter).
@@ -177,31 +183,18 @@ pub(crate) fn write_mj_repr(out: &mut String, v: &MjValue) {
         }
         ValueKind::String => write_str_repr(out, v.as_str().unwrap_or_default()),
         ValueKind::Seq | ValueKind::Iterable => {
-            out.push('[');
-            if let Ok(iter) = v.try_iter() {
-                for (i, item) in iter.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write_mj_repr(out, &item);
-                }
-            }
-            out.push(']');
+            let items = v.try_iter().into_iter().flatten();
+            write_joined(out, ['[', ']'], ", ", items, |out, item| {
+                write_mj_repr(out, &item)
+            });
         }
         ValueKind::Map => {
-            out.push('{');
-            if let Ok(iter) = v.try_iter() {
-                for (i, key) in iter.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write_mj_repr(out, &key);
-                    out.push_str(": ");
-                    let item = v.get_item(&key).unwrap_or_default();
-                    write_mj_repr(out, &item);
-                }
-            }
-            out.push('}');
+            let keys = v.try_iter().into_iter().flatten();
+            write_joined(out, ['{', '}'], ", ", keys, |out, key| {
+                write_mj_repr(out, &key);
+                out.push_str(": ");
+                write_mj_repr(out, &v.get_item(&key).unwrap_or_default());
+            });
         }
         _ => {
             let _ = write!(out, "{v}");
@@ -226,41 +219,25 @@ pub(crate) fn write_json(out: &mut String, v: &Value, style: JsonStyle) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                let _ = write!(out, "{i}");
-            } else if let Some(u) = n.as_u64() {
-                let _ = write!(out, "{u}");
-            } else {
-                write_float(out, n.as_f64().unwrap_or(f64::NAN));
-            }
-        }
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_json_str(out, s, style.html_safe),
         Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(if style.spaced { ", " } else { "," });
-                }
+            let separator = if style.spaced { ", " } else { "," };
+            write_joined(out, ['[', ']'], separator, items, |out, item| {
                 write_json(out, item, style);
-            }
-            out.push(']');
+            });
         }
         Value::Object(map) => {
-            out.push('{');
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             if style.sort_keys {
                 entries.sort_by(|a, b| a.0.cmp(b.0));
             }
-            for (i, (k, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(if style.spaced { ", " } else { "," });
-                }
+            let separator = if style.spaced { ", " } else { "," };
+            write_joined(out, ['{', '}'], separator, entries, |out, (k, item)| {
                 write_json_str(out, k, style.html_safe);
                 out.push_str(if style.spaced { ": " } else { ":" });
                 write_json(out, item, style);
-            }
-            out.push('}');
+            });
         }
     }
 }

@@ -6,6 +6,38 @@ fn err(text: &str) -> LoadError {
     load_str(text, "t.yaml").unwrap_err()
 }
 
+/// `text` does not load: this kind and message, at this line, column and key path.
+#[track_caller]
+fn assert_located(
+    text: &str,
+    expected: (
+        LoadErrorKind,
+        &str,
+        Option<usize>,
+        Option<usize>,
+        Option<&str>,
+    ),
+) {
+    let e = err(text);
+    assert_eq!(
+        (
+            e.kind,
+            e.message.as_str(),
+            e.line,
+            e.column,
+            e.key.as_deref()
+        ),
+        expected
+    );
+}
+
+/// `text` does not load, with this message at this key path.
+#[track_caller]
+fn assert_refused(text: &str, message: &str, key: &str) {
+    let e = err(text);
+    assert_eq!((e.message.as_str(), e.key.as_deref()), (message, Some(key)));
+}
+
 const OK: &str = "name: f\nnodes:\n  - name: a\n    uses: state.set\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\n";
 
 const FAN: &str = "name: f\nnodes:\n  - {name: a, uses: state.set}\n  - {name: b, uses: state.set}\n  - {name: c, uses: state.set}\nedges:\n  - {from: __start__, to: c}\n  - {from: c, to: [a, b]}\n  - {from: [a, b], to: __end__}\n";
@@ -30,16 +62,13 @@ fn branches_cannot_be_reached_otherwise() {
             Some(27)
         )
     );
-    let e = err(&FAN.replace(
-        "{name: c, uses: state.set}",
-        "{name: c, uses: state.set, on_error: b}",
-    ));
-    assert_eq!(
-        (e.message.as_str(), e.key.as_deref()),
-        (
-            "node 'b' is a fan-out branch and cannot be reached otherwise",
-            Some("nodes[2].on_error")
-        )
+    assert_refused(
+        &FAN.replace(
+            "{name: c, uses: state.set}",
+            "{name: c, uses: state.set, on_error: b}",
+        ),
+        "node 'b' is a fan-out branch and cannot be reached otherwise",
+        "nodes[2].on_error",
     );
     // UnknownNode comes first.
     let e = err(&FAN
@@ -57,24 +86,18 @@ fn fan_out_list_messages() {
         (e.message.as_str(), e.key.as_deref()),
         ("edges[1].to lists 'a' twice", Some("edges[1].to[1]"))
     );
-    let e = err(&FAN.replace("to: [a, b]", "to: [a]"));
-    assert_eq!(
-        (e.message.as_str(), e.key.as_deref()),
-        (
-            "edges[1].to must list at least two nodes",
-            Some("edges[1].to")
-        )
+    assert_refused(
+        &FAN.replace("to: [a, b]", "to: [a]"),
+        "edges[1].to must list at least two nodes",
+        "edges[1].to",
     );
-    let e = err(&FAN.replace(
-        "name: f\n",
-        "name: f\nsettings: {observability: {redact: [x, '']}}\n",
-    ));
-    assert_eq!(
-        (e.message.as_str(), e.key.as_deref()),
-        (
-            "settings.observability.redact[1] must not be empty",
-            Some("settings.observability.redact[1]")
-        )
+    assert_refused(
+        &FAN.replace(
+            "name: f\n",
+            "name: f\nsettings: {observability: {redact: [x, '']}}\n",
+        ),
+        "settings.observability.redact[1] must not be empty",
+        "settings.observability.redact[1]",
     );
 }
 
@@ -175,24 +198,15 @@ fn yaml_numbers_follow_the_core_schema() {
 
 #[test]
 fn big_ints_and_non_finite_floats_are_invalid() {
-    let e = err(&format!(
-        "{OK}state:\n  big: 123456789012345678901234567890\n"
-    ));
-    assert_eq!(
-        (
-            e.kind,
-            e.message.as_str(),
-            e.line,
-            e.column,
-            e.key.as_deref()
-        ),
+    assert_located(
+        &format!("{OK}state:\n  big: 123456789012345678901234567890\n"),
         (
             LoadErrorKind::InvalidValue,
             "integer outside 64 bits",
             Some(9),
             Some(8),
-            Some("state.big")
-        )
+            Some("state.big"),
+        ),
     );
     let e = err(&format!("{OK}state:\n  x: [.inf]\n"));
     assert_eq!(
@@ -203,42 +217,28 @@ fn big_ints_and_non_finite_floats_are_invalid() {
 
 #[test]
 fn duplicate_and_unknown_keys() {
-    let e = err("name: f\nname: g\n");
-    assert_eq!(
-        (
-            e.kind,
-            e.message.as_str(),
-            e.line,
-            e.column,
-            e.key.as_deref()
-        ),
+    assert_located(
+        "name: f\nname: g\n",
         (
             LoadErrorKind::DuplicateKey,
             "duplicate key 'name'",
             Some(2),
             Some(1),
-            Some("name")
-        )
+            Some("name"),
+        ),
     );
-    let e = err(&OK.replace(
-        "    uses: state.set\n",
-        "    uses: state.set\n    bogus: 1\n",
-    ));
-    assert_eq!(
-        (
-            e.kind,
-            e.message.as_str(),
-            e.line,
-            e.column,
-            e.key.as_deref()
+    assert_located(
+        &OK.replace(
+            "    uses: state.set\n",
+            "    uses: state.set\n    bogus: 1\n",
         ),
         (
             LoadErrorKind::UnknownKey,
             "unknown key 'bogus'",
             Some(5),
             Some(5),
-            Some("nodes[0].bogus")
-        )
+            Some("nodes[0].bogus"),
+        ),
     );
 }
 
