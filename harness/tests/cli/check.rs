@@ -462,3 +462,61 @@ fn a_project_whose_engine_differs_from_the_built_one_gets_a_warning() {
     let out = check(&["-q", "linear_three_nodes"]);
     assert!(!out.stderr.contains("warning:"), "{}", out.render());
 }
+
+/// `xml` validates against Jenkins xunit's `junit-10.xsd` (vendored), checked with the set-up
+/// venv's lxml.
+fn assert_junit_10(xml: &Path) {
+    let xsd = repo().join("harness/tests/data/junit-10.xsd");
+    let script = "import sys\nfrom lxml import etree\n\
+                  schema = etree.XMLSchema(etree.parse(sys.argv[1]))\n\
+                  ok = schema.validate(etree.parse(sys.argv[2]))\n\
+                  print(schema.error_log)\nsys.exit(0 if ok else 1)\n";
+    let out = std::process::Command::new(repo().join(".venv/bin/python"))
+        .args(["-c", script])
+        .arg(&xsd)
+        .arg(xml)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn junit_reports_validate_against_junit_10_xsd_with_relative_files() {
+    let checkout = Checkout::new(false);
+    checkout.add_fixture(
+        "passes",
+        "name: passes\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: completed}\n",
+    );
+    checkout.add_fixture(
+        "fails_its_expectation",
+        "name: fails\nnodes:\n  - {name: a, uses: state.set, with: {x: \"<&>\\u001b\"}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: failed}\n",
+    );
+    let junit = checkout.root().join("junit.xml");
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("file=\"fixtures/passes.yaml\""), "{xml}");
+    assert!(xml.contains("<failure message="), "{xml}");
+    assert_junit_10(&junit);
+    // The checkout's own suite: a declared divergence is a skipped test.
+    let junit = checkout.root().join("own.xml");
+    let out = check(&["-q", "template_tilde", "--junit", junit.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.render());
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"expected failure: "),
+        "{xml}"
+    );
+    assert_junit_10(&junit);
+}
