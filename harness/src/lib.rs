@@ -10,6 +10,7 @@ pub mod diff;
 pub mod finding;
 pub mod fingerprint;
 pub mod fixture;
+pub mod fuzz;
 pub mod jsonl;
 pub mod layout;
 pub mod normalize;

@@ -36,6 +36,9 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Normalize an event log and diff it against a fixture's expected snapshot.
     Compare(commands::compare::CompareArgs),
+    /// Generate random flows, run them through both engines and shrink every divergence to a
+    /// small fixture.
+    Fuzz(commands::fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Fuzz(args) => commands::fuzz::run(args),
     };
     match result {
         Ok(status) => status.into(),

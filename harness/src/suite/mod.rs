@@ -21,4 +21,5 @@ pub use engine::load_failure_yaml;
 pub use model::{
     COLUMNS, Ended, EngineReport, FixtureReport, Status, SuiteOptions, Verdict, xfail_reason,
 };
+pub use scheduler::run_all;
 pub use verdict::{Movement, movement};

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 /// results come back in item order, and `progress` hears about each as it is done (from the
 /// worker threads). When `progress` returns `false`, no further item is started: the results
 /// hold the items done by then.
-pub(crate) fn run_all<T: Sync, R: Send>(
+pub fn run_all<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,
     check: &(dyn Fn(&T) -> R + Sync),
