@@ -36,6 +36,9 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Normalize an event log and diff it against a fixture's expected snapshot.
     Compare(commands::compare::CompareArgs),
+    /// What the fixtures exercise of the contract, per runtime (events, actions and their error
+    /// paths, error types, load errors, schema properties, settings); a gate with --fail-under.
+    Coverage(commands::coverage::CoverageArgs),
     /// Generate random flows, run them through both engines and shrink every divergence to a
     /// small fixture.
     Fuzz(commands::fuzz::FuzzArgs),
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Fuzz(args) => commands::fuzz::run(args),
+        Command::Coverage(args) => commands::coverage::run(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod coverage;
 pub mod fuzz;
 pub mod validate;
 

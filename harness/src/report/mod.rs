@@ -3,6 +3,7 @@
 //! `github` (Actions annotations). Each renders the same [`crate::finding::Finding`]s and
 //! [`crate::suite::FixtureReport`]s; nothing outside this folder formats a finding.
 
+mod coverage;
 pub mod github;
 mod json;
 mod junit;
@@ -11,6 +12,7 @@ mod table;
 pub mod text;
 mod totals;
 
+pub use coverage::{RuntimeCoverage, coverage_json, coverage_markdown, coverage_text};
 pub use json::{REPORT_VERSION, finding_json, render_json};
 pub use junit::render_junit;
 pub use rerun::{cause, render_rerun};

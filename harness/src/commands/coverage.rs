@@ -1,0 +1,113 @@
+//! `twinflow coverage`: runs every fixture (or those selected) through both engines and reports,
+//! per runtime, what of the contract they exercise: each event type × kind × level the contract
+//! allows, each builtin action on its success and error paths, each error type and load error
+//! kind, each event schema property, each observability setting. `--fail-under` makes it a gate.
+//!
+//! Exit status: 0 covered (or no gate), 1 under the gate, 2 the fixtures could not be run.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::ExitStatus;
+use crate::coverage::{Category, covered, tally, universe};
+use crate::fixture::{self, Fixture};
+use crate::layout::Layout;
+use crate::report::{coverage_json, coverage_markdown, coverage_text};
+use crate::run::{Engine, RunConfig, run_both};
+
+/// How `coverage` prints its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Text,
+    /// A Markdown table (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
+    /// JSON.
+    Json,
+}
+
+/// Arguments of `twinflow coverage`.
+#[derive(Debug, clap::Args)]
+pub struct CoverageArgs {
+    /// Only these fixtures (exact name, substring or glob).
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Fail (exit 1) when any category of either runtime is under this percentage.
+    #[arg(long, value_name = "PERCENT")]
+    pub fail_under: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The project (default: found from the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// Runs `twinflow coverage`.
+///
+/// # Errors
+/// Only for failures of the tool itself (writing the output).
+pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
+    let (layout, fixtures) = match prepare(args) {
+        Ok(ready) => ready,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let config = RunConfig {
+        layout,
+        timeout: Duration::from_secs(30),
+    };
+    let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let runs = crate::suite::run_all(&fixtures, jobs, &|f| run_both(f, &config), &|_| true);
+    let all = universe();
+    let mut per_runtime: Vec<(Engine, Vec<Category>)> = Vec::new();
+    for engine in Engine::ALL {
+        let mut seen = BTreeSet::new();
+        for (fixture, results) in fixtures.iter().zip(&runs) {
+            let result = &results[usize::from(engine == Engine::Python)];
+            seen.extend(covered(fixture, &result.outcome));
+        }
+        per_runtime.push((engine, tally(&all, &seen)));
+    }
+    let table: Vec<(&str, &[Category])> = per_runtime
+        .iter()
+        .map(|(engine, categories)| (engine.name(), categories.as_slice()))
+        .collect();
+    let text = match args.format {
+        Format::Text => coverage_text(&table),
+        Format::Markdown => coverage_markdown(&table),
+        Format::Json => serde_json::to_string_pretty(&coverage_json(&table))? + "\n",
+    };
+    io::stdout().lock().write_all(text.as_bytes())?;
+    let under = args.fail_under.is_some_and(|gate| {
+        table
+            .iter()
+            .flat_map(|(_, categories)| categories.iter())
+            .any(|category| category.percent() + 1e-9 < gate)
+    });
+    if under {
+        eprintln!(
+            "coverage under {}% (see the missing column)",
+            args.fail_under.unwrap_or_default()
+        );
+        return Ok(ExitStatus::Failure);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The project and the selected fixtures, or why not.
+fn prepare(args: &CoverageArgs) -> Result<(Layout, Vec<Fixture>), String> {
+    let layout = Layout::discover(args.root.as_deref()).map_err(|err| err.to_string())?;
+    let all = fixture::load_all(&layout.fixtures(), &[]).map_err(|err| err.to_string())?;
+    let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+    let chosen = crate::select::select(&names, &args.filters).map_err(|err| err.to_string())?;
+    crate::python::Interpreter::get(&layout)
+        .map_err(|err| format!("the Python twin cannot be set up: {err} (run scripts/setup)"))?;
+    let mut all: Vec<Option<Fixture>> = all.into_iter().map(Some).collect();
+    let fixtures = chosen.into_iter().filter_map(|i| all[i].take()).collect();
+    Ok((layout, fixtures))
+}
