@@ -16,9 +16,9 @@ from ..event import Level
 from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
 from ..flow import Node as FlowNode
 
-# `_to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
+# `to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
 # scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
-from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, _to_json, map_to_json
+from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, to_json, map_to_json
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
@@ -89,7 +89,7 @@ class Reader:
     def _numbers_ok(self, node: Node, path: str) -> None:
         # A huge integer or a non-finite float is reported as such, whatever type was wanted.
         if isinstance(node, ScalarNode) and node.tag in (T_INT, T_FLOAT):
-            _to_json(self.origin, node, path)
+            to_json(self.origin, node, path)
 
     def _expect_name(self, node: Node, path: str, reserved_ok: bool = False, node_name: bool = True) -> str:
         value = self._expect_str(node, path)
@@ -126,7 +126,7 @@ class Reader:
 
     def _expect_int(self, node: Node, path: str) -> int:
         if isinstance(node, ScalarNode) and node.tag == T_INT:
-            value = _to_json(self.origin, node, path)
+            value = to_json(self.origin, node, path)
             return value
         self._numbers_ok(node, path)
         raise self._want("int", node, path)
@@ -181,7 +181,7 @@ class Reader:
                 doc.edges_node = v
             elif key == "parity":
                 # Engines ignore it (contract §5), but numbers anywhere in the document are checked.
-                _to_json(self.origin, v, "parity")
+                to_json(self.origin, v, "parity")
         self._missing(found, root, "", ("name", "nodes", "edges"))
         return doc
 
