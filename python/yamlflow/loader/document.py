@@ -18,7 +18,7 @@ from ..flow import Node as FlowNode
 
 # `to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
 # scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
-from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, to_json, map_to_json
+from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, map_to_json, to_json
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
