@@ -18,7 +18,11 @@ from pathlib import Path
 import yamlflow
 from yamlflow import LoadError
 
-SUITE = json.loads((Path(__file__).parent / "data" / "yaml_suite.json").read_text(encoding="utf-8"))
+DATA = Path(__file__).parent / "data"
+SUITE = json.loads((DATA / "yaml_suite.json").read_text(encoding="utf-8"))
+# The rules of contract §1.4 and §6.12 (tags, keys, anchors, limits), pinned for both engines
+# (engine/tests/yaml_suite.rs reads the same file).
+RULES = json.loads((DATA / "yaml_rules.json").read_text(encoding="utf-8"))
 
 REJECTS = "Python rejects valid YAML with a syntax error"
 ACCEPTS = "Python accepts invalid YAML"
@@ -54,11 +58,13 @@ KNOWN = {
 
 
 def outcome(text: str) -> dict:
-    """What ``yamlflow yaml`` prints for a document, without the key path."""
+    """What ``yamlflow yaml`` prints for a document."""
     try:
         return {"value": yamlflow.parse_yaml(text, "<string>")}
     except LoadError as e:
-        return {"error": {"kind": e.kind, "message": e.message, "line": e.line, "column": e.column}}
+        return {
+            "error": {"kind": e.kind, "message": e.message, "line": e.line, "column": e.column, "key": e.key}
+        }
 
 
 def difference(rust: dict, python: dict) -> str | None:
@@ -71,7 +77,8 @@ def difference(rust: dict, python: dict) -> str | None:
             return KIND
         if (r["line"], r["column"]) != (p["line"], p["column"]):
             return POSITION
-        return None if r["kind"] == "YamlSyntax" or r["message"] == p["message"] else "another message"
+        same = (r["message"], r["key"]) == (p["message"], p["key"])
+        return None if r["kind"] == "YamlSyntax" or same else "another message or key path"
     if "error" in python:
         return REJECTS if python["error"]["kind"] == "YamlSyntax" else "Python rejects"
     return ACCEPTS
@@ -108,3 +115,12 @@ def test_rust_rejects_every_invalid_case_and_reads_the_valid_ones_as_the_suite()
             # SM9W-01 (`:`) and UKK6-02 (`!`): the suite's JSON has no form for a null key or `!`.
             assert rust["value"] == case["json"], case["id"]
     assert refused == Counter({"InvalidValue": 28, "DuplicateKey": 1})
+
+
+def test_every_yaml_rule_holds() -> None:
+    for case in RULES["cases"]:
+        text = case["yaml"] + (case["repeat"][0] * case["repeat"][1] if "repeat" in case else "")
+        got, expect = outcome(text), case["expect"]
+        if "error" in got and expect.get("error", {}).get("message", "") is None:
+            got["error"]["message"] = None
+        assert got == expect, case["yaml"]
