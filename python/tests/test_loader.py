@@ -120,6 +120,15 @@ def load_error(text: str) -> LoadError:
             "reserved name '__end__'",
         ),
         (BASE.replace("name: demo", "name: 5"), "InvalidValue", 1, 7, "name", "name must be a string"),
+        # A name is the whole string: no trailing newline (the Rust twin's valid_name).
+        (
+            BASE.replace("name: demo", 'name: "demo\\n"'),
+            "InvalidValue",
+            1,
+            7,
+            "name",
+            "invalid name 'demo\n'",
+        ),
         ("nodes: []\nedges: []\n", "MissingKey", 1, 1, "name", "missing key 'name'"),
         (
             BASE.replace("{from: a, to: __end__}", "{to: __end__}"),

@@ -97,7 +97,7 @@ class Reader:
             raise self.origin.invalid(f"reserved name '{value}'", node, path)
         if value in RESERVED and reserved_ok:
             return value
-        if not NAME_RE.match(value):
+        if not NAME_RE.fullmatch(value):
             raise self.origin.invalid(f"invalid name '{value}'", node, path)
         return value
 

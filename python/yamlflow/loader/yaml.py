@@ -102,7 +102,7 @@ def parse(origin: Origin, text: str) -> Node | None:
 
 def _implicit(text: str) -> str:
     """The core schema's tag for plain ``text``."""
-    return next((tag for tag, pattern in _IMPLICIT if pattern.match(text)), T_STR)
+    return next((tag for tag, pattern in _IMPLICIT if pattern.fullmatch(text)), T_STR)
 
 
 def _scalar_tag(tag: str | None, text: str, plain: bool) -> str:
@@ -123,7 +123,10 @@ class _Builder:
 
     def __init__(self, origin: Origin) -> None:
         self.origin = origin
-        self.anchors: dict[str, tuple[Node, int]] = {}
+        # Anchor → its node and size; None while the collection it names is open (an alias inside it is
+        # unknown, as in saphyr: no cycles). A name defined again names the latest definition.
+        self.anchors: dict[str, tuple[Node, int] | None] = {}
+        self.owner: dict[str, Node] = {}
         # Open collections: (node, items flat, node count at its start, anchor).
         self.stack: list[tuple[Node, list[Node], int, str | None]] = []
         self.nodes = 0
@@ -134,8 +137,14 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise self.origin._syntax(f"document expands to more than {MAX_NODES} nodes", mark)
 
-    def attach(self, node: Node, anchor: str | None, size: int) -> None:
+    def define(self, anchor: str | None, node: Node) -> None:
+        """An anchor seen at the start of ``node``: it names ``node`` from now on (unknown until it ends)."""
         if anchor is not None:
+            self.owner[anchor] = node
+            self.anchors[anchor] = None
+
+    def attach(self, node: Node, anchor: str | None, size: int) -> None:
+        if anchor is not None and self.owner.get(anchor) is node:
             self.anchors[anchor] = (node, size)
         if self.stack:
             self.stack[-1][1].append(node)
@@ -172,17 +181,19 @@ def _compose(origin: Origin, text: str) -> Node | None:
                         node.value = list(zip(items[0::2], items[1::2], strict=True))
                     build.attach(node, anchor, build.nodes - start)
                 elif isinstance(event, yaml.AliasEvent):
-                    if event.anchor not in build.anchors:
+                    found = build.anchors.get(event.anchor)
+                    if found is None:
                         raise yaml.composer.ComposerError(
                             None, None, f"found undefined alias {event.anchor!r}", event.start_mark
                         )
-                    node, size = build.anchors[event.anchor]
+                    node, size = found
                     build.count(size, event.start_mark)
                     build.attach(node, None, size)
                 elif isinstance(event, yaml.ScalarEvent):
                     build.count(1, event.start_mark)
                     tag = _scalar_tag(event.tag, event.value, not event.style)
                     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                    build.define(event.anchor, node)
                     build.attach(node, event.anchor, 1)
                 else:
                     build.count(1, event.start_mark)
@@ -192,6 +203,7 @@ def _compose(origin: Origin, text: str) -> Node | None:
                         tag = T_SEQ if kind is SequenceNode else T_MAP
                     node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
                     items = node.value if kind is SequenceNode else []
+                    build.define(event.anchor, node)
                     build.stack.append((node, items, build.nodes - 1, event.anchor))
                     if len(build.stack) > MAX_NESTING and too_deep is None:
                         too_deep = event.start_mark
