@@ -1,7 +1,8 @@
 //! The Rust engine's YAML layer on the official YAML test suite (docs/yaml-parser.md): every case of
 //! `python/tests/data/yaml_suite.json` (yaml/yaml-test-suite, MIT) still gives the outcome recorded
 //! there, the one `python/tests/test_yaml_suite.py` compares the Python engine with; and every rule
-//! of `yaml_rules.json` (tags, keys, anchors, limits: contract §1.4, §6.12) holds.
+//! of `yaml_rules.json` (tags, keys, anchors, limits: contract §1.4, §6.12) and `load_rules.json` (the
+//! same rules at the places of a flow document, §6.7) holds.
 
 use serde_json::{Value, json};
 
@@ -49,4 +50,19 @@ fn every_suite_case_gives_its_recorded_outcome() {
         .map(|case| case["id"].as_str().unwrap())
         .collect();
     assert!(changed.is_empty(), "outcomes changed: {changed:?}");
+}
+
+#[test]
+fn every_load_rule_holds() {
+    let rules = data("load_rules.json");
+    for case in rules["cases"].as_array().unwrap() {
+        let got = match yamlflow::load_str(case["yaml"].as_str().unwrap(), "<string>") {
+            Ok(flow) => json!({ "nodes": flow.nodes.len(), "edges": flow.edges.len() }),
+            Err(err) => json!({ "error": {
+                "kind": err.kind.name(), "message": err.message, "line": err.line,
+                "column": err.column, "key": err.key,
+            }}),
+        };
+        assert_eq!(got, case["expect"], "{}", case["yaml"]);
+    }
 }

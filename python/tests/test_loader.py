@@ -129,7 +129,7 @@ def load_error(text: str) -> LoadError:
             "name",
             "invalid name 'demo\n'",
         ),
-        ("nodes: []\nedges: []\n", "MissingKey", 1, 1, "name", "missing key 'name'"),
+        ("description: d\n", "MissingKey", 1, 1, "name", "missing key 'name'"),
         (
             BASE.replace("{from: a, to: __end__}", "{to: __end__}"),
             "MissingKey",

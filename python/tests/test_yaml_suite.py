@@ -23,6 +23,8 @@ SUITE = json.loads((DATA / "yaml_suite.json").read_text(encoding="utf-8"))
 # The rules of contract §1.4 and §6.12 (tags, keys, anchors, limits), pinned for both engines
 # (engine/tests/yaml_suite.rs reads the same file).
 RULES = json.loads((DATA / "yaml_rules.json").read_text(encoding="utf-8"))
+# The same rules at the places of a flow document (contract §6.7), loaded whole.
+LOAD_RULES = json.loads((DATA / "load_rules.json").read_text(encoding="utf-8"))
 
 REJECTS = "Python rejects valid YAML with a syntax error"
 ACCEPTS = "Python accepts invalid YAML"
@@ -124,3 +126,21 @@ def test_every_yaml_rule_holds() -> None:
         if "error" in got and expect.get("error", {}).get("message", "") is None:
             got["error"]["message"] = None
         assert got == expect, case["yaml"]
+
+
+def test_every_load_rule_holds() -> None:
+    for case in LOAD_RULES["cases"]:
+        try:
+            flow = yamlflow.load_str(case["yaml"], "<string>")
+            got: dict = {"nodes": len(flow.nodes), "edges": len(flow.edges)}
+        except LoadError as e:
+            got = {
+                "error": {
+                    "kind": e.kind,
+                    "message": e.message,
+                    "line": e.line,
+                    "column": e.column,
+                    "key": e.key,
+                }
+            }
+        assert got == case["expect"], case["yaml"]
