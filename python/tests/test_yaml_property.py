@@ -18,8 +18,7 @@ import random
 import subprocess
 from pathlib import Path
 
-import yamlflow
-from yamlflow import LoadError
+from .test_yaml_suite import outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "yamlflow"
@@ -144,15 +143,6 @@ class Gen:
         return head + body + r.choice(["", "", "...\n"])
 
 
-def python_outcome(text: str) -> dict:
-    try:
-        return {"value": yamlflow.parse_yaml(text, "doc")}
-    except LoadError as e:
-        return {
-            "error": {"kind": e.kind, "message": e.message, "line": e.line, "column": e.column, "key": e.key}
-        }
-
-
 def comparable(outcome: dict) -> str:
     """An outcome as canonical JSON; a YamlSyntax message is the parser's own (contract §1.4)."""
     error = outcome.get("error")
@@ -176,7 +166,7 @@ def test_generated_documents_read_alike(tmp_path: Path) -> None:
     differ = [
         (doc, r, p)
         for doc, r in zip(docs, rust, strict=True)
-        if comparable(r) != comparable(p := python_outcome(doc))
+        if comparable(r) != comparable(p := outcome(doc))
     ]
     assert not differ, "\n\n".join(f"{d!r}\nrust:   {r}\npython: {p}" for d, r, p in differ[:5])
     # The generator reaches values and each kind of refusal.
