@@ -28,10 +28,14 @@ fn every_yaml_rule_holds() {
         let mut text = case["yaml"].as_str().unwrap().to_owned();
         if let Some(repeat) = case.get("repeat") {
             let count = usize::try_from(repeat[1].as_u64().unwrap()).unwrap();
-            text.push_str(&repeat[0].as_str().unwrap().repeat(count));
+            text = text.replace("<<REPEAT>>", &repeat[0].as_str().unwrap().repeat(count));
         }
         let mut got = outcome(&text);
         let expect = &case["expect"];
+        if expect == "value" {
+            assert!(got.get("value").is_some(), "{got}");
+            continue;
+        }
         if expect["error"]["message"].is_null() && got.get("error").is_some() {
             got["error"]["message"] = Value::Null;
         }

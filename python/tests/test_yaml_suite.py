@@ -121,8 +121,13 @@ def test_rust_rejects_every_invalid_case_and_reads_the_valid_ones_as_the_suite()
 
 def test_every_yaml_rule_holds() -> None:
     for case in RULES["cases"]:
-        text = case["yaml"] + (case["repeat"][0] * case["repeat"][1] if "repeat" in case else "")
+        text = case["yaml"]
+        if "repeat" in case:
+            text = text.replace("<<REPEAT>>", case["repeat"][0] * case["repeat"][1])
         got, expect = outcome(text), case["expect"]
+        if expect == "value":
+            assert "value" in got, got
+            continue
         if "error" in got and expect.get("error", {}).get("message", "") is None:
             got["error"]["message"] = None
         assert got == expect, case["yaml"]

@@ -20,6 +20,8 @@ use crate::error::{LoadError, LoadErrorKind};
 const MAX_NESTING: usize = 256;
 /// A document holds at most this many nodes, aliases expanded (contract §6.12: the alias bomb).
 const MAX_NODES: usize = 100_000;
+/// ... and at most this many bytes of scalar text, aliases expanded (a long string aliased often).
+const MAX_SCALAR_BYTES: usize = 16 * 1024 * 1024;
 /// A document is at most this many bytes of UTF-8 (contract §6.12).
 const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// The prefix of the core schema's tags (`!!int` is `tag:yaml.org,2002:int`).
@@ -162,6 +164,22 @@ impl Origin<'_> {
     }
 }
 
+/// The size of a (sub)tree with its aliases expanded: nodes and bytes of scalar text (contract §6.12).
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn since(self, start: Self) -> Self {
+        Self {
+            nodes: self.nodes - start.nodes,
+            bytes: self.bytes - start.bytes,
+        }
+    }
+}
+
 /// An open collection while the tree is built.
 struct Frame {
     pos: Pos,
@@ -170,8 +188,8 @@ struct Frame {
     map: bool,
     /// A tag outside the core schema (contract §1.4): the collection becomes `Unsupported`.
     bad_tag: Option<String>,
-    /// The node count when it opened (its size, for an alias of it, is the difference).
-    start: usize,
+    /// The size when it opened (its own size, for an alias of it, is the difference).
+    start: Size,
     items: Vec<YNode>,
 }
 
@@ -179,12 +197,12 @@ struct Frame {
 struct TreeBuilder<'o> {
     origin: Origin<'o>,
     stack: Vec<Frame>,
-    /// Anchored nodes and their sizes in nodes.
-    anchors: HashMap<usize, (YNode, usize)>,
+    /// Anchored nodes and their sizes.
+    anchors: HashMap<usize, (YNode, Size)>,
     root: Option<YNode>,
     documents: usize,
-    /// Nodes so far, aliases expanded (contract §6.12: at most MAX_NODES).
-    nodes: usize,
+    /// The size so far, aliases expanded (contract §6.12: MAX_NODES, MAX_SCALAR_BYTES).
+    size: Size,
     /// The first collection nested deeper than MAX_NESTING (contract §6). Parsing goes on so a
     /// later syntax error still wins, as in the Python twin; nodes below that depth are not
     /// attached, so the tree (and its recursive drop and checks) stays shallow.
@@ -202,7 +220,7 @@ pub(super) fn parse(origin: Origin<'_>, text: &str) -> Result<Option<YNode>, Loa
         anchors: HashMap::new(),
         root: None,
         documents: 0,
-        nodes: 0,
+        size: Size::default(),
         too_deep: None,
     };
     for item in Parser::new_from_str(text) {
@@ -281,16 +299,18 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>) -> YKind 
 }
 
 impl TreeBuilder<'_> {
-    /// Counts `size` more nodes; past MAX_NODES that is a YamlSyntax error at `pos`.
-    fn count(&mut self, size: usize, pos: Pos) -> Result<(), LoadError> {
-        self.nodes += size;
-        if self.nodes > MAX_NODES {
-            return Err(self.origin.syntax(
-                format!("document expands to more than {MAX_NODES} nodes"),
-                pos,
-            ));
-        }
-        Ok(())
+    /// Counts `size` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at `pos`.
+    fn count(&mut self, size: Size, pos: Pos) -> Result<(), LoadError> {
+        self.size.nodes += size.nodes;
+        self.size.bytes += size.bytes;
+        let message = if self.size.nodes > MAX_NODES {
+            format!("document expands to more than {MAX_NODES} nodes")
+        } else if self.size.bytes > MAX_SCALAR_BYTES {
+            format!("document expands to more than {MAX_SCALAR_BYTES} bytes of scalars")
+        } else {
+            return Ok(());
+        };
+        Err(self.origin.syntax(message, pos))
     }
 
     /// Handles one parser event; returns a finished node with its anchor id (0 for none) and
@@ -299,7 +319,7 @@ impl TreeBuilder<'_> {
         &mut self,
         event: YamlEvent<'_>,
         pos: Pos,
-    ) -> Result<Option<(YNode, usize, usize)>, LoadError> {
+    ) -> Result<Option<(YNode, usize, Size)>, LoadError> {
         Ok(match event {
             YamlEvent::DocumentStart(_) => {
                 self.documents += 1;
@@ -311,17 +331,21 @@ impl TreeBuilder<'_> {
                 None
             }
             YamlEvent::Scalar(text, style, anchor, tag) => {
-                self.count(1, pos)?;
+                let size = Size {
+                    nodes: 1,
+                    bytes: text.len(),
+                };
+                self.count(size, pos)?;
                 let kind = resolve(&text, style, tag.as_ref());
-                Some((YNode { pos, kind }, anchor, 1))
+                Some((YNode { pos, kind }, anchor, size))
             }
             YamlEvent::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id) else {
+                let Some(&(_, size)) = self.anchors.get(&id) else {
                     return Err(self.origin.syntax("unknown anchor", pos));
                 };
-                let (node, size) = (node.clone(), *size);
+                // Counted before the copy is made.
                 self.count(size, pos)?;
-                Some((node, 0, size))
+                Some((self.anchors[&id].0.clone(), 0, size))
             }
             YamlEvent::SequenceStart(anchor, tag) => {
                 let bad_tag = bad_collection_tag(tag.as_ref(), "seq");
@@ -343,7 +367,7 @@ impl TreeBuilder<'_> {
                     pos: frame.pos,
                     kind,
                 };
-                (node, frame.anchor, self.nodes - frame.start)
+                (node, frame.anchor, self.size.since(frame.start))
             }),
             _ => None,
         })
@@ -356,13 +380,14 @@ impl TreeBuilder<'_> {
         map: bool,
         bad_tag: Option<String>,
     ) -> Result<(), LoadError> {
-        self.count(1, pos)?;
+        let start = self.size;
+        self.count(Size { nodes: 1, bytes: 0 }, pos)?;
         self.stack.push(Frame {
             pos,
             anchor,
             map,
             bad_tag,
-            start: self.nodes - 1,
+            start,
             items: Vec::new(),
         });
         if self.stack.len() > MAX_NESTING && self.too_deep.is_none() {
@@ -372,7 +397,7 @@ impl TreeBuilder<'_> {
     }
 
     /// Puts a finished node into its parent (or makes it the root), and records its anchor.
-    fn attach(&mut self, node: YNode, anchor: usize, size: usize) {
+    fn attach(&mut self, node: YNode, anchor: usize, size: Size) {
         if self.too_deep.is_some() {
             return;
         }

@@ -61,6 +61,7 @@ MAX_FLOW_DEPTH = 255
 # A document holds at most this many nodes, aliases expanded (contract §6.12: the alias bomb), and is at
 # most MAX_BYTES of UTF-8.
 MAX_NODES = 100_000
+MAX_SCALAR_BYTES = 16 * 1024 * 1024  # scalar text, aliases expanded (a long string aliased often)
 MAX_BYTES = 4 * 1024 * 1024
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 
@@ -119,23 +120,34 @@ def _scalar_tag(tag: str | None, text: str, plain: bool) -> str:
 
 
 class _Builder:
-    """The tree under construction: open collections, anchors (with their sizes) and the node count."""
+    """The tree under construction: open collections, anchors (with their sizes) and the size so far. A size
+    is (nodes, bytes of scalar text), aliases expanded (contract §6.12)."""
 
     def __init__(self, origin: Origin) -> None:
         self.origin = origin
         # Anchor → its node and size; None while the collection it names is open (an alias inside it is
         # unknown, as in saphyr: no cycles). A name defined again names the latest definition.
-        self.anchors: dict[str, tuple[Node, int] | None] = {}
+        self.anchors: dict[str, tuple[Node, tuple[int, int]] | None] = {}
         self.owner: dict[str, Node] = {}
-        # Open collections: (node, items flat, node count at its start, anchor).
-        self.stack: list[tuple[Node, list[Node], int, str | None]] = []
-        self.nodes = 0
+        # Open collections: (node, items flat, size at its start, anchor).
+        self.stack: list[tuple[Node, list[Node], tuple[int, int], str | None]] = []
+        self.size = (0, 0)
         self.root: Node | None = None
 
-    def count(self, size: int, mark: Any) -> None:
-        self.nodes += size
-        if self.nodes > MAX_NODES:
+    def count(self, size: tuple[int, int], mark: Any) -> None:
+        """Counts ``size`` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at ``mark``."""
+        nodes, nbytes = self.size[0] + size[0], self.size[1] + size[1]
+        self.size = (nodes, nbytes)
+        if nodes > MAX_NODES:
             raise self.origin._syntax(f"document expands to more than {MAX_NODES} nodes", mark)
+        if nbytes > MAX_SCALAR_BYTES:
+            raise self.origin._syntax(
+                f"document expands to more than {MAX_SCALAR_BYTES} bytes of scalars", mark
+            )
+
+    def since(self, start: tuple[int, int]) -> tuple[int, int]:
+        """The size counted since ``start``."""
+        return (self.size[0] - start[0], self.size[1] - start[1])
 
     def define(self, anchor: str | None, node: Node) -> None:
         """An anchor seen at the start of ``node``: it names ``node`` from now on (unknown until it ends)."""
@@ -143,7 +155,7 @@ class _Builder:
             self.owner[anchor] = node
             self.anchors[anchor] = None
 
-    def attach(self, node: Node, anchor: str | None, size: int) -> None:
+    def attach(self, node: Node, anchor: str | None, size: tuple[int, int]) -> None:
         if anchor is not None and self.owner.get(anchor) is node:
             self.anchors[anchor] = (node, size)
         if self.stack:
@@ -179,7 +191,7 @@ def _compose(origin: Origin, text: str) -> Node | None:
                         flow_depth -= 1
                     if isinstance(node, MappingNode):
                         node.value = list(zip(items[0::2], items[1::2], strict=True))
-                    build.attach(node, anchor, build.nodes - start)
+                    build.attach(node, anchor, build.since(start))
                 elif isinstance(event, yaml.AliasEvent):
                     found = build.anchors.get(event.anchor)
                     if found is None:
@@ -190,13 +202,16 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     build.count(size, event.start_mark)
                     build.attach(node, None, size)
                 elif isinstance(event, yaml.ScalarEvent):
-                    build.count(1, event.start_mark)
+                    value = event.value
+                    size = (1, len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass")))
+                    build.count(size, event.start_mark)
                     tag = _scalar_tag(event.tag, event.value, not event.style)
                     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
                     build.define(event.anchor, node)
-                    build.attach(node, event.anchor, 1)
+                    build.attach(node, event.anchor, size)
                 else:
-                    build.count(1, event.start_mark)
+                    start = build.size
+                    build.count((1, 0), event.start_mark)
                     kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
                     tag = event.tag
                     if tag is None or tag == "!":
@@ -204,7 +219,7 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
                     items = node.value if kind is SequenceNode else []
                     build.define(event.anchor, node)
-                    build.stack.append((node, items, build.nodes - 1, event.anchor))
+                    build.stack.append((node, items, start, event.anchor))
                     if len(build.stack) > MAX_NESTING and too_deep is None:
                         too_deep = event.start_mark
                     if event.flow_style:
