@@ -341,6 +341,11 @@ impl TreeBuilder<'_> {
             }
             YamlEvent::Alias(id) => {
                 let Some(&(_, size)) = self.anchors.get(&id) else {
+                    // Past the nesting limit nothing is kept: an alias of what was not kept is
+                    // passed over (the document is refused as too deep anyway).
+                    if self.too_deep.is_some() {
+                        return Ok(None);
+                    }
                     return Err(self.origin.syntax("unknown anchor", pos));
                 };
                 // Counted before the copy is made.

@@ -133,6 +133,10 @@ class _Builder:
         self.stack: list[tuple[Node, list[Node], tuple[int, int], str | None]] = []
         self.size = (0, 0)
         self.root: Node | None = None
+        # The first collection nested deeper than MAX_NESTING: from there on nothing is attached or
+        # anchored (as in the Rust twin, which keeps its tree shallow), and an alias naming what was not
+        # kept is passed over.
+        self.too_deep: Any = None
 
     def count(self, size: tuple[int, int], mark: Any) -> None:
         """Counts ``size`` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at ``mark``."""
@@ -156,6 +160,8 @@ class _Builder:
             self.anchors[anchor] = None
 
     def attach(self, node: Node, anchor: str | None, size: tuple[int, int]) -> None:
+        if self.too_deep is not None:
+            return
         if anchor is not None and self.owner.get(anchor) is node:
             self.anchors[anchor] = (node, size)
         if self.stack:
@@ -176,7 +182,6 @@ def _compose(origin: Origin, text: str) -> Node | None:
     build = _Builder(origin)
     try:
         loader.get_event()  # STREAM-START
-        too_deep = None
         flow_depth = 0
         if not loader.check_event(yaml.StreamEndEvent):
             loader.get_event()  # DOCUMENT-START
@@ -190,10 +195,12 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     if node.flow_style:
                         flow_depth -= 1
                     if isinstance(node, MappingNode):
-                        node.value = list(zip(items[0::2], items[1::2], strict=True))
+                        node.value = list(zip(items[0::2], items[1::2], strict=False))  # short past too_deep
                     build.attach(node, anchor, build.since(start))
                 elif isinstance(event, yaml.AliasEvent):
                     found = build.anchors.get(event.anchor)
+                    if found is None and build.too_deep is not None:
+                        continue
                     if found is None:
                         raise yaml.composer.ComposerError(
                             None, None, f"found undefined alias {event.anchor!r}", event.start_mark
@@ -220,14 +227,14 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     items = node.value if kind is SequenceNode else []
                     build.define(event.anchor, node)
                     build.stack.append((node, items, start, event.anchor))
-                    if len(build.stack) > MAX_NESTING and too_deep is None:
-                        too_deep = event.start_mark
+                    if len(build.stack) > MAX_NESTING and build.too_deep is None:
+                        build.too_deep = event.start_mark
                     if event.flow_style:
                         flow_depth += 1
                         if flow_depth > MAX_FLOW_DEPTH:
                             # saphyr stops here (the Rust twin reports the first too-deep
                             # collection); LibYAML slows down quadratically with flow depth.
-                            raise origin._syntax(TOO_DEEP, too_deep or event.start_mark)
+                            raise origin._syntax(TOO_DEEP, build.too_deep or event.start_mark)
         root = build.root
         if not loader.check_event(yaml.StreamEndEvent):
             event = loader.get_event()
@@ -240,8 +247,8 @@ def _compose(origin: Origin, text: str) -> Node | None:
         loader.get_event()  # STREAM-END
     finally:
         loader.dispose()
-    if too_deep is not None:
-        raise origin._syntax(TOO_DEEP, too_deep)
+    if build.too_deep is not None:
+        raise origin._syntax(TOO_DEEP, build.too_deep)
     return root
 
 
