@@ -164,18 +164,23 @@ impl Origin<'_> {
     }
 }
 
-/// The size of a (sub)tree with its aliases expanded: nodes and bytes of scalar text (contract §6.12).
+/// The size of a (sub)tree with its aliases expanded (contract §6.12): nodes and bytes of scalar
+/// text, which add up, and its height, the collections nested in it (itself included; 0 for a
+/// scalar), which an alias adds to the depth where it stands.
 #[derive(Debug, Clone, Copy, Default)]
 struct Size {
     nodes: usize,
     bytes: usize,
+    height: usize,
 }
 
 impl Size {
-    fn since(self, start: Self) -> Self {
+    /// What was counted since `start`, as the size of a collection of this height.
+    fn since(self, start: Self, height: usize) -> Self {
         Self {
             nodes: self.nodes - start.nodes,
             bytes: self.bytes - start.bytes,
+            height,
         }
     }
 }
@@ -190,6 +195,8 @@ struct Frame {
     bad_tag: Option<String>,
     /// The size when it opened (its own size, for an alias of it, is the difference).
     start: Size,
+    /// The greatest height among its items.
+    height: usize,
     items: Vec<YNode>,
 }
 
@@ -334,6 +341,7 @@ impl TreeBuilder<'_> {
                 let size = Size {
                     nodes: 1,
                     bytes: text.len(),
+                    height: 0,
                 };
                 self.count(size, pos)?;
                 let kind = resolve(&text, style, tag.as_ref());
@@ -348,8 +356,12 @@ impl TreeBuilder<'_> {
                     }
                     return Err(self.origin.syntax("unknown anchor", pos));
                 };
-                // Counted before the copy is made.
+                // Counted before the copy is made; the copy nests as deep as it stands plus its
+                // height, which the nesting limit bounds too.
                 self.count(size, pos)?;
+                if self.stack.len() + size.height > MAX_NESTING && self.too_deep.is_none() {
+                    self.too_deep = Some(pos);
+                }
                 Some((self.anchors[&id].0.clone(), 0, size))
             }
             YamlEvent::SequenceStart(anchor, tag) => {
@@ -372,7 +384,11 @@ impl TreeBuilder<'_> {
                     pos: frame.pos,
                     kind,
                 };
-                (node, frame.anchor, self.size.since(frame.start))
+                (
+                    node,
+                    frame.anchor,
+                    self.size.since(frame.start, frame.height + 1),
+                )
             }),
             _ => None,
         })
@@ -386,13 +402,20 @@ impl TreeBuilder<'_> {
         bad_tag: Option<String>,
     ) -> Result<(), LoadError> {
         let start = self.size;
-        self.count(Size { nodes: 1, bytes: 0 }, pos)?;
+        self.count(
+            Size {
+                nodes: 1,
+                ..Size::default()
+            },
+            pos,
+        )?;
         self.stack.push(Frame {
             pos,
             anchor,
             map,
             bad_tag,
             start,
+            height: 0,
             items: Vec::new(),
         });
         if self.stack.len() > MAX_NESTING && self.too_deep.is_none() {
@@ -410,7 +433,10 @@ impl TreeBuilder<'_> {
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
-            Some(frame) => frame.items.push(node),
+            Some(frame) => {
+                frame.height = frame.height.max(size.height);
+                frame.items.push(node);
+            }
             None => self.root = Some(node),
         }
     }

@@ -121,27 +121,31 @@ def _scalar_tag(tag: str | None, text: str, plain: bool) -> str:
 
 class _Builder:
     """The tree under construction: open collections, anchors (with their sizes) and the size so far. A size
-    is (nodes, bytes of scalar text), aliases expanded (contract §6.12)."""
+    is (nodes, bytes of scalar text, height), aliases expanded (contract §6.12): nodes and bytes add up; the
+    height is the collections nested in a node (itself included; 0 for a scalar), which an alias adds to the
+    depth where it stands."""
 
     def __init__(self, origin: Origin) -> None:
         self.origin = origin
         # Anchor → its node and size; None while the collection it names is open (an alias inside it is
         # unknown, as in saphyr: no cycles). A name defined again names the latest definition.
-        self.anchors: dict[str, tuple[Node, tuple[int, int]] | None] = {}
+        self.anchors: dict[str, tuple[Node, tuple[int, int, int]] | None] = {}
         self.owner: dict[str, Node] = {}
-        # Open collections: (node, items flat, size at its start, anchor).
-        self.stack: list[tuple[Node, list[Node], tuple[int, int], str | None]] = []
-        self.size = (0, 0)
+        # Open collections: (node, items flat, size at its start, anchor), and the greatest height of the
+        # items of each.
+        self.stack: list[tuple[Node, list[Node], tuple[int, int, int], str | None]] = []
+        self.heights: list[int] = []
+        self.size = (0, 0, 0)
         self.root: Node | None = None
         # The first collection nested deeper than MAX_NESTING: from there on nothing is attached or
         # anchored (as in the Rust twin, which keeps its tree shallow), and an alias naming what was not
         # kept is passed over.
         self.too_deep: Any = None
 
-    def count(self, size: tuple[int, int], mark: Any) -> None:
+    def count(self, size: tuple[int, int, int], mark: Any) -> None:
         """Counts ``size`` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at ``mark``."""
         nodes, nbytes = self.size[0] + size[0], self.size[1] + size[1]
-        self.size = (nodes, nbytes)
+        self.size = (nodes, nbytes, 0)
         if nodes > MAX_NODES:
             raise self.origin._syntax(f"document expands to more than {MAX_NODES} nodes", mark)
         if nbytes > MAX_SCALAR_BYTES:
@@ -149,9 +153,9 @@ class _Builder:
                 f"document expands to more than {MAX_SCALAR_BYTES} bytes of scalars", mark
             )
 
-    def since(self, start: tuple[int, int]) -> tuple[int, int]:
-        """The size counted since ``start``."""
-        return (self.size[0] - start[0], self.size[1] - start[1])
+    def since(self, start: tuple[int, int, int], height: int) -> tuple[int, int, int]:
+        """What was counted since ``start``, as the size of a collection of this height."""
+        return (self.size[0] - start[0], self.size[1] - start[1], height)
 
     def define(self, anchor: str | None, node: Node) -> None:
         """An anchor seen at the start of ``node``: it names ``node`` from now on (unknown until it ends)."""
@@ -159,12 +163,13 @@ class _Builder:
             self.owner[anchor] = node
             self.anchors[anchor] = None
 
-    def attach(self, node: Node, anchor: str | None, size: tuple[int, int]) -> None:
+    def attach(self, node: Node, anchor: str | None, size: tuple[int, int, int]) -> None:
         if self.too_deep is not None:
             return
         if anchor is not None and self.owner.get(anchor) is node:
             self.anchors[anchor] = (node, size)
         if self.stack:
+            self.heights[-1] = max(self.heights[-1], size[2])
             self.stack[-1][1].append(node)
         else:
             self.root = node
@@ -191,12 +196,13 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     break
                 if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                     node, items, start, anchor = build.stack.pop()
+                    height = build.heights.pop() + 1
                     node.end_mark = event.end_mark
                     if node.flow_style:
                         flow_depth -= 1
                     if isinstance(node, MappingNode):
                         node.value = list(zip(items[0::2], items[1::2], strict=False))  # short past too_deep
-                    build.attach(node, anchor, build.since(start))
+                    build.attach(node, anchor, build.since(start, height))
                 elif isinstance(event, yaml.AliasEvent):
                     found = build.anchors.get(event.anchor)
                     if found is None and build.too_deep is not None:
@@ -207,10 +213,17 @@ def _compose(origin: Origin, text: str) -> Node | None:
                         )
                     node, size = found
                     build.count(size, event.start_mark)
+                    # The copy nests as deep as it stands plus its height: the nesting limit bounds it too.
+                    if len(build.stack) + size[2] > MAX_NESTING and build.too_deep is None:
+                        build.too_deep = event.start_mark
                     build.attach(node, None, size)
                 elif isinstance(event, yaml.ScalarEvent):
                     value = event.value
-                    size = (1, len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass")))
+                    size = (
+                        1,
+                        len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass")),
+                        0,
+                    )
                     build.count(size, event.start_mark)
                     tag = _scalar_tag(event.tag, event.value, not event.style)
                     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
@@ -218,7 +231,7 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     build.attach(node, event.anchor, size)
                 else:
                     start = build.size
-                    build.count((1, 0), event.start_mark)
+                    build.count((1, 0, 0), event.start_mark)
                     kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
                     tag = event.tag
                     if tag is None or tag == "!":
@@ -227,6 +240,7 @@ def _compose(origin: Origin, text: str) -> Node | None:
                     items = node.value if kind is SequenceNode else []
                     build.define(event.anchor, node)
                     build.stack.append((node, items, start, event.anchor))
+                    build.heights.append(0)
                     if len(build.stack) > MAX_NESTING and build.too_deep is None:
                         build.too_deep = event.start_mark
                     if event.flow_style:
