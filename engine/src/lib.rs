@@ -27,6 +27,6 @@ pub use flow::{
     ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
     START,
 };
-pub use loader::{load_file, load_str, parse_input};
+pub use loader::{load_file, load_str, parse_input, parse_yaml};
 pub use observability::{Callback, ConsoleSink, EventStream, ObservabilityContext};
 pub use runner::{RunOptions, RunOutcome, RunStatus, run};

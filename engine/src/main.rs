@@ -1,4 +1,4 @@
-//! The `yamlflow` command line (brief, CLIs): `run` and `validate`.
+//! The `yamlflow` command line (brief, CLIs): `run`, `validate` and `yaml`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -44,6 +44,12 @@ enum Command {
         /// The flow document.
         flow: PathBuf,
     },
+    /// Print each YAML file's JSON value, one line per file: `{"value": V}` or `{"error": {kind,
+    /// message, line, column, key}}` (the loader's YAML layer, contract §1.4 phase 1).
+    Yaml {
+        /// The YAML documents.
+        files: Vec<PathBuf>,
+    },
 }
 
 /// Writes `text` and a newline to the locked stdout (contract §6: never `println!`, which
@@ -79,6 +85,16 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Yaml { files } => match files
+            .iter()
+            .try_for_each(|file| print_line(&yaml_line(file)))
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cannot write to stdout: {err}");
+                ExitCode::from(2)
+            }
+        },
         Command::Run {
             flow,
             input,
@@ -92,6 +108,25 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// One line of `yamlflow yaml`: the file's JSON value or its load error, as JSON.
+fn yaml_line(file: &std::path::Path) -> String {
+    let origin = file.display().to_string();
+    let result = std::fs::read_to_string(file)
+        .map_err(|err| err.to_string())
+        .map(|text| yamlflow::parse_yaml(&text, &origin));
+    let line = match result {
+        Ok(Ok(value)) => serde_json::json!({ "value": value }),
+        Ok(Err(err)) => serde_json::json!({ "error": {
+            "kind": err.kind.name(), "message": err.message, "line": err.line,
+            "column": err.column, "key": err.key,
+        }}),
+        Err(reason) => serde_json::json!({ "error": {
+            "kind": "Io", "message": reason, "line": null, "column": null, "key": null,
+        }}),
+    };
+    line.to_string()
 }
 
 /// The run input (contract §6): `yamlflow::parse_input`'s LoadError of kind `Io`, named by the

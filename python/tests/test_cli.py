@@ -73,11 +73,11 @@ def test_events_to_file(tmp_path: Path) -> None:
 
 def test_load_error_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: demo\nnodes: []\nedges: []\nextra: 1\n", encoding="utf-8")
+    bad.write_text("name: demo\nnodes: [{name: a, uses: state.set}]\nedges: []\nextra: 1\n", encoding="utf-8")
     for command in ("run", "validate"):
         p = cli(command, str(bad))
         assert p.returncode == 2
-        assert p.stderr.strip() == f"{bad}:4:1: UnknownKey: unknown key 'extra'"
+        assert p.stderr.strip() == f"{bad}:3:8: InvalidValue: edges must not be empty"
         assert p.stdout == ""
 
 

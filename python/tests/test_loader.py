@@ -120,7 +120,16 @@ def load_error(text: str) -> LoadError:
             "reserved name '__end__'",
         ),
         (BASE.replace("name: demo", "name: 5"), "InvalidValue", 1, 7, "name", "name must be a string"),
-        ("nodes: []\nedges: []\n", "MissingKey", 1, 1, "name", "missing key 'name'"),
+        # A name is the whole string: no trailing newline (the Rust twin's valid_name).
+        (
+            BASE.replace("name: demo", 'name: "demo\\n"'),
+            "InvalidValue",
+            1,
+            7,
+            "name",
+            "invalid name 'demo\n'",
+        ),
+        ("description: d\n", "MissingKey", 1, 1, "name", "missing key 'name'"),
         (
             BASE.replace("{from: a, to: __end__}", "{to: __end__}"),
             "MissingKey",
@@ -374,11 +383,16 @@ def test_flow_depth_stops_the_parse() -> None:
 
 @pytest.mark.parametrize(
     ("text", "line", "column"),
-    [("a: 1\n---\nb: 2\n", 2, 1), ("a: *x\n", 1, 4), ("a: &x 1\nb: &x 2\n", 2, 4)],
+    [("a: 1\n---\nb: 2\n", 2, 1), ("a: *x\n", 1, 4), ("a: &x [*x]\n", 1, 8)],
 )
 def test_composer_errors(text: str, line: int, column: int) -> None:
     err = load_error(text)
     assert (err.kind, err.line, err.column) == ("YamlSyntax", line, column)
+
+
+def test_redefined_anchor_names_the_latest() -> None:
+    # YAML 1.2 lets an anchor be defined again; an alias names the latest (contract §1.4).
+    assert yamlflow.parse_yaml("a: &x 1\nb: &x 2\nc: *x\n") == {"a": 1, "b": 2, "c": 2}
 
 
 def test_aliases_compose() -> None:

@@ -28,7 +28,7 @@ from .flow import (
     NodeBody,
     ObservabilitySettings,
 )
-from .loader import load_file, load_str, parse_input
+from .loader import load_file, load_str, parse_input, parse_yaml
 from .observability import Callback, ConsoleSink, EventStream, ObservabilityContext, get_flow_log
 from .runner import RunOptions, RunOutcome, RunStatus, run
 
@@ -61,6 +61,7 @@ __all__ = [
     "load_file",
     "load_str",
     "parse_input",
+    "parse_yaml",
     "run",
     "run_text",
 ]

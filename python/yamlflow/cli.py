@@ -4,6 +4,7 @@ run FLOW.yaml [--input JSON|@file] [--events PATH|-] [--sandbox DIR]: final stat
 (unless ``--events -``, when stdout holds only the JSONL events); exit 0 completed, 1 failed
 (stderr ``flow failed: {type}: {message}``), 2 load error or unusable input (stderr: the error's display).
 validate FLOW.yaml: ``{file}: ok ({n} nodes, {m} edges)``, exit 0; load error → stderr, exit 2.
+yaml FILE...: one JSON line per file, ``{"value": V}`` or ``{"error": {kind, message, line, column, key}}``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TextIO
 
 from .error import LoadError
 from .event import to_json
-from .loader import load_file, parse_input
+from .loader import load_file, parse_input, parse_yaml
 from .runner import RunOptions, run
 
 
@@ -32,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--sandbox", default=".", help="root directory of file.* and obs.export (default: .)")
     v = sub.add_parser("validate", help="load a flow and report its size")
     v.add_argument("flow", help="the flow file (YAML)")
+    y = sub.add_parser("yaml", help="print each YAML file's JSON value or load error, one line per file")
+    y.add_argument("files", nargs="*", help="the YAML documents")
     return p
 
 
@@ -58,7 +61,25 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"{args.flow}: ok ({len(flow.nodes)} nodes, {len(flow.edges)} edges)")
         return 0
+    if args.command == "yaml":
+        for file in args.files:
+            print(_yaml_line(file))
+        return 0
     return _run(args.flow, args.input, args.events, args.sandbox)
+
+
+def _yaml_line(file: str) -> str:
+    """One line of ``yamlflow yaml``: the file's JSON value or its load error, as JSON."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+        line: dict = {"value": parse_yaml(text, file)}
+    except (OSError, UnicodeDecodeError) as e:
+        line = {"error": {"kind": "Io", "message": str(e), "line": None, "column": None, "key": None}}
+    except LoadError as e:
+        line = {
+            "error": {"kind": e.kind, "message": e.message, "line": e.line, "column": e.column, "key": e.key}
+        }
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> int:

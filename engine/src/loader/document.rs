@@ -5,7 +5,7 @@
 use saphyr::ScalarOwned;
 use serde_json::{Map, Value};
 
-use super::yaml::{Origin, Pos, YKind, YNode, map_to_json};
+use super::yaml::{self, Origin, Pos, YKind, YNode, map_to_json};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::event::Level;
 use crate::flow::{
@@ -175,8 +175,11 @@ impl<'o> Reader<'o> {
                     doc.edges_node = Some(value);
                     has_edges = true;
                 }
-                // Reserved for the harness (contract §5): engines ignore it.
-                "parity" => {}
+                // Reserved for the harness (contract §5): engines ignore it, but its numbers
+                // are checked as anywhere in the document (contract §1.4).
+                "parity" => {
+                    yaml::to_json(self.origin, value, "parity")?;
+                }
                 _ => return Err(self.unknown_key(key, "")),
             }
         }

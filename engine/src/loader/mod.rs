@@ -41,6 +41,16 @@ pub fn load_str(text: &str, origin: &str) -> Result<Flow, LoadError> {
     graph::check(origin, doc)
 }
 
+/// The JSON value of one YAML document, with phase 1 of contract §1.4 and the value rules of
+/// §1.1 (64-bit integers, finite floats, core-schema tags, keys by their JSON spelling): what a
+/// flow document is before its structure is checked. An empty stream is `null`.
+pub fn parse_yaml(text: &str, origin: &str) -> Result<Value, LoadError> {
+    let origin = Origin(origin);
+    let root = yaml::parse(origin, text)?;
+    yaml::check_duplicates(origin, root.as_ref())?;
+    root.map_or(Ok(Value::Null), |node| yaml::to_json(origin, &node, ""))
+}
+
 /// Parses a run's input (`--input`, the harness's `parity.input` text): a JSON object; blank text
 /// is `{}`. Anything else is a LoadError of kind `Io` named by `origin` (contract §6):
 /// text that is not JSON, NaN/Infinity (serde_json refuses them), an integer literal outside i64

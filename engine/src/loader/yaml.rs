@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use saphyr::{ScalarOwned, ScalarStyle};
-use saphyr_parser::{Event as YamlEvent, Parser, Span};
+use saphyr_parser::{Event as YamlEvent, Parser, Span, Tag};
 use serde_json::{Map, Number, Value};
 
 use crate::error::{LoadError, LoadErrorKind};
@@ -18,6 +18,14 @@ use crate::error::{LoadError, LoadErrorKind};
 /// Collections may nest this deep (the root is level 1); deeper is the YamlSyntax error
 /// `document nests too deeply` in both engines (contract §6).
 const MAX_NESTING: usize = 256;
+/// A document holds at most this many nodes, aliases expanded (contract §6.12: the alias bomb).
+const MAX_NODES: usize = 100_000;
+/// ... and at most this many bytes of scalar text, aliases expanded (a long string aliased often).
+const MAX_SCALAR_BYTES: usize = 16 * 1024 * 1024;
+/// A document is at most this many bytes of UTF-8 (contract §6.12).
+const MAX_BYTES: usize = 4 * 1024 * 1024;
+/// The prefix of the core schema's tags (`!!int` is `tag:yaml.org,2002:int`).
+const CORE: &str = "tag:yaml.org,2002:";
 
 /// A 1-based position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,6 +65,8 @@ pub(super) enum YKind {
     Scalar(ScalarOwned, bool),
     /// A scalar the core schema cannot resolve (a core tag with a bad value).
     Bad,
+    /// A node with a tag outside the core schema (contract §1.4), with that tag.
+    Unsupported(String),
     Seq(Vec<YNode>),
     /// Entries in document order, duplicates kept (checked in their own phase).
     Map(Vec<(YNode, YNode)>),
@@ -154,20 +164,52 @@ impl Origin<'_> {
     }
 }
 
+/// The size of a (sub)tree with its aliases expanded (contract §6.12): nodes and bytes of scalar
+/// text, which add up, and its height, the collections nested in it (itself included; 0 for a
+/// scalar), which an alias adds to the depth where it stands.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+    height: usize,
+}
+
+impl Size {
+    /// What was counted since `start`, as the size of a collection of this height.
+    fn since(self, start: Self, height: usize) -> Self {
+        Self {
+            nodes: self.nodes - start.nodes,
+            bytes: self.bytes - start.bytes,
+            height,
+        }
+    }
+}
+
 /// An open collection while the tree is built.
-enum Frame {
-    Seq(Pos, Vec<YNode>, usize),
-    /// Entries so far, and a key waiting for its value.
-    Map(Pos, Vec<(YNode, YNode)>, Option<YNode>, usize),
+struct Frame {
+    pos: Pos,
+    anchor: usize,
+    /// Whether it is a mapping (its items are keys and values in turn).
+    map: bool,
+    /// A tag outside the core schema (contract §1.4): the collection becomes `Unsupported`.
+    bad_tag: Option<String>,
+    /// The size when it opened (its own size, for an alias of it, is the difference).
+    start: Size,
+    /// The greatest height among its items.
+    height: usize,
+    items: Vec<YNode>,
 }
 
 /// Builds the tree from the parser's events.
 struct TreeBuilder<'o> {
     origin: Origin<'o>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, YNode>,
+    /// Anchored nodes and their sizes.
+    anchors: HashMap<usize, (YNode, Size)>,
     root: Option<YNode>,
     documents: usize,
+    /// The size so far, aliases expanded (contract §6.12: MAX_NODES, MAX_SCALAR_BYTES).
+    size: Size,
     /// The first collection nested deeper than MAX_NESTING (contract §6). Parsing goes on so a
     /// later syntax error still wins, as in the Python twin; nodes below that depth are not
     /// attached, so the tree (and its recursive drop and checks) stays shallow.
@@ -176,12 +218,16 @@ struct TreeBuilder<'o> {
 
 /// Parses one YAML document into a positioned tree (`None` for an empty stream).
 pub(super) fn parse(origin: Origin<'_>, text: &str) -> Result<Option<YNode>, LoadError> {
+    if text.len() > MAX_BYTES {
+        return Err(origin.error(LoadErrorKind::YamlSyntax, too_large(), None, None));
+    }
     let mut builder = TreeBuilder {
         origin,
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
         documents: 0,
+        size: Size::default(),
         too_deep: None,
     };
     for item in Parser::new_from_str(text) {
@@ -195,8 +241,8 @@ pub(super) fn parse(origin: Origin<'_>, text: &str) -> Result<Option<YNode>, Loa
             }
             Err(err) => return Err(origin.syntax(err.info(), Pos::of_error(&err))),
         };
-        if let Some((node, anchor)) = builder.event(event, Pos::of(&span))? {
-            builder.attach(node, anchor);
+        if let Some((node, anchor, size)) = builder.event(event, Pos::of(&span))? {
+            builder.attach(node, anchor, size);
         }
     }
     if let Some(pos) = builder.too_deep {
@@ -205,13 +251,82 @@ pub(super) fn parse(origin: Origin<'_>, text: &str) -> Result<Option<YNode>, Loa
     Ok(builder.root)
 }
 
+/// The message of a document over MAX_BYTES (contract §6.12).
+fn too_large() -> String {
+    format!("document is larger than {MAX_BYTES} bytes")
+}
+
+/// The full text of a tag (`tag:yaml.org,2002:int`, `!local`).
+fn tag_text(tag: &Tag) -> String {
+    format!("{}{}", tag.handle, tag.suffix)
+}
+
+/// A collection's tag outside the core schema: none, `!`, or `!!seq`/`!!map` as it fits.
+fn bad_collection_tag(tag: Option<&Cow<'_, Tag>>, core: &str) -> Option<String> {
+    let text = tag_text(tag?);
+    (text != "!" && text.strip_prefix(CORE) != Some(core)).then_some(text)
+}
+
+/// A scalar under the core schema (contract §1.4 "Tags"): untagged plain text is resolved, other
+/// untagged styles and `!` are strings, a core tag must fit its text, any other tag is refused.
+fn resolve(text: &str, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>) -> YKind {
+    let plain = style == ScalarStyle::Plain;
+    let implicit = || {
+        if text.is_empty() {
+            ScalarOwned::Null
+        } else {
+            ScalarOwned::parse_from_cow(Cow::Owned(text.to_owned()))
+        }
+    };
+    let string = || ScalarOwned::String(text.to_owned());
+    let Some(tag) = tag else {
+        let scalar = if plain { implicit() } else { string() };
+        return YKind::Scalar(scalar, plain && looks_like_int(text));
+    };
+    let full = tag_text(tag);
+    if full == "!" {
+        return YKind::Scalar(string(), false);
+    }
+    let Some(core) = full.strip_prefix(CORE) else {
+        return YKind::Unsupported(full);
+    };
+    match (core, implicit()) {
+        ("str", _) => YKind::Scalar(string(), false),
+        ("null", s @ ScalarOwned::Null)
+        | ("bool", s @ ScalarOwned::Boolean(_))
+        | ("int", s @ ScalarOwned::Integer(_))
+        | ("float", s @ ScalarOwned::FloatingPoint(_)) => YKind::Scalar(s, false),
+        ("float", ScalarOwned::Integer(i)) => {
+            YKind::Scalar(ScalarOwned::FloatingPoint((i as f64).into()), false)
+        }
+        ("int", s) if looks_like_int(text) => YKind::Scalar(s, true),
+        ("null" | "bool" | "int" | "float", _) => YKind::Bad,
+        _ => YKind::Unsupported(full),
+    }
+}
+
 impl TreeBuilder<'_> {
-    /// Handles one parser event; returns a finished node with its anchor id (0 for none).
+    /// Counts `size` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at `pos`.
+    fn count(&mut self, size: Size, pos: Pos) -> Result<(), LoadError> {
+        self.size.nodes += size.nodes;
+        self.size.bytes += size.bytes;
+        let message = if self.size.nodes > MAX_NODES {
+            format!("document expands to more than {MAX_NODES} nodes")
+        } else if self.size.bytes > MAX_SCALAR_BYTES {
+            format!("document expands to more than {MAX_SCALAR_BYTES} bytes of scalars")
+        } else {
+            return Ok(());
+        };
+        Err(self.origin.syntax(message, pos))
+    }
+
+    /// Handles one parser event; returns a finished node with its anchor id (0 for none) and
+    /// its size in nodes.
     fn event(
         &mut self,
         event: YamlEvent<'_>,
         pos: Pos,
-    ) -> Result<Option<(YNode, usize)>, LoadError> {
+    ) -> Result<Option<(YNode, usize, Size)>, LoadError> {
         Ok(match event {
             YamlEvent::DocumentStart(_) => {
                 self.documents += 1;
@@ -223,78 +338,118 @@ impl TreeBuilder<'_> {
                 None
             }
             YamlEvent::Scalar(text, style, anchor, tag) => {
-                let int_like =
-                    style == ScalarStyle::Plain && tag.is_none() && looks_like_int(&text);
-                let kind = match ScalarOwned::parse_from_cow_and_metadata(
-                    Cow::Borrowed(&text),
-                    style,
-                    tag.as_ref(),
-                ) {
-                    Some(scalar) => YKind::Scalar(scalar, int_like),
-                    None => YKind::Bad,
+                let size = Size {
+                    nodes: 1,
+                    bytes: text.len(),
+                    height: 0,
                 };
-                Some((YNode { pos, kind }, anchor))
+                self.count(size, pos)?;
+                let kind = resolve(&text, style, tag.as_ref());
+                Some((YNode { pos, kind }, anchor, size))
             }
-            YamlEvent::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => Some((node.clone(), 0)),
-                None => return Err(self.origin.syntax("unknown anchor", pos)),
-            },
-            YamlEvent::SequenceStart(anchor, _) => {
-                self.open(Frame::Seq(pos, Vec::new(), anchor), pos);
+            YamlEvent::Alias(id) => {
+                let Some(&(_, size)) = self.anchors.get(&id) else {
+                    // Past the nesting limit nothing is kept: an alias of what was not kept is
+                    // passed over (the document is refused as too deep anyway).
+                    if self.too_deep.is_some() {
+                        return Ok(None);
+                    }
+                    return Err(self.origin.syntax("unknown anchor", pos));
+                };
+                // Counted before the copy is made; the copy nests as deep as it stands plus its
+                // height, which the nesting limit bounds too.
+                self.count(size, pos)?;
+                if self.stack.len() + size.height > MAX_NESTING && self.too_deep.is_none() {
+                    self.too_deep = Some(pos);
+                }
+                Some((self.anchors[&id].0.clone(), 0, size))
+            }
+            YamlEvent::SequenceStart(anchor, tag) => {
+                let bad_tag = bad_collection_tag(tag.as_ref(), "seq");
+                self.open(pos, anchor, false, bad_tag)?;
                 None
             }
-            YamlEvent::MappingStart(anchor, _) => {
-                self.open(Frame::Map(pos, Vec::new(), None, anchor), pos);
+            YamlEvent::MappingStart(anchor, tag) => {
+                let bad_tag = bad_collection_tag(tag.as_ref(), "map");
+                self.open(pos, anchor, true, bad_tag)?;
                 None
             }
-            YamlEvent::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq(pos, items, anchor)) => Some((
-                    YNode {
-                        pos,
-                        kind: YKind::Seq(items),
-                    },
-                    anchor,
-                )),
-                _ => None,
-            },
-            YamlEvent::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map(pos, entries, _, anchor)) => Some((
-                    YNode {
-                        pos,
-                        kind: YKind::Map(entries),
-                    },
-                    anchor,
-                )),
-                _ => None,
-            },
+            YamlEvent::SequenceEnd | YamlEvent::MappingEnd => self.stack.pop().map(|frame| {
+                let kind = match frame.bad_tag {
+                    Some(tag) => YKind::Unsupported(tag),
+                    None if frame.map => YKind::Map(pairs(frame.items)),
+                    None => YKind::Seq(frame.items),
+                };
+                let node = YNode {
+                    pos: frame.pos,
+                    kind,
+                };
+                (
+                    node,
+                    frame.anchor,
+                    self.size.since(frame.start, frame.height + 1),
+                )
+            }),
             _ => None,
         })
     }
 
-    fn open(&mut self, frame: Frame, pos: Pos) {
-        self.stack.push(frame);
+    fn open(
+        &mut self,
+        pos: Pos,
+        anchor: usize,
+        map: bool,
+        bad_tag: Option<String>,
+    ) -> Result<(), LoadError> {
+        let start = self.size;
+        self.count(
+            Size {
+                nodes: 1,
+                ..Size::default()
+            },
+            pos,
+        )?;
+        self.stack.push(Frame {
+            pos,
+            anchor,
+            map,
+            bad_tag,
+            start,
+            height: 0,
+            items: Vec::new(),
+        });
         if self.stack.len() > MAX_NESTING && self.too_deep.is_none() {
             self.too_deep = Some(pos);
         }
+        Ok(())
     }
 
     /// Puts a finished node into its parent (or makes it the root), and records its anchor.
-    fn attach(&mut self, node: YNode, anchor: usize) {
+    fn attach(&mut self, node: YNode, anchor: usize, size: Size) {
         if self.too_deep.is_some() {
             return;
         }
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
-            Some(Frame::Seq(_, items, _)) => items.push(node),
-            Some(Frame::Map(_, entries, pending, _)) => match pending.take() {
-                Some(key) => entries.push((key, node)),
-                None => *pending = Some(node),
-            },
+            Some(frame) => {
+                frame.height = frame.height.max(size.height);
+                frame.items.push(node);
+            }
             None => self.root = Some(node),
         }
     }
+}
+
+/// A mapping's items, keys and values in turn, as entries.
+fn pairs(items: Vec<YNode>) -> Vec<(YNode, YNode)> {
+    let mut entries = Vec::with_capacity(items.len() / 2);
+    let mut items = items.into_iter();
+    while let (Some(key), Some(value)) = (items.next(), items.next()) {
+        entries.push((key, value));
+    }
+    entries
 }
 
 /// Duplicate keys anywhere in the document (the second key's position), in document order.
@@ -349,7 +504,7 @@ fn walk_keys(origin: Origin<'_>, node: &YNode, path: &mut String) -> Result<(), 
 }
 
 /// Converts a YAML value to JSON: integers must fit 64 bits, floats must be finite.
-fn to_json(origin: Origin<'_>, node: &YNode, key: &str) -> Result<Value, LoadError> {
+pub(super) fn to_json(origin: Origin<'_>, node: &YNode, key: &str) -> Result<Value, LoadError> {
     Ok(match &node.kind {
         YKind::Scalar(scalar, int_like) => match scalar {
             ScalarOwned::Null => Value::Null,
@@ -373,6 +528,9 @@ fn to_json(origin: Origin<'_>, node: &YNode, key: &str) -> Result<Value, LoadErr
         },
         YKind::Bad => {
             return Err(origin.invalid(format!("{key} has an invalid tagged value"), node, key));
+        }
+        YKind::Unsupported(tag) => {
+            return Err(origin.invalid(format!("{key} has an unsupported tag '{tag}'"), node, key));
         }
         YKind::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());

@@ -10,6 +10,7 @@ duplicate keys (``yaml.py``), then the structure of the document (keys, types, v
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..actions.json import parse_text
 from ..error import LoadError
@@ -40,6 +41,19 @@ def load_str(text: str, origin: str = "<string>") -> Flow:
     except RecursionError:
         # The composer is iterative and depth is capped at MAX_NESTING, so this is a last guard
         # (contract §6).
+        raise LoadError("YamlSyntax", TOO_DEEP, origin, None, None, None) from None
+
+
+def parse_yaml(text: str, origin: str = "<string>") -> Any:
+    """The JSON value of one YAML document, with phase 1 of contract §1.4 and the value rules of §1.1 (64-bit
+    integers, finite floats, core-schema tags, keys by their JSON spelling): what a flow document is before
+    its structure is checked. An empty stream is ``None``."""
+    where = Origin(origin)
+    try:
+        root = yaml.parse(where, text)
+        yaml.check_duplicates(where, root)
+        return None if root is None else yaml.to_json(where, root, "")
+    except RecursionError:
         raise LoadError("YamlSyntax", TOO_DEEP, origin, None, None, None) from None
 
 

@@ -16,9 +16,9 @@ from ..event import Level
 from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
 from ..flow import Node as FlowNode
 
-# `_to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
+# `to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
 # scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
-from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, _to_json, map_to_json
+from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, _bad_tag, _key_text, map_to_json, to_json
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)
@@ -89,31 +89,37 @@ class Reader:
     def _numbers_ok(self, node: Node, path: str) -> None:
         # A huge integer or a non-finite float is reported as such, whatever type was wanted.
         if isinstance(node, ScalarNode) and node.tag in (T_INT, T_FLOAT):
-            _to_json(self.origin, node, path)
+            to_json(self.origin, node, path)
 
-    def _expect_name(self, node: Node, path: str, reserved_ok: bool = False, node_name: bool = True) -> str:
+    def _expect_name(self, node: Node, path: str, reserved_ok: bool = False) -> str:
         value = self._expect_str(node, path)
-        if value in RESERVED and not reserved_ok and node_name:
+        if value in RESERVED and not reserved_ok:
             raise self.origin.invalid(f"reserved name '{value}'", node, path)
         if value in RESERVED and reserved_ok:
             return value
-        if not NAME_RE.match(value):
+        if not NAME_RE.fullmatch(value):
             raise self.origin.invalid(f"invalid name '{value}'", node, path)
         return value
 
     def _expect_map(self, node: Node, path: str) -> list[tuple[ScalarNode, Node, str]]:
         """The (key node, value node, key) pairs of a mapping; non-string keys are unknown keys."""
-        if not isinstance(node, MappingNode):
+        if not isinstance(node, MappingNode) or _bad_tag(node):
             self._numbers_ok(node, path)
             raise self._want("map", node, path)
         pairs = []
         for k, v in node.value:
-            key = k.value if isinstance(k, ScalarNode) else "?"
-            pairs.append((k, v, key))
+            pairs.append((k, v, _key_text(k) or ""))
         return pairs
 
+    def _expect_items(self, node: Node, path: str) -> list[Node]:
+        """A list with at least one item (``nodes``, ``edges``, a node's ``steps``)."""
+        items = self._expect_seq(node, path)
+        if not items:
+            raise self.origin.invalid(f"{path} must not be empty", node, path)
+        return items
+
     def _expect_seq(self, node: Node, path: str) -> list[Node]:
-        if not isinstance(node, SequenceNode):
+        if not isinstance(node, SequenceNode) or _bad_tag(node):
             self._numbers_ok(node, path)
             raise self._want("seq", node, path)
         return node.value
@@ -126,7 +132,7 @@ class Reader:
 
     def _expect_int(self, node: Node, path: str) -> int:
         if isinstance(node, ScalarNode) and node.tag == T_INT:
-            value = _to_json(self.origin, node, path)
+            value = to_json(self.origin, node, path)
             return value
         self._numbers_ok(node, path)
         raise self._want("int", node, path)
@@ -151,8 +157,8 @@ class Reader:
     def structure(self, root: Node | None) -> Doc:
         """The top-level values in document order, each checked (contract §1.1); the graph is not."""
         if not isinstance(root, MappingNode):
-            # An empty document or a scalar/list at the top: the flow must be an object.
-            raise LoadError("InvalidValue", "a flow document must be an object", self.origin.name, 1, 1, None)
+            # An empty document (no position) or a scalar/list at the top (its position).
+            raise self.origin.error("InvalidValue", "the document must be an object", root, None)
         doc = Doc()
         found: dict[str, Any] = {}
         for k, v, key in self._expect_map(root, ""):
@@ -160,28 +166,28 @@ class Reader:
                 raise self.origin.error("UnknownKey", f"unknown key '{key}'", k, key)
             found[key] = v
             if key == "name":
-                doc.name = self._expect_name(v, "name", node_name=False)
+                doc.name = self._expect_name(v, "name")
             elif key == "description":
                 doc.description = self._expect_str(v, "description")
             elif key == "state":
-                if not isinstance(v, MappingNode):
+                if not isinstance(v, MappingNode) or _bad_tag(v):
                     self._numbers_ok(v, "state")
                     raise self._want("map", v, "state")
                 doc.state = map_to_json(self.origin, v, "state")
             elif key == "settings":
                 doc.observability = self._settings(v)
             elif key == "nodes":
-                for i, item in enumerate(self._expect_seq(v, "nodes")):
+                for i, item in enumerate(self._expect_items(v, "nodes")):
                     node = self._node(item, f"nodes[{i}]", doc.node_refs)
                     doc.nodes.append((node, self._name_ref))
             elif key == "edges":
-                for i, item in enumerate(self._expect_seq(v, "edges")):
+                for i, item in enumerate(self._expect_items(v, "edges")):
                     edge, edge_keys = self._edge(item, f"edges[{i}]", doc.node_refs)
                     doc.edges.append((edge, edge_keys))
                 doc.edges_node = v
             elif key == "parity":
                 # Engines ignore it (contract §5), but numbers anywhere in the document are checked.
-                _to_json(self.origin, v, "parity")
+                to_json(self.origin, v, "parity")
         self._missing(found, root, "", ("name", "nodes", "edges"))
         return doc
 
@@ -276,9 +282,7 @@ class Reader:
                 on_error = self._expect_name(v, p)
                 refs.append(NodeRef(on_error, v, p))
             elif key == "steps":
-                items = self._expect_seq(v, p)
-                if not items:
-                    raise self.origin.invalid(f"{p} must be a non-empty list", v, p)
+                items = self._expect_items(v, p)
                 steps = [self._step(item, f"{p}[{i}]") for i, item in enumerate(items)]
         self._missing(found, node, path, ("name",))
         if ("uses" in found) == ("steps" in found):
