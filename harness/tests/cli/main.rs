@@ -3,6 +3,7 @@
 
 mod check;
 mod compare;
+mod coverage;
 mod fuzz;
 mod validate;
 
