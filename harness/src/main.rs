@@ -19,7 +19,8 @@ Examples:
   twinflow check                          every fixture through both engines
   twinflow check parallel --junit r.xml   fixtures whose name contains 'parallel', JUnit report
   twinflow validate run.jsonl.gz -        a log file and standard input
-  twinflow compare run.jsonl --fixture linear_three_nodes"
+  twinflow compare run.jsonl --fixture linear_three_nodes
+  twinflow conform --runtime 'target/release/yamlflow run {flow} --input @{input} --events {events} --sandbox {sandbox}'"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,6 +37,9 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Normalize an event log and diff it against a fixture's expected snapshot.
     Compare(commands::compare::CompareArgs),
+    /// Run every fixture (or those matching FILTER) through an external runtime's command line
+    /// and score it: exit status, events, final state, load errors, per contract section.
+    Conform(commands::conform::ConformArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Conform(args) => commands::conform::run(args),
     };
     match result {
         Ok(status) => status.into(),

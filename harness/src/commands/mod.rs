@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod conform;
 pub mod validate;
 
 /// What a command's outcome means for the process exit code (0, 1, 2); ordered by gravity, so

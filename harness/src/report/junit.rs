@@ -130,13 +130,13 @@ fn elapsed(report: &FixtureReport) -> Duration {
 }
 
 /// Seconds with three decimals, as the XSD's `SUREFIRE_TIME` wants.
-fn seconds(time: Duration) -> String {
+pub(super) fn seconds(time: Duration) -> String {
     format!("{:.3}", time.as_secs_f64())
 }
 
 /// Characters XML 1.0 cannot hold at all (most control characters) become U+FFFD; escaping is
 /// the writer's.
-fn clean(text: &str) -> String {
+pub(super) fn clean(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\t' | '\n' | '\r' => c,
