@@ -3,6 +3,7 @@
 
 mod check;
 mod compare;
+mod conform;
 mod validate;
 
 use std::path::{Path, PathBuf};
