@@ -40,6 +40,8 @@ enum Command {
     /// Run every fixture (or those matching FILTER) through an external runtime's command line
     /// and score it: exit status, events, final state, load errors, per contract section.
     Conform(commands::conform::ConformArgs),
+    /// A fixture's parts for scripts: its summary, flow, input, or a fresh sandbox.
+    Fixture(commands::fixture::FixtureArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Conform(args) => commands::conform::run(args),
+        Command::Fixture(args) => commands::fixture::run(args),
     };
     match result {
         Ok(status) => status.into(),

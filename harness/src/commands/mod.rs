@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod compare;
+mod compare_end;
 pub mod conform;
+pub mod fixture;
 pub mod validate;
 
 /// What a command's outcome means for the process exit code (0, 1, 2); ordered by gravity, so

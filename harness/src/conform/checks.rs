@@ -79,7 +79,7 @@ fn run_and_check(
         .and_then(|body| body.as_deref().and_then(load_error::pinned));
     if let Some(pinned) = pinned {
         let reported =
-            load_error::parse_reported(&output.stderr_tail, &paths.flow.to_string_lossy());
+            load_error::parse_reported(&output.stderr_tail, Some(&paths.flow.to_string_lossy()));
         report
             .findings
             .extend(load_error::check(reported.as_ref(), &pinned));

@@ -34,15 +34,19 @@ impl LoadErrorSeen {
     }
 }
 
-/// The load error a runtime printed on standard error about `file`: the last line that starts
-/// with `file:`.
+/// The load error a runtime printed on standard error about `file` (any file when `None`): the
+/// last line that reads `{file}:{line}:{column}: {kind}: {message}` or one of its shorter forms.
 #[must_use]
-pub fn parse_reported(stderr: &str, file: &str) -> Option<LoadErrorSeen> {
-    let prefix = format!("{file}:");
-    stderr
-        .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix(&prefix).and_then(parse_after_file))
+pub fn parse_reported(stderr: &str, file: Option<&str>) -> Option<LoadErrorSeen> {
+    stderr.lines().rev().find_map(|line| match file {
+        Some(file) => line
+            .strip_prefix(file)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(parse_after_file),
+        None => line
+            .match_indices(':')
+            .find_map(|(at, _)| parse_after_file(&line[at + 1..])),
+    })
 }
 
 /// `line:column: Kind: message`, `line: Kind: message` or ` Kind: message`.
@@ -133,19 +137,25 @@ mod tests {
     #[test]
     fn the_printed_error_is_read_after_its_file() {
         let stderr = "warming up\n/t/x.yaml:8:5: DuplicateKey: duplicate key 'with'\n";
-        let seen = parse_reported(stderr, "/t/x.yaml").unwrap();
+        let seen = parse_reported(stderr, Some("/t/x.yaml")).unwrap();
         assert_eq!(seen, pinned(BODY).unwrap());
         assert_eq!(check(Some(&seen), &pinned(BODY).unwrap()), None);
-        let no_place = parse_reported("/t/x.yaml: NoPath: no path", "/t/x.yaml").unwrap();
+        let no_place = parse_reported("/t/x.yaml: NoPath: no path", Some("/t/x.yaml")).unwrap();
         assert_eq!((no_place.line, no_place.column), (None, None));
         assert_eq!(no_place.spelled(), "NoPath: no path");
-        assert_eq!(parse_reported("other: 1:2: Kind: m", "/t/x.yaml"), None);
+        assert_eq!(
+            parse_reported("other: 1:2: Kind: m", Some("/t/x.yaml")),
+            None
+        );
+        let anywhere =
+            parse_reported("C:/t/x.yaml:3:4: UnknownKey: unknown key 'z'", None).unwrap();
+        assert_eq!(anywhere.spelled(), "3:4: UnknownKey: unknown key 'z'");
     }
 
     #[test]
     fn a_different_place_or_kind_is_a_finding() {
         let pinned = pinned(BODY).unwrap();
-        let moved = parse_reported("f:9:5: DuplicateKey: duplicate key 'with'", "f").unwrap();
+        let moved = parse_reported("f:9:5: DuplicateKey: duplicate key 'with'", Some("f")).unwrap();
         let finding = check(Some(&moved), &pinned).unwrap();
         assert_eq!(finding.code.to_string(), "conform.load_error");
         assert!(

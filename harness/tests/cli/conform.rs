@@ -253,3 +253,34 @@ fn an_unexpected_pass_says_to_remove_the_entry() {
             .contains("remove this entry")
     );
 }
+
+#[test]
+fn fixture_show_gives_each_part() {
+    let show = |args: &[&str]| Outcome::of(twinflow().args(["fixture", "show"]).args(args));
+    let out = show(&["linear_three_nodes", "--input"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "{\"count\":5}\n"));
+    let out = show(&["load_no_path", "--flow"]);
+    let text =
+        std::fs::read_to_string(repo().join("fixtures/load_errors/load_no_path.yaml")).unwrap();
+    assert_eq!((out.code, out.stdout), (0, text));
+    let out = show(&["linear_three_nodes"]);
+    assert!(
+        out.stdout
+            .contains("section: §1.2 Running a flow\nexpect: completed\n"),
+        "{}",
+        out.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = dir.path().join("sb");
+    let out = show(&["linear_three_nodes", "--sandbox", sandbox.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.render());
+    assert!(sandbox.is_dir() && std::fs::read_dir(&sandbox).unwrap().next().is_none());
+    std::fs::write(sandbox.join("left"), "").unwrap();
+    assert_eq!(
+        show(&["linear_three_nodes", "--sandbox", sandbox.to_str().unwrap()]).code,
+        2
+    );
+    let out = show(&["fanout"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("selects 9 fixtures"), "{}", out.stderr);
+}
