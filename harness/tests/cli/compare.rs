@@ -342,47 +342,27 @@ fn an_empty_log_is_checked_against_status_and_state() {
         "{}",
         out.stdout
     );
-    let state = dir.path().join("state.json");
-    std::fs::write(&state, "{\"b\": 2, \"a\": 1.0}").unwrap();
-    let state = state.to_str().unwrap();
-    let out = compare(&[
-        log,
-        "--fixture",
-        "obs_disabled",
-        "--status",
-        "completed",
-        "--state",
-        state,
-    ]);
-    assert_eq!(out.code, 0, "{}", out.render());
-    let out = compare(&[
-        log,
-        "--fixture",
-        "obs_disabled",
-        "--status",
-        "failed",
-        "--state",
-        state,
-    ]);
-    assert_eq!(out.code, 1, "{}", out.render());
-    assert!(out.stdout.contains("conform.exit_status"), "{}", out.stdout);
-    std::fs::write(dir.path().join("state.json"), "{\"a\": 1}").unwrap();
-    let out = compare(&[
-        log,
-        "--fixture",
-        "obs_disabled",
-        "--status",
-        "completed",
-        "--state",
-        state,
-    ]);
-    assert_eq!(out.code, 1, "{}", out.render());
-    assert!(
-        out.stdout
-            .contains("conform.state: the status or final state differs"),
-        "{}",
-        out.stdout
-    );
+    let path = dir.path().join("state.json");
+    let state = path.to_str().unwrap();
+    let ended = |status: &str, json: &str| {
+        std::fs::write(&path, json).unwrap();
+        let args = ["--fixture", "obs_disabled", "--status", status, "--state"];
+        compare(&[&[log][..], &args, &[state]].concat())
+    };
+    assert_eq!(ended("completed", "{\"b\": 2, \"a\": 1.0}").code, 0);
+    let wrong = [
+        ("failed", "{\"a\": 1, \"b\": 2}", "conform.exit_status"),
+        (
+            "completed",
+            "{\"a\": 1}",
+            "conform.state: the status or final state differs",
+        ),
+    ];
+    for (status, json, wanted) in wrong {
+        let out = ended(status, json);
+        assert_eq!(out.code, 1, "{}", out.render());
+        assert!(out.stdout.contains(wanted), "{}", out.stdout);
+    }
 }
 
 #[test]
