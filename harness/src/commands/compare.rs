@@ -73,7 +73,7 @@ pub struct CompareArgs {
 /// standard error and gives [`ExitStatus::Error`].
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     if let Some(stderr) = &args.load_error {
-        return compare_end::run_load_error(args, stderr);
+        return run_load_error(args, stderr);
     }
     let (expected_dir, log) = match inputs(args) {
         Ok(Ok(inputs)) => inputs,
@@ -126,7 +126,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     }
     let difference = compare_with_snapshot(&normalized, &stored, &expected_dir, &args.fixture);
     let mut problems = problems;
-    match compare_end::check_end(args, &log.events, &stored) {
+    let end = compare_end::EndArgs {
+        root: args.root.as_deref(),
+        fixture: &args.fixture,
+        status: args.status,
+        state: args.state.as_deref(),
+    };
+    match compare_end::check_end(&end, &log.events, &stored) {
         Ok(findings) => problems.extend(findings),
         Err(message) => {
             eprintln!("error: {message}");
@@ -183,6 +189,34 @@ fn conclude(
     finish_output(written, status)
 }
 
+/// `compare --load-error STDERR --fixture NAME`: the runtime's standard error against the load
+/// error the snapshot pins.
+fn run_load_error(args: &CompareArgs, stderr: &std::path::Path) -> anyhow::Result<ExitStatus> {
+    let inputs = expected_dir(args)
+        .and_then(|dir| compare_end::load_error_inputs(&dir, &args.fixture, stderr));
+    let (pinned, text) = match inputs {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let reported = crate::conform::parse_reported(&text, args.flow_file.as_deref());
+    match crate::conform::check_load_error(reported.as_ref(), &pinned) {
+        None => {
+            eprintln!("{}: the load error the fixture pins", stderr.display());
+            Ok(ExitStatus::Success)
+        }
+        Some(finding) => {
+            let finding = finding.in_file(stderr.display().to_string());
+            finish_output(
+                print(&mut io::stdout().lock(), &[finding]),
+                ExitStatus::Failure,
+            )
+        }
+    }
+}
+
 /// The log's name in messages.
 fn log_name(args: &CompareArgs) -> String {
     args.log
@@ -191,7 +225,7 @@ fn log_name(args: &CompareArgs) -> String {
 }
 
 /// The snapshot folder (`--expected`, else the checkout's).
-pub(super) fn expected_dir(args: &CompareArgs) -> Result<PathBuf, String> {
+fn expected_dir(args: &CompareArgs) -> Result<PathBuf, String> {
     match &args.expected {
         Some(dir) => Ok(dir.clone()),
         None => Ok(Layout::discover(args.root.as_deref())
@@ -215,7 +249,7 @@ fn inputs(args: &CompareArgs) -> Result<Result<(PathBuf, LogEvents), Box<Finding
 }
 
 /// Findings, one line each.
-pub(super) fn print(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
+fn print(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
     for finding in findings {
         writeln!(out, "{}", text::line(finding))?;
     }
@@ -224,10 +258,7 @@ pub(super) fn print(out: &mut impl Write, findings: &[Finding]) -> io::Result<()
 
 /// Maps the outcome of writing to standard output: a closed pipe is the reader's choice (STYLE
 /// §5), anything else a failure of the tool.
-pub(super) fn finish_output(
-    written: io::Result<()>,
-    status: ExitStatus,
-) -> anyhow::Result<ExitStatus> {
+fn finish_output(written: io::Result<()>, status: ExitStatus) -> anyhow::Result<ExitStatus> {
     match written {
         Ok(()) => Ok(status),
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(status),

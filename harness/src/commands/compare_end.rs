@@ -8,8 +8,6 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::ExitStatus;
-use super::compare::{CompareArgs, expected_dir, finish_output, print};
 use crate::conform::{self, ExpectedEnd};
 use crate::finding::{Check, Code, Finding};
 use crate::fixture;
@@ -26,13 +24,25 @@ pub enum Status {
     Failed,
 }
 
+/// What `compare` is told about the run's end.
+pub(super) struct EndArgs<'a> {
+    /// `--root`.
+    pub(super) root: Option<&'a Path>,
+    /// `--fixture`.
+    pub(super) fixture: &'a str,
+    /// `--status`.
+    pub(super) status: Option<Status>,
+    /// `--state`.
+    pub(super) state: Option<&'a Path>,
+}
+
 /// The findings about the run's end: none when the fixture is a load error or nothing is asked of
 /// a non-empty log; `conform.state` for an empty log without `--status`.
 ///
 /// # Errors
 /// Why the reference cannot be had (no checkout, no such fixture, an unreadable state).
 pub(super) fn check_end(
-    args: &CompareArgs,
+    args: &EndArgs<'_>,
     events: &[Value],
     stored: &Result<Option<String>, SnapshotError>,
 ) -> Result<Vec<Finding>, String> {
@@ -48,8 +58,8 @@ pub(super) fn check_end(
         }
         return Ok(Vec::new());
     };
-    let layout = Layout::discover(args.root.as_deref()).map_err(|err| err.to_string())?;
-    let found = fixture::load_all(&layout.fixtures(), std::slice::from_ref(&args.fixture))
+    let layout = Layout::discover(args.root).map_err(|err| err.to_string())?;
+    let found = fixture::load_all(&layout.fixtures(), &[args.fixture.to_owned()])
         .map_err(|err| err.to_string())?;
     let fixture = found.first().ok_or("no such fixture")?;
     let expected = conform::reference_end(
@@ -68,7 +78,7 @@ pub(super) fn check_end(
         RunStatus::Failed => 1,
     };
     let mut findings: Vec<Finding> = conform::check_exit(&expected, code).into_iter().collect();
-    if let Some(path) = &args.state {
+    if let Some(path) = args.state {
         let text = read_text(path).map_err(|err| format!("{}: {err}", path.display()))?;
         let state = conform::parse_state(text.as_bytes());
         if findings.is_empty() {
@@ -81,45 +91,27 @@ pub(super) fn check_end(
     Ok(findings)
 }
 
-/// `compare --load-error STDERR --fixture NAME`.
+/// The load error pinned by the snapshot in `expected` for `fixture`, and the text of `stderr`.
 ///
 /// # Errors
-/// Only for failures writing to standard output.
-pub(super) fn run_load_error(args: &CompareArgs, stderr: &Path) -> anyhow::Result<ExitStatus> {
-    let pinned =
-        expected_dir(args).and_then(|dir| match snapshot::read_expected(&dir, &args.fixture) {
-            Ok(Some(body)) => conform::pinned(&body)
-                .ok_or_else(|| format!("fixture '{}' pins no load error", args.fixture)),
-            Ok(None) => Err(format!(
-                "no expected snapshot for fixture '{}'",
-                args.fixture
-            )),
-            Err(err) => Err(err.to_string()),
-        });
-    let text = read_text(stderr).map_err(|err| format!("{}: {err}", stderr.display()));
-    let (pinned, text) = match (pinned, text) {
-        (Ok(pinned), Ok(text)) => (pinned, text),
-        (Err(message), _) | (_, Err(message)) => {
-            eprintln!("error: {message}");
-            return Ok(ExitStatus::Error);
-        }
+/// Why they cannot be had: no snapshot, one that pins no load error, an unreadable file.
+pub(super) fn load_error_inputs(
+    expected: &Path,
+    fixture: &str,
+    stderr: &Path,
+) -> Result<(conform::LoadErrorSeen, String), String> {
+    let pinned = match snapshot::read_expected(expected, fixture) {
+        Ok(Some(body)) => conform::pinned(&body)
+            .ok_or_else(|| format!("fixture '{fixture}' pins no load error"))?,
+        Ok(None) => return Err(format!("no expected snapshot for fixture '{fixture}'")),
+        Err(err) => return Err(err.to_string()),
     };
-    let reported = conform::parse_reported(&text, args.flow_file.as_deref());
-    match conform::check_load_error(reported.as_ref(), &pinned) {
-        None => {
-            eprintln!("{}: the load error the fixture pins", stderr.display());
-            Ok(ExitStatus::Success)
-        }
-        Some(finding) => {
-            let finding = finding.in_file(stderr.display().to_string());
-            let written = print(&mut std::io::stdout().lock(), &[finding]);
-            finish_output(written, ExitStatus::Failure)
-        }
-    }
+    let text = read_text(stderr).map_err(|err| format!("{}: {err}", stderr.display()))?;
+    Ok((pinned, text))
 }
 
 /// A file's text, or standard input's for `-`.
-fn read_text(path: &Path) -> std::io::Result<String> {
+pub(super) fn read_text(path: &Path) -> std::io::Result<String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;
