@@ -284,3 +284,34 @@ fn fixture_show_gives_each_part() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("selects 9 fixtures"), "{}", out.stderr);
 }
+
+#[test]
+fn github_format_annotates_the_fixture_and_summarizes_the_scores() {
+    let fake = repo().join("harness/tests/data/fake_runtimes/wrong_state.py");
+    let template = format!(
+        "{} '{}' {RUN_ARGS}",
+        python_cli().replace(" -m yamlflow", ""),
+        fake.display()
+    );
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let out = Outcome::of(
+        twinflow()
+            .env("GITHUB_STEP_SUMMARY", summary.path())
+            .args(["conform", "--format", "github", "--runtime", &template])
+            .arg("linear_three_nodes"),
+    );
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout.starts_with(
+            "::error file=fixtures/linear_three_nodes.yaml,title=twinflow conform.state::"
+        ),
+        "{}",
+        out.stdout
+    );
+    let summary = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(summary.contains("| total | 0/1 | 0.0 % |"), "{summary}");
+    assert!(
+        summary.contains("| `linear_three_nodes` | ok | ok | ok | ok | ok | FAIL | - |"),
+        "{summary}"
+    );
+}
