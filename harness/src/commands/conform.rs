@@ -51,6 +51,10 @@ pub struct ConformArgs {
     /// reason. Those failures are expected; a pass among them fails ("remove this entry").
     #[arg(long, value_name = "FILE")]
     pub expect: Option<PathBuf>,
+    /// Keep each fixture's run in DIR/<fixture>/ (flow, input.json, events.jsonl, sandbox/,
+    /// state.json, command.sh, stdout.txt, the end of stderr.txt) to look into a failure.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
     /// The runtime's name in findings and reports.
     #[arg(long, value_name = "NAME", default_value = "runtime")]
     pub name: String,
@@ -74,7 +78,7 @@ pub struct ConformArgs {
     /// Lines of each diff shown in the text report.
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub max_diff_lines: usize,
-    /// Only the fixtures that did not pass in the table.
+    /// Only the fixtures that did not pass in the table, and no findings of expected failures.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -148,7 +152,7 @@ fn render(args: &ConformArgs, reports: &[ConformReport], root: &std::path::Path)
                 max_same: 5,
                 max_detail_lines: args.max_diff_lines,
             };
-            let mut out = report::render_conform_findings(reports, style);
+            let mut out = report::render_conform_findings(reports, style, !args.quiet);
             if !out.is_empty() {
                 out.push('\n');
             }
@@ -215,6 +219,11 @@ fn prepare(args: &ConformArgs) -> Result<(Conformance, Vec<fixture::Fixture>), S
         validator: EventValidator::bundled(),
         manifest,
         names,
+        // The command runs in the project root: its paths must not depend on the caller's folder.
+        keep: match &args.keep {
+            Some(dir) => Some(std::path::absolute(dir).map_err(|err| format!("--keep: {err}"))?),
+            None => None,
+        },
     };
     Ok((setup, fixtures))
 }

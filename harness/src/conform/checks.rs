@@ -50,10 +50,8 @@ fn run_and_check(
     setup: &Conformance,
     report: &mut ConformReport,
 ) -> Result<Vec<ConformCheck>, Box<Finding>> {
-    let dir = tempfile::Builder::new()
-        .prefix("twinflow-conform-")
-        .tempdir()
-        .map_err(|err| crash(format!("cannot create a temporary directory: {err}")))?;
+    let dir = RunDir::new(setup.keep.as_deref(), &fixture.name)
+        .map_err(|err| crash(format!("cannot create the run's directory: {err}")))?;
     let paths = prepare(dir.path(), fixture)
         .map_err(|err| crash(format!("cannot prepare the fixture's files: {err}")))?;
     let expected = end::reference_end(fixture, &setup.run_config);
@@ -61,6 +59,7 @@ fn run_and_check(
     let output = process::run_command(&command, &setup.cwd, setup.timeout)
         .map_err(|err| crash(format!("cannot start `sh -c {command}`: {err}")))?;
     report.elapsed = output.elapsed;
+    dir.keep_output(&command, &output);
     let code = ended_normally(&output, setup)?;
     if let ExpectedEnd::Unavailable(why) = &expected {
         return Err(Box::new(Finding::new(
@@ -120,6 +119,47 @@ fn run_and_check(
         ConformCheck::Snapshot,
         ConformCheck::State,
     ])
+}
+
+/// Where one run's files are: a temporary directory, or `--keep DIR/<fixture>` (emptied first),
+/// which then also receives the command and its output.
+enum RunDir {
+    Temporary(tempfile::TempDir),
+    Kept(std::path::PathBuf),
+}
+
+impl RunDir {
+    fn new(keep: Option<&Path>, fixture: &str) -> std::io::Result<Self> {
+        let Some(keep) = keep else {
+            let dir = tempfile::Builder::new()
+                .prefix("twinflow-conform-")
+                .tempdir()?;
+            return Ok(Self::Temporary(dir));
+        };
+        let dir = keep.join(fixture);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self::Kept(dir))
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Self::Temporary(dir) => dir.path(),
+            Self::Kept(dir) => dir,
+        }
+    }
+
+    /// Keeps the command, its standard output and the end of its standard error (best effort:
+    /// they are for people).
+    fn keep_output(&self, command: &str, output: &ProcessOutput) {
+        if let Self::Kept(dir) = self {
+            let _ = std::fs::write(dir.join("command.sh"), format!("{command}\n"));
+            let _ = std::fs::write(dir.join("stdout.txt"), &output.stdout);
+            let _ = std::fs::write(dir.join("stderr.txt"), &output.stderr_tail);
+        }
+    }
 }
 
 /// The files of one run under `dir`: the flow's copy (named as the fixture), its input, a fresh

@@ -41,6 +41,8 @@ pub struct Conformance {
     pub manifest: Manifest,
     /// Every fixture's name (the manifest's filters select among them).
     pub names: Vec<String>,
+    /// Keep each run's files in `<keep>/<fixture>/` instead of a temporary directory.
+    pub keep: Option<PathBuf>,
 }
 
 impl Conformance {

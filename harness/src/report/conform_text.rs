@@ -7,12 +7,17 @@ use super::text::{self, Style};
 use crate::conform::{ConformCheck, ConformReport, SectionScore, scores};
 use crate::suite::Status;
 
-/// The findings of every fixture that is not a plain pass, as blocks.
+/// The findings of every fixture that is not a plain pass (or only of those that fail, without
+/// `expected` failures), as blocks.
 #[must_use]
-pub fn render_conform_findings(reports: &[ConformReport], style: Style) -> String {
+pub fn render_conform_findings(reports: &[ConformReport], style: Style, expected: bool) -> String {
     reports
         .iter()
-        .filter(|report| report.verdict() != Status::Pass)
+        .filter(|report| match report.verdict() {
+            Status::Pass => false,
+            Status::ExpectedFail => expected,
+            _ => true,
+        })
         .map(|report| text::blocks(&report.findings, style))
         .collect()
 }

@@ -198,16 +198,34 @@ fn the_python_cli_passes_a_fixture_of_every_section() {
 #[test]
 fn the_text_report_is_a_table_and_scores_per_section() {
     let template = format!("{} {RUN_ARGS}", python_cli());
+    let keep = tempfile::tempdir().unwrap();
     let out = Outcome::of(twinflow().args([
         "conform",
         "--color",
         "never",
+        "--keep",
+        keep.path().to_str().unwrap(),
         "--runtime",
         &template,
         "linear_three_nodes",
         "load_no_path",
     ]));
     assert_eq!(out.code, 0, "{}", out.render());
+    let kept = keep.path().join("linear_three_nodes");
+    for file in [
+        "linear_three_nodes.yaml",
+        "input.json",
+        "events.jsonl",
+        "command.sh",
+        "stdout.txt",
+    ] {
+        assert!(kept.join(file).is_file(), "{file} kept");
+    }
+    assert!(
+        std::fs::read_to_string(keep.path().join("load_no_path/stderr.txt"))
+            .unwrap()
+            .contains(": NoPath: ")
+    );
     assert!(out.stdout.starts_with("fixture "), "{}", out.stdout);
     assert!(out.stdout.contains("load_no_path "), "{}", out.stdout);
     assert!(out.stdout.contains("§1.4 Load errors"), "{}", out.stdout);
