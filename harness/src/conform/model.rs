@@ -205,3 +205,73 @@ impl SectionScore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Code;
+
+    fn report(
+        section: &'static str,
+        findings: Vec<Finding>,
+        expected: Option<&str>,
+    ) -> ConformReport {
+        let mut report = ConformReport {
+            name: "demo".into(),
+            path: "fixtures/demo.yaml".into(),
+            section,
+            cells: BTreeMap::new(),
+            findings,
+            expected_failure: expected.map(str::to_owned),
+            elapsed: Duration::ZERO,
+        };
+        report.judge(&[ConformCheck::Run, ConformCheck::Exit, ConformCheck::State]);
+        report
+    }
+
+    fn state_finding() -> Finding {
+        Finding::new(Code::new(Check::Conform, "state"), "differs")
+    }
+
+    #[test]
+    fn cells_follow_the_findings_and_the_manifest() {
+        let passed = report("§1.2", vec![], None);
+        assert_eq!(passed.verdict(), Status::Pass);
+        assert_eq!(passed.cells[&ConformCheck::Schema], Status::Skipped);
+        let failed = report("§1.2", vec![state_finding()], None);
+        assert_eq!(failed.cells[&ConformCheck::State], Status::Fail);
+        assert_eq!(failed.verdict(), Status::Fail);
+        let hung = report(
+            "§1.2",
+            vec![Finding::new(Code::new(Check::Conform, "timeout"), "hung")],
+            None,
+        );
+        assert_eq!(hung.verdict(), Status::Error);
+        let excused = report("§1.2", vec![state_finding()], Some("known"));
+        assert_eq!(excused.verdict(), Status::ExpectedFail);
+        assert!(excused.is_ok());
+        assert_eq!(excused.findings[0].severity, Severity::Expected);
+        let fixed = report("§1.2", vec![], Some("known"));
+        assert_eq!(fixed.verdict(), Status::UnexpectedPass);
+        assert_eq!(
+            fixed.findings[0].code.to_string(),
+            "conform.unexpected_pass"
+        );
+    }
+
+    #[test]
+    fn scores_count_per_section_then_in_total() {
+        let reports = [
+            report("§1.2", vec![], None),
+            report("§1.2", vec![state_finding()], None),
+            report("§1.3", vec![state_finding()], Some("known")),
+        ];
+        let rows = scores(&reports);
+        let row = |section: &str| rows.iter().find(|r| r.section == section).unwrap().clone();
+        assert_eq!((row("§1.2").passed, row("§1.2").total), (1, 2));
+        assert_eq!((row("§1.3").passed, row("§1.3").expected), (0, 1));
+        assert_eq!(rows.last().unwrap().section, "total");
+        assert_eq!((row("total").passed, row("total").total), (1, 3));
+        assert!((row("§1.2").percent() - 50.0).abs() < 1e-9);
+    }
+}
