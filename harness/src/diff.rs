@@ -30,7 +30,10 @@ pub fn render_labeled_diff(
     new: &str,
     color: bool,
 ) -> String {
-    let diff = TextDiff::from_lines(old, new);
+    // A missing final newline is not a difference worth a line ("\\ No newline at end of text"):
+    // both sides end with one.
+    let (old, new) = (with_final_newline(old), with_final_newline(new));
+    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
     let mut out = String::new();
     let paint = |code: &'static str| if color { code } else { "" };
     let reset = paint(RESET);
@@ -64,13 +67,19 @@ pub fn render_labeled_diff(
                 };
                 let line = change.value().trim_end_matches('\n');
                 let _ = writeln!(out, "{}{sign}{line}{reset}", paint(code));
-                if change.missing_newline() {
-                    let _ = writeln!(out, "\\ No newline at end of text");
-                }
             }
         }
     }
     out
+}
+
+/// `text`, ending with a newline unless it is empty.
+fn with_final_newline(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_empty() || text.ends_with('\n') {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(format!("{text}\n"))
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +99,14 @@ mod tests {
             render_diff(old, new, false),
             "--- expected\n+++ actual\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
         );
+    }
+
+    #[test]
+    fn a_missing_final_newline_is_no_difference() {
+        assert_eq!(render_diff("a\nb", "a\nb\n", false), "");
+        let diff = render_diff("a\nb", "a\nc", false);
+        assert!(!diff.contains("No newline"), "{diff}");
+        assert!(diff.ends_with("-b\n+c\n"), "{diff}");
     }
 
     #[test]

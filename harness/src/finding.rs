@@ -32,11 +32,15 @@ pub enum Check {
     Outcome,
     /// An engine produced nothing to check: a crash, a hang, an exception.
     Run,
+    /// An external runtime run by `twinflow conform` (or checked by `compare --status/--state`,
+    /// `--load-error`) ends otherwise than the fixture pins: exit status, final state, load error,
+    /// a timeout or a crash.
+    Conform,
 }
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Parse,
         Self::Schema,
         Self::Structure,
@@ -44,6 +48,7 @@ impl Check {
         Self::Snapshot,
         Self::Outcome,
         Self::Run,
+        Self::Conform,
     ];
 
     /// The stable name: the first half of a code (`schema` in `schema.required`).
@@ -57,6 +62,7 @@ impl Check {
             Self::Snapshot => "snapshot",
             Self::Outcome => "outcome",
             Self::Run => "run",
+            Self::Conform => "conform",
         }
     }
 

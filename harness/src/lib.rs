@@ -6,6 +6,7 @@
 
 pub mod check_log;
 pub mod commands;
+pub mod conform;
 pub mod coverage;
 pub mod diff;
 pub mod finding;

@@ -19,7 +19,8 @@ Examples:
   twinflow check                          every fixture through both engines
   twinflow check parallel --junit r.xml   fixtures whose name contains 'parallel', JUnit report
   twinflow validate run.jsonl.gz -        a log file and standard input
-  twinflow compare run.jsonl --fixture linear_three_nodes"
+  twinflow compare run.jsonl --fixture linear_three_nodes
+  twinflow conform --runtime 'target/release/yamlflow run {flow} --input @{input} --events {events} --sandbox {sandbox}'"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +43,11 @@ enum Command {
     /// Generate random flows, run them through both engines and shrink every divergence to a
     /// small fixture.
     Fuzz(commands::fuzz::FuzzArgs),
+    /// Run every fixture (or those matching FILTER) through an external runtime's command line
+    /// and score it: exit status, events, final state, load errors, per contract section.
+    Conform(commands::conform::ConformArgs),
+    /// A fixture's parts for scripts: its summary, flow, input, or a fresh sandbox.
+    Fixture(commands::fixture::FixtureArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +58,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args),
         Command::Fuzz(args) => commands::fuzz::run(args),
         Command::Coverage(args) => commands::coverage::run(args),
+        Command::Conform(args) => commands::conform::run(args),
+        Command::Fixture(args) => commands::fixture::run(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -340,7 +340,7 @@ fn check_orphans(expected: &Path, fixtures: &[Fixture]) -> ExitStatus {
 
 /// The fixtures to check: all, or those the filters select (`crate::select`: exact name,
 /// substring or glob); a filter that selects nothing is an error with suggestions.
-fn select(layout: &Layout, filters: &[String]) -> Result<Vec<Fixture>, String> {
+pub(super) fn select(layout: &Layout, filters: &[String]) -> Result<Vec<Fixture>, String> {
     let all = fixture::load_all(&layout.fixtures(), &[]).map_err(|err| err.to_string())?;
     let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
     let chosen = crate::select::select(&names, filters)
@@ -353,7 +353,7 @@ fn select(layout: &Layout, filters: &[String]) -> Result<Vec<Fixture>, String> {
 }
 
 /// Writes a report to `path` (`-` is standard output); says why on standard error when it cannot.
-fn write_report(path: &Path, text: &str) -> ExitStatus {
+pub(super) fn write_report(path: &Path, text: &str) -> ExitStatus {
     let written = if path.as_os_str() == "-" {
         io::stdout().lock().write_all(text.as_bytes())
     } else {

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::{Color, ExitStatus};
+use super::{Color, ExitStatus, compare_end};
 use crate::check_log::{check_log, compare_with_snapshot};
 use crate::finding::Finding;
-use crate::jsonl::{self, LogEvents};
+use crate::jsonl::{self, JsonlError, LogEvents};
 use crate::layout::Layout;
 use crate::report::text;
 use crate::schema::EventValidator;
@@ -25,9 +25,9 @@ use crate::snapshot;
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
     /// The JSON Lines event log of one run of the fixture; `-` reads standard input, gzip is
-    /// decompressed.
-    #[arg(value_name = "LOG")]
-    pub log: PathBuf,
+    /// decompressed. Not needed with --load-error.
+    #[arg(value_name = "LOG", required_unless_present = "load_error")]
+    pub log: Option<PathBuf>,
     /// The fixture the log is a run of (the file stem in `fixtures/`): the log is compared with
     /// `<expected>/<NAME>.snap`.
     #[arg(long, value_name = "NAME")]
@@ -43,6 +43,27 @@ pub struct CompareArgs {
     /// set.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// How the run ended, as the runtime reports it (its exit status 0 or 1): checked against the
+    /// reference engine's run of the fixture. An empty log (observability disabled) needs it.
+    #[arg(long, value_enum, value_name = "S")]
+    pub status: Option<super::compare_end::Status>,
+    /// The run's final state (a JSON file; `-` reads standard input), checked with --status
+    /// against the reference engine's.
+    #[arg(long, value_name = "FILE", requires = "status")]
+    pub state: Option<PathBuf>,
+    /// Instead of a log: the runtime's standard error for a flow that must not load, checked for
+    /// the load error the fixture's snapshot pins (`{file}:{line}:{column}: {kind}: {message}`,
+    /// contract §1.4; kind, line, column, and the message unless `YamlSyntax`).
+    #[arg(long, value_name = "STDERR", conflicts_with_all = ["log", "status", "write"])]
+    pub load_error: Option<PathBuf>,
+    /// The file name the runtime was given for the flow (the prefix of its load error line);
+    /// default: any.
+    #[arg(long, value_name = "FILE", requires = "load_error")]
+    pub flow_file: Option<String>,
+    /// The checkout whose fixtures --status and --state are checked against (default: the one
+    /// twinflow was built in, or `$TWINFLOW_ROOT`).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// Runs `twinflow compare`.
@@ -51,14 +72,22 @@ pub struct CompareArgs {
 /// Only for failures of the tool itself (writing the output); unusable input is reported on
 /// standard error and gives [`ExitStatus::Error`].
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(stderr) = &args.load_error {
+        return run_load_error(args, stderr);
+    }
     let (expected_dir, log) = match inputs(args) {
-        Ok(inputs) => inputs,
+        Ok(Ok(inputs)) => inputs,
+        Ok(Err(unparsable)) => {
+            // A line that is not JSON makes the log invalid, as for `validate` (exit 1).
+            let flushed = print(&mut io::stdout().lock(), &[*unparsable]);
+            return finish_output(flushed, ExitStatus::Failure);
+        }
         Err(message) => {
             eprintln!("error: {message}");
             return Ok(ExitStatus::Error);
         }
     };
-    let name = args.log.display().to_string();
+    let name = log_name(args);
     let stdout = io::stdout();
     let color = args.color.enabled(stdout.is_terminal());
     let mut out = io::BufWriter::new(stdout.lock());
@@ -96,7 +125,42 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         return finish_output(flushed, ExitStatus::Error);
     }
     let difference = compare_with_snapshot(&normalized, &stored, &expected_dir, &args.fixture);
-    let written = print(&mut out, &problems).and_then(|()| match &difference {
+    let mut problems = problems;
+    let end = compare_end::EndArgs {
+        root: args.root.as_deref(),
+        fixture: &args.fixture,
+        status: args.status,
+        state: args.state.as_deref(),
+    };
+    match compare_end::check_end(&end, &log.events, &stored) {
+        Ok(findings) => problems.extend(findings),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitStatus::Error);
+        }
+    }
+    let summary = format!(
+        "{name}: {} events, {} {}",
+        log.events.len(),
+        if difference.is_none() {
+            "same as"
+        } else {
+            "differs from"
+        },
+        snapshot_path.display()
+    );
+    conclude(&mut out, &problems, difference.as_ref(), color, &summary)
+}
+
+/// Prints the findings and the snapshot's diff, then the summary with a tally on standard error.
+fn conclude(
+    out: &mut impl Write,
+    problems: &[Finding],
+    difference: Option<&Finding>,
+    color: bool,
+    summary: &str,
+) -> anyhow::Result<ExitStatus> {
+    let written = print(out, problems).and_then(|()| match difference {
         Some(finding) => out.write_all(
             text::block(
                 finding,
@@ -111,21 +175,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         None => Ok(()),
     });
     let written = written.and_then(|()| out.flush());
-    let verdict = if difference.is_none() {
-        "same as"
-    } else {
-        "differs from"
-    };
     let tally = match problems.len() {
         0 => String::new(),
-        1 => "; 1 schema or structure error".to_owned(),
-        n => format!("; {n} schema or structure errors"),
+        1 => "; 1 other error".to_owned(),
+        n => format!("; {n} other errors"),
     };
-    eprintln!(
-        "{name}: {} events, {verdict} {}{tally}",
-        log.events.len(),
-        snapshot_path.display()
-    );
+    eprintln!("{summary}{tally}");
     let status = if difference.is_none() && problems.is_empty() {
         ExitStatus::Success
     } else {
@@ -134,19 +189,66 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     finish_output(written, status)
 }
 
-/// The snapshot folder and the log, or why they cannot be had.
-fn inputs(args: &CompareArgs) -> Result<(PathBuf, LogEvents), String> {
-    let expected_dir = match &args.expected {
-        Some(dir) => dir.clone(),
-        None => Layout::discover(None)
-            .map_err(|err| format!("{err}; or pass --expected DIR"))?
-            .expected(),
+/// `compare --load-error STDERR --fixture NAME`: the runtime's standard error against the load
+/// error the snapshot pins.
+fn run_load_error(args: &CompareArgs, stderr: &std::path::Path) -> anyhow::Result<ExitStatus> {
+    let inputs = expected_dir(args)
+        .and_then(|dir| compare_end::load_error_inputs(&dir, &args.fixture, stderr));
+    let (pinned, text) = match inputs {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitStatus::Error);
+        }
     };
-    let log = jsonl::read_events(&args.log).map_err(|err| err.to_string())?;
-    Ok((expected_dir, log))
+    let reported = crate::conform::parse_reported(&text, args.flow_file.as_deref());
+    match crate::conform::check_load_error(reported.as_ref(), &pinned) {
+        None => {
+            eprintln!("{}: the load error the fixture pins", stderr.display());
+            Ok(ExitStatus::Success)
+        }
+        Some(finding) => {
+            let finding = finding.in_file(stderr.display().to_string());
+            finish_output(
+                print(&mut io::stdout().lock(), &[finding]),
+                ExitStatus::Failure,
+            )
+        }
+    }
 }
 
-/// The log's schema and structure findings, one line each.
+/// The log's name in messages.
+fn log_name(args: &CompareArgs) -> String {
+    args.log
+        .as_deref()
+        .map_or_else(String::new, |log| log.display().to_string())
+}
+
+/// The snapshot folder (`--expected`, else the checkout's).
+fn expected_dir(args: &CompareArgs) -> Result<PathBuf, String> {
+    match &args.expected {
+        Some(dir) => Ok(dir.clone()),
+        None => Ok(Layout::discover(args.root.as_deref())
+            .map_err(|err| format!("{err}; or pass --expected DIR"))?
+            .expected()),
+    }
+}
+
+/// The snapshot folder and the log; the finding for a line that is not JSON; or why they cannot
+/// be had.
+fn inputs(args: &CompareArgs) -> Result<Result<(PathBuf, LogEvents), Box<Finding>>, String> {
+    let expected_dir = expected_dir(args)?;
+    let path = args.log.as_deref().ok_or("a LOG is needed")?;
+    match jsonl::read_events(path) {
+        Ok(log) => Ok(Ok((expected_dir, log))),
+        Err(JsonlError::Line { name, source }) => Ok(Err(Box::new(
+            Finding::from_line_error(&source).in_file(name),
+        ))),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// Findings, one line each.
 fn print(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
     for finding in findings {
         writeln!(out, "{}", text::line(finding))?;

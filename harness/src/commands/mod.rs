@@ -2,7 +2,10 @@
 
 pub mod check;
 pub mod compare;
+mod compare_end;
+pub mod conform;
 pub mod coverage;
+pub mod fixture;
 pub mod fuzz;
 pub mod validate;
 

@@ -101,7 +101,11 @@ pub fn step_summary(reports: &[FixtureReport]) -> String {
                 .unwrap_or(Status::Skipped);
             let _ = write!(out, " {} |", status.label());
         }
-        let _ = writeln!(out, " {} |", super::cause(report).replace('|', "\\|"));
+        let _ = writeln!(
+            out,
+            " {} |",
+            super::rerun::cause(report).replace('|', "\\|")
+        );
     }
     out
 }

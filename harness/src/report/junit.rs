@@ -24,9 +24,14 @@ use crate::suite::{FixtureReport, Verdict};
 /// `root`.
 #[must_use]
 pub fn render_junit(reports: &[FixtureReport], root: &Path) -> String {
+    xml_document(|writer| write_document(writer, reports, root))
+}
+
+/// An XML document written by `write` into memory, with its declaration.
+pub(super) fn xml_document(write: impl FnOnce(&mut Writer<Vec<u8>>) -> io::Result<()>) -> String {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     // Writing into memory cannot fail.
-    let _ = write_document(&mut writer, reports, root);
+    let _ = write(&mut writer);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&String::from_utf8_lossy(&writer.into_inner()));
     out.push('\n');
@@ -58,48 +63,88 @@ fn write_suite(
     report: &FixtureReport,
     root: &Path,
 ) -> io::Result<()> {
-    let verdict = report.verdict();
-    let count = |wanted: Verdict| usize::from(verdict == wanted).to_string();
     let file = report.path.strip_prefix(root).unwrap_or(&report.path);
-    let file = file.display().to_string();
-    let time = seconds(elapsed(report));
+    write_one_case_suite(
+        writer,
+        OneCase {
+            file: file.display().to_string(),
+            name: &report.name,
+            classname: "fixtures",
+            time: elapsed(report),
+            outcome: outcome(report),
+        },
+    )
+}
+
+/// One fixture as a `<testsuite>` holding its one `<testcase>`.
+pub(super) struct OneCase<'a> {
+    /// The fixture's file, relative to the root: the suite's name and `file`.
+    pub(super) file: String,
+    /// The test case's name.
+    pub(super) name: &'a str,
+    /// The test case's class.
+    pub(super) classname: &'a str,
+    /// Its time.
+    pub(super) time: Duration,
+    /// Its outcome; `None` for a pass.
+    pub(super) outcome: Option<CaseOutcome>,
+}
+
+/// Writes `case` as a suite whose counts follow its outcome's tag.
+pub(super) fn write_one_case_suite(
+    writer: &mut Writer<Vec<u8>>,
+    case: OneCase<'_>,
+) -> io::Result<()> {
+    let tag = case.outcome.as_ref().map(|outcome| outcome.0);
+    let count = |wanted: &str| usize::from(tag == Some(wanted)).to_string();
+    let time = seconds(case.time);
     let mut suite = BytesStart::new("testsuite");
-    suite.push_attribute(("name", file.as_str()));
+    suite.push_attribute(("name", case.file.as_str()));
     suite.push_attribute(("tests", "1"));
-    suite.push_attribute(("failures", count(Verdict::Fail).as_str()));
-    suite.push_attribute(("errors", count(Verdict::Error).as_str()));
-    suite.push_attribute(("skipped", count(Verdict::ExpectedFail).as_str()));
+    suite.push_attribute(("failures", count("failure").as_str()));
+    suite.push_attribute(("errors", count("error").as_str()));
+    suite.push_attribute(("skipped", count("skipped").as_str()));
     suite.push_attribute(("time", time.as_str()));
-    suite.push_attribute(("file", file.as_str()));
+    suite.push_attribute(("file", case.file.as_str()));
     writer.write_event(Event::Start(suite))?;
-    let mut case = BytesStart::new("testcase");
-    case.push_attribute(("name", report.name.as_str()));
-    case.push_attribute(("classname", "fixtures"));
-    case.push_attribute(("time", time.as_str()));
-    match outcome(report) {
-        None => writer.write_event(Event::Empty(case))?,
-        Some((tag, message, kind, body)) => {
-            writer.write_event(Event::Start(case))?;
-            let mut element = BytesStart::new(tag);
-            element.push_attribute(("message", clean(&message).as_str()));
-            if let Some(kind) = kind {
-                element.push_attribute(("type", kind.as_str()));
-            }
-            if body.is_empty() {
-                writer.write_event(Event::Empty(element))?;
-            } else {
-                writer.write_event(Event::Start(element))?;
-                writer.write_event(Event::Text(BytesText::new(&clean(&body))))?;
-                writer.write_event(Event::End(BytesEnd::new(tag)))?;
-            }
-            writer.write_event(Event::End(BytesEnd::new("testcase")))?;
-        }
-    }
+    let mut element = BytesStart::new("testcase");
+    element.push_attribute(("name", case.name));
+    element.push_attribute(("classname", case.classname));
+    element.push_attribute(("time", time.as_str()));
+    write_case(writer, element, case.outcome)?;
     writer.write_event(Event::End(BytesEnd::new("testsuite")))
 }
 
-/// What the test case holds besides its name: `(tag, message, type, text)`, or nothing for a pass.
-fn outcome(report: &FixtureReport) -> Option<(&'static str, String, Option<String>, String)> {
+/// What a test case holds besides its name: `(tag, message, type, text)`, or nothing for a pass.
+pub(super) type CaseOutcome = (&'static str, String, Option<String>, String);
+
+/// A `<testcase>` (`case`, its attributes set) with its outcome element.
+fn write_case(
+    writer: &mut Writer<Vec<u8>>,
+    case: BytesStart<'_>,
+    outcome: Option<CaseOutcome>,
+) -> io::Result<()> {
+    let Some((tag, message, kind, body)) = outcome else {
+        return writer.write_event(Event::Empty(case));
+    };
+    writer.write_event(Event::Start(case))?;
+    let mut element = BytesStart::new(tag);
+    element.push_attribute(("message", clean(&message).as_str()));
+    if let Some(kind) = kind {
+        element.push_attribute(("type", kind.as_str()));
+    }
+    if body.is_empty() {
+        writer.write_event(Event::Empty(element))?;
+    } else {
+        writer.write_event(Event::Start(element))?;
+        writer.write_event(Event::Text(BytesText::new(&clean(&body))))?;
+        writer.write_event(Event::End(BytesEnd::new(tag)))?;
+    }
+    writer.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+/// What the test case holds besides its name, or nothing for a pass.
+fn outcome(report: &FixtureReport) -> Option<CaseOutcome> {
     let errors: Vec<&Finding> = report.errors().collect();
     let first = errors.first();
     let message = first.map(|finding| text::line(finding)).unwrap_or_default();
@@ -130,7 +175,7 @@ fn elapsed(report: &FixtureReport) -> Duration {
 }
 
 /// Seconds with three decimals, as the XSD's `SUREFIRE_TIME` wants.
-fn seconds(time: Duration) -> String {
+pub(super) fn seconds(time: Duration) -> String {
     format!("{:.3}", time.as_secs_f64())
 }
 

@@ -219,7 +219,8 @@ fn outcome_mismatch(fixture: &Fixture, ended: &Ended) -> Option<Finding> {
 
 /// A run's reported status and final state, normalized as values inside its events are (ids
 /// relabelled, nested events and flow logs without what varies; numbers by value, keys sorted).
-pub(crate) fn end_yaml(ran: &Ran) -> String {
+#[must_use]
+pub fn end_yaml(ran: &Ran) -> String {
     let state = crate::normalize::normalize_value(&ran.events, &ran.state)
         .unwrap_or_else(|_| Canon::from_json(&ran.state));
     Canon::Map(BTreeMap::from([

@@ -17,7 +17,7 @@ mod scheduler;
 mod verdict;
 
 pub use checks::Suite;
-pub use engine::load_failure_yaml;
+pub use engine::{end_yaml, load_failure_yaml};
 pub use model::{
     COLUMNS, Ended, EngineReport, FixtureReport, Status, SuiteOptions, Verdict, xfail_reason,
 };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Outcome, twinflow};
 
-fn repo() -> PathBuf {
+pub(super) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
@@ -465,7 +465,7 @@ fn a_project_whose_engine_differs_from_the_built_one_gets_a_warning() {
 
 /// `xml` validates against Jenkins xunit's `junit-10.xsd` (vendored), checked with the set-up
 /// venv's lxml.
-fn assert_junit_10(xml: &Path) {
+pub(super) fn assert_junit_10(xml: &Path) {
     let xsd = repo().join("harness/tests/data/junit-10.xsd");
     let script = "import sys\nfrom lxml import etree\n\
                   schema = etree.XMLSchema(etree.parse(sys.argv[1]))\n\

@@ -151,11 +151,7 @@ fn broken_logs_fail_with_their_findings() {
         "{}",
         out.stdout
     );
-    assert!(
-        out.stderr.ends_with("; 1 schema or structure error\n"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.ends_with("; 1 other error\n"), "{}", out.stderr);
     // A schema error alone fails even when the normalized forms agree.
     let text = std::fs::read_to_string(super::data_path("valid.jsonl"))
         .unwrap()
@@ -196,17 +192,23 @@ fn unusable_inputs_exit_2() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn a_line_that_is_not_json_fails_as_in_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_snapshot(dir.path());
     let out = compare(&[
         &data("parse_error.jsonl"),
         "--fixture",
         "demo",
         "--expected",
-        expected,
+        dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(out.code, 2);
+    assert_eq!(out.code, 1, "{}", out.render());
     assert_eq!(
-        out.stderr,
-        "error: tests/data/parse_error.jsonl:4:183: invalid JSON: expected `:` near \
+        out.stdout,
+        "tests/data/parse_error.jsonl:4:183: parse.invalid_json: invalid JSON: expected `:` near \
          `…prepare.step[0]\",\"kind\" \"step\",\"action\":…`\n"
     );
 }
@@ -325,4 +327,66 @@ fn help() {
     let out = compare(&["--help"]);
     assert_eq!(out.code, 0);
     insta::assert_snapshot!("compare_help", out.stdout);
+}
+
+#[test]
+fn an_empty_log_is_checked_against_status_and_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("empty.jsonl");
+    std::fs::write(&log, "").unwrap();
+    let log = log.to_str().unwrap();
+    let out = compare(&[log, "--fixture", "obs_disabled"]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout.contains("conform.state: the log is empty"),
+        "{}",
+        out.stdout
+    );
+    let path = dir.path().join("state.json");
+    let state = path.to_str().unwrap();
+    let ended = |status: &str, json: &str| {
+        std::fs::write(&path, json).unwrap();
+        let args = ["--fixture", "obs_disabled", "--status", status, "--state"];
+        compare(&[&[log][..], &args, &[state]].concat())
+    };
+    assert_eq!(ended("completed", "{\"b\": 2, \"a\": 1.0}").code, 0);
+    let wrong = [
+        ("failed", "{\"a\": 1, \"b\": 2}", "conform.exit_status"),
+        (
+            "completed",
+            "{\"a\": 1}",
+            "conform.state: the status or final state differs",
+        ),
+    ];
+    for (status, json, wanted) in wrong {
+        let out = ended(status, json);
+        assert_eq!(out.code, 1, "{}", out.render());
+        assert!(out.stdout.contains(wanted), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn a_load_error_is_checked_against_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = dir.path().join("stderr.txt");
+    let check = |text: &str, fixture: &str| {
+        std::fs::write(&stderr, text).unwrap();
+        compare(&[
+            "--load-error",
+            stderr.to_str().unwrap(),
+            "--fixture",
+            fixture,
+        ])
+    };
+    let right = "flows/x.yaml:8:5: DuplicateKey: duplicate key 'with'\n";
+    assert_eq!(check(right, "load_duplicate_key").code, 0);
+    let out = check(
+        "flows/x.yaml:9:5: DuplicateKey: duplicate key 'with'\n",
+        "load_duplicate_key",
+    );
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(out.stdout.contains("conform.load_error"), "{}", out.stdout);
+    let out = check(right, "linear_three_nodes");
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(out.stderr.contains("pins no load error"), "{}", out.stderr);
 }

@@ -1,8 +1,10 @@
-//! Command-line tests of `twinflow check` (issue 4), `validate` and `compare` (issue 5), run against the
-//! built binary with `assert_cmd`, on the small logs in `harness/tests/data/`.
+//! Command-line tests of `twinflow check` (issue 4), `validate` and `compare` (issue 5), `conform` and
+//! `fixture show` (issue 12), run against the built binary with `assert_cmd`, on the small logs and
+//! fake runtimes in `harness/tests/data/`.
 
 mod check;
 mod compare;
+mod conform;
 mod coverage;
 mod fuzz;
 mod validate;
