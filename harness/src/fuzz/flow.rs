@@ -7,6 +7,26 @@ use proptest::prelude::*;
 
 use super::template::{KEYS, template};
 
+/// A YAML scalar that has a JSON value (the run's input must be JSON, contract §5.2).
+fn json_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (-3i64..20).prop_map(|n| n.to_string()),
+        prop::sample::select(
+            &[
+                "1.5",
+                "10.",
+                "1e-5",
+                "yes",
+                "~",
+                "'010'",
+                "\"é ✓\"",
+                "[1, two]"
+            ][..]
+        )
+        .prop_map(str::to_owned),
+    ]
+}
+
 /// A YAML scalar in one of the forms that have split loaders before.
 fn scalar() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -157,7 +177,7 @@ pub fn flow() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(stage(), 1..4),
         prop::collection::vec((prop::sample::select(&KEYS[..]), scalar()), 0..3),
-        prop::collection::vec((prop::sample::select(&KEYS[..]), scalar()), 0..2),
+        prop::collection::vec((prop::sample::select(&KEYS[..]), json_scalar()), 0..2),
         settings(),
         prop::option::weighted(0.3, template()),
     )
