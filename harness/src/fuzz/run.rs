@@ -97,16 +97,37 @@ pub fn classify(report: &FixtureReport) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" + "))
 }
 
-/// The field name on the first changed line of a diff (`-  message: x` gives `message`).
+/// The field on the first changed line of a diff (`-  message: x` gives `message`); for a
+/// message, also the first words on each side (`message: cannot evaluate|undefined value`), which
+/// tell the kinds of disagreement apart.
 fn first_changed_field(diff: &str) -> Option<String> {
-    let line = diff.lines().find(|line| {
-        (line.starts_with('-') || line.starts_with('+'))
-            && !line.starts_with("---")
-            && !line.starts_with("+++")
-    })?;
+    let changed = |sign: char| {
+        diff.lines().find(|line| {
+            line.starts_with(sign) && !line.starts_with("---") && !line.starts_with("+++")
+        })
+    };
+    let line = changed('-').or_else(|| changed('+'))?;
     let body = line[1..].trim_start().trim_start_matches("- ");
-    let field = body.split(':').next()?.trim();
-    Some(field.chars().take(40).collect())
+    let (field, _) = body.split_once(':').unwrap_or((body, ""));
+    let field: String = field.trim().chars().take(40).collect();
+    if field != "message" {
+        return Some(field);
+    }
+    let words = |line: Option<&str>| -> String {
+        let value = line.and_then(|l| l.split_once(':')).map_or("", |(_, v)| v);
+        let words: Vec<&str> = value
+            .trim()
+            .trim_matches('"')
+            .split_whitespace()
+            .take(3)
+            .collect();
+        words.join(" ")
+    };
+    Some(format!(
+        "message: {}|{}",
+        words(changed('-')),
+        words(changed('+'))
+    ))
 }
 
 /// Checks one flow text as fixture `fuzz_<case>`; `Err` when the harness cannot read it as a
