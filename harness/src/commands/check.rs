@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{Color, ExitStatus};
+use super::{Color, ExitStatus, ReportFiles};
 use crate::finding::Check;
 use crate::finding::Severity;
 use crate::fixture::{self, Fixture};
@@ -31,15 +31,10 @@ pub struct CheckArgs {
     /// (`'fanout_*'`); all fixtures when none. A filter that selects nothing exits 2.
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
-    /// Write a JUnit XML report (one test case per fixture) to this file; `-` is standard output.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write a JSON report (every fixture's checks, engine outcomes and findings) to this file; `-`
-    /// is standard output.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// The checkout holding `fixtures/`, `expected/`, `python/` and `.venv/` (default: the one
-    /// twinflow was built in, or `$TWINFLOW_ROOT`).
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    /// The project (default: the nearest folder from the current one up holding `twinflow.toml`,
+    /// or `Cargo.toml` and `fixtures/`; or `$TWINFLOW_ROOT`).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Each engine's time limit per fixture, in seconds; a fixture that hangs is reported and the
@@ -142,10 +137,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if args.format == Format::Github {
         status = status.max(write_step_summary(&reports));
     }
-    if let Some(path) = &args.junit {
+    if let Some(path) = &args.reports.junit {
         status = status.max(write_report(path, &render_junit(&reports, &root)));
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.reports.json {
         let text = serde_json::to_string_pretty(&render_json(&reports))? + "\n";
         status = status.max(write_report(path, &text));
     }
@@ -274,11 +269,7 @@ fn emit(
     wall: Duration,
     print: &PrintOptions<'_>,
 ) -> io::Result<()> {
-    let to_stdout = [&args.junit, &args.json]
-        .into_iter()
-        .flatten()
-        .any(|path| path.as_os_str() == "-");
-    if to_stdout {
+    if args.reports.to_stdout() {
         print_reports(&mut io::stderr().lock(), reports, wall, print)
     } else {
         let mut out = io::BufWriter::new(io::stdout().lock());

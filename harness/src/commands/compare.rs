@@ -60,8 +60,8 @@ pub struct CompareArgs {
     /// default: any.
     #[arg(long, value_name = "FILE", requires = "load_error")]
     pub flow_file: Option<String>,
-    /// The checkout whose fixtures --status and --state are checked against (default: the one
-    /// twinflow was built in, or `$TWINFLOW_ROOT`).
+    /// The project whose fixtures --status and --state are checked against (default: found from
+    /// the current directory, or `$TWINFLOW_ROOT`).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::check::{select, write_report};
-use super::{Color, ExitStatus};
+use super::{Color, ExitStatus, ReportFiles};
 use crate::conform::{self, CommandTemplate, ConformReport, Conformance, Manifest, StateFrom};
 use crate::fixture;
 use crate::layout::Layout;
@@ -62,14 +62,10 @@ pub struct ConformArgs {
     /// `json`, `junit` or `github` (annotations, and a summary in `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Also write a JUnit XML report to this file (`-` is standard output).
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Also write the JSON report to this file (`-` is standard output).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// The checkout holding `fixtures/` and `expected/` (default: the one twinflow was built in,
-    /// or `$TWINFLOW_ROOT`).
+    #[command(flatten)]
+    pub reports: ReportFiles,
+    /// The project (default: the nearest folder from the current one up holding `twinflow.toml`,
+    /// or `Cargo.toml` and `fixtures/`; or `$TWINFLOW_ROOT`).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Color the text report.
@@ -120,13 +116,13 @@ pub fn run(args: &ConformArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     };
-    if let Some(path) = &args.junit {
+    if let Some(path) = &args.reports.junit {
         status = status.max(write_report(
             path,
             &report::render_conform_junit(&reports, &root),
         ));
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.reports.json {
         let json = report::render_conform_json(&reports, &args.name);
         status = status.max(write_report(path, &format!("{json:#}\n")));
     }

@@ -43,7 +43,7 @@ pub struct ShowArgs {
     /// Create DIR as the fixture's sandbox: a fresh, empty directory (contract §5.3).
     #[arg(long, value_name = "DIR", group = "part")]
     pub sandbox: Option<PathBuf>,
-    /// The checkout (default: the one twinflow was built in, or `$TWINFLOW_ROOT`).
+    /// The project (default: found from the current directory, or `$TWINFLOW_ROOT`).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 }

@@ -56,3 +56,25 @@ impl Color {
         }
     }
 }
+
+/// Machine-readable reports written besides the text output.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReportFiles {
+    /// Write a JUnit XML report (one test case per fixture) to this file; `-` is standard output.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
+    /// Write the JSON report to this file; `-` is standard output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<std::path::PathBuf>,
+}
+
+impl ReportFiles {
+    /// Whether a report takes standard output (the text then goes to standard error).
+    #[must_use]
+    pub fn to_stdout(&self) -> bool {
+        [&self.junit, &self.json]
+            .into_iter()
+            .flatten()
+            .any(|path| path.as_os_str() == "-")
+    }
+}
