@@ -7,9 +7,8 @@ use std::io;
 use std::path::Path;
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesEnd, BytesStart, Event};
 
-use super::junit::{CaseOutcome, OneCase, seconds, write_one_case_suite, xml_document};
+use super::junit::{CaseOutcome, OneCase, relative, write_suites, xml_document};
 use super::text;
 use crate::conform::ConformReport;
 use crate::finding::Finding;
@@ -31,40 +30,24 @@ fn write_document(
             .iter()
             .filter(|r| wanted.contains(&r.verdict()))
             .count()
-            .to_string()
     };
-    let time = seconds(reports.iter().map(|r| r.elapsed).sum());
-    let mut suites = BytesStart::new("testsuites");
-    suites.push_attribute(("name", "twinflow conform"));
-    suites.push_attribute(("tests", reports.len().to_string().as_str()));
-    suites.push_attribute((
-        "failures",
-        count(&[Status::Fail, Status::UnexpectedPass]).as_str(),
-    ));
-    suites.push_attribute(("errors", count(&[Status::Error]).as_str()));
-    suites.push_attribute(("time", time.as_str()));
-    writer.write_event(Event::Start(suites))?;
-    for report in reports {
-        write_suite(writer, report, root)?;
-    }
-    writer.write_event(Event::End(BytesEnd::new("testsuites")))
-}
-
-fn write_suite(
-    writer: &mut Writer<Vec<u8>>,
-    report: &ConformReport,
-    root: &Path,
-) -> io::Result<()> {
-    let file = report.path.strip_prefix(root).unwrap_or(&report.path);
-    write_one_case_suite(
-        writer,
-        OneCase {
-            file: file.display().to_string(),
+    let cases = reports
+        .iter()
+        .map(|report| OneCase {
+            file: relative(&report.path, root),
             name: &report.name,
             classname: report.section,
             time: report.elapsed,
             outcome: outcome(report),
-        },
+        })
+        .collect();
+    let failures = count(&[Status::Fail, Status::UnexpectedPass]);
+    write_suites(
+        writer,
+        "twinflow conform",
+        failures,
+        count(&[Status::Error]),
+        cases,
     )
 }
 

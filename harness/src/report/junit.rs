@@ -44,36 +44,47 @@ fn write_document(
     root: &Path,
 ) -> io::Result<()> {
     let totals = Totals::of(reports);
-    let time: Duration = reports.iter().map(elapsed).sum();
-    let mut suites = BytesStart::new("testsuites");
-    suites.push_attribute(("name", "twinflow"));
-    suites.push_attribute(("tests", totals.fixtures.to_string().as_str()));
-    suites.push_attribute(("failures", totals.failed.to_string().as_str()));
-    suites.push_attribute(("errors", totals.errored.to_string().as_str()));
-    suites.push_attribute(("time", seconds(time).as_str()));
-    writer.write_event(Event::Start(suites))?;
-    for report in reports {
-        write_suite(writer, report, root)?;
-    }
-    writer.write_event(Event::End(BytesEnd::new("testsuites")))
-}
-
-fn write_suite(
-    writer: &mut Writer<Vec<u8>>,
-    report: &FixtureReport,
-    root: &Path,
-) -> io::Result<()> {
-    let file = report.path.strip_prefix(root).unwrap_or(&report.path);
-    write_one_case_suite(
-        writer,
-        OneCase {
-            file: file.display().to_string(),
+    let cases = reports
+        .iter()
+        .map(|report| OneCase {
+            file: relative(&report.path, root),
             name: &report.name,
             classname: "fixtures",
             time: elapsed(report),
             outcome: outcome(report),
-        },
-    )
+        })
+        .collect();
+    write_suites(writer, "twinflow", totals.failed, totals.errored, cases)
+}
+
+/// `path` relative to `root` when it lies inside it.
+pub(super) fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The `<testsuites name=...>` element around one single-case suite per item.
+pub(super) fn write_suites(
+    writer: &mut Writer<Vec<u8>>,
+    name: &str,
+    failures: usize,
+    errors: usize,
+    cases: Vec<OneCase<'_>>,
+) -> io::Result<()> {
+    let time: Duration = cases.iter().map(|case| case.time).sum();
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", name));
+    suites.push_attribute(("tests", cases.len().to_string().as_str()));
+    suites.push_attribute(("failures", failures.to_string().as_str()));
+    suites.push_attribute(("errors", errors.to_string().as_str()));
+    suites.push_attribute(("time", seconds(time).as_str()));
+    writer.write_event(Event::Start(suites))?;
+    for case in cases {
+        write_one_case_suite(writer, case)?;
+    }
+    writer.write_event(Event::End(BytesEnd::new("testsuites")))
 }
 
 /// One fixture as a `<testsuite>` holding its one `<testcase>`.
