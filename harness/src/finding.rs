@@ -209,7 +209,9 @@ impl Finding {
     pub fn from_line_error(error: &LineError) -> Self {
         let snippet = match error {
             LineError::Json { snippet, .. } => Some(snippet.clone()),
-            LineError::InvalidUtf8 { .. } | LineError::TooLong { .. } => None,
+            LineError::InvalidUtf8 { .. }
+            | LineError::DuplicateKey { .. }
+            | LineError::TooLong { .. } => None,
         };
         let mut finding = Self::new(
             Code {

@@ -256,7 +256,11 @@ fn handle<W: Write>(
             line,
             facts,
             schema,
-        } => checker.push_checked(facts, &schema, line, &mut findings),
+            duplicate,
+        } => {
+            findings.extend(duplicate.map(|dup| Finding::from_line_error(&dup)));
+            checker.push_checked(facts, &schema, line, &mut findings);
+        }
         Outcome::Bad(error) => findings.push(Finding::from_line_error(&error)),
     }
     for finding in findings {

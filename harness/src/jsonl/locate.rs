@@ -1,6 +1,11 @@
 //! Line location: turning one line into JSON, or into a [`LineError`] located by line and byte
 //! column, with a snippet of the text around the column.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::error::LineError;
@@ -44,6 +49,102 @@ pub fn parse_line(bytes: &[u8], line: u64, unterminated: bool) -> Result<Value, 
             truncated: unterminated && err.is_eof(),
         }
     })
+}
+
+/// The first key repeated inside one object of `text` (a line that is one JSON value), located
+/// by line and byte column; `None` when every object's keys are distinct (or the line is not JSON:
+/// [`parse_line`] says so).
+#[must_use]
+pub fn duplicate_key(text: &str, line: u64) -> Option<LineError> {
+    let mut walker = serde_json::Deserializer::from_str(text);
+    let found = Distinct.deserialize(&mut walker).err()?;
+    // Any other error means the line is not JSON: `parse_line` reports that.
+    let message = found.to_string();
+    let key = message
+        .strip_prefix(DUPLICATE)
+        .and_then(|rest| rest.rfind(" at line ").map(|cut| rest[..cut].to_owned()))?;
+    Some(LineError::DuplicateKey {
+        line,
+        column: found.column() as u64,
+        key,
+    })
+}
+
+const DUPLICATE: &str = "duplicate key ";
+
+/// Walks a JSON value and fails at the first key repeated within one object.
+struct Distinct;
+
+impl<'de> DeserializeSeed<'de> for Distinct {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Distinct {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Distinct)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(key) = map.next_key::<KeyText<'de>>()? {
+            if seen.contains(&key.0) {
+                let quoted = serde_json::to_string(&key.0).unwrap_or_default();
+                return Err(de::Error::custom(format!("{DUPLICATE}{quoted}")));
+            }
+            seen.insert(key.0);
+            map.next_value_seed(Distinct)?;
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed when it has no escape.
+struct KeyText<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for KeyText<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyText(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyText(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
 }
 
 fn column_of(offset: usize) -> u64 {

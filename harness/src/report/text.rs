@@ -43,11 +43,6 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Each line of a multi-line `text` escaped, its line breaks kept.
-fn escape_lines(text: &str) -> String {
-    text.lines().map(escape).collect::<Vec<_>>().join("\n")
-}
-
 /// Where a finding is, for people: `file:line:column [runtime]` when it has a file, else
 /// `fixture [runtime] › seq N (event L)`.
 #[must_use]

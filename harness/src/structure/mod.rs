@@ -20,7 +20,7 @@
 //! events of a log to their runs and bounds memory (`recent`).
 
 mod checker;
-mod facts;
+pub(crate) mod facts;
 mod flow;
 mod identity;
 mod levels;
