@@ -112,6 +112,9 @@ impl Serialize for Code {
 pub enum Severity {
     /// Context for people; never fails anything.
     Note,
+    /// Something implausible that may be right (a unit that looks wrong): reported, not failing
+    /// unless asked (`validate --strict-units`).
+    Warning,
     /// A failure the fixture declares (`parity.xfail`, contract §5): reported, not failing.
     Expected,
     /// A failure.
@@ -124,6 +127,7 @@ impl Severity {
     pub fn name(self) -> &'static str {
         match self {
             Self::Note => "note",
+            Self::Warning => "warning",
             Self::Expected => "expected",
             Self::Error => "error",
         }
@@ -262,6 +266,9 @@ impl Finding {
             },
             violation.message,
         );
+        if violation.kind.is_plausibility() {
+            finding.severity = Severity::Warning;
+        }
         finding.location = Location {
             line: Some(violation.line),
             flow_id: Some(violation.flow_id),

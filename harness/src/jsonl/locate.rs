@@ -65,9 +65,24 @@ pub fn duplicate_key(text: &str, line: u64) -> Option<LineError> {
         .and_then(|rest| rest.rfind(" at line ").map(|cut| rest[..cut].to_owned()))?;
     Some(LineError::DuplicateKey {
         line,
-        column: found.column() as u64,
+        column: key_start(text.as_bytes(), found.column()),
         key,
     })
+}
+
+/// The 1-based column of the opening quote of the key whose closing quote is at 1-based
+/// `column` (where serde_json stops after reading a key).
+fn key_start(text: &[u8], column: usize) -> u64 {
+    let close = column.saturating_sub(1).min(text.len().saturating_sub(1));
+    let mut at = close;
+    while at > 0 {
+        at -= 1;
+        let escapes = text[..at].iter().rev().take_while(|b| **b == b'\\').count();
+        if text[at] == b'"' && escapes % 2 == 0 {
+            return column_of(at);
+        }
+    }
+    column_of(close)
 }
 
 const DUPLICATE: &str = "duplicate key ";
@@ -177,4 +192,21 @@ pub(super) fn snippet(text: &str, at: usize) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_key_is_located_at_its_opening_quote() {
+        let text = r#"{"a":{"k\"x":1,"b":[{}],"k\"x":2}}"#;
+        let Some(LineError::DuplicateKey { line, column, key }) = duplicate_key(text, 7) else {
+            panic!("no duplicate found");
+        };
+        assert_eq!((line, key.as_str()), (7, r#""k\"x""#));
+        assert_eq!(column, 1 + text.rfind(r#""k\"x""#).unwrap() as u64);
+        assert_eq!(duplicate_key(r#"{"a":{"a":1},"b":{"a":2}}"#, 1), None);
+        assert_eq!(duplicate_key("{not json", 1), None);
+    }
 }

@@ -14,7 +14,7 @@ use crate::suite::{COLUMNS, FixtureReport, Status};
 pub fn annotation(finding: &Finding) -> String {
     let command = match finding.severity {
         Severity::Error => "error",
-        Severity::Expected => "warning",
+        Severity::Expected | Severity::Warning => "warning",
         Severity::Note => "notice",
     };
     let at = &finding.location;

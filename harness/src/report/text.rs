@@ -157,6 +157,7 @@ pub fn block(finding: &Finding, style: Style) -> String {
         Severity::Error => ("error", RED),
         Severity::Expected => ("expected", YELLOW),
         Severity::Note => ("note", CYAN),
+        Severity::Warning => ("warning", YELLOW),
     };
     let mut out = format!(
         "{}{}{label}[{}]{}: {}: {}\n",

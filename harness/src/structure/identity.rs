@@ -3,7 +3,7 @@
 
 use yamlflow::SpanKind;
 
-use super::facts::{EventFacts, Id, Parent};
+use super::facts::{Action, EventFacts, Id, Parent};
 use super::span::SpanState;
 use super::state::FlowState;
 use super::violation::{StructureViolation, ViolationKind};
@@ -125,14 +125,23 @@ impl FlowState {
             return;
         }
         let what = if facts.kind.is_some() && span.kind.is_some() && facts.kind != span.kind {
-            "kind"
+            "kind".to_owned()
         } else if facts.node.is_some() && span.node.is_some() && facts.node != span.node {
-            "node"
+            "node".to_owned()
         } else if facts.parent != Parent::Unknown
             && span.parent != Parent::Unknown
             && facts.parent != span.parent
         {
-            "parent_id"
+            "parent_id".to_owned()
+        } else if facts.action != Action::Unknown
+            && span.action != Action::Unknown
+            && facts.action != span.action
+        {
+            format!(
+                "action {} (was {})",
+                SpanState::spell_action(&facts.action),
+                SpanState::spell_action(&span.action)
+            )
         } else {
             return;
         };

@@ -25,6 +25,17 @@ pub(crate) struct FlowState {
     /// Spans whose parent had not entered when they started, by parent id.
     pub(crate) waiting: HashMap<Id, Vec<usize>>,
     pub(crate) version_reported: bool,
+    /// A unit plausibility warning was given: one per run.
+    pub(crate) units_reported: bool,
+    /// The log's count of unreadable lines at this run's latest event.
+    pub(crate) unreadable_mark: u64,
+    /// Unreadable lines between this run's previous event and the current one.
+    pub(crate) unreadable_before: u64,
+    /// Unreadable lines since this run's first event: any of them may have been one of its
+    /// entries or exits, so their absence is not reported again.
+    pub(crate) unreadable_within: u64,
+    /// Events of this run seen so far.
+    pub(crate) events_seen: u64,
 }
 
 impl FlowState {
@@ -41,6 +52,11 @@ impl FlowState {
             root: None,
             waiting: HashMap::new(),
             version_reported: false,
+            units_reported: false,
+            unreadable_mark: 0,
+            unreadable_before: 0,
+            unreadable_within: 0,
+            events_seen: 0,
         }
     }
 

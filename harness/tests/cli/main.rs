@@ -4,6 +4,7 @@
 mod check;
 mod compare;
 mod validate;
+mod validate_hostile;
 
 use std::path::{Path, PathBuf};
 
