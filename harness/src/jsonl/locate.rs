@@ -128,7 +128,7 @@ impl<'de> Visitor<'de> for Distinct {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(key) = map.next_key::<KeyText<'de>>()? {
+        while let Some(key) = map.next_key::<Text<'de>>()? {
             if seen.contains(&key.0) {
                 let quoted = serde_json::to_string(&key.0).unwrap_or_default();
                 return Err(de::Error::custom(format!("{DUPLICATE}{quoted}")));
@@ -140,22 +140,23 @@ impl<'de> Visitor<'de> for Distinct {
     }
 }
 
-/// An object key, borrowed when it has no escape.
-struct KeyText<'a>(Cow<'a, str>);
+/// A JSON string (a value or an object key), borrowed from the line when it has no escape.
+#[derive(Debug)]
+pub struct Text<'a>(pub Cow<'a, str>);
 
-impl<'de: 'a, 'a> de::Deserialize<'de> for KeyText<'a> {
+impl<'de: 'a, 'a> de::Deserialize<'de> for Text<'a> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = KeyText<'de>;
+            type Value = Text<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
+                f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(KeyText(Cow::Borrowed(v)))
+                Ok(Text(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(KeyText(Cow::Owned(v.to_owned())))
+                Ok(Text(Cow::Owned(v.to_owned())))
             }
         }
         deserializer.deserialize_str(V)

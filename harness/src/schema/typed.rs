@@ -16,13 +16,13 @@
 //! The redaction rule (contract §3.4) and duplicate keys are checked at any depth of `data` and
 //! `metrics` by a walker that builds nothing.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use yamlflow::{EventType, Level, SpanKind};
 
+use crate::jsonl::Text as Str;
 use crate::structure::EventFacts;
 use crate::structure::facts::{Action, Id, Name, Parent};
 use crate::structure::redaction::{REDACTED, is_sensitive};
@@ -34,28 +34,6 @@ pub fn fast_facts(line: &str) -> Option<EventFacts> {
     let event: Event<'_> = serde_json::from_str(line).ok()?;
     event.check()?;
     Some(event.into_facts())
-}
-
-/// A string, borrowed from the line when it has no escape.
-struct Str<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Str<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(V)
-    }
 }
 
 /// A required field that may be `null`. Unlike `Option`, a missing field is an error (serde
@@ -307,15 +285,6 @@ fn is_action(text: &str) -> bool {
     })
 }
 
-/// A key of an object, borrowed when it has no escape.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Str::deserialize(deserializer).map(|s| Key(s.0))
-    }
-}
-
 /// The keys of one object seen so far, as 64-bit hashes: a repeated hash is taken for a
 /// duplicate key (two different keys colliding only costs the generic path).
 #[derive(Default)]
@@ -409,7 +378,7 @@ impl<'de> Visitor<'de> for Walk {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let mut seen = SeenKeys::default();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
+        while let Some(key) = map.next_key::<Str<'de>>()? {
             walk_entry(&mut map, &mut seen, &key.0)?;
         }
         Ok(true)
@@ -445,7 +414,7 @@ impl<'de> Deserialize<'de> for Data {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
                 let mut data = Data::default();
                 let mut seen = SeenKeys::default();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map.next_key::<Str<'de>>()? {
                     let key = key.0;
                     match key.as_ref() {
                         "input" | "output" | "error" | "attempt" if !seen.insert(&key) => {
@@ -486,7 +455,7 @@ impl<'de> Deserialize<'de> for ErrorObject {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorObject, A::Error> {
                 let (mut kind, mut message) = (false, false);
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map.next_key::<Str<'de>>()? {
                     let text = match key.0.as_ref() {
                         "type" if !kind => {
                             kind = true;
@@ -524,7 +493,7 @@ impl<'de> Deserialize<'de> for Metrics {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Metrics, A::Error> {
                 let mut metrics = Metrics::default();
                 let mut seen = SeenKeys::default();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map.next_key::<Str<'de>>()? {
                     let key = key.0;
                     if !seen.insert(&key) {
                         return Err(duplicate());

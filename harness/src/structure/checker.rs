@@ -266,8 +266,7 @@ fn open_flow<'a>(
     match open.entry(flow_id) {
         Entry::Occupied(entry) => entry.into_mut(),
         Entry::Vacant(entry) => {
-            let text = entry.key().to_string();
-            let mut flow = FlowState::new(text, line);
+            let mut flow = FlowState::new(entry.key().clone(), line);
             match evicted.remove(entry.key()) {
                 Some(Evicted::Resume(next_seq)) => flow.seq = Sequence::resume(next_seq),
                 Some(Evicted::Dropped) | None => *flows += 1,

@@ -18,10 +18,7 @@ impl FlowState {
         if let Some(level) = facts.level {
             self.levels.observe(level, out);
         }
-        let known_span = facts
-            .span
-            .as_ref()
-            .and_then(|id| self.index.get(id).copied());
+        let known_span = facts.span.as_ref().and_then(|id| self.find(id));
         if let Some(seq) = facts.seq {
             let expected = self.seq.next();
             if let Some((kind, message)) = self.seq.check(seq) {

@@ -433,17 +433,20 @@ fn open_runs_beyond_the_cap_are_dropped_once_reported_and_no_longer_checked() {
             log
         })
         .collect();
-    let mut line = 0;
     // Every run opens before any ends: 100 runs of two spans against a cap of 20.
-    for step in [0..2, 2..4] {
-        for run in &runs {
-            for event in &run.events[step.clone()] {
-                line += 1;
-                checker.push(event, line);
-                assert!(checker.open.len() <= 20);
+    let all_open_first = |checker: &mut StructureChecker| {
+        let mut line = 0;
+        for step in [0..2, 2..4] {
+            for run in &runs {
+                for event in &run.events[step.clone()] {
+                    line += 1;
+                    checker.push(event, line);
+                    assert!(checker.open.len() <= checker.open.max);
+                }
             }
         }
-    }
+    };
+    all_open_first(&mut checker);
     let dropped = checker.dropped();
     let found = (checker.finish(), dropped);
     assert_eq!(kinds(&found.0), ["too_many_open"], "one cause, one finding");
@@ -451,15 +454,7 @@ fn open_runs_beyond_the_cap_are_dropped_once_reported_and_no_longer_checked() {
     assert!(found.1 > 80, "{} dropped", found.1);
     // With room for every run, the same log is valid.
     let mut checker = StructureChecker::with_max_open(300);
-    let mut line = 0;
-    for step in [0..2, 2..4] {
-        for run in &runs {
-            for event in &run.events[step.clone()] {
-                line += 1;
-                checker.push(event, line);
-            }
-        }
-    }
+    all_open_first(&mut checker);
     assert_eq!(checker.finish(), Vec::new());
 }
 
