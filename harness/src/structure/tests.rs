@@ -487,9 +487,9 @@ fn implausible_units_are_one_warning_per_run() {
         &expect_kinds(&log.events, &["implausible_units"])[0],
         "more than 31 years",
     );
-    // Microseconds: 1.5 ms of wall time, a duration of 1500.
+    // Microseconds: 6 ms of wall time, a duration of 6000 "ms".
     let mut log = Log::simple(FLOW);
-    log.events[last]["metrics"]["duration_ms"] = json!(1500.0);
+    log.events[last]["metrics"]["duration_ms"] = json!(6000.0);
     assert_says(
         &expect_kinds(&log.events, &["implausible_units"])[0],
         "is it in microseconds?",

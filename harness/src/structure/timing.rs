@@ -69,10 +69,11 @@ impl FlowState {
 const MAX_PLAUSIBLE_TIMESTAMP: f64 = 1e11;
 /// 31 years in milliseconds: no span lasts that long.
 const MAX_PLAUSIBLE_DURATION_MS: f64 = 1e12;
-/// A duration may exceed its span's wall time (two clocks, rounding) but not by this factor…
+/// A duration may exceed its span's wall time (two clocks, coarse timestamps) but not by this
+/// factor…
 const WALL_FACTOR: f64 = 10.0;
-/// …plus this many milliseconds.
-const WALL_SLACK_MS: f64 = 10.0;
+/// …plus this many milliseconds (a clock that ticks every 15 ms must not make a warning).
+const WALL_SLACK_MS: f64 = 1000.0;
 
 impl FlowState {
     /// Warns (once per run) about a unit that looks wrong in the event `facts` of span `idx`.
