@@ -12,16 +12,6 @@ use super::sequence::Sequence;
 use super::state::FlowState;
 use super::violation::{StructureViolation, ViolationKind};
 
-/// What became of a run dropped to bound memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Evicted {
-    /// An idle run (nothing at `info` yet): it resumes at this `seq` if it comes back.
-    Resume(u64),
-    /// A run that could still have been judged: its later events are not checked (the
-    /// `structure.too_many_open` finding says so).
-    Dropped,
-}
-
 /// The streaming checker: feed events in log order with [`push`](Self::push) (or
 /// [`push_facts`](Self::push_facts) when the facts were extracted elsewhere), take findings as
 /// they come with [`drain`](Self::drain), and call [`finish`](Self::finish) at the end of the log.
@@ -31,8 +21,8 @@ pub struct StructureChecker {
     pub(crate) open: OpenFlows,
     /// Flows whose root span ended: the line where it did.
     pub(crate) ended: Recent<u64>,
-    /// Flows dropped to bound memory.
-    evicted: Recent<Evicted>,
+    /// Idle flows dropped to bound memory: the `seq` their next event should have.
+    evicted: Recent<u64>,
     /// Runs dropped while they could still be judged.
     dropped: u64,
     /// The first event's schema version marker and its line.
@@ -71,13 +61,19 @@ impl StructureChecker {
     }
 
     /// A checker that holds at most `max_open` flows and spans of unfinished runs at once
-    /// (default [`DEFAULT_MAX_OPEN`]); beyond, the least recently active run is dropped, with a
-    /// `structure.too_many_open` finding when it could still have been judged.
+    /// (default [`DEFAULT_MAX_OPEN`]), and remembers about as many ended and evicted runs; beyond,
+    /// the least recently active run is dropped, with a `structure.too_many_open` finding when
+    /// it could still have been judged. Memory is then proportional to `max_open`.
     #[must_use]
     pub fn with_max_open(max_open: usize) -> Self {
-        let mut checker = Self::default();
-        checker.open.max = max_open.max(1);
-        checker
+        let max_open = max_open.max(1);
+        let remembered = max_open.clamp(1 << 12, Recent::<u64>::CAPACITY);
+        Self {
+            open: OpenFlows::new(max_open),
+            ended: Recent::with_capacity(remembered),
+            evicted: Recent::with_capacity(remembered),
+            ..Self::default()
+        }
     }
 
     /// Checks the next event of the log, found at `line`.
@@ -119,7 +115,14 @@ impl StructureChecker {
             });
             return;
         }
-        if self.evicted.get(&flow_id) == Some(Evicted::Dropped) {
+        if self.dropped > 0
+            && facts.seq != Some(0)
+            && !self.open.flows.contains_key(&flow_id)
+            && self.evicted.get(&flow_id).is_none()
+        {
+            // A run not seen from its start once runs have been dropped: most likely one of
+            // them (remembering each dropped run would take the memory the cap saves). The
+            // `structure.too_many_open` finding says it is not checked.
             return;
         }
         let key = flow_id.clone();
@@ -182,10 +185,9 @@ impl StructureChecker {
             return;
         };
         if !judged {
-            self.evicted.insert(id, Evicted::Resume(flow.seq.next()));
+            self.evicted.insert(id, flow.seq.next());
             return;
         }
-        self.evicted.insert(id, Evicted::Dropped);
         self.dropped += 1;
         if self.dropped > 1 {
             return;
@@ -193,8 +195,8 @@ impl StructureChecker {
         let max = self.open.max;
         let message = format!(
             "more than {max} flows and spans of unfinished runs are open at once: run {} \
-             (last event at line {}) is no longer checked, nor is any run dropped after it \
-             (raise --max-open to check them all)",
+             (last event at line {}) is no longer checked, nor is any run dropped after it or \
+             seen without its start (raise --max-open to check them all)",
             flow.id, flow.last_line
         );
         self.found
@@ -258,7 +260,7 @@ fn relocate(found: &mut [StructureViolation], line: u64) {
 /// counts the new ones.
 fn open_flow<'a>(
     open: &'a mut OpenFlows,
-    evicted: &mut Recent<Evicted>,
+    evicted: &mut Recent<u64>,
     flows: &mut u64,
     flow_id: Id,
     line: u64,
@@ -268,8 +270,8 @@ fn open_flow<'a>(
         Entry::Vacant(entry) => {
             let mut flow = FlowState::new(entry.key().clone(), line);
             match evicted.remove(entry.key()) {
-                Some(Evicted::Resume(next_seq)) => flow.seq = Sequence::resume(next_seq),
-                Some(Evicted::Dropped) | None => *flows += 1,
+                Some(next_seq) => flow.seq = Sequence::resume(next_seq),
+                None => *flows += 1,
             }
             entry.insert(flow)
         }
