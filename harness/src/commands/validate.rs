@@ -50,8 +50,8 @@ pub struct ValidateArgs {
     /// Threads that parse and validate (default: the number of available cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
-    /// Hold at most N flows and spans of unfinished runs at once (memory stays bounded, about
-    /// 400 bytes each); beyond, the least recently active run is dropped unchecked and
+    /// Hold at most N flows and spans of unfinished runs at once (memory stays bounded: about
+    /// 650 bytes each with what is remembered alongside); beyond, the least recently active run is dropped unchecked and
     /// `structure.too_many_open` says so.
     #[arg(long, value_name = "N", default_value_t = crate::structure::DEFAULT_MAX_OPEN,
           value_parser = parse_max_open)]

@@ -18,8 +18,8 @@ use yamlflow::Level;
 use super::facts::Id;
 use super::state::FlowState;
 
-/// Flows and spans held at once by default (`twinflow validate --max-open`): about 40 MB (some
-/// 400 bytes each, measured by `scripts/bench-validate`).
+/// Flows and spans held at once by default (`twinflow validate --max-open`): with the runs
+/// remembered alongside, `validate` peaks near 100 MB (measured by `scripts/bench-validate`).
 pub const DEFAULT_MAX_OPEN: usize = 100_000;
 
 /// The open runs of a log and their order of activity.
