@@ -34,6 +34,16 @@ impl<'v> LogChecker<'v> {
         }
     }
 
+    /// A checker that holds at most `max_open` flows and spans of unfinished runs at once
+    /// (`twinflow validate --max-open`, see [`StructureChecker::with_max_open`]).
+    #[must_use]
+    pub fn with_max_open(validator: &'v EventValidator, max_open: usize) -> Self {
+        Self {
+            validator,
+            structure: StructureChecker::with_max_open(max_open),
+        }
+    }
+
     /// Checks one event found at `line` (1-based line of a log, or position in a run).
     pub fn push(&mut self, event: &Value, line: u64, findings: &mut Vec<Finding>) {
         let violations = self.validator.validate(event);
@@ -59,6 +69,12 @@ impl<'v> LogChecker<'v> {
         }
         self.structure.push_facts(facts, line);
         findings.extend(self.structure.drain().map(Finding::from_structure));
+    }
+
+    /// Notes a line that is not an event (reported as a parse error), so that the `seq` gap
+    /// it leaves is not reported again.
+    pub fn unreadable(&mut self, line: u64) {
+        self.structure.unreadable(line);
     }
 
     /// Events checked so far.

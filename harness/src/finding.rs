@@ -118,6 +118,9 @@ impl Serialize for Code {
 pub enum Severity {
     /// Context for people; never fails anything.
     Note,
+    /// Something implausible that may be right (a unit that looks wrong): reported, not failing
+    /// unless asked (`validate --strict-units`).
+    Warning,
     /// A failure the fixture declares (`parity.xfail`, contract §5): reported, not failing.
     Expected,
     /// A failure.
@@ -130,6 +133,7 @@ impl Severity {
     pub fn name(self) -> &'static str {
         match self {
             Self::Note => "note",
+            Self::Warning => "warning",
             Self::Expected => "expected",
             Self::Error => "error",
         }
@@ -215,7 +219,9 @@ impl Finding {
     pub fn from_line_error(error: &LineError) -> Self {
         let snippet = match error {
             LineError::Json { snippet, .. } => Some(snippet.clone()),
-            LineError::InvalidUtf8 { .. } | LineError::TooLong { .. } => None,
+            LineError::InvalidUtf8 { .. }
+            | LineError::DuplicateKey { .. }
+            | LineError::TooLong { .. } => None,
         };
         let mut finding = Self::new(
             Code {
@@ -266,6 +272,9 @@ impl Finding {
             },
             violation.message,
         );
+        if violation.kind.is_plausibility() {
+            finding.severity = Severity::Warning;
+        }
         finding.location = Location {
             line: Some(violation.line),
             flow_id: Some(violation.flow_id),

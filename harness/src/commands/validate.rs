@@ -25,7 +25,7 @@ use self::pipeline::Outcome;
 use self::report::{FileSummary, Reporter};
 use super::ExitStatus;
 use crate::check_log::LogChecker;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::jsonl::JsonlReader;
 use crate::schema::EventValidator;
 
@@ -50,6 +50,31 @@ pub struct ValidateArgs {
     /// Threads that parse and validate (default: the number of available cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
+    /// Hold at most N flows and spans of unfinished runs at once (memory stays bounded: about
+    /// 650 bytes each with what is remembered alongside); beyond, the least recently active run is dropped unchecked and
+    /// `structure.too_many_open` says so.
+    #[arg(long, value_name = "N", default_value_t = crate::structure::DEFAULT_MAX_OPEN,
+          value_parser = parse_max_open)]
+    pub max_open: usize,
+    /// Draw a progress bar on standard error (bytes, events/s, ETA): the default when standard
+    /// error is a terminal (nothing is drawn on anything else).
+    #[arg(long, overrides_with = "no_progress")]
+    pub progress: bool,
+    /// Make unit plausibility warnings (`structure.implausible_units`: a timestamp in
+    /// milliseconds, an absurd `duration_ms`) errors.
+    #[arg(long)]
+    pub strict_units: bool,
+    /// Never draw the progress bar.
+    #[arg(long, overrides_with = "progress")]
+    pub no_progress: bool,
+}
+
+fn parse_max_open(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 /// Runs `twinflow validate`.
@@ -72,7 +97,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
     let stdout = io::stdout();
-    let show_progress = stdout.is_terminal();
+    let show_progress = args.progress || (!args.no_progress && io::stderr().is_terminal());
     let mut reporter = Reporter::new(
         io::BufWriter::new(stdout.lock()),
         args.format,
@@ -88,6 +113,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
             validator: &validator,
             workers,
             show_progress,
+            max_open: args.max_open,
+            strict_units: args.strict_units,
         };
         match file.validate(&mut reporter) {
             Ended::Unusable => unusable = true,
@@ -137,6 +164,8 @@ struct Log<'a> {
     validator: &'a EventValidator,
     workers: NonZeroUsize,
     show_progress: bool,
+    max_open: usize,
+    strict_units: bool,
 }
 
 impl Log<'_> {
@@ -154,15 +183,17 @@ impl Log<'_> {
                 return Ended::Unusable;
             }
         };
-        let progress = progress_bar(&reader);
-        if self.show_progress {
-            reporter.set_progress(progress.as_ref().map(|(bar, _)| bar.clone()));
-        }
+        let progress = if self.show_progress {
+            progress_bar(&reader)
+        } else {
+            None
+        };
+        reporter.set_progress(progress.as_ref().map(|(bar, _)| bar.clone()));
         let errors_before = reporter.errors();
-        let mut checker = LogChecker::new(self.validator);
+        let mut checker = LogChecker::with_max_open(self.validator, self.max_open);
         let mut ended = Ended::Finished;
         let result = pipeline::run(reader, self.validator, self.workers, |outcome| {
-            let written = handle(reporter, &mut checker, &name, outcome);
+            let written = handle(reporter, &mut checker, &name, self.strict_units, outcome);
             if let Some((bar, position)) = &progress {
                 if checker.events().is_multiple_of(1024) {
                     bar.set_position(position.load(Ordering::Relaxed));
@@ -219,12 +250,8 @@ fn finish<W: Write>(reporter: &mut Reporter<W>, checker: LogChecker<'_>, name: &
     }
 }
 
-/// A progress bar on standard error for a log read from a terminal session; `None` when standard
-/// error is not a terminal.
+/// A progress bar on standard error (indicatif draws nothing when it is not a terminal).
 fn progress_bar(reader: &JsonlReader) -> Option<(indicatif::ProgressBar, Arc<AtomicU64>)> {
-    if !io::stderr().is_terminal() {
-        return None;
-    }
     let bar = match reader.total_bytes() {
         Some(total) => indicatif::ProgressBar::new(total).with_style(
             indicatif::ProgressStyle::with_template(
@@ -238,7 +265,7 @@ fn progress_bar(reader: &JsonlReader) -> Option<(indicatif::ProgressBar, Arc<Ato
                 .ok()?,
         ),
     };
-    bar.set_message(reader.name().to_owned());
+    bar.set_message(crate::report::text::escape(reader.name()).into_owned());
     bar.enable_steady_tick(Duration::from_millis(200));
     Some((bar, reader.position()))
 }
@@ -248,6 +275,7 @@ fn handle<W: Write>(
     reporter: &mut Reporter<W>,
     checker: &mut LogChecker<'_>,
     file: &str,
+    strict_units: bool,
     outcome: Outcome,
 ) -> io::Result<()> {
     let mut findings = Vec::new();
@@ -256,10 +284,20 @@ fn handle<W: Write>(
             line,
             facts,
             schema,
-        } => checker.push_checked(facts, &schema, line, &mut findings),
-        Outcome::Bad(error) => findings.push(Finding::from_line_error(&error)),
+            duplicate,
+        } => {
+            findings.extend(duplicate.map(|dup| Finding::from_line_error(&dup)));
+            checker.push_checked(facts, &schema, line, &mut findings);
+        }
+        Outcome::Bad(error) => {
+            checker.unreadable(error.line());
+            findings.push(Finding::from_line_error(&error));
+        }
     }
-    for finding in findings {
+    for mut finding in findings {
+        if strict_units && finding.severity == Severity::Warning {
+            finding.severity = Severity::Error;
+        }
         reporter.report(&finding.in_file(file))?;
     }
     Ok(())

@@ -64,6 +64,17 @@ pub enum LineError {
         /// The line is the last one, has no newline and ends mid-value.
         truncated: bool,
     },
+    /// An object of the line has the same key twice (RFC 8259 §4: names should be unique; readers
+    /// disagree on which value counts). The event is still checked, with the last value.
+    #[error("duplicate key {key} in one object (the event is checked with its last value)")]
+    DuplicateKey {
+        /// 1-based line number.
+        line: u64,
+        /// 1-based byte column just after the repeated key.
+        column: u64,
+        /// The key, JSON-quoted.
+        key: String,
+    },
     /// The line exceeds the reader's limit (`MAX_LINE_BYTES` by default) and was skipped.
     #[error("line of {length} bytes exceeds the limit of {limit} bytes; skipped")]
     TooLong {
@@ -83,6 +94,7 @@ impl LineError {
         match self {
             Self::InvalidUtf8 { line, .. }
             | Self::Json { line, .. }
+            | Self::DuplicateKey { line, .. }
             | Self::TooLong { line, .. } => *line,
         }
     }
@@ -91,7 +103,9 @@ impl LineError {
     #[must_use]
     pub fn column(&self) -> Option<u64> {
         match self {
-            Self::InvalidUtf8 { column, .. } | Self::Json { column, .. } => Some(*column),
+            Self::InvalidUtf8 { column, .. }
+            | Self::Json { column, .. }
+            | Self::DuplicateKey { column, .. } => Some(*column),
             Self::TooLong { .. } => None,
         }
     }
@@ -102,6 +116,7 @@ impl LineError {
         match self {
             Self::InvalidUtf8 { .. } => "invalid_utf8",
             Self::Json { .. } => "invalid_json",
+            Self::DuplicateKey { .. } => "duplicate_key",
             Self::TooLong { .. } => "line_too_long",
         }
     }

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 pub use batch::{LineBatch, RawLine};
 pub use error::{JsonlError, LineError};
-pub use locate::parse_line;
+pub use locate::{Text, duplicate_key, parse_line};
 use read::READ_BUFFER;
 pub use read::{JsonlReader, MAX_LINE_BYTES};
 

@@ -14,7 +14,7 @@ use crate::suite::{COLUMNS, FixtureReport, Status};
 pub fn annotation(finding: &Finding) -> String {
     let command = match finding.severity {
         Severity::Error => "error",
-        Severity::Expected => "warning",
+        Severity::Expected | Severity::Warning => "warning",
         Severity::Note => "notice",
     };
     let at = &finding.location;
@@ -40,7 +40,7 @@ pub fn annotation(finding: &Finding) -> String {
     };
     if let Some(help) = &finding.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&text::escape(help));
     }
     format!(
         "::{command} {}::{}",
@@ -92,7 +92,7 @@ pub fn step_summary(reports: &[FixtureReport]) -> String {
     }
     out.push_str("---|\n");
     for report in shown {
-        let _ = write!(out, "| `{}` |", report.name);
+        let _ = write!(out, "| `{}` |", text::escape(&report.name));
         for column in COLUMNS {
             let status = report
                 .cells
@@ -101,11 +101,8 @@ pub fn step_summary(reports: &[FixtureReport]) -> String {
                 .unwrap_or(Status::Skipped);
             let _ = write!(out, " {} |", status.label());
         }
-        let _ = writeln!(
-            out,
-            " {} |",
-            super::rerun::cause(report).replace('|', "\\|")
-        );
+        let cause = super::rerun::cause(report).replace('|', "\\|");
+        let _ = writeln!(out, " {} |", text::escape(&cause));
     }
     out
 }
@@ -133,7 +130,7 @@ mod tests {
         assert_eq!(
             annotation(&finding),
             "::error file=dir%2Cx/a%3Ab.jsonl,line=9,title=twinflow structure.seq_gap::\
-             50%25 lost%0Areally"
+             50%25 lost\\nreally"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Findings as text for people: one line each (`validate`, `compare`), or a block with its help
 //! and detail (`check`), diffs colored on request.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::finding::{Check, Finding, Severity};
@@ -12,13 +13,43 @@ const YELLOW: &str = "\x1b[33m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
+/// Whether `c` must not reach a terminal raw: a C0 or C1 control character or DEL (which can
+/// move the cursor, clear the screen or forge a line) or a bidirectional formatting character
+/// (which can reorder what is shown, "Trojan Source", CVE-2021-42574).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every control and bidirectional formatting character escaped (`\u{1b}`, `\n`,
+/// `\u{202e}`): text taken from a log or a flow can never move the cursor, color the terminal,
+/// forge a line of the report or reorder it. Every text rendering of a finding goes through it.
+#[must_use]
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Where a finding is, for people: `file:line:column [runtime]` when it has a file, else
 /// `fixture [runtime] › seq N (event L)`.
 #[must_use]
 pub fn place(finding: &Finding) -> String {
     let at = &finding.location;
     if let Some(file) = &at.file {
-        let mut out = file.clone();
+        let mut out = escape(file).into_owned();
         if let Some(line) = at.line {
             let _ = write!(out, ":{line}");
             if let Some(column) = at.column {
@@ -26,16 +57,16 @@ pub fn place(finding: &Finding) -> String {
             }
         }
         if let Some(runtime) = &finding.runtime {
-            let _ = write!(out, " [{runtime}]");
+            let _ = write!(out, " [{}]", escape(runtime));
         }
         return out;
     }
     let mut parts: Vec<String> = Vec::new();
     if let Some(fixture) = &finding.fixture {
-        parts.push(fixture.clone());
+        parts.push(escape(fixture).into_owned());
     }
     if let Some(runtime) = &finding.runtime {
-        parts.push(format!("[{runtime}]"));
+        parts.push(format!("[{}]", escape(runtime)));
     }
     let mut out = parts.join(" ");
     match (at.seq, at.line) {
@@ -62,16 +93,16 @@ pub fn describe(finding: &Finding) -> String {
         } else {
             pointer
         };
-        let _ = write!(out, "{shown}: ");
+        let _ = write!(out, "{}: ", escape(shown));
     }
-    out.push_str(&finding.message);
+    out.push_str(&escape(&finding.message));
     let mut context: Vec<String> = Vec::new();
     if let Some(schema_path) = &at.schema_path {
-        context.push(format!("schema {schema_path}"));
+        context.push(format!("schema {}", escape(schema_path)));
     }
     if finding.code.check == Check::Structure && at.file.is_some() {
         if let Some(flow) = &at.flow_id {
-            context.push(format!("flow {flow}"));
+            context.push(format!("flow {}", escape(flow)));
         }
     }
     if at.file.is_some() {
@@ -126,6 +157,7 @@ pub fn block(finding: &Finding, style: Style) -> String {
         Severity::Error => ("error", RED),
         Severity::Expected => ("expected", YELLOW),
         Severity::Note => ("note", CYAN),
+        Severity::Warning => ("warning", YELLOW),
     };
     let mut out = format!(
         "{}{}{label}[{}]{}: {}: {}\n",
@@ -137,13 +169,17 @@ pub fn block(finding: &Finding, style: Style) -> String {
         describe(finding)
     );
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let _ = writeln!(out, "  = help: {}", escape(help));
     }
     if let Some(detail) = &finding.detail {
+        let detail: String = detail
+            .lines()
+            .map(|text| escape(text).into_owned() + "\n")
+            .collect();
         let detail = if matches!(finding.code.check, Check::Parity | Check::Snapshot) {
-            paint_diff(detail, color)
+            paint_diff(&detail, color)
         } else {
-            detail.clone()
+            detail
         };
         let total = detail.lines().count();
         for text in detail.lines().take(style.max_detail_lines) {
@@ -254,6 +290,39 @@ mod tests {
             "fanout [python] › seq 2 (event 3): schema.enum: /level: \"loud\" is not one of \
              [...] (schema /properties/level/enum)"
         );
+    }
+
+    #[test]
+    fn control_and_bidi_characters_never_reach_the_terminal() {
+        let mut finding = Finding::new(
+            Code::new(Check::Structure, "seq_gap"),
+            "node 'a\u{1b}[2J\nforged: ok' \u{202e}gnp.exe\u{9b}",
+        )
+        .in_file("x\u{7}.jsonl")
+        .with_help("see \u{2066}here")
+        .with_detail("-a\u{1b}[31m\n+b\r");
+        finding.location.flow_id = Some("f\u{8}".into());
+        let shown = [line(&finding), block(&finding, Style::FULL)];
+        for text in &shown {
+            assert!(!text.chars().any(is_unsafe_but_newline), "{text:?}");
+        }
+        assert_eq!(
+            line(&finding),
+            "x\\u{7}.jsonl: structure.seq_gap: node 'a\\u{1b}[2J\\nforged: ok' \\u{202e}gnp.exe\\u{9b} \
+             (flow f\\u{8})"
+        );
+        assert!(
+            shown[1].contains("  -a\\u{1b}[31m\n  +b\\r\n"),
+            "{}",
+            shown[1]
+        );
+        finding.fixture = Some("fx\u{202d}".into());
+        finding.location.file = None;
+        assert_eq!(place(&finding), "fx\\u{202d}");
+    }
+
+    fn is_unsafe_but_newline(c: char) -> bool {
+        c != '\n' && is_unsafe(c)
     }
 
     #[test]

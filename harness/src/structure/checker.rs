@@ -1,37 +1,37 @@
 //! The streaming checker over a whole log: routes each event to its flow, remembers which flows
 //! ended, and keeps memory bounded (see the module docs of `structure`).
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use serde_json::Value;
-use yamlflow::Level;
 
 use super::facts::{EventFacts, Id};
+use super::open::{DEFAULT_MAX_OPEN, OpenFlows, is_judged};
 use super::recent::Recent;
 use super::sequence::Sequence;
 use super::state::FlowState;
 use super::violation::{StructureViolation, ViolationKind};
-
-/// Open flows kept before idle ones are evicted (see [`StructureChecker::evict_idle`]).
-const MAX_OPEN_FLOWS: usize = 100_000;
 
 /// The streaming checker: feed events in log order with [`push`](Self::push) (or
 /// [`push_facts`](Self::push_facts) when the facts were extracted elsewhere), take findings as
 /// they come with [`drain`](Self::drain), and call [`finish`](Self::finish) at the end of the log.
 #[derive(Debug)]
 pub struct StructureChecker {
-    /// Flows whose root span has not ended.
-    pub(crate) open: HashMap<Id, FlowState>,
+    /// Flows whose root span has not ended, at most `max_open` flows and spans together.
+    pub(crate) open: OpenFlows,
     /// Flows whose root span ended: the line where it did.
     pub(crate) ended: Recent<u64>,
     /// Idle flows dropped to bound memory: the `seq` their next event should have.
     evicted: Recent<u64>,
-    /// Above this many open flows, idle flows that cannot be judged are evicted.
-    pub(crate) max_open_flows: usize,
+    /// Runs dropped while they could still be judged.
+    dropped: u64,
     /// The first event's schema version marker and its line.
     log_version: Option<(Option<Box<str>>, u64)>,
     found: Vec<StructureViolation>,
+    /// Lines of the log that were not events (not JSON): their events are missing.
+    unreadable: u64,
+    /// The latest line seen.
+    last_line: u64,
     events: u64,
     flows: u64,
 }
@@ -39,12 +39,14 @@ pub struct StructureChecker {
 impl Default for StructureChecker {
     fn default() -> Self {
         Self {
-            open: HashMap::new(),
+            open: OpenFlows::new(DEFAULT_MAX_OPEN),
             ended: Recent::default(),
             evicted: Recent::default(),
-            max_open_flows: MAX_OPEN_FLOWS,
+            dropped: 0,
             log_version: None,
             found: Vec::new(),
+            unreadable: 0,
+            last_line: 0,
             events: 0,
             flows: 0,
         }
@@ -58,13 +60,43 @@ impl StructureChecker {
         Self::default()
     }
 
+    /// A checker that holds at most `max_open` flows and spans of unfinished runs at once
+    /// (default [`DEFAULT_MAX_OPEN`]), and remembers about as many ended and evicted runs; beyond,
+    /// the least recently active run is dropped, with a `structure.too_many_open` finding when
+    /// it could still have been judged. Memory is then proportional to `max_open`.
+    #[must_use]
+    pub fn with_max_open(max_open: usize) -> Self {
+        let max_open = max_open.max(1);
+        let remembered = max_open.clamp(1 << 12, Recent::<u64>::CAPACITY);
+        Self {
+            open: OpenFlows::new(max_open),
+            ended: Recent::with_capacity(remembered),
+            evicted: Recent::with_capacity(remembered),
+            ..Self::default()
+        }
+    }
+
     /// Checks the next event of the log, found at `line`.
     pub fn push(&mut self, event: &Value, line: u64) {
         self.push_facts(EventFacts::from_value(event), line);
     }
 
+    /// Notes that the line `line` of the log could not be read as an event (it is reported as a
+    /// parse error): a `seq` gap that these lines explain is not reported again.
+    pub fn unreadable(&mut self, line: u64) {
+        self.unreadable += 1;
+        self.last_line = self.last_line.max(line);
+    }
+
     /// Checks the next event of the log from its extracted facts.
-    pub fn push_facts(&mut self, mut facts: EventFacts, line: u64) {
+    pub fn push_facts(&mut self, facts: EventFacts, line: u64) {
+        let first = self.found.len();
+        self.push_located(facts, line);
+        relocate(&mut self.found[first..], line);
+        self.last_line = self.last_line.max(line);
+    }
+
+    fn push_located(&mut self, mut facts: EventFacts, line: u64) {
         self.events += 1;
         self.report_unredacted(&mut facts, line);
         let Some(flow_id) = facts.flow.take() else {
@@ -83,6 +115,16 @@ impl StructureChecker {
             });
             return;
         }
+        if self.dropped > 0
+            && facts.seq != Some(0)
+            && !self.open.flows.contains_key(&flow_id)
+            && self.evicted.get(&flow_id).is_none()
+        {
+            // A run not seen from its start once runs have been dropped: most likely one of
+            // them (remembering each dropped run would take the memory the cap saves). The
+            // `structure.too_many_open` finding says it is not checked.
+            return;
+        }
         let key = flow_id.clone();
         let flow = open_flow(
             &mut self.open,
@@ -92,16 +134,26 @@ impl StructureChecker {
             line,
         );
         flow.last_line = line;
+        flow.unreadable_before = self.unreadable - flow.unreadable_mark;
+        if flow.events_seen > 0 {
+            flow.unreadable_within += flow.unreadable_before;
+        }
+        flow.events_seen += 1;
+        flow.unreadable_mark = self.unreadable;
+        let spans_before = flow.spans.len();
         let version = check_version(&mut self.log_version, flow, &facts, line);
         self.found.extend(version);
         let root_ended = flow.push(&facts, line, &mut self.found);
+        let (new_spans, judged) = (flow.spans.len() - spans_before, is_judged(flow));
+        self.open.touched(&key, line, new_spans, judged);
         if root_ended {
             if let Some(flow) = self.open.remove(&key) {
                 flow.finalize(&mut self.found);
             }
             self.ended.insert(key, line);
-        } else if self.open.len() > self.max_open_flows {
-            self.evict_idle();
+        }
+        while self.open.over() {
+            self.evict_least_recent(line);
         }
     }
 
@@ -124,26 +176,37 @@ impl StructureChecker {
         }
     }
 
-    /// Bounds memory for logs whose runs never show their root's end: a log filtered at level
-    /// `warn` has no entries or exits at all (contract §3.5). Such a flow (no event at
-    /// `info` or below) has no entered span, so dropping it loses no finding but the continuity
-    /// of its `seq`, which is kept. The least recently active half of them is evicted; flows that
-    /// did show `info` events stay, as their missing exits could still be reported.
-    fn evict_idle(&mut self) {
-        #[allow(clippy::iter_over_hash_type)] // sorted by line right below
-        let mut idle: Vec<(u64, Id)> = self
-            .open
-            .iter()
-            .filter(|(_, flow)| !flow.levels.lets_through(Level::Info))
-            .map(|(id, flow)| (flow.last_line, id.clone()))
-            .collect();
-        idle.sort_unstable_by_key(|(last_line, _)| *last_line);
-        let count = idle.len().div_ceil(2);
-        for (_, id) in idle.into_iter().take(count) {
-            if let Some(flow) = self.open.remove(&id) {
-                self.evicted.insert(id, flow.seq.next());
-            }
+    /// Bounds memory: drops the least recently active run. An idle one (no event at `info` or
+    /// below, as in a log filtered at `warn`, contract §3.5) has no entered span, so dropping it
+    /// loses no finding but the continuity of its `seq`, which is kept. Any other is no longer
+    /// checked, and the first such drop is reported.
+    fn evict_least_recent(&mut self, line: u64) {
+        let Some((id, flow, judged)) = self.open.pop_least_recent() else {
+            return;
+        };
+        if !judged {
+            self.evicted.insert(id, flow.seq.next());
+            return;
         }
+        self.dropped += 1;
+        if self.dropped > 1 {
+            return;
+        }
+        let max = self.open.max;
+        let message = format!(
+            "more than {max} flows and spans of unfinished runs are open at once: run {} \
+             (last event at line {}) is no longer checked, nor is any run dropped after it or \
+             seen without its start (raise --max-open to check them all)",
+            flow.id, flow.last_line
+        );
+        self.found
+            .push(flow.violation(ViolationKind::TooManyOpen, line, None, None, message));
+    }
+
+    /// Runs dropped unchecked to bound memory (see [`Self::with_max_open`]).
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// Takes the findings made so far (a streaming consumer reports them as the log goes).
@@ -167,19 +230,36 @@ impl StructureChecker {
     /// returns every finding not yet drained.
     #[must_use]
     pub fn finish(mut self) -> Vec<StructureViolation> {
-        let mut open: Vec<FlowState> = self.open.into_values().collect();
-        open.sort_by_key(|flow| flow.first_line);
-        for flow in open {
+        let first = self.found.len();
+        for flow in self.open.into_sorted() {
             flow.finalize(&mut self.found);
         }
+        relocate(&mut self.found[first..], self.last_line);
         self.found
+    }
+}
+
+/// Findings come in line order: one about an earlier event, known only at `line` (a missing
+/// exit, an orphan, a finding held back by the level filter), is placed at `line` (without the
+/// earlier event's `seq`), and its message names the event's line when it does not already.
+fn relocate(found: &mut [StructureViolation], line: u64) {
+    for violation in found {
+        if violation.line < line {
+            let at = format!("line {}", violation.line);
+            if !violation.message.contains(&at) {
+                violation.message = format!("{} (event at {at})", violation.message);
+            }
+            violation.line = line;
+            // The line and the seq of a finding are those of one event.
+            violation.seq = None;
+        }
     }
 }
 
 /// The open flow `flow_id`, started at `line` when new (or resumed after an eviction); `flows`
 /// counts the new ones.
 fn open_flow<'a>(
-    open: &'a mut HashMap<Id, FlowState>,
+    open: &'a mut OpenFlows,
     evicted: &mut Recent<u64>,
     flows: &mut u64,
     flow_id: Id,
@@ -188,8 +268,7 @@ fn open_flow<'a>(
     match open.entry(flow_id) {
         Entry::Occupied(entry) => entry.into_mut(),
         Entry::Vacant(entry) => {
-            let text = entry.key().to_string();
-            let mut flow = FlowState::new(text, line);
+            let mut flow = FlowState::new(entry.key().clone(), line);
             match evicted.remove(entry.key()) {
                 Some(next_seq) => flow.seq = Sequence::resume(next_seq),
                 None => *flows += 1,
@@ -217,7 +296,7 @@ fn check_version(
     flow.version_reported = true;
     let spell = |v: &Option<Box<str>>| {
         v.as_deref()
-            .map_or_else(|| "none (v1)".to_owned(), |v| format!("'{v}'"))
+            .map_or_else(|| "none (v1)".to_owned(), super::span::quote)
     };
     Some(flow.violation(
         ViolationKind::MixedSchemaVersions,

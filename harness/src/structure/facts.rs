@@ -117,7 +117,7 @@ pub(crate) enum Name {
 impl Name {
     const INLINE: usize = 38;
 
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         if text.len() <= Self::INLINE {
             let mut bytes = [0; Self::INLINE];
             bytes[..text.len()].copy_from_slice(text.as_bytes());
@@ -153,6 +153,17 @@ impl fmt::Display for Name {
     }
 }
 
+/// What an event says about its span's `action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Missing or not a string or null: the schema reports it.
+    Unknown,
+    /// `action: null`.
+    Null,
+    /// The action's name.
+    Name(Name),
+}
+
 /// Top-level fields that carry a schema version marker. Version 1 events have none (the bundled
 /// schema forbids extra fields); a later version or another runtime may add one, and a log that
 /// mixes markers mixes schema versions.
@@ -173,6 +184,7 @@ pub struct EventFacts {
     pub(crate) timestamp: Option<f64>,
     pub(crate) duration_ms: Option<f64>,
     pub(crate) node: Option<Name>,
+    pub(crate) action: Action,
     pub(crate) version: Option<Box<str>>,
     /// Pointers of values the redaction rule covers that were not redacted (contract §3.4).
     pub(crate) unredacted: Vec<String>,
@@ -200,6 +212,13 @@ impl EventFacts {
                     };
                 }
                 "node" => facts.node = value.as_str().map(Name::new),
+                "action" => {
+                    facts.action = match value {
+                        Value::Null => Action::Null,
+                        Value::String(name) => Action::Name(Name::new(name)),
+                        _ => Action::Unknown,
+                    };
+                }
                 "kind" => facts.kind = value.as_str().and_then(SpanKind::parse),
                 "event_type" => facts.event_type = value.as_str().and_then(EventType::parse),
                 "level" => facts.level = value.as_str().and_then(Level::parse),
@@ -226,7 +245,7 @@ impl EventFacts {
         facts
     }
 
-    fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             flow: None,
             span: None,
@@ -238,6 +257,7 @@ impl EventFacts {
             timestamp: None,
             duration_ms: None,
             node: None,
+            action: Action::Unknown,
             version: None,
             unredacted: Vec::new(),
         }
@@ -247,6 +267,12 @@ impl EventFacts {
     #[must_use]
     pub fn seq(&self) -> Option<u64> {
         self.seq
+    }
+
+    /// JSON pointers of the values the redaction rule covers that were not redacted.
+    #[must_use]
+    pub fn unredacted(&self) -> &[String] {
+        &self.unredacted
     }
 
     /// The event's `flow_id`, when it is a string.

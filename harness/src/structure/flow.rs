@@ -5,7 +5,7 @@ use yamlflow::{EventType, Level};
 
 use super::facts::EventFacts;
 use super::state::FlowState;
-use super::violation::StructureViolation;
+use super::violation::{StructureViolation, ViolationKind};
 
 impl FlowState {
     /// Checks one event of this flow; returns whether it ended the root span.
@@ -18,13 +18,18 @@ impl FlowState {
         if let Some(level) = facts.level {
             self.levels.observe(level, out);
         }
-        let known_span = facts
-            .span
-            .as_ref()
-            .and_then(|id| self.index.get(id).copied());
+        let known_span = facts.span.as_ref().and_then(|id| self.find(id));
         if let Some(seq) = facts.seq {
+            let expected = self.seq.next();
             if let Some((kind, message)) = self.seq.check(seq) {
-                out.push(self.violation(kind, line, Some(seq), known_span, message));
+                // One cause, one finding: events missing where lines could not be read are
+                // those lines (already reported as parse errors), not lost events.
+                let explained = kind == ViolationKind::SeqGap
+                    && seq > expected
+                    && seq - expected <= self.unreadable_before;
+                if !explained {
+                    out.push(self.violation(kind, line, Some(seq), known_span, message));
+                }
             }
         }
         let (Some(span_id), Some(event_type)) = (&facts.span, facts.event_type) else {
@@ -39,6 +44,7 @@ impl FlowState {
         };
         self.check_parent_not_ended(idx, facts, line, out);
         self.check_duration(idx, facts, event_type, line, out);
+        self.check_units(idx, facts, line, out);
         if let Some(ts) = facts.timestamp {
             self.check_timestamp(idx, ts, facts.seq, line, out);
         }

@@ -3,7 +3,7 @@
 
 use yamlflow::SpanKind;
 
-use super::facts::{EventFacts, Id, Parent};
+use super::facts::{Action, EventFacts, Id, Parent};
 use super::span::SpanState;
 use super::state::FlowState;
 use super::violation::{StructureViolation, ViolationKind};
@@ -28,8 +28,7 @@ impl FlowState {
         line: u64,
         out: &mut Vec<StructureViolation>,
     ) -> usize {
-        let idx = self.spans.len();
-        self.spans.push(SpanState::new(id.clone(), facts, line));
+        let idx = self.add_span(SpanState::new(id.clone(), facts, line));
         // Children that named this span before it appeared can now be checked for kind.
         if let Some(children) = self.waiting.get(&id) {
             let found: Vec<StructureViolation> = children
@@ -38,7 +37,6 @@ impl FlowState {
                 .collect();
             out.extend(found);
         }
-        self.index.insert(id, idx);
         match &facts.parent {
             Parent::Root => self.claim_root(idx, line, facts.seq, out),
             Parent::Span(parent_id) if self.spans[idx].id == *parent_id => {
@@ -51,7 +49,7 @@ impl FlowState {
                     message,
                 ));
             }
-            Parent::Span(parent_id) => match self.index.get(parent_id).copied() {
+            Parent::Span(parent_id) => match self.find(parent_id) {
                 Some(parent) => {
                     out.extend(self.parent_kind_violation(idx, parent));
                     self.check_start(idx, parent, facts, line, out);
@@ -125,14 +123,23 @@ impl FlowState {
             return;
         }
         let what = if facts.kind.is_some() && span.kind.is_some() && facts.kind != span.kind {
-            "kind"
+            "kind".to_owned()
         } else if facts.node.is_some() && span.node.is_some() && facts.node != span.node {
-            "node"
+            "node".to_owned()
         } else if facts.parent != Parent::Unknown
             && span.parent != Parent::Unknown
             && facts.parent != span.parent
         {
-            "parent_id"
+            "parent_id".to_owned()
+        } else if facts.action != Action::Unknown
+            && span.action != Action::Unknown
+            && facts.action != span.action
+        {
+            format!(
+                "action {} (was {})",
+                SpanState::spell_action(&facts.action),
+                SpanState::spell_action(&span.action)
+            )
         } else {
             return;
         };
@@ -155,7 +162,7 @@ impl FlowState {
     pub(crate) fn report_missing_parents(&mut self, out: &mut Vec<StructureViolation>) {
         let mut orphans: Vec<(Id, Vec<usize>)> = std::mem::take(&mut self.waiting)
             .into_iter()
-            .filter(|(parent_id, _)| !self.index.contains_key(parent_id))
+            .filter(|(parent_id, _)| self.find(parent_id).is_none())
             .collect();
         orphans.sort_by_key(|(_, children)| children[0]);
         for (parent_id, children) in orphans {

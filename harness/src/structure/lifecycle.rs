@@ -135,7 +135,8 @@ impl FlowState {
         what: impl FnOnce(&str) -> String,
     ) {
         let span = &self.spans[idx];
-        if span.entered() || span.before_entry_reported {
+        // An unreadable line of the run may have been the entry: the parse error says so.
+        if span.entered() || span.before_entry_reported || self.unreadable_within > 0 {
             return;
         }
         let needs = span.entry_level();
@@ -145,18 +146,56 @@ impl FlowState {
         self.levels.report(needs, violation, out);
     }
 
-    /// At the flow's end: spans entered and never ended.
+    /// At the flow's end: spans entered and never ended. One cause, one finding: a span that
+    /// never ended inside another that never ended either (a run cut short) is counted in the
+    /// outer span's finding, not reported again.
     pub(crate) fn report_missing_exits(&self, out: &mut Vec<StructureViolation>) {
+        if self.unreadable_within > 0 {
+            // An unreadable line of the run may have been the exit: the parse error says so.
+            return;
+        }
+        let mut inside = vec![0usize; self.spans.len()];
+        let mut outermost = Vec::new();
         for (idx, span) in self.spans.iter().enumerate() {
-            if span.is_open() {
-                let message = format!(
-                    "{} has an entry at line {} but no exit or error",
-                    span.describe(),
-                    span.entry_line.unwrap_or_default()
-                );
-                let (line, seq) = (span.entry_line.unwrap_or_default(), span.entry_seq);
-                out.push(self.violation(ViolationKind::MissingExit, line, seq, Some(idx), message));
+            if !span.is_open() {
+                continue;
+            }
+            match self.open_ancestor(idx) {
+                Some(outer) => inside[outer] += 1,
+                None => outermost.push(idx),
             }
         }
+        for idx in outermost {
+            let span = &self.spans[idx];
+            let nested = match inside[idx] {
+                0 => String::new(),
+                1 => " (nor does 1 span inside it)".to_owned(),
+                n => format!(" (nor do {n} spans inside it)"),
+            };
+            let message = format!(
+                "{} has an entry at line {} but no exit or error{nested}",
+                span.describe(),
+                span.entry_line.unwrap_or_default()
+            );
+            let (line, seq) = (span.entry_line.unwrap_or_default(), span.entry_seq);
+            out.push(self.violation(ViolationKind::MissingExit, line, seq, Some(idx), message));
+        }
+    }
+
+    /// The outermost ancestor of span `idx` that is entered and never ended, if any.
+    fn open_ancestor(&self, idx: usize) -> Option<usize> {
+        let mut outer = None;
+        let mut at = idx;
+        // Parent links can form a cycle in a broken log: a span has at most `spans` ancestors.
+        for _ in 0..self.spans.len() {
+            let Some(parent) = self.parent_index(at) else {
+                break;
+            };
+            if self.spans[parent].is_open() {
+                outer = Some(parent);
+            }
+            at = parent;
+        }
+        outer
     }
 }

@@ -20,12 +20,13 @@
 //! events of a log to their runs and bounds memory (`recent`).
 
 mod checker;
-mod facts;
+pub(crate) mod facts;
 mod flow;
 mod identity;
 mod levels;
 mod lifecycle;
 mod nesting;
+mod open;
 mod recent;
 pub mod redaction;
 mod sequence;
@@ -38,6 +39,7 @@ use serde_json::Value;
 
 pub use checker::StructureChecker;
 pub use facts::EventFacts;
+pub use open::DEFAULT_MAX_OPEN;
 pub use violation::{StructureViolation, ViolationKind};
 
 /// Checks `events` (one run or several, in log order) and returns every structural violation;

@@ -99,7 +99,7 @@ impl FlowState {
         let Parent::Span(parent_id) = &self.spans[idx].parent else {
             return;
         };
-        let Some(parent) = self.index.get(parent_id).copied() else {
+        let Some(parent) = self.find(parent_id) else {
             return;
         };
         if let Some(end_line) = self.spans[parent].end_line {

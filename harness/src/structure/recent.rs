@@ -16,20 +16,30 @@ use super::facts::Id;
 pub(crate) struct Recent<V> {
     recent: HashMap<Id, V>,
     older: HashMap<Id, V>,
+    capacity: usize,
 }
 
 impl<V> Default for Recent<V> {
     fn default() -> Self {
+        Self::with_capacity(Self::CAPACITY)
+    }
+}
+
+impl<V> Recent<V> {
+    /// The most entries by default.
+    pub(crate) const CAPACITY: usize = 1 << 20;
+
+    /// At most `capacity` entries (at least 2).
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             recent: HashMap::new(),
             older: HashMap::new(),
+            capacity: capacity.max(2),
         }
     }
 }
 
 impl<V: Copy> Recent<V> {
-    pub(crate) const CAPACITY: usize = 1 << 20;
-
     pub(crate) fn get(&self, id: &Id) -> Option<V> {
         self.recent.get(id).or_else(|| self.older.get(id)).copied()
     }
@@ -39,7 +49,7 @@ impl<V: Copy> Recent<V> {
     }
 
     pub(crate) fn insert(&mut self, id: Id, value: V) {
-        if self.recent.len() >= Self::CAPACITY / 2 {
+        if self.recent.len() >= self.capacity / 2 {
             self.older = std::mem::take(&mut self.recent);
         }
         self.recent.insert(id, value);

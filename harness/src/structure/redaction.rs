@@ -1,6 +1,5 @@
 //! The redaction rule of contract §3.4, checked on emitted events: every object key whose name
-//! contains `api_key`, `password`, `token`, `secret` or `authorization` (ASCII case-insensitively)
-//! holds the string `[REDACTED]`, at any depth of `data` and `metrics`, except the key `tokens`
+//! contains `api_key`, `password`, `token`, `secret` or `authorization` once lower-cased holds the string `[REDACTED]`, at any depth of `data` and `metrics`, except the key `tokens`
 //! directly inside `metrics`. Keys added by a flow's `settings.observability.redact` cannot be
 //! known from the log, so only the default list is checked.
 //!
@@ -56,14 +55,21 @@ pub fn unredacted(event: &serde_json::Map<String, Value>) -> Vec<String> {
     misses
 }
 
-/// Whether a key falls under the default redaction list.
+/// Whether a key falls under the default redaction list: a substring test on the key lower-cased
+/// with the full Unicode mapping (contract §3.4), the rule both engines apply (Rust
+/// `str::to_lowercase`, Python `str.lower`): `TO\u{212a}EN` (a Kelvin sign) is `token`.
 #[must_use]
 pub fn is_sensitive(key: &str) -> bool {
-    let key = key.as_bytes();
-    FRAGMENTS.iter().any(|fragment| {
-        key.windows(fragment.len())
-            .any(|window| window.eq_ignore_ascii_case(fragment.as_bytes()))
-    })
+    if key.is_ascii() {
+        // The common case allocates nothing.
+        let key = key.as_bytes();
+        return FRAGMENTS.iter().any(|fragment| {
+            key.windows(fragment.len())
+                .any(|window| window.eq_ignore_ascii_case(fragment.as_bytes()))
+        });
+    }
+    let lower = key.to_lowercase();
+    FRAGMENTS.iter().any(|fragment| lower.contains(fragment))
 }
 
 fn is_redacted(value: &Value) -> bool {
@@ -147,6 +153,22 @@ mod tests {
                 "/data/input/list/1/secret_sauce",
                 "/metrics/token_budget"
             ]
+        );
+    }
+
+    #[test]
+    fn keys_are_lower_cased_as_the_engines_do() {
+        // U+212A KELVIN SIGN lower-cases to `k`, U+0130 to `i̇`: not ASCII, still sensitive.
+        assert!(is_sensitive("TO\u{212a}EN"));
+        assert!(is_sensitive("Db_PASSWORD_\u{e9}"));
+        assert!(is_sensitive("\u{c9}T\u{c9}_SECRET"));
+        // Lower-casing is not case folding: `ß` stays `ß`, `ſ` (long s) stays `ſ`, as in both
+        // engines, so these are not redacted and not reported.
+        assert!(!is_sensitive("pa\u{17f}\u{17f}word"));
+        assert!(!is_sensitive("MyApiKey"));
+        assert_eq!(
+            misses(json!({"data": {"Au\u{212a}": 1, "TO\u{212a}EN": "x"}})),
+            ["/data/TO\u{212a}EN"]
         );
     }
 

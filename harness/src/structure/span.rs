@@ -2,7 +2,7 @@
 
 use yamlflow::{Level, SpanKind};
 
-use super::facts::{EventFacts, Id, Name, Parent};
+use super::facts::{Action, EventFacts, Id, Name, Parent};
 use super::levels::entry_level;
 
 /// One span of a flow, from its first event on.
@@ -12,6 +12,7 @@ pub(crate) struct SpanState {
     pub(crate) parent: Parent,
     pub(crate) kind: Option<SpanKind>,
     pub(crate) node: Option<Name>,
+    pub(crate) action: Action,
     pub(crate) first_line: u64,
     pub(crate) first_seq: Option<u64>,
     pub(crate) entry_line: Option<u64>,
@@ -35,6 +36,7 @@ impl SpanState {
             parent: facts.parent.clone(),
             kind: facts.kind,
             node: facts.node.clone(),
+            action: facts.action.clone(),
             first_line: line,
             first_seq: facts.seq,
             entry_line: None,
@@ -53,8 +55,16 @@ impl SpanState {
     pub(crate) fn describe(&self) -> String {
         let kind = self.kind.map_or("span", SpanKind::as_str);
         match &self.node {
-            Some(node) => format!("{kind} span '{node}'"),
+            Some(node) => format!("{kind} span {}", quote(node.as_str())),
             None => format!("{kind} span {}", self.id),
+        }
+    }
+
+    /// The action as messages show it: `"text.render"`, or `null`.
+    pub(crate) fn spell_action(action: &Action) -> String {
+        match action {
+            Action::Name(name) => quote(name.as_str()),
+            Action::Null | Action::Unknown => "null".to_owned(),
         }
     }
 
@@ -73,5 +83,15 @@ impl SpanState {
     /// The level of this span's entry, `info` when its kind is unknown.
     pub(crate) fn entry_level(&self) -> Level {
         self.kind.map_or(Level::Info, entry_level)
+    }
+}
+
+/// A name from a log, quoted for a message: `'load'`, or JSON-quoted when it holds a quote
+/// itself (`"it's"`), so the quotes in a message are never doubled or ambiguous.
+pub(crate) fn quote(name: &str) -> String {
+    if name.contains('\'') {
+        serde_json::to_string(name).unwrap_or_default()
+    } else {
+        format!("'{name}'")
     }
 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::facts::Id;
 use super::recent::Recent;
 use super::*;
+use crate::finding::{Finding, Severity};
 
 const FLOW: &str = "0b6f3c2e-8f1d-4f3a-9a51-3f0f5d1c2b7a";
 
@@ -177,14 +178,16 @@ fn repeated_seq_is_reported() {
 }
 
 #[test]
-fn missing_exit_is_reported_at_the_entry() {
+fn missing_exit_is_reported_when_known_and_names_the_entry() {
     let mut events = Log::simple(FLOW).events;
     events.remove(4); // the step's exit
     for (seq, event) in events.iter_mut().enumerate() {
         event["seq"] = json!(seq);
     }
     let found = expect_kinds(&events, &["missing_exit"]);
-    assert_eq!((found[0].line, found[0].seq), (3, Some(2)));
+    // Known at the root's exit (line 6), in line order with the other findings.
+    assert_eq!((found[0].line, found[0].seq), (6, None));
+    assert_says(&found[0], "entry at line 3");
     // Its exit after the parent's end puts it outside the parent instead.
     let mut events = Log::simple(FLOW).events;
     let exit = events.remove(4);
@@ -195,11 +198,16 @@ fn missing_exit_is_reported_at_the_entry() {
     }
     let found = expect_kinds(&events, &["child_outside_parent"]);
     assert_eq!(found[0].line, 6);
-    // A span left open at the end of the log is a plain missing exit.
-    let log = Log::of("root entry, n1 entry");
-    let found = expect_kinds(&log.events, &["missing_exit", "missing_exit"]);
-    assert_eq!(found[1].line, 2);
-    assert_eq!(found[1].span_id.as_deref(), Some("n1"));
+    // A run cut short at the end of the log is one missing exit, its root's, counting the
+    // spans left open inside it.
+    let log = Log::of("root entry, n1 entry, s1 entry");
+    let found = expect_kinds(&log.events, &["missing_exit"]);
+    assert_eq!(found[0].line, 3);
+    assert_eq!(found[0].span_id.as_deref(), Some("root"));
+    assert_says(
+        &found[0],
+        "entry at line 1 but no exit or error (nor do 2 spans inside it)",
+    );
 }
 
 #[test]
@@ -240,7 +248,8 @@ fn orphan_parent() {
     let log = Log::of("root entry, stray entry, stray exit, root exit");
     let found = expect_kinds(&log.events, &["orphan_parent"]);
     assert_says(&found[0], "ghost");
-    assert_eq!(found[0].line, 2);
+    assert_says(&found[0], "(event at line 2)");
+    assert_eq!(found[0].line, 4, "known when the run ends");
 }
 
 #[test]
@@ -248,7 +257,7 @@ fn child_starting_before_parent() {
     let log = Log::of("root entry, s1 entry, n1 entry, s1 exit, n1 exit, root exit");
     let found = expect_kinds(&log.events, &["child_outside_parent"]);
     assert_eq!(found[0].span_id.as_deref(), Some("s1"));
-    assert_eq!(found[0].line, 2);
+    assert_eq!(found[0].line, 3, "known when the parent appears");
 }
 
 #[test]
@@ -327,7 +336,7 @@ fn drain_streams_findings_and_finish_returns_the_rest() {
     checker.push(&log.events[0], 1);
     checker.push(&log.events[1], 2);
     assert_eq!(kinds(&checker.drain().collect::<Vec<_>>()), ["seq_gap"]);
-    assert_eq!(kinds(&checker.finish()), ["missing_exit", "missing_exit"]);
+    assert_eq!(kinds(&checker.finish()), ["missing_exit"]);
 }
 
 #[test]
@@ -361,7 +370,7 @@ fn the_set_of_ended_flows_is_bounded() {
 #[test]
 fn idle_warn_level_flows_are_evicted_without_losing_seq_continuity() {
     let mut checker = StructureChecker::new();
-    checker.max_open_flows = 10;
+    checker.open.max = 10;
     let mut line = 0;
     let mut push = |checker: &mut StructureChecker, event: &Value| {
         line += 1;
@@ -400,7 +409,7 @@ fn idle_warn_level_flows_are_evicted_without_losing_seq_continuity() {
     assert_eq!(checker.finish(), Vec::new());
     // A gap in an evicted run is still a gap.
     let mut checker = StructureChecker::new();
-    checker.max_open_flows = 10;
+    checker.open.max = 10;
     for (i, run) in runs.iter().enumerate() {
         checker.push(&run.events[0], u64::try_from(i).unwrap() + 1);
     }
@@ -412,4 +421,97 @@ fn idle_warn_level_flows_are_evicted_without_losing_seq_continuity() {
 fn events_without_ids_are_counted_but_not_checked() {
     let found = check_events(&[json!({"seq": 0}), json!("not an object")]);
     assert!(found.is_empty());
+}
+
+#[test]
+fn open_runs_beyond_the_cap_are_dropped_once_reported_and_no_longer_checked() {
+    let mut checker = StructureChecker::with_max_open(20);
+    let runs: Vec<Log> = (0..100)
+        .map(|i| {
+            let mut log = Log::new(&format!("run-{i}"));
+            log.spans("root entry, n1 entry, n1 exit, root exit");
+            log
+        })
+        .collect();
+    // Every run opens before any ends: 100 runs of two spans against a cap of 20.
+    let all_open_first = |checker: &mut StructureChecker| {
+        let mut line = 0;
+        for step in [0..2, 2..4] {
+            for run in &runs {
+                for event in &run.events[step.clone()] {
+                    line += 1;
+                    checker.push(event, line);
+                    assert!(checker.open.len() <= checker.open.max);
+                }
+            }
+        }
+    };
+    all_open_first(&mut checker);
+    let dropped = checker.dropped();
+    let found = (checker.finish(), dropped);
+    assert_eq!(kinds(&found.0), ["too_many_open"], "one cause, one finding");
+    assert!(found.0[0].message.contains("raise --max-open"), "{found:?}");
+    assert!(found.1 > 80, "{} dropped", found.1);
+    // With room for every run, the same log is valid.
+    let mut checker = StructureChecker::with_max_open(300);
+    all_open_first(&mut checker);
+    assert_eq!(checker.finish(), Vec::new());
+}
+
+#[test]
+fn an_action_that_changes_within_a_span_is_reported_once() {
+    let mut log = Log::of("root entry, n1 entry, n1 log, n1 exit, root exit");
+    log.events[1]["action"] = json!("text.render");
+    log.events[2]["action"] = json!("log.emit");
+    log.events[3]["action"] = json!("log.emit");
+    let found = expect_kinds(&log.events, &["span_mismatch"]);
+    assert_says(&found[0], "action 'log.emit' (was 'text.render')");
+    assert_eq!(found[0].line, 3);
+}
+
+#[test]
+fn implausible_units_are_one_warning_per_run() {
+    // Milliseconds since the epoch.
+    let mut log = Log::simple(FLOW);
+    for event in &mut log.events {
+        event["timestamp"] = json!(event["timestamp"].as_f64().unwrap() * 1000.0);
+    }
+    let found = expect_kinds(&log.events, &["implausible_units"]);
+    assert_says(&found[0], "looks like milliseconds");
+    assert!(Finding::from_structure(found[0].clone()).severity == Severity::Warning);
+    // A duration of a trillion milliseconds.
+    let mut log = Log::simple(FLOW);
+    let last = log.events.len() - 1;
+    log.events[last]["metrics"]["duration_ms"] = json!(1e12);
+    assert_says(
+        &expect_kinds(&log.events, &["implausible_units"])[0],
+        "more than 31 years",
+    );
+    // Microseconds: 6 ms of wall time, a duration of 6000 "ms".
+    let mut log = Log::simple(FLOW);
+    log.events[last]["metrics"]["duration_ms"] = json!(6000.0);
+    assert_says(
+        &expect_kinds(&log.events, &["implausible_units"])[0],
+        "is it in microseconds?",
+    );
+}
+
+#[test]
+fn a_gap_left_by_unreadable_lines_is_not_reported_again() {
+    let log = Log::simple(FLOW);
+    let mut checker = StructureChecker::new();
+    // Line 3 was not JSON: its event (seq 2) is missing, and the parse error says so.
+    for (line, event) in (1..).zip(&log.events) {
+        if line == 3 {
+            checker.unreadable(line);
+        } else {
+            checker.push(event, line);
+        }
+    }
+    let found = checker.finish();
+    assert!(!kinds(&found).contains(&"seq_gap"), "{:?}", kinds(&found));
+    // Without the unreadable line, the same gap is lost events.
+    let mut events = log.events.clone();
+    events.remove(2);
+    assert!(kinds(&check_events(&events)).contains(&"seq_gap"));
 }

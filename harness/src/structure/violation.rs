@@ -43,11 +43,18 @@ pub enum ViolationKind {
     MixedSchemaVersions,
     /// A value under a key of the default redaction list is not `[REDACTED]` (contract §3.4).
     RedactionMiss,
+    /// More flows and spans of unfinished runs are open at once than the checker holds
+    /// (`--max-open`): a run is no longer checked.
+    TooManyOpen,
+    /// A timestamp that looks like milliseconds, or a `duration_ms` far beyond the span's wall
+    /// time or beyond any run: a unit that looks wrong (a warning, see
+    /// [`ViolationKind::is_plausibility`]).
+    ImplausibleUnits,
 }
 
 impl ViolationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::SeqGap,
         Self::SeqNotIncreasing,
         Self::EventBeforeEntry,
@@ -65,6 +72,8 @@ impl ViolationKind {
         Self::TimestampDecreasing,
         Self::MixedSchemaVersions,
         Self::RedactionMiss,
+        Self::TooManyOpen,
+        Self::ImplausibleUnits,
     ];
 
     /// The stable snake_case name (`seq_gap`, `missing_exit`…).
@@ -88,7 +97,18 @@ impl ViolationKind {
             Self::TimestampDecreasing => "timestamp_decreasing",
             Self::MixedSchemaVersions => "mixed_schema_versions",
             Self::RedactionMiss => "redaction_miss",
+            Self::TooManyOpen => "too_many_open",
+            Self::ImplausibleUnits => "implausible_units",
         }
+    }
+}
+
+impl ViolationKind {
+    /// Whether the rule is a plausibility check (a warning, not an error): the value may be
+    /// right.
+    #[must_use]
+    pub fn is_plausibility(self) -> bool {
+        self == Self::ImplausibleUnits
     }
 }
 

@@ -8,6 +8,7 @@ mod conform;
 mod coverage;
 mod fuzz;
 mod validate;
+mod validate_hostile;
 
 use std::path::{Path, PathBuf};
 

@@ -352,7 +352,7 @@ fn github_format_prints_annotations() {
     insta::assert_snapshot!("github_format", out.stdout);
     assert!(
         out.stderr
-            .ends_with("invalid: 3 errors (parse.invalid_json 1, structure.exit_before_entry 1, structure.seq_gap 1)\n"),
+            .ends_with("invalid: 1 error (parse.invalid_json 1)\n"),
         "{}",
         out.stderr
     );
@@ -404,17 +404,17 @@ fn findings_are_in_line_order_whatever_the_number_of_workers() {
     let one = validate(&["--jobs", "1", path]);
     let many = validate(&["--jobs", "3", path]);
     assert_eq!(one.code, 1);
-    assert!(one.stdout.lines().count() > 20, "{}", one.stdout);
+    assert!(one.stdout.lines().count() > 15, "{}", one.stdout);
     assert_eq!(one.stdout, many.stdout);
     assert_eq!(one.stderr, many.stderr);
+    // Every finding, structural ones included, comes in line order.
     let lines: Vec<u64> = one
         .stdout
         .lines()
-        .filter(|l| l.contains(": schema.") || l.contains(": parse.invalid_json: "))
         .map(|l| l.split(':').nth(1).unwrap().parse().unwrap())
         .collect();
     assert!(
-        lines.windows(2).all(|w| w[0] < w[1]),
+        lines.windows(2).all(|w| w[0] <= w[1]),
         "line order: {lines:?}"
     );
 }

@@ -13,8 +13,8 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
-use crate::jsonl::{JsonlError, JsonlReader, LineBatch, LineError};
-use crate::schema::{EventValidator, SchemaViolation};
+use crate::jsonl::{JsonlError, JsonlReader, LineBatch, LineError, RawLine, duplicate_key};
+use crate::schema::{EventValidator, SchemaViolation, fast_facts};
 use crate::structure::EventFacts;
 
 /// Bytes of line text per batch: big enough that channel traffic is negligible, small enough
@@ -27,12 +27,16 @@ const IN_FLIGHT_PER_WORKER: usize = 2;
 
 /// What one non-blank line turned out to be.
 #[derive(Debug)]
+// Nearly every line is an event: boxing its facts would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Outcome {
-    /// A JSON value: its schema violations (empty when valid) and its structural facts.
+    /// A JSON value: its schema violations (empty when valid), its structural facts, and its
+    /// first repeated key if it has one.
     Event {
         line: u64,
         facts: EventFacts,
         schema: Vec<SchemaViolation>,
+        duplicate: Option<Box<LineError>>,
     },
     /// Not a JSON value.
     Bad(LineError),
@@ -129,21 +133,43 @@ fn work(
             return; // the reader is done
         };
         let outcomes = batch
-            .parse()
-            .map(|(line, parsed)| match parsed {
-                Ok(value) => Outcome::Event {
-                    line,
-                    schema: validator.validate(&value),
-                    facts: EventFacts::from_value(&value),
-                },
-                Err(err) => Outcome::Bad(err),
-            })
+            .iter()
+            .map(|(line, bytes)| check_line(validator, line, bytes))
             .collect();
         // The reader may have finished; a batch nobody reuses is simply dropped.
         let _ = recycle.send(batch);
         if results.send((index, outcomes)).is_err() {
             return; // the consumer stopped
         }
+    }
+}
+
+/// One line: the typed fast path when the bundled schema is in use and the line passes it,
+/// else the generic path (a `serde_json::Value`, the `jsonschema` validator, a search for
+/// repeated keys), which finds whatever is wrong.
+pub(crate) fn check_line(validator: &EventValidator, line: &RawLine, bytes: &[u8]) -> Outcome {
+    if validator.is_bundled() && line.too_long.is_none() {
+        if let Some(facts) = std::str::from_utf8(bytes).ok().and_then(fast_facts) {
+            return Outcome::Event {
+                line: line.number,
+                facts,
+                schema: Vec::new(),
+                duplicate: None,
+            };
+        }
+    }
+    match line.parse(bytes) {
+        Ok(value) => Outcome::Event {
+            line: line.number,
+            schema: validator.validate(&value),
+            facts: EventFacts::from_value(&value),
+            // `parse` succeeded, so the line is UTF-8.
+            duplicate: std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| duplicate_key(text, line.number))
+                .map(Box::new),
+        },
+        Err(err) => Outcome::Bad(err),
     }
 }
 

@@ -44,6 +44,7 @@ pub(crate) struct Reporter<W: Write> {
     format: Format,
     max_errors: Option<u64>,
     errors: u64,
+    warnings: u64,
     by_code: BTreeMap<String, u64>,
     files: Vec<FileSummary>,
     first_diagnostic: bool,
@@ -58,6 +59,7 @@ impl<W: Write> Reporter<W> {
             format,
             max_errors,
             errors: 0,
+            warnings: 0,
             by_code: BTreeMap::new(),
             files: Vec::new(),
             first_diagnostic: true,
@@ -84,12 +86,17 @@ impl<W: Write> Reporter<W> {
         self.max_errors.is_some_and(|max| self.errors >= max)
     }
 
-    /// Reports one finding (unless the limit was reached already).
+    /// Reports one finding (unless the limit was reached already); only errors count towards
+    /// the limit and the exit status.
     pub(crate) fn report(&mut self, finding: &Finding) -> io::Result<()> {
         if self.limit_reached() {
             return Ok(());
         }
-        self.errors += 1;
+        if finding.is_error() {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
+        }
         *self.by_code.entry(finding.code.to_string()).or_default() += 1;
         let mut text = match self.format {
             Format::Text => text::line(finding),
@@ -151,11 +158,20 @@ impl<W: Write> Reporter<W> {
             .iter()
             .map(|(code, n)| format!("{code} {n}"))
             .collect();
+        let warned = match self.warnings {
+            0 => String::new(),
+            1 => " (1 warning)".to_owned(),
+            n => format!(" ({n} warnings)"),
+        };
         let verdict = if self.errors == 0 {
-            "valid".to_owned()
+            format!("valid{warned}")
         } else {
             let noun = if self.errors == 1 { "error" } else { "errors" };
-            format!("invalid: {} {noun} ({})", self.errors, codes.join(", "))
+            format!(
+                "invalid: {} {noun}{warned} ({})",
+                self.errors,
+                codes.join(", ")
+            )
         };
         let stop = if stopped {
             format!(
@@ -202,6 +218,7 @@ impl<W: Write> Reporter<W> {
             "flows": totals.flows,
             "blank_lines": totals.blank,
             "errors": self.errors,
+            "warnings": self.warnings,
             "errors_by_code": self.by_code,
             "stopped_at_max_errors": stopped,
             "seconds": totals.seconds,

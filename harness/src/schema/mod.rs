@@ -4,13 +4,17 @@
 //! every event of every log, so the common case (a valid event) takes the fast `is_valid` path and
 //! the full list of violations is only collected for an invalid event.
 
+mod typed;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+pub use typed::fast_facts;
+
 /// The bundled event schema, the normative machine form of contract §3.
-pub const BUNDLED_SCHEMA: &str = include_str!("../../schema/event.schema.json");
+pub const BUNDLED_SCHEMA: &str = include_str!("../../../schema/event.schema.json");
 
 /// Longest message kept from the schema library; messages quote the offending instance, which can
 /// be a whole multi-megabyte event.
@@ -81,6 +85,8 @@ impl fmt::Display for SchemaViolation {
 pub struct EventValidator {
     validator: jsonschema::Validator,
     id: Option<String>,
+    /// Compiled from [`BUNDLED_SCHEMA`]: the typed fast path ([`fast_facts`]) may be used.
+    bundled: bool,
 }
 
 impl fmt::Debug for EventValidator {
@@ -100,7 +106,10 @@ impl EventValidator {
     #[must_use]
     pub fn bundled() -> Self {
         match Self::from_json_text(BUNDLED_SCHEMA, "<bundled>") {
-            Ok(validator) => validator,
+            Ok(validator) => Self {
+                bundled: true,
+                ..validator
+            },
             Err(err) => panic!("the bundled event schema does not compile: {err}"),
         }
     }
@@ -149,7 +158,18 @@ impl EventValidator {
                     message: shorten(err.to_string()),
                 })?;
         let id = schema.get("$id").and_then(Value::as_str).map(str::to_owned);
-        Ok(Self { validator, id })
+        Ok(Self {
+            validator,
+            id,
+            bundled: false,
+        })
+    }
+
+    /// Whether this is the bundled schema, whose rules [`fast_facts`] checks in code. Any other
+    /// schema (`--schema FILE`, even a copy of the bundled one) takes the generic path only.
+    #[must_use]
+    pub fn is_bundled(&self) -> bool {
+        self.bundled
     }
 
     /// The schema's `$id` (its version: `https://twinflow.dev/schema/v1/event.schema.json`), if
