@@ -15,6 +15,7 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
         .ok_or_else(|| ActionError::action(format!("log.emit: unknown level '{level_name}'")))?;
     let data = params.opt_object("data")?;
     if ctx.obs.wants(level) {
+        crate::limits::check_events(ctx.obs.emitted())?;
         ctx.obs.emit(
             ctx.span,
             level,
@@ -54,6 +55,7 @@ pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
         }
     }
     if ctx.obs.wants(Level::Info) {
+        crate::limits::check_events(ctx.obs.emitted())?;
         ctx.obs.emit(
             ctx.span,
             Level::Info,

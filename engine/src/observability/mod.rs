@@ -140,6 +140,11 @@ impl ObservabilityContext {
         &self.inner.flow_id
     }
 
+    /// How many events the run has emitted so far (contract §6.12: the event limit).
+    pub(crate) fn emitted(&self) -> u64 {
+        self.lock().next_seq
+    }
+
     /// Whether an event at `level` would be emitted (callers skip building payloads otherwise).
     pub(crate) fn wants(&self, level: Level) -> bool {
         self.inner.enabled && level >= self.inner.level

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..event import EventType, Level
+from ..limits import check_events
 from .context import ActionCtx, ActionError
 from .params import Params
 
@@ -21,6 +22,7 @@ def log(params: Params, ctx: ActionCtx) -> Any:
         raise ActionError.action(f"log.emit: unknown level '{level_name}'")
     data = params.opt_object("data")
     if ctx.obs.wants(level):
+        check_events(ctx.obs.emitted())
         ctx.obs.emit(ctx.span, level, EventType.LOG, message, data or {}, {})
     return None
 
@@ -37,6 +39,7 @@ def metric(params: Params, ctx: ActionCtx) -> Any:
         if metrics.get(name, 0) < 0:
             raise ActionError.action(f"metric.emit: metric '{name}' must not be negative")
     if ctx.obs.wants(Level.INFO):
+        check_events(ctx.obs.emitted())
         ctx.obs.emit(ctx.span, Level.INFO, EventType.METRIC, None, {}, metrics)
     return None
 

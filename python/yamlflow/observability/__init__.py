@@ -103,6 +103,11 @@ class ObservabilityContext:
         """The run's id."""
         return self._flow_id
 
+    def emitted(self) -> int:
+        """How many events the run has emitted so far (contract §6.12: the event limit)."""
+        with self._lock:
+            return self._next_seq
+
     def wants(self, level: Level) -> bool:
         """Whether an event at ``level`` would be emitted (callers skip building payloads otherwise)."""
         return self.enabled and level >= self.level
