@@ -25,6 +25,7 @@ from jinja2.utils import Namespace
 
 from .limits import TEMPLATE_ITERATIONS, TEXT_LIMIT
 from .pyrepr import json_text
+from .values import has_lone_surrogate
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -195,7 +196,12 @@ for _name in ("lipsum", "cycler", "joiner"):
 def to_json(value: Any, src: str) -> Any:
     """A fresh JSON value for a native result, or TemplateError (brief "Results")."""
     t = type(value)
-    if t is str or t is bool or value is None:
+    if t is str:
+        # UTF-8 JSON cannot carry a lone surrogate (contract §3.1); minijinja refuses it too.
+        if has_lone_surrogate(value):
+            raise _cannot(src)
+        return value
+    if t is bool or value is None:
         return value
     if t is int:
         if I64_MIN <= value <= I64_MAX:
@@ -208,7 +214,7 @@ def to_json(value: Any, src: str) -> Any:
     if t is dict:
         out = {}
         for k, v in value.items():
-            if not isinstance(k, str):
+            if not isinstance(k, str) or has_lone_surrogate(k):
                 raise _cannot(src)
             out[str(k)] = to_json(v, src)
         return out
@@ -217,7 +223,7 @@ def to_json(value: Any, src: str) -> Any:
     if isinstance(value, jinja2.Undefined):
         raise _undefined(src)
     if isinstance(value, str):  # Markup from tojson and friends
-        return str(value)
+        return to_json(str(value), src)
     if isinstance(value, (Iterator, range)):
         return [to_json(v, src) for v in value]
     raise _cannot(src)
@@ -271,7 +277,7 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
         if compiled.expr is not None:
             value = compiled.expr(ctx)
         else:
-            return _render_bounded(compiled.template, ctx)  # type: ignore[arg-type]
+            return to_json(_render_bounded(compiled.template, ctx), src)  # type: ignore[arg-type]
     except UndefinedError:
         raise _undefined(src) from None
     except TemplateSyntaxError:
