@@ -57,3 +57,41 @@ fn the_event_limit_fails_the_run_with_its_spans_closed() {
         ]
     );
 }
+
+#[test]
+fn a_state_beyond_the_depth_limit_is_never_emitted() {
+    // The run input reads 127 levels (serde_json's limit) but a state nesting deeper than 100
+    // fails the run at once: no event nests beyond what a JSON reader accepts (contract §6.12).
+    let flow = yamlflow::load_str(
+        "name: deep\nnodes: [{name: a, uses: state.set}]\nedges: [{from: __start__, to: a}, {from: a, to: __end__}]\n",
+        "<test>",
+    )
+    .unwrap();
+    let text = format!("{{\"d\": {}{}}}", "[".repeat(126), "]".repeat(126));
+    let dir = tempfile::tempdir().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let sink = Arc::clone(&seen);
+    let mut options = RunOptions::new(dir.path());
+    options.input = yamlflow::parse_input(&text, "<input>").unwrap();
+    options.callbacks.push(Arc::new(move |e: &Event| {
+        sink.lock().unwrap().push(e.clone())
+    }));
+    let outcome = yamlflow::run(&flow, options).unwrap();
+    assert_eq!(
+        outcome.error,
+        Some((
+            "LimitExceeded".into(),
+            "value nests deeper than 100 levels".into()
+        ))
+    );
+    let events = seen.lock().unwrap();
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        serde_json::from_str::<serde_json::Value>(line).expect("readable with serde_json's limit");
+    }
+    assert_eq!(events[0].data["input"], serde_json::json!({}));
+}
