@@ -241,7 +241,8 @@ class _Compiled:
                 self.expr = ENV.compile_expression(src[2:-2], undefined_to_none=False)
             else:
                 self.template = ENV.from_string(_budgeted(ENV.parse(src)))
-        except TemplateSyntaxError:
+        except (TemplateSyntaxError, RecursionError):
+            # Nesting beyond the parser's depth is a syntax error in minijinja too (contract §6.12).
             self.error = _syntax(src)
 
 
