@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         # The reader has gone: not an error; stdout must not be flushed again at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (MemoryError, RecursionError, OSError) as e:
+    except Exception as e:  # contract §6.8: one line, never a traceback
         print(f"yamlflow: cannot run: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
 
