@@ -15,8 +15,8 @@ pub(crate) const DEPTH_LIMIT: usize = 100;
 /// string and object key.
 pub(crate) const SIZE_LIMIT: usize = 10_000_000;
 
-/// Events one run may emit before no new span, attempt, log or metric starts (the events that
-/// close the spans already open are still emitted).
+/// Events one run may produce (emitted, or dropped by the level filter) before no new span,
+/// attempt, log or metric starts (the events that close the spans already open still come).
 pub(crate) const EVENT_LIMIT: u64 = 100_000;
 
 /// Characters one text template may write (its output is refused beyond).
@@ -127,9 +127,9 @@ pub(crate) fn check_result(
     Ok(result)
 }
 
-/// `LimitExceeded` once the run has emitted `EVENT_LIMIT` events.
-pub(crate) fn check_events(emitted: u64) -> Result<(), ActionError> {
-    if emitted >= EVENT_LIMIT {
+/// `LimitExceeded` once the run has produced `EVENT_LIMIT` events.
+pub(crate) fn check_events(produced: u64) -> Result<(), ActionError> {
+    if produced >= EVENT_LIMIT {
         return Err(exceeded(format!(
             "event limit of {EVENT_LIMIT} events per run reached"
         )));

@@ -321,7 +321,7 @@ impl<'f, 'o> Runner<'f, 'o> {
     /// Counts node executions; before exceeding the limit the run fails with `LoopLimit` (and
     /// with `LimitExceeded` once the run has emitted its events, contract §6.12).
     fn count(&self, executions: usize, more: usize) -> Result<usize, RunError> {
-        limits::check_events(self.obs.emitted())?;
+        limits::check_events(self.obs.produced())?;
         if executions + more > LOOP_LIMIT {
             return Err(RunError::new(
                 "LoopLimit",
@@ -440,7 +440,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         max: u32,
         err: &ActionError,
     ) -> Result<(), ActionError> {
-        let over = limits::check_events(self.obs.emitted()).err();
+        let over = limits::check_events(self.obs.produced()).err();
         if attempt >= max || over.is_some() {
             let err = over.unwrap_or_else(|| err.clone());
             self.obs.fail(span, err.to_json(), Some(attempt));
@@ -480,7 +480,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         let obs = self.obs;
         let mut last = Value::Null;
         for (i, step) in steps.iter().enumerate() {
-            limits::check_events(obs.emitted())?;
+            limits::check_events(obs.produced())?;
             let (name, action) = &info.steps[i];
             let span = Span::new(
                 Some(parent),

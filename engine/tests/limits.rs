@@ -1,5 +1,6 @@
-//! The run limits of contract §6.12 that no fixture can show (a fixture's snapshot would hold
-//! 100,000 events): the event limit fails the run cleanly, every span closed.
+//! The run limits of contract §6.12 seen from a run's callback (`fixtures/err_limit_*` show them
+//! through the harness): the event limit fails the run cleanly, every span closed, and a state
+//! beyond the depth limit is never emitted.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -43,8 +44,14 @@ fn the_event_limit_fails_the_run_with_its_spans_closed() {
         )
     );
     let events = seen.lock().unwrap();
-    // The limit, then the node's and the flow's closing events.
-    assert_eq!(events.len(), 100_002);
+    // Steps' entries and exits are debug: produced and counted, not emitted. Then the node's and
+    // the flow's closing events.
+    assert!(
+        events.len() > 33_000 && events.len() < 34_000,
+        "{}",
+        events.len()
+    );
+    assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64));
     let last: Vec<_> = events[events.len() - 2..]
         .iter()
         .map(|e| (e.event_type, e.message.clone()))

@@ -19,8 +19,8 @@ SIZE_LIMIT = 10_000_000
 TEXT_LIMIT = SIZE_LIMIT
 # Loop iterations one template rendering may run (Rust meters minijinja's fuel instead, contract §6.12).
 TEMPLATE_ITERATIONS = 100_000
-# Events one run may emit before no new span, attempt, log or metric starts (the events that close the
-# spans already open are still emitted).
+# Events one run may produce (emitted, or dropped by the level filter) before no new span, attempt, log or
+# metric starts (the events that close the spans already open still come).
 EVENT_LIMIT = 100_000
 
 
@@ -101,7 +101,7 @@ def check_result(state: dict[str, Any], output: str | None, result: Any) -> Any:
     return result
 
 
-def check_events(emitted: int) -> None:
-    """``LimitExceeded`` once the run has emitted ``EVENT_LIMIT`` events."""
-    if emitted >= EVENT_LIMIT:
+def check_events(produced: int) -> None:
+    """``LimitExceeded`` once the run has produced ``EVENT_LIMIT`` events."""
+    if produced >= EVENT_LIMIT:
         raise _exceeded(f"event limit of {EVENT_LIMIT} events per run reached")

@@ -195,7 +195,7 @@ class _Runner:
 
     def count(self, executions: int, more: int) -> int:
         try:
-            limits.check_events(self.obs.emitted())
+            limits.check_events(self.obs.produced())
         except ActionError as err:
             raise RunError(err.kind, err.message) from None
         """Counts node executions; before exceeding the limit the run fails with ``LoopLimit``."""
@@ -273,7 +273,7 @@ class _Runner:
         """Emits the warn ``attempt N failed`` (returns: retry) or the final ``node failed`` (raises the
         error)."""
         try:
-            limits.check_events(self.obs.emitted())
+            limits.check_events(self.obs.produced())
         except ActionError as over:
             err = over
             attempt_is_last = True
@@ -314,7 +314,7 @@ class _Runner:
         obs = self.obs
         last: Any = None
         for i, step in enumerate(steps):
-            limits.check_events(obs.emitted())
+            limits.check_events(obs.produced())
             span = Span(parent, f"{node.name}.step[{i}]", SpanKind.STEP, step.uses)
             rendered = self.render_with(step, state, attempt, error)
             obs.open(span, lambda: {} if isinstance(rendered, ActionError) else one("input", rendered))  # noqa: B023
