@@ -63,6 +63,9 @@ fn main() {
             .filter(|check| *check != Check::Snapshot)
             .collect(),
         timeout,
+        // As `twinflow check`: each engine's side in a worker process; TWINFLOW_ISOLATE=0 runs
+        // both in this process.
+        isolate: std::env::var("TWINFLOW_ISOLATE").map_or(true, |v| v != "0"),
     };
     let names: Vec<String> = paths.iter().map(|path| stem(path)).collect();
     // One filter syntax everywhere (twinflow::select): exact name, substring or glob; a filter

@@ -14,6 +14,7 @@ mod actions;
 mod error;
 mod event;
 mod flow;
+mod limits;
 mod loader;
 mod observability;
 mod pyrepr;

@@ -1,7 +1,7 @@
 //! The `yamlflow` command line (brief, CLIs): `run`, `validate` and `yaml`.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -62,9 +62,51 @@ fn print_line(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// The most a flow or input file may hold: `--input @/dev/zero` or a gigabyte of input is
+/// refused, not read (contract §6.8).
+const READ_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// A flow or input file as UTF-8 text, at most `READ_LIMIT` bytes, or the load error `Io`
+/// `cannot read {what}: {reason}` (contract §6.8).
+fn read_text(path: &str, what: &str) -> Result<String, yamlflow::LoadError> {
+    let error = |reason: String| yamlflow::LoadError {
+        kind: yamlflow::LoadErrorKind::Io,
+        message: format!("cannot read {what}: {reason}"),
+        file: path.to_owned(),
+        line: None,
+        column: None,
+        key: None,
+    };
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|file| file.take(READ_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(|err| error(os_reason(&err)))?;
+    if bytes.len() as u64 > READ_LIMIT {
+        return Err(error(format!("larger than {READ_LIMIT} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".into()))
+}
+
+/// The operating system's description of an I/O failure without the error number.
+fn os_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match err.raw_os_error() {
+        Some(code) => text
+            .strip_suffix(&format!(" (os error {code})"))
+            .map_or_else(|| text.clone(), str::to_owned),
+        None => text,
+    }
+}
+
+/// The flow at `path`, read by `read_text` and loaded with its path as origin.
+fn load(path: &std::path::Path) -> Result<yamlflow::Flow, yamlflow::LoadError> {
+    let origin = path.display().to_string();
+    yamlflow::load_str(&read_text(&origin, "flow")?, &origin)
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Validate { flow } => match yamlflow::load_file(&flow) {
+        Command::Validate { flow } => match load(&flow) {
             Ok(loaded) => {
                 let line = format!(
                     "{}: ok ({} nodes, {} edges)",
@@ -136,17 +178,7 @@ fn parse_input(input: Option<String>) -> Result<Map<String, Value>, yamlflow::Lo
         return Ok(Map::new());
     };
     match input.strip_prefix('@') {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|err| yamlflow::LoadError {
-                kind: yamlflow::LoadErrorKind::Io,
-                message: format!("cannot read input: {err}"),
-                file: path.to_owned(),
-                line: None,
-                column: None,
-                key: None,
-            })?;
-            yamlflow::parse_input(&text, path)
-        }
+        Some(path) => yamlflow::parse_input(&read_text(path, "input")?, path),
         None => yamlflow::parse_input(&input, "<input>"),
     }
 }
@@ -159,7 +191,7 @@ fn run(
     events: Option<String>,
     sandbox: PathBuf,
 ) -> anyhow::Result<ExitCode> {
-    let loaded = match yamlflow::load_file(&flow) {
+    let loaded = match load(&flow) {
         Ok(loaded) => loaded,
         Err(err) => {
             eprintln!("{err}");

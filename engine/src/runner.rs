@@ -12,6 +12,7 @@ use crate::actions::{self, ActionCtx, ActionError};
 use crate::error::{LoadError, LoadErrorKind, RunError};
 use crate::event::{Level, SpanKind};
 use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
+use crate::limits;
 use crate::observability::{Callback, ConsoleSink, ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
 
@@ -95,8 +96,17 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         state.insert(key, value);
     }
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
-    obs.open(&root, || one("input", Value::Object(state.clone())));
-    let result = runner.drive(&mut state, &root);
+    // A starting state beyond the limits is not emitted (`input: {}`): the run fails at once
+    // (contract §6.12).
+    let limited = limits::check_map(&state);
+    obs.open(&root, || match &limited {
+        Ok(_) => one("input", Value::Object(state.clone())),
+        Err(_) => one("input", Value::Object(Map::new())),
+    });
+    let result = match limited {
+        Ok(_) => runner.drive(&mut state, &root),
+        Err(err) => Err(err.into()),
+    };
     let error = match result {
         Ok(()) => {
             obs.exit(&root, || Value::Object(state.clone()));
@@ -308,8 +318,10 @@ impl<'f, 'o> Runner<'f, 'o> {
         }
     }
 
-    /// Counts node executions; before exceeding the limit the run fails with `LoopLimit`.
+    /// Counts node executions; before exceeding the limit the run fails with `LoopLimit` (and
+    /// with `LimitExceeded` once the run has emitted its events, contract §6.12).
     fn count(&self, executions: usize, more: usize) -> Result<usize, RunError> {
+        limits::check_events(self.obs.produced())?;
         if executions + more > LOOP_LIMIT {
             return Err(RunError::new(
                 "LoopLimit",
@@ -383,7 +395,8 @@ impl<'f, 'o> Runner<'f, 'o> {
                         None => self.render_with(call, state, attempt, error),
                     };
                     let outcome = params
-                        .and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)));
+                        .and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)))
+                        .and_then(|r| limits::check_result(state, call.output.as_deref(), r));
                     match outcome {
                         Ok(result) => {
                             obs.exit(&span, || result.clone());
@@ -427,9 +440,11 @@ impl<'f, 'o> Runner<'f, 'o> {
         max: u32,
         err: &ActionError,
     ) -> Result<(), ActionError> {
-        if attempt >= max {
+        let over = limits::check_events(self.obs.produced()).err();
+        if attempt >= max || over.is_some() {
+            let err = over.unwrap_or_else(|| err.clone());
             self.obs.fail(span, err.to_json(), Some(attempt));
-            Err(err.clone())
+            Err(err)
         } else {
             self.obs.retry(span, err.to_json(), attempt);
             Ok(())
@@ -444,9 +459,12 @@ impl<'f, 'o> Runner<'f, 'o> {
         error: Option<&Value>,
     ) -> Result<Map<String, Value>, ActionError> {
         let scope = Scope::node(state, attempt, error);
-        self.templates
+        let with = self
+            .templates
             .render_map(&call.with, &scope)
-            .map_err(template_error)
+            .map_err(template_error)?;
+        limits::check_map(&with)?;
+        Ok(with)
     }
 
     /// One attempt of a steps node; returns the last step's result.
@@ -462,6 +480,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         let obs = self.obs;
         let mut last = Value::Null;
         for (i, step) in steps.iter().enumerate() {
+            limits::check_events(obs.produced())?;
             let (name, action) = &info.steps[i];
             let span = Span::new(
                 Some(parent),
@@ -474,8 +493,9 @@ impl<'f, 'o> Runner<'f, 'o> {
                 Ok(with) => one("input", Value::Object(with.clone())),
                 Err(_) => Map::new(),
             });
-            let outcome =
-                rendered.and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)));
+            let outcome = rendered
+                .and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)))
+                .and_then(|r| limits::check_result(state, step.output.as_deref(), r));
             match outcome {
                 Ok(result) => {
                     obs.exit(&span, || result.clone());

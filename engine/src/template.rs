@@ -17,6 +17,7 @@ use minijinja::value::{Value as MjValue, ValueKind};
 use minijinja::{Environment, Error as MjError, ErrorKind, Expression, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
 
+use crate::limits;
 use crate::pyrepr;
 
 /// A template failure: always the contract type `TemplateError` (contract §2.3).
@@ -127,6 +128,9 @@ fn environment() -> Environment<'static> {
     // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
     // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
     env.remove_global("debug");
+    // Every rendering has a budget of instructions: a loop of 10^10 iterations fails with
+    // `cannot evaluate template` instead of running for hours (contract §6.12).
+    env.set_fuel(Some(limits::TEMPLATE_FUEL));
     env.set_formatter(|out, _state, value| {
         if value.is_undefined() {
             return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
@@ -268,10 +272,38 @@ impl Templates {
                 Conversion::Invalid => TemplateError::evaluate(src),
             });
         }
+        let mut out = Bounded::default();
         ENVIRONMENT
-            .render_str(src, scope.context().clone())
+            .template_from_str(src)
+            .and_then(|template| template.render_captured_to(scope.context().clone(), &mut out))
+            .map_err(|err| TemplateError::from_mj(src, &err))?;
+        String::from_utf8(out.bytes)
             .map(Value::String)
-            .map_err(|err| TemplateError::from_mj(src, &err))
+            .map_err(|_| TemplateError::evaluate(src))
+    }
+}
+
+/// A text template's output, refused past `limits::TEXT_LIMIT` characters (contract §6.12):
+/// the write fails and the rendering stops with `cannot evaluate template`.
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    chars: usize,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // Characters are the bytes that do not continue a UTF-8 sequence.
+        self.chars += buf.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        if self.chars > limits::TEXT_LIMIT {
+            return Err(std::io::Error::other("template output too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -122,8 +122,11 @@ def _parse(tmp_path: Path, text: str) -> yamlflow.RunOutcome:
 
 
 def test_json_parse_depth_limit(tmp_path: Path) -> None:
-    ok = _parse(tmp_path, "[" * 127 + "]" * 127)
+    ok = _parse(tmp_path, "[" * 100 + "]" * 100)
     assert ok.status == "completed"
+    # 127 levels parse, but the result is beyond the run's depth limit (contract §6.12).
+    parsed = _parse(tmp_path, "[" * 127 + "]" * 127)
+    assert parsed.error == ("LimitExceeded", "value nests deeper than 100 levels")
     deep = _parse(tmp_path, '{"a":' + "[" * 127 + "]" * 127 + "}")
     assert deep.error == ("ActionError", "json.parse: invalid JSON")
     very_deep = _parse(tmp_path, "[" * 100_000 + "]" * 100_000)

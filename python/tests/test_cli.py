@@ -124,11 +124,19 @@ def test_input_not_an_object(text: str) -> None:
 
 
 def test_input_edges_fit(tmp_path: Path) -> None:
-    text = '{"a": [9223372036854775807, -9223372036854775808], "d": ' + "[" * 126 + "]" * 126 + "}"
+    text = '{"a": [9223372036854775807, -9223372036854775808], "d": ' + "[" * 99 + "]" * 99 + "}"
     _events, status, _state, _console = yamlflow.run_text(
         (FIXTURES / "linear_three_nodes.yaml").read_text(), text, str(tmp_path)
     )
     assert status == "completed"
+    # 127 levels parse, but a state beyond the depth limit fails the run at once (contract §6.12).
+    deeper = '{"d": ' + "[" * 126 + "]" * 126 + "}"
+    events, status, _state, _console = yamlflow.run_text(
+        (FIXTURES / "linear_three_nodes.yaml").read_text(), deeper, str(tmp_path)
+    )
+    assert status == "failed"
+    assert [json.loads(line)["message"] for line in events.splitlines()] == ["flow started", "flow failed"]
+    assert json.loads(events.splitlines()[0])["data"] == {"input": {}}
     p = cli(
         "run", str(FIXTURES / "linear_three_nodes.yaml"), "--input", '{"a": NaN}', "--sandbox", str(tmp_path)
     )

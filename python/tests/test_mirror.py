@@ -41,6 +41,8 @@ ALLOWED_RUST_ONLY: dict[tuple[str, str], str] = {
     ("loader.yaml", "YNode"): "PyYAML's Node classes",
     ("loader.yaml", "YKind"): "PyYAML's Node classes",
     ("error", "LoadErrorKind.name"): "Python's Enum gives every member its .name",
+    ("sandbox", "OpenError"): "Python's sandbox.open raises SandboxEscape or the OSError itself",
+    ("actions.context", "OpenError.into_action"): "Python catches SandboxEscape in actions._guarded",
 }
 ALLOWED_PYTHON_ONLY: dict[tuple[str, str], str] = {
     ("", "run_text"): "pyo3 glue: the one call the harness makes into the Python twin",

@@ -161,3 +161,24 @@ def test_mirrored_names() -> None:
     assert hasattr(_Runner, "exec_node") and not hasattr(_Runner, "run_node")
     assert hasattr(Redactor, "matches") and hasattr(Redactor, "redact_data")
     assert hasattr(SpanTable, "observe")
+
+
+def test_the_event_limit_fails_the_run_with_its_spans_closed(tmp_path: Path) -> None:
+    """contract §6.12: a run stops starting spans, attempts, logs and metrics at 100000 produced events, then
+    closes what is open (the same flow as engine/tests/limits.rs and fixtures/err_limit_events.yaml)."""
+    steps = "".join(f"      - {{uses: log.emit, with: {{message: 'm{i}'}}}}\n" for i in range(100))
+    text = (
+        "name: spam\nnodes:\n  - name: spam\n    steps:\n"
+        + steps
+        + "edges:\n  - {from: __start__, to: spam}\n"
+        "  - {from: spam, to: spam, when: '{{ true }}'}\n  - {from: spam, to: __end__}\n"
+    )
+    events: list[dict] = []
+    outcome = yamlflow.run(
+        yamlflow.load_str(text), yamlflow.RunOptions(sandbox=tmp_path, callbacks=[events.append])
+    )
+    assert outcome.error == ("LimitExceeded", "event limit of 100000 events per run reached")
+    # Steps' entries and exits are debug: produced and counted, not emitted.
+    assert 33_000 < len(events) < 34_000
+    assert [e["seq"] for e in events] == list(range(len(events)))
+    assert [e["message"] for e in events[-2:]] == ["node failed", "flow failed"]

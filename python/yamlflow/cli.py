@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from .error import LoadError
 from .event import to_json
-from .loader import load_file, parse_input, parse_yaml
+from .loader import load_str, parse_input, parse_yaml
 from .runner import RunOptions, run
+
+# The most a flow or input file may hold: `--input @/dev/zero` or a gigabyte of input is refused, not read
+# (contract §6.8).
+READ_LIMIT = 64 * 1024 * 1024
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,34 +43,60 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _read_text(path: str, what: str) -> str:
+    """A flow or input file as UTF-8 text, at most ``READ_LIMIT`` bytes, or the LoadError ``Io`` ``cannot
+    read {what}: {reason}`` (contract §6.8)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(READ_LIMIT + 1)
+    except OSError as e:
+        raise LoadError("Io", f"cannot read {what}: {e.strerror or e}", path) from None
+    if len(data) > READ_LIMIT:
+        raise LoadError("Io", f"cannot read {what}: larger than {READ_LIMIT} bytes", path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError("Io", f"cannot read {what}: not UTF-8 text", path) from None
+
+
 def _parse_input(arg: str) -> dict:
     """The run input (contract §6): ``parse_input``'s LoadError of kind ``Io``, named by the input file or
     ``<input>``."""
     if arg.startswith("@"):
         path = arg[1:]
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise LoadError("Io", f"cannot read input: {getattr(e, 'strerror', None) or e}", path) from None
-        return parse_input(text, path)
+        return parse_input(_read_text(path, "input"), path)
     return parse_input(arg)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; nothing escapes as a traceback (contract §6.8): an unusable input exits 2 with one
+    line, a failed flow 1, a closed standard output is not an error."""
     args = _parser().parse_args(argv)
-    if args.command == "validate":
-        try:
-            flow = load_file(args.flow)
-        except LoadError as e:
-            print(str(e), file=sys.stderr)
-            return 2
-        print(f"{args.flow}: ok ({len(flow.nodes)} nodes, {len(flow.edges)} edges)")
+    try:
+        if args.command == "validate":
+            return _validate(args.flow)
+        if args.command == "yaml":
+            for file in args.files:
+                print(_yaml_line(file))
+            return 0
+        return _run(args.flow, args.input, args.events, args.sandbox)
+    except BrokenPipeError:
+        # The reader has gone: not an error; stdout must not be flushed again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    if args.command == "yaml":
-        for file in args.files:
-            print(_yaml_line(file))
-        return 0
-    return _run(args.flow, args.input, args.events, args.sandbox)
+    except Exception as e:  # contract §6.8: one line, never a traceback
+        print(f"yamlflow: cannot run: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+
+
+def _validate(flow_path: str) -> int:
+    try:
+        flow = load_str(_read_text(flow_path, "flow"), flow_path)
+    except LoadError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(f"{flow_path}: ok ({len(flow.nodes)} nodes, {len(flow.edges)} edges)")
+    return 0
 
 
 def _yaml_line(file: str) -> str:
@@ -84,7 +115,7 @@ def _yaml_line(file: str) -> str:
 
 def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> int:
     try:
-        flow = load_file(flow_path)
+        flow = load_str(_read_text(flow_path, "flow"), flow_path)
         input_ = _parse_input(input_arg)
         if not Path(sandbox).is_dir():
             raise LoadError("Io", f"sandbox is not a directory: {sandbox}", sandbox)
@@ -109,7 +140,7 @@ def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> in
         if sink is not None and sink is not sys.stdout:
             sink.close()
     if events != "-":
-        print(json.dumps(outcome.state, indent=2, ensure_ascii=False))
+        print(to_json(outcome.state, indent=2))
     sys.stdout.flush()
     if outcome.error is not None:
         print(f"flow failed: {outcome.error[0]}: {outcome.error[1]}", file=sys.stderr)

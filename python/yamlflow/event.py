@@ -9,8 +9,11 @@ are plain JSON values: the vocabulary's ``as_str()`` spelling, never the enum me
 from __future__ import annotations
 
 import json
+import math
 from enum import IntEnum, StrEnum
 from typing import Any, TypedDict
+
+from .values import replace_lone_surrogates
 
 # The builtin actions, in the order of the action table (contract §2.1). Any other `uses` fails at run
 # time with `UnknownAction` (contract §2.3).
@@ -134,8 +137,28 @@ class Event(TypedDict):
 FIELDS = tuple(Event.__annotations__)
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def to_json(value: Any) -> str:
-    """Compact JSON, UTF-8 not ASCII-escaped, never NaN (brief "Observability")."""
-    return _ENCODER.encode(value)
+def to_json(value: Any, indent: int | None = None) -> str:
+    """Compact JSON (or indented by two spaces), UTF-8 not ASCII-escaped, never NaN (brief "Observability").
+
+    Always encodable (contract §3.1): a lone surrogate is written as U+FFFD and a non-finite number as null.
+    The engine lets neither into a value; this only keeps an embedding caller's value from losing an event."""
+    encoder = _ENCODER if indent is None else _INDENTED
+    try:
+        text = encoder.encode(value)
+    except ValueError:
+        text = encoder.encode(_finite(value))
+    return replace_lone_surrogates(text)
+
+
+def _finite(value: Any) -> Any:
+    t = type(value)
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is dict:
+        return {k: _finite(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [_finite(v) for v in value]
+    return value

@@ -13,16 +13,19 @@ Mirrors ``engine/src/template.rs``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import jinja2
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
+from .limits import TEMPLATE_ITERATIONS, TEXT_LIMIT
 from .pyrepr import json_text
+from .values import has_lone_surrogate
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -85,6 +88,61 @@ class _Environment(ImmutableSandboxedEnvironment):
             return super().getitem(obj, argument)
         return self.undefined(obj=obj, name=argument)
 
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them."""
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                size = _repeat_size(seq)
+                if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
+                    raise _OverBudget
+        elif type(left) is int and type(right) is int and abs(left) > 1 and right > _MAX_EXPONENT:
+            raise _OverBudget
+        return super().call_binop(context, operator, left, right)
+
+
+# String and sequence repetition (`'a' * n`) is refused beyond this many bytes or items (minijinja's own
+# limit), and `a ** b` on integers with |a| > 1 and b above this exponent (the result leaves 64 bits anyway,
+# and computing it would hang inside C): both `cannot evaluate template` (contract §6.12).
+_MAX_REPEAT = 100_000_000
+_MAX_EXPONENT = 128
+
+
+class _OverBudget(Exception):
+    """A rendering ran out of its loop iterations or wrote too much text (contract §6.12)."""
+
+
+# The iterations left to the rendering running on this thread (fan-out branches render concurrently).
+_BUDGET = threading.local()
+# A filter name no template can spell (names are identifiers): every `for` loop's iterable goes through it.
+_COUNTED = "loop-budget"
+
+
+def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
+    """Each item a `for` loop takes costs one of the rendering's iterations."""
+    for item in iterable:
+        _BUDGET.left -= 1
+        if _BUDGET.left < 0:
+            raise _OverBudget
+        yield item
+
+
+def _budgeted(template: nodes.Template) -> nodes.Template:
+    """The parsed template with every `for` loop's iterable counted (the Rust engine meters minijinja's fuel
+    instead)."""
+    for loop in template.find_all(nodes.For):
+        loop.iter = nodes.Filter(loop.iter, _COUNTED, [], [], None, None, lineno=loop.lineno)
+    return template
+
+
+def _repeat_size(value: Any) -> int | None:
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    return None
+
 
 class _OutsideI64(Exception):
     """An integer outside 64 bits written into text (contract §6): ``cannot evaluate template``."""
@@ -128,6 +186,7 @@ ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finali
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
+ENV.filters[_COUNTED] = _counted
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
@@ -137,7 +196,12 @@ for _name in ("lipsum", "cycler", "joiner"):
 def to_json(value: Any, src: str) -> Any:
     """A fresh JSON value for a native result, or TemplateError (brief "Results")."""
     t = type(value)
-    if t is str or t is bool or value is None:
+    if t is str:
+        # UTF-8 JSON cannot carry a lone surrogate (contract §3.1); minijinja refuses it too.
+        if has_lone_surrogate(value):
+            raise _cannot(src)
+        return value
+    if t is bool or value is None:
         return value
     if t is int:
         if I64_MIN <= value <= I64_MAX:
@@ -150,7 +214,7 @@ def to_json(value: Any, src: str) -> Any:
     if t is dict:
         out = {}
         for k, v in value.items():
-            if not isinstance(k, str):
+            if not isinstance(k, str) or has_lone_surrogate(k):
                 raise _cannot(src)
             out[str(k)] = to_json(v, src)
         return out
@@ -159,7 +223,7 @@ def to_json(value: Any, src: str) -> Any:
     if isinstance(value, jinja2.Undefined):
         raise _undefined(src)
     if isinstance(value, str):  # Markup from tojson and friends
-        return str(value)
+        return to_json(str(value), src)
     if isinstance(value, (Iterator, range)):
         return [to_json(v, src) for v in value]
     raise _cannot(src)
@@ -176,8 +240,9 @@ class _Compiled:
             if is_single_expression(src):
                 self.expr = ENV.compile_expression(src[2:-2], undefined_to_none=False)
             else:
-                self.template = ENV.from_string(src)
-        except TemplateSyntaxError:
+                self.template = ENV.from_string(_budgeted(ENV.parse(src)))
+        except (TemplateSyntaxError, RecursionError):
+            # Nesting beyond the parser's depth is a syntax error in minijinja too (contract §6.12).
             self.error = _syntax(src)
 
 
@@ -208,11 +273,12 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
             _CACHE[src] = compiled
     if compiled.error is not None:
         raise compiled.error
+    _BUDGET.left = TEMPLATE_ITERATIONS
     try:
         if compiled.expr is not None:
             value = compiled.expr(ctx)
         else:
-            return compiled.template.render(ctx)  # type: ignore[union-attr]
+            return to_json(_render_bounded(compiled.template, ctx), src)  # type: ignore[arg-type]
     except UndefinedError:
         raise _undefined(src) from None
     except TemplateSyntaxError:
@@ -228,6 +294,18 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
         raise
     except Exception:
         raise _cannot(src) from None
+
+
+def _render_bounded(template: jinja2.Template, ctx: dict[str, Any]) -> str:
+    """A text template's output, refused past ``TEXT_LIMIT`` characters (contract §6.12)."""
+    chunks: list[str] = []
+    written = 0
+    for chunk in template.generate(ctx):
+        written += len(chunk)
+        if written > TEXT_LIMIT:
+            raise _OverBudget
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def render_value(value: Any, ctx: dict[str, Any]) -> Any:

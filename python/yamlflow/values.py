@@ -5,7 +5,21 @@ which also tells 1, 1.0 and true apart); Python's dicts need them written out.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# A UTF-16 surrogate code point: a Python string may hold one alone, UTF-8 (and a Rust String) cannot.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate, which no JSON text in UTF-8 can carry (contract §3.1)."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as U+FFFD (contract §3.1)."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def copy_json(value: Any) -> Any:

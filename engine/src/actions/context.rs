@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{RunError, error_json};
 use crate::observability::{ObservabilityContext, Span};
-use crate::sandbox::SandboxEscape;
+use crate::sandbox::{OpenError, SandboxEscape};
 
 /// A failed action (or template, or run-level check): the contract's `{type, message}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,19 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
 }
 
 impl From<SandboxEscape> for ActionError {
-    /// A path outside the sandbox fails the action as `PermissionDenied` (contract §2.3).
+    /// A path the sandbox refuses fails the action as `PermissionDenied` (contract §2.3).
     fn from(escape: SandboxEscape) -> Self {
         Self::new("PermissionDenied", escape.message)
+    }
+}
+
+impl OpenError {
+    /// The action's error: `PermissionDenied` when refused, else `io` words the I/O failure.
+    pub(crate) fn into_action(self, io: impl FnOnce(std::io::Error) -> ActionError) -> ActionError {
+        match self {
+            Self::Refused(escape) => escape.into(),
+            Self::Io(err) => io(err),
+        }
     }
 }
 

@@ -14,7 +14,8 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
     let level = Level::parse(level_name)
         .ok_or_else(|| ActionError::action(format!("log.emit: unknown level '{level_name}'")))?;
     let data = params.opt_object("data")?;
-    if ctx.obs.wants(level) {
+    crate::limits::check_events(ctx.obs.produced())?;
+    if ctx.obs.produce(level) {
         ctx.obs.emit(
             ctx.span,
             level,
@@ -53,7 +54,8 @@ pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
             )));
         }
     }
-    if ctx.obs.wants(Level::Info) {
+    crate::limits::check_events(ctx.obs.produced())?;
+    if ctx.obs.produce(Level::Info) {
         ctx.obs.emit(
             ctx.span,
             Level::Info,

@@ -1,28 +1,27 @@
 //! `file.write` and `file.read` (contract §2, §2.2); paths follow the sandbox rule
 //! of [`crate::sandbox`].
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read, Write};
 
 use serde_json::{Map, Value};
 
 use super::context::{ActionCtx, ActionError, io_reason};
 use super::params::Params;
-use crate::sandbox;
+use crate::sandbox::{self, Access, OpenError};
 
 pub(crate) fn write(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let path = params.str("path")?;
     let content = params.str("content")?;
-    let full = sandbox::resolve("file.write", ctx.sandbox, path)?;
     let io = |err: std::io::Error| {
         ActionError::action(format!(
             "file.write: cannot write {path}: {}",
             io_reason(&err)
         ))
     };
-    if let Some(parent) = full.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    std::fs::write(&full, content).map_err(io)?;
+    sandbox::open("file.write", ctx.sandbox, path, Access::Write)
+        .map_err(|e| e.into_action(io))?
+        .write_all(content.as_bytes())
+        .map_err(io)?;
     let mut out = Map::with_capacity(2);
     out.insert("path".into(), Value::String(path.to_owned()));
     out.insert("bytes".into(), Value::from(content.len()));
@@ -31,19 +30,21 @@ pub(crate) fn write(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, A
 
 pub(crate) fn read(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let path = params.str("path")?;
-    let full = sandbox::resolve("file.read", ctx.sandbox, path)?;
-    match std::fs::read(&full) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Value::String)
-            .map_err(|_| ActionError::action(format!("file.read: not UTF-8 text: {path}"))),
-        Err(err) if err.kind() == ErrorKind::NotFound => Err(ActionError::action(format!(
-            "file.read: no such file: {path}"
-        ))),
-        Err(err) => Err(ActionError::action(format!(
-            "file.read: cannot read {path}: {}",
-            io_reason(&err)
-        ))),
-    }
+    let io = |err: std::io::Error| {
+        ActionError::action(if err.kind() == ErrorKind::NotFound {
+            format!("file.read: no such file: {path}")
+        } else {
+            format!("file.read: cannot read {path}: {}", io_reason(&err))
+        })
+    };
+    let mut bytes = Vec::new();
+    sandbox::open("file.read", ctx.sandbox, path, Access::Read)
+        .map_err(|e: OpenError| e.into_action(io))?
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| ActionError::action(format!("file.read: not UTF-8 text: {path}")))
 }
 
 #[cfg(test)]

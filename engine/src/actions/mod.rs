@@ -2,7 +2,7 @@
 //! action gets and gives back is `context.rs`'s, typed parameter access `params.rs`'s. Messages
 //! are the contract's (contract §2.3).
 
-mod context;
+pub(crate) mod context;
 mod control;
 mod emit;
 mod file;

@@ -70,7 +70,6 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
             "obs.export: unsupported format '{format}'"
         )));
     }
-    let full = sandbox::resolve(params.action(), ctx.sandbox, path)?;
     let mut text = Vec::new();
     let count = ctx.obs.with_events(|events| {
         let mut count = 0usize;
@@ -88,11 +87,9 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
             io_reason(&err)
         ))
     };
-    if let Some(parent) = full.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    std::fs::File::create(&full)
-        .and_then(|mut f| f.write_all(&text))
+    sandbox::open(params.action(), ctx.sandbox, path, sandbox::Access::Write)
+        .map_err(|e| e.into_action(io))?
+        .write_all(&text)
         .map_err(io)?;
     let mut out = Map::with_capacity(2);
     out.insert("path".into(), Value::String(path.to_owned()));

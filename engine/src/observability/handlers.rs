@@ -1,7 +1,7 @@
 //! Event handlers (contract §3.5): console lines on stderr, JSON Lines files in the
 //! sandbox, and API callbacks. A handler that fails is skipped for that event; the run goes on.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -116,13 +116,11 @@ impl FileSink {
 }
 
 fn open(sandbox: &Path, path: &str) -> Option<File> {
-    let full = crate::sandbox::resolve("file handler", sandbox, path).ok()?;
-    if let Some(parent) = full.parent() {
-        fs::create_dir_all(parent).ok()?;
-    }
-    fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(full)
-        .ok()
+    crate::sandbox::open(
+        "file handler",
+        sandbox,
+        path,
+        crate::sandbox::Access::Append,
+    )
+    .ok()
 }

@@ -13,6 +13,7 @@ mod stream;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -80,6 +81,8 @@ struct Inner {
     level: Level,
     redactor: Redactor,
     shared: Mutex<Shared>,
+    /// Events produced, emitted or not (the event limit counts them).
+    produced: AtomicU64,
 }
 
 /// The per-run observability state: seq counter, handlers, buffer, span table.
@@ -118,6 +121,7 @@ impl ObservabilityContext {
                 enabled: settings.enabled,
                 level: settings.level,
                 redactor: Redactor::new(&settings.redact),
+                produced: AtomicU64::new(0),
                 shared: Mutex::new(Shared {
                     next_seq: 0,
                     stream: EventStream::new(settings.buffer_size),
@@ -138,6 +142,18 @@ impl ObservabilityContext {
     /// The run's id.
     pub fn flow_id(&self) -> &str {
         &self.inner.flow_id
+    }
+
+    /// How many events the run has produced so far, emitted or dropped by the level filter
+    /// (contract §6.12: the event limit).
+    pub(crate) fn produced(&self) -> u64 {
+        self.inner.produced.load(Ordering::Relaxed)
+    }
+
+    /// Counts one event the run produces and says whether it is emitted (`wants`).
+    pub(crate) fn produce(&self, level: Level) -> bool {
+        self.inner.produced.fetch_add(1, Ordering::Relaxed);
+        self.wants(level)
     }
 
     /// Whether an event at `level` would be emitted (callers skip building payloads otherwise).
@@ -194,7 +210,7 @@ impl ObservabilityContext {
     /// A span's `entry` event (`{kind} started`); `data` is built only when the event is wanted.
     pub(crate) fn open(&self, span: &Span, data: impl FnOnce() -> Map<String, Value>) {
         let level = span.kind.entry_level();
-        if self.wants(level) {
+        if self.produce(level) {
             let message = lifecycle_messages(span.kind).started;
             self.emit(
                 span,
@@ -210,7 +226,7 @@ impl ObservabilityContext {
     /// A span's `exit` event (`{kind} completed`, `{output}`), with its duration.
     pub(crate) fn exit(&self, span: &Span, output: impl FnOnce() -> Value) {
         let level = span.kind.entry_level();
-        if self.wants(level) {
+        if self.produce(level) {
             let message = lifecycle_messages(span.kind).completed;
             self.emit(
                 span,
@@ -226,7 +242,7 @@ impl ObservabilityContext {
     /// A span's final `error` event (`{kind} failed`, level error): `{error}`, plus `attempt`
     /// for a node.
     pub(crate) fn fail(&self, span: &Span, error: Value, attempt: Option<u32>) {
-        if self.wants(Level::Error) {
+        if self.produce(Level::Error) {
             let mut data = one("error", error);
             if let Some(attempt) = attempt {
                 data.insert("attempt".into(), Value::from(attempt));
@@ -245,7 +261,7 @@ impl ObservabilityContext {
 
     /// The warn `error` event of a node attempt that will be retried: `attempt N failed`.
     pub(crate) fn retry(&self, span: &Span, error: Value, attempt: u32) {
-        if self.wants(Level::Warn) {
+        if self.produce(Level::Warn) {
             let mut data = one("error", error);
             data.insert("attempt".into(), Value::from(attempt));
             self.emit(

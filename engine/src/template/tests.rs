@@ -215,3 +215,24 @@ fn truthiness_is_pythons() {
         assert!(truthy(&v));
     }
 }
+
+#[test]
+fn template_budget() {
+    // contract §6.12: 100,000 iterations of a simple loop fit; 10^6 (or 10^10) do not, and a
+    // text output beyond the limit stops the rendering.
+    let t = Templates::new();
+    let state = Map::new();
+    let render = |src: &str| t.render_str(src, &Scope::state_only(&state));
+    let fits = render("{% for i in range(100000) %}{{ i }}{% endfor %}").unwrap();
+    assert_eq!(fits.as_str().map(str::len), Some(488_890));
+    for src in [
+        "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
+    ] {
+        assert_eq!(
+            render(src).unwrap_err().message,
+            format!("cannot evaluate template: {src}")
+        );
+    }
+}

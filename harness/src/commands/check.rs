@@ -41,6 +41,11 @@ pub struct CheckArgs {
     /// suite goes on.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
+    /// Run both engines inside this process instead of worker processes (a forked child for
+    /// Rust, warm Python workers): a little faster, but an abort, an out-of-memory kill or a hang
+    /// inside C code then takes the whole suite down instead of failing its fixture.
+    #[arg(long)]
+    pub no_isolate: bool,
     /// Fixtures checked at once (default: the number of cores). The Python twin runs one fixture
     /// at a time whatever this is (one interpreter, one GIL).
     #[arg(long, short = 'j', value_name = "N")]
@@ -112,6 +117,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         SuiteOptions {
             checks,
             timeout: Duration::from_secs_f64(args.timeout),
+            isolate: !args.no_isolate,
         },
     );
     let jobs = args.jobs.unwrap_or_else(|| {

@@ -67,6 +67,7 @@ pub(super) fn check_end(
         &RunConfig {
             layout,
             timeout: DEFAULT_TIMEOUT,
+            isolate: true,
         },
     );
     let status = match status {

@@ -211,6 +211,7 @@ fn prepare(args: &ConformArgs) -> Result<(Conformance, Vec<fixture::Fixture>), S
         run_config: RunConfig {
             layout,
             timeout: crate::run::DEFAULT_TIMEOUT,
+            isolate: true,
         },
         validator: EventValidator::bundled(),
         manifest,

@@ -60,6 +60,7 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
     let config = RunConfig {
         layout,
         timeout: Duration::from_secs(30),
+        isolate: true,
     };
     let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let runs = crate::suite::run_all(&fixtures, jobs, &|f| run_both(f, &config), &|_| true);

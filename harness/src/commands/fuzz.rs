@@ -99,6 +99,8 @@ pub fn run(args: &FuzzArgs) -> anyhow::Result<ExitStatus> {
         SuiteOptions {
             checks: vec![Check::Schema, Check::Structure, Check::Parity],
             timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+            // A random flow may crash or hang an engine: that is a finding, not the end of the run.
+            isolate: true,
         },
     );
     eprintln!("twinflow fuzz --seed {seed} ({jobs} jobs)");

@@ -21,7 +21,7 @@ use super::load_error;
 use crate::layout::Layout;
 
 /// Python run at set-up with `venv_site` and `repo_python` bound; see the module docs for why.
-const SET_UP_SYS_PATH: &std::ffi::CStr = c"
+pub(crate) const SET_UP_SYS_PATH: &std::ffi::CStr = c"
 import os, site, sys
 
 def _norm(path):

@@ -6,6 +6,7 @@ mod interpreter;
 mod load_error;
 
 pub use error::{PyException, PythonError};
+pub(crate) use interpreter::SET_UP_SYS_PATH;
 pub use interpreter::{CallError, Environment, Interpreter, PyThread, TextRun};
 
 #[cfg(test)]

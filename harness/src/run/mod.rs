@@ -4,10 +4,16 @@
 //!
 //! Every run gets a fresh temporary sandbox (contract §2: `file.*`, `obs.export` and file
 //! handlers write there) and runs on a worker thread with a time limit: a hung or panicking engine
-//! becomes an errored result for that fixture and the suite goes on (STYLE §3).
+//! becomes an errored result for that fixture and the suite goes on (STYLE §3). With
+//! `RunConfig::isolate` each side runs in a worker process instead (`fork.rs`, `pool.rs`): a
+//! crash or a hang inside C code is then that fixture's `run.crashed` or `run.timeout`, and the
+//! worker is killed.
 
+mod fork;
 mod model;
 mod output;
+mod pool;
+mod process;
 mod python;
 mod rust;
 mod worker;
@@ -25,9 +31,11 @@ use worker::panic_message;
 /// Runs `fixture` through `engine`. Never fails: every problem is an [`Outcome`].
 #[must_use]
 pub fn run_fixture(engine: Engine, fixture: &Fixture, config: &RunConfig) -> RunResult {
-    match engine {
-        Engine::Rust => rust::run(fixture, config.timeout),
-        Engine::Python => python::run(fixture, config),
+    match (engine, config.isolate) {
+        (Engine::Rust, false) => rust::run(fixture, config.timeout),
+        (Engine::Python, false) => python::run(fixture, config),
+        (Engine::Rust, true) => fork::run(fixture, config.timeout),
+        (Engine::Python, true) => pool::run(fixture, config),
     }
 }
 

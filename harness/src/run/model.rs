@@ -68,10 +68,30 @@ pub enum RunFailure {
         message: String,
     },
     /// The run did not end within the time limit.
-    #[error("no result after {} s (timeout); the run was abandoned", after.as_secs_f64())]
+    #[error(
+        "no result after {} s (timeout); {}",
+        after.as_secs_f64(),
+        if *killed { "its worker process was killed" } else { "the run was abandoned" }
+    )]
     Timeout {
         /// The limit.
         after: Duration,
+        /// Whether the run's worker process was killed (`--isolate`); otherwise its thread was
+        /// left to finish in the background.
+        killed: bool,
+        /// The end of the worker's standard error (empty in-process).
+        stderr_tail: String,
+    },
+    /// The worker process running the engine ended without a result (`--isolate`): an abort, a
+    /// segfault, an out-of-memory kill, an exit.
+    #[error("the engine's worker process {}", ended(*signal, *code))]
+    Crashed {
+        /// The signal that ended it.
+        signal: Option<i32>,
+        /// Its exit code, when it exited.
+        code: Option<i32>,
+        /// The end of its standard error.
+        stderr_tail: String,
     },
     /// The engine could not be started (Python set-up, sandbox creation).
     #[error("cannot run: {message}")]
@@ -87,6 +107,30 @@ pub enum RunFailure {
         /// The parse error.
         message: String,
     },
+}
+
+/// How a worker process ended, for [`RunFailure::Crashed`].
+fn ended(signal: Option<i32>, code: Option<i32>) -> String {
+    match (signal, code) {
+        (Some(signal), _) => format!("was killed by {}", signal_name(signal)),
+        (None, Some(code)) => format!("exited with code {code} without a result"),
+        (None, None) => "ended without a result".to_owned(),
+    }
+}
+
+/// The signal's name, for messages (`SIGABRT`), or its number.
+fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_owned()
 }
 
 /// How an engine says its run ended.
@@ -153,4 +197,8 @@ pub struct RunConfig {
     pub layout: Layout,
     /// Each engine's time limit per fixture.
     pub timeout: Duration,
+    /// Run each engine's side of a fixture in a worker process (a forked child for Rust, a
+    /// pool of warm interpreters for Python), so that an abort, an out-of-memory kill, a
+    /// segfault or a hang inside C code is that fixture's finding and nothing keeps running.
+    pub isolate: bool,
 }

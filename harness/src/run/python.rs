@@ -54,7 +54,7 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
 }
 
 /// The run's events, status and state, or why they are unusable.
-fn ran(run: &TextRun) -> Outcome {
+pub(super) fn ran(run: &TextRun) -> Outcome {
     let events = match parse_jsonl(&run.events) {
         Ok(events) => events,
         Err(failure) => return Outcome::Errored(failure),

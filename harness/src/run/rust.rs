@@ -20,7 +20,7 @@ pub(super) fn run(fixture: &Fixture, timeout: Duration) -> RunResult {
     with_timeout(Engine::Rust, timeout, move || execute(&text, input), || {})
 }
 
-fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Outcome {
+pub(super) fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Outcome {
     let flow = match yamlflow::load_str(text, ORIGIN) {
         Ok(flow) => flow,
         Err(err) => return Outcome::Load(err),

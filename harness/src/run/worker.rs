@@ -51,7 +51,11 @@ where
             on_timeout();
             RunResult {
                 engine,
-                outcome: Outcome::Errored(RunFailure::Timeout { after: timeout }),
+                outcome: Outcome::Errored(RunFailure::Timeout {
+                    after: timeout,
+                    killed: false,
+                    stderr_tail: String::new(),
+                }),
                 elapsed: timeout,
             }
         }
@@ -111,7 +115,9 @@ mod tests {
         assert_eq!(
             result.outcome,
             Outcome::Errored(RunFailure::Timeout {
-                after: Duration::from_millis(50)
+                after: Duration::from_millis(50),
+                killed: false,
+                stderr_tail: String::new(),
             })
         );
         let _ = stop.send(());

@@ -34,6 +34,7 @@ impl Suite {
             config: RunConfig {
                 layout,
                 timeout: options.timeout,
+                isolate: options.isolate,
             },
             validator: EventValidator::bundled(),
             options,

@@ -89,7 +89,8 @@ fn ended(outcome: &Outcome) -> Ended {
     }
 }
 
-/// An engine that produced nothing to check (`run.exception`, `run.panic`, `run.timeout`…).
+/// An engine that produced nothing to check (`run.exception`, `run.panic`, `run.timeout`,
+/// `run.crashed` with the signal and the worker's stderr tail…).
 fn errored(failure: &RunFailure) -> Finding {
     let (rule, message, detail) = match failure {
         RunFailure::Exception(exception) => (
@@ -101,7 +102,16 @@ fn errored(failure: &RunFailure) -> Finding {
             Some(exception.traceback.clone()),
         ),
         RunFailure::Panic { .. } => ("panic", failure.to_string(), None),
-        RunFailure::Timeout { .. } => ("timeout", failure.to_string(), None),
+        RunFailure::Timeout { stderr_tail, .. } => (
+            "timeout",
+            failure.to_string(),
+            (!stderr_tail.is_empty()).then(|| format!("stderr (tail):\n{stderr_tail}")),
+        ),
+        RunFailure::Crashed { stderr_tail, .. } => (
+            "crashed",
+            failure.to_string(),
+            Some(format!("stderr (tail):\n{stderr_tail}")),
+        ),
         RunFailure::BadJsonl { .. } => ("bad_output", failure.to_string(), None),
         RunFailure::Setup { .. } => ("setup", failure.to_string(), None),
     };

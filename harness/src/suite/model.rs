@@ -228,6 +228,8 @@ pub struct SuiteOptions {
     pub checks: Vec<Check>,
     /// Each engine's time limit per fixture.
     pub timeout: Duration,
+    /// Each engine's side of a fixture in a worker process (`RunConfig::isolate`).
+    pub isolate: bool,
 }
 
 impl Default for SuiteOptions {
@@ -235,6 +237,7 @@ impl Default for SuiteOptions {
         Self {
             checks: COLUMNS.to_vec(),
             timeout: crate::run::DEFAULT_TIMEOUT,
+            isolate: true,
         }
     }
 }

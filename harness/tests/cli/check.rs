@@ -205,6 +205,25 @@ fn a_hung_fixture_times_out_and_the_rest_still_runs() {
     );
     assert!(out.stdout.contains("1 passed"), "{}", out.stdout);
     assert!(out.stdout.contains("1 errored"), "{}", out.stdout);
+    // `sleep` waits inside C in the Python engine, where `TimeoutError` cannot reach it, and an
+    // in-process Rust run can only be abandoned: with worker processes (the default) both are
+    // killed at the limit, and no process of the checkout outlives `check`.
+    assert!(
+        out.stdout
+            .contains("(timeout); its worker process was killed"),
+        "{}",
+        out.stdout
+    );
+    let python = checkout.root().join("python");
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", python.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&left.stdout)
+    );
 }
 
 #[test]

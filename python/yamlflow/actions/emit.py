@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..event import EventType, Level
+from ..limits import check_events
 from .context import ActionCtx, ActionError
 from .params import Params
 
@@ -20,7 +21,8 @@ def log(params: Params, ctx: ActionCtx) -> Any:
     if level is None:
         raise ActionError.action(f"log.emit: unknown level '{level_name}'")
     data = params.opt_object("data")
-    if ctx.obs.wants(level):
+    check_events(ctx.obs.produced())
+    if ctx.obs.produce(level):
         ctx.obs.emit(ctx.span, level, EventType.LOG, message, data or {}, {})
     return None
 
@@ -36,7 +38,8 @@ def metric(params: Params, ctx: ActionCtx) -> Any:
     for name in ("cost_usd", "duration_ms"):
         if metrics.get(name, 0) < 0:
             raise ActionError.action(f"metric.emit: metric '{name}' must not be negative")
-    if ctx.obs.wants(Level.INFO):
+    check_events(ctx.obs.produced())
+    if ctx.obs.produce(Level.INFO):
         ctx.obs.emit(ctx.span, Level.INFO, EventType.METRIC, None, {}, metrics)
     return None
 

@@ -13,11 +13,10 @@ from .params import Params
 def write(params: Params, ctx: ActionCtx) -> Any:
     path = params.str("path")
     content = params.str("content")
-    full = sandbox.resolve("file.write", ctx.sandbox, path)
     data = content.encode("utf-8")
     try:
-        full.parent.mkdir(parents=True, exist_ok=True)
-        full.write_bytes(data)
+        with sandbox.open("file.write", ctx.sandbox, path, sandbox.Access.WRITE) as f:
+            f.write(data)
     except OSError as e:
         raise ActionError.action(f"file.write: cannot write {path}: {io_reason(e)}") from None
     return {"path": path, "bytes": len(data)}
@@ -25,9 +24,9 @@ def write(params: Params, ctx: ActionCtx) -> Any:
 
 def read(params: Params, ctx: ActionCtx) -> Any:
     path = params.str("path")
-    full = sandbox.resolve("file.read", ctx.sandbox, path)
     try:
-        data = full.read_bytes()
+        with sandbox.open("file.read", ctx.sandbox, path, sandbox.Access.READ) as f:
+            data = f.read()
     except FileNotFoundError:
         raise ActionError.action(f"file.read: no such file: {path}") from None
     except OSError as e:

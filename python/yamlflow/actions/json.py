@@ -12,6 +12,7 @@ import json as _json
 import math
 from typing import Any
 
+from ..values import has_lone_surrogate
 from .context import ActionError
 from .params import Params
 
@@ -49,16 +50,22 @@ def _int_in_i64(text: str) -> int:
 
 
 def _check_depth(value: Any) -> None:
-    # Iterative: the value may be as deep as Python's parser allowed.
+    # Iterative: the value may be as deep as Python's parser allowed. A `\ud800` escape without its pair
+    # is refused as serde_json refuses it (contract §3.1: UTF-8 JSON cannot carry a lone surrogate).
     todo = [(value, 1)]
     while todo:
         v, depth = todo.pop()
         t = type(v)
-        if t is dict or t is list:
+        if t is str:
+            if has_lone_surrogate(v):
+                raise _JsonError("lone surrogate")
+        elif t is dict or t is list:
             if depth > MAX_DEPTH:
                 raise _JsonError(f"nesting deeper than {MAX_DEPTH}")
+            if t is dict and any(has_lone_surrogate(k) for k in v):
+                raise _JsonError("lone surrogate")
             items = v.values() if t is dict else v
-            todo.extend((x, depth + 1) for x in items if type(x) in (dict, list))
+            todo.extend((x, depth + 1) for x in items if type(x) in (dict, list, str))
 
 
 def parse_text(text: str, big_ints: bool = True) -> Any:

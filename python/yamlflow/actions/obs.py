@@ -53,13 +53,12 @@ def export(params: Params, ctx: ActionCtx) -> Any:
     format = "jsonl" if format is None else format
     if format != "jsonl":
         raise ActionError.action(f"obs.export: unsupported format '{format}'")
-    full = sandbox.resolve(params.action(), ctx.sandbox, path)
     text, count = ctx.obs.with_events(
         lambda events: ("".join(to_json(e) + "\n" for e in events), len(events))
     )
     try:
-        full.parent.mkdir(parents=True, exist_ok=True)
-        full.write_text(text, encoding="utf-8", newline="\n")
+        with sandbox.open(params.action(), ctx.sandbox, path, sandbox.Access.WRITE) as f:
+            f.write(text.encode("utf-8"))
     except OSError as e:
         raise ActionError.action(f"obs.export: cannot write {path}: {io_reason(e)}") from None
     return {"path": path, "events": count}

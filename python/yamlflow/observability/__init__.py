@@ -88,6 +88,9 @@ class ObservabilityContext:
         self.level = settings.level
         self.redactor = Redactor(settings.redact)
         self._lock = threading.Lock()
+        # Events produced, emitted or not (the event limit counts them).
+        self._produced = 0
+        self._produced_lock = threading.Lock()
         self._next_seq = 0
         self.stream = EventStream(settings.buffer_size)
         self.spans = SpanTable()
@@ -102,6 +105,17 @@ class ObservabilityContext:
     def flow_id(self) -> str:
         """The run's id."""
         return self._flow_id
+
+    def produced(self) -> int:
+        """How many events the run has produced so far, emitted or dropped by the level filter (contract
+        §6.12: the event limit)."""
+        return self._produced
+
+    def produce(self, level: Level) -> bool:
+        """Counts one event the run produces and says whether it is emitted (``wants``)."""
+        with self._produced_lock:
+            self._produced += 1
+        return self.wants(level)
 
     def wants(self, level: Level) -> bool:
         """Whether an event at ``level`` would be emitted (callers skip building payloads otherwise)."""
@@ -156,21 +170,21 @@ class ObservabilityContext:
     def open(self, span: Span, data: Callable[[], dict[str, Any]]) -> None:
         """A span's ``entry`` event (``{kind} started``); ``data`` is built only when the event is wanted."""
         level = span.kind.entry_level()
-        if self.wants(level):
+        if self.produce(level):
             message = lifecycle_messages(span.kind).started
             self.emit(span, level, EventType.ENTRY, message, data(), {})
 
     def exit(self, span: Span, output: Callable[[], Any]) -> None:
         """A span's ``exit`` event (``{kind} completed``, ``{output}``), with its duration."""
         level = span.kind.entry_level()
-        if self.wants(level):
+        if self.produce(level):
             message = lifecycle_messages(span.kind).completed
             self.emit(span, level, EventType.EXIT, message, one("output", output()), _duration(span))
 
     def fail(self, span: Span, error: dict[str, Any], attempt: int | None) -> None:
         """A span's final ``error`` event (``{kind} failed``, level error): ``{error}``, plus ``attempt`` for
         a node."""
-        if self.wants(Level.ERROR):
+        if self.produce(Level.ERROR):
             data = one("error", error)
             if attempt is not None:
                 data["attempt"] = attempt
@@ -179,7 +193,7 @@ class ObservabilityContext:
 
     def retry(self, span: Span, error: dict[str, Any], attempt: int) -> None:
         """The warn ``error`` event of a node attempt that will be retried: ``attempt N failed``."""
-        if self.wants(Level.WARN):
+        if self.produce(Level.WARN):
             data = one("error", error)
             data["attempt"] = attempt
             self.emit(span, Level.WARN, EventType.ERROR, f"attempt {attempt} failed", data, _duration(span))

@@ -7,13 +7,15 @@ Rust's ``Handler`` is an enum of three variants; here they are three private sub
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeAlias
 
 from ..flow import HandlerSpec
-from ..sandbox import resolve
+from ..sandbox import Access
+from ..sandbox import open as sandbox_open
 
 # A callback handler: receives every emitted event (a read-only dict), in `seq` order.
 Callback: TypeAlias = Callable[[dict[str, Any]], object]
@@ -120,6 +122,5 @@ class FileSink:
 
 
 def _open(sandbox: Path, path: str) -> TextIO:
-    full = resolve("file handler", sandbox, path)
-    full.parent.mkdir(parents=True, exist_ok=True)
-    return open(full, "a", encoding="utf-8", newline="\n")  # held for the run
+    binary = sandbox_open("file handler", sandbox, path, Access.APPEND)  # held for the run
+    return io.TextIOWrapper(binary, encoding="utf-8", newline="\n")

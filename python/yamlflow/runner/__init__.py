@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .. import actions
+from .. import actions, limits
 from ..actions import ActionCtx, ActionError
 from ..actions.memory import Memory
 from ..error import LoadError, RunError
@@ -85,9 +85,17 @@ def run(flow: Flow, options: RunOptions) -> RunOutcome:
     state = copy_json(flow.state)
     state.update(copy_json(options.input))
     root = Span(None, flow.name, SpanKind.FLOW, None)
-    obs.open(root, lambda: one("input", state))
+    # A starting state beyond the limits is not emitted (`input: {}`): the run fails at once (contract §6.12).
+    try:
+        limits.check_map(state)
+        limited: ActionError | None = None
+    except ActionError as err:
+        limited = err
+    obs.open(root, lambda: one("input", {} if limited is not None else state))
     error: tuple[str, str] | None = None
     try:
+        if limited is not None:
+            raise RunError(limited.kind, limited.message)
         runner.drive(state, root)
         obs.exit(root, lambda: state)
     except RunError as err:
@@ -186,6 +194,10 @@ class _Runner:
         return ("route_from", node.name)
 
     def count(self, executions: int, more: int) -> int:
+        try:
+            limits.check_events(self.obs.produced())
+        except ActionError as err:
+            raise RunError(err.kind, err.message) from None
         """Counts node executions; before exceeding the limit the run fails with ``LoopLimit``."""
         if executions + more > LOOP_LIMIT:
             raise RunError("LoopLimit", f"loop limit of {LOOP_LIMIT} node executions reached")
@@ -231,6 +243,7 @@ class _Runner:
                     continue
                 try:
                     result = actions.call(call.uses, params, self.ctx(span, attempt))
+                    limits.check_result(state, call.output, result)
                 except ActionError as err:
                     self.attempt_failed(span, attempt, max_attempts, err)
                     continue
@@ -259,7 +272,14 @@ class _Runner:
     def attempt_failed(self, span: Span, attempt: int, max_attempts: int, err: ActionError) -> None:
         """Emits the warn ``attempt N failed`` (returns: retry) or the final ``node failed`` (raises the
         error)."""
-        if attempt >= max_attempts:
+        try:
+            limits.check_events(self.obs.produced())
+        except ActionError as over:
+            err = over
+            attempt_is_last = True
+        else:
+            attempt_is_last = attempt >= max_attempts
+        if attempt_is_last:
             self.obs.fail(span, err.to_json(), attempt)
             raise err
         self.obs.retry(span, err.to_json(), attempt)
@@ -272,9 +292,14 @@ class _Runner:
         if error is not None:
             scope["error"] = error
         try:
-            return render_value(call.with_, scope)
+            with_ = render_value(call.with_, scope)
         except TemplateError as e:
             return _template_error(e)
+        try:
+            limits.check_map(with_)
+        except ActionError as err:
+            return err
+        return with_
 
     def run_steps(
         self,
@@ -289,6 +314,7 @@ class _Runner:
         obs = self.obs
         last: Any = None
         for i, step in enumerate(steps):
+            limits.check_events(obs.produced())
             span = Span(parent, f"{node.name}.step[{i}]", SpanKind.STEP, step.uses)
             rendered = self.render_with(step, state, attempt, error)
             obs.open(span, lambda: {} if isinstance(rendered, ActionError) else one("input", rendered))  # noqa: B023
@@ -296,6 +322,7 @@ class _Runner:
                 if isinstance(rendered, ActionError):
                     raise rendered
                 result = actions.call(step.uses, rendered, self.ctx(span, attempt))
+                limits.check_result(state, step.output, result)
             except ActionError as err:
                 obs.fail(span, err.to_json(), None)
                 raise

@@ -1,0 +1,314 @@
+//! The Python twin in worker processes (`--isolate`): a pool of warm interpreters (the venv's
+//! `python`, `sys.path` set up as for the embedded one, `yamlflow` imported once), each taking one
+//! fixture at a time over a pipe (`worker.py`). A worker that dies without answering is that
+//! fixture's `run.crashed`; one still running at the time limit (even inside C code, where
+//! `TimeoutError` cannot reach it) is killed. Idle workers wait for the next fixture; they end when
+//! the harness does (their standard input closes).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::fork::load_error;
+use super::model::{Engine, Outcome, RunConfig, RunFailure, RunResult};
+use super::process::{MEMORY_LIMIT, STDERR_TAIL, crashed, tail, timed_out};
+use super::python::ran;
+use super::worker::sandbox;
+use crate::fixture::Fixture;
+use crate::layout::Layout;
+use crate::python::{PyException, SET_UP_SYS_PATH, TextRun};
+
+const WORKER: &str = include_str!("worker.py");
+
+/// How long a new worker may take to start (its interpreter and `import yamlflow`), outside the
+/// fixture's own time limit.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// Idle workers, with the checkout they serve.
+static IDLE: Mutex<Vec<Worker>> = Mutex::new(Vec::new());
+
+/// One worker process and its pipes.
+struct Worker {
+    root: PathBuf,
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Worker {
+    fn spawn(layout: &Layout) -> Result<Self, String> {
+        let site = layout.site_packages().map_err(|err| err.to_string())?;
+        let prelude = "import sys\nvenv_site, repo_python, memory_limit = sys.argv[1:4]\n";
+        let set_up = SET_UP_SYS_PATH.to_str().map_err(|err| err.to_string())?;
+        let mut child = Command::new(layout.venv().join("bin/python"))
+            .arg("-c")
+            .arg(format!("{prelude}{set_up}{WORKER}"))
+            .arg(&site)
+            .arg(layout.python())
+            .arg(MEMORY_LIMIT.to_string())
+            .env("PYTHONNOUSERSITE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| format!("cannot start a Python worker: {err}"))?;
+        let (Some(stdin), Some(stdout), Some(mut stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err("a Python worker without pipes".to_owned());
+        };
+        let (sender, replies) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&kept);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+                let mut kept = sink.lock().unwrap_or_else(PoisonError::into_inner);
+                kept.extend_from_slice(&chunk[..n]);
+                let excess = kept.len().saturating_sub(2 * STDERR_TAIL);
+                kept.drain(..excess);
+            }
+        });
+        let worker = Self {
+            root: layout.root().to_owned(),
+            child,
+            stdin,
+            replies,
+            stderr: kept,
+        };
+        match worker.replies.recv_timeout(STARTUP) {
+            Ok(line) if line == r#"{"ready": true}"# => Ok(worker),
+            _ => Err(format!(
+                "a Python worker did not start: {}",
+                worker.kill().trim_end()
+            )),
+        }
+    }
+
+    fn stderr_tail(&self) -> String {
+        tail(&self.stderr.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Kills the worker and reaps it.
+    fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.stderr_tail()
+    }
+}
+
+/// An idle worker for `layout`'s checkout, or a new one.
+fn take(layout: &Layout) -> Result<Worker, String> {
+    let idle = {
+        let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = idle.iter().position(|w| w.root == layout.root());
+        found.map(|i| idle.swap_remove(i))
+    };
+    idle.map_or_else(|| Worker::spawn(layout), Ok)
+}
+
+/// Runs `fixture` through the Python engine in a worker process.
+pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
+    let worker = match take(&config.layout) {
+        Ok(worker) => worker,
+        Err(message) => {
+            return RunResult {
+                engine: Engine::Python,
+                outcome: Outcome::Errored(RunFailure::Setup { message }),
+                elapsed: Duration::ZERO,
+            };
+        }
+    };
+    let (result, idle) = run_on(worker, fixture, config.timeout);
+    if let Some(worker) = idle {
+        IDLE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(worker);
+    }
+    result
+}
+
+/// Runs `fixture` on `worker`; gives the worker back when it answered (a worker that timed out
+/// is killed, one that died is reaped).
+fn run_on(mut worker: Worker, fixture: &Fixture, timeout: Duration) -> (RunResult, Option<Worker>) {
+    let started = Instant::now();
+    let result = |outcome, elapsed| RunResult {
+        engine: Engine::Python,
+        outcome,
+        elapsed,
+    };
+    let sandbox = match sandbox() {
+        Ok(dir) => dir,
+        Err(failure) => {
+            return (
+                result(Outcome::Errored(failure), Duration::ZERO),
+                Some(worker),
+            );
+        }
+    };
+    worker
+        .stderr
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    let request = json!({
+        "text": fixture.text,
+        "input": fixture.input_json(),
+        "sandbox": sandbox.path().to_string_lossy(),
+    });
+    let sent = writeln!(worker.stdin, "{request}").and_then(|()| worker.stdin.flush());
+    let reply = match sent {
+        Ok(()) => worker.replies.recv_timeout(timeout),
+        Err(_) => Err(RecvTimeoutError::Disconnected),
+    };
+    match reply {
+        Ok(line) => (result(decode(&line), started.elapsed()), Some(worker)),
+        Err(RecvTimeoutError::Timeout) => {
+            let tail = worker.kill();
+            (
+                result(Outcome::Errored(timed_out(timeout, tail)), timeout),
+                None,
+            )
+        }
+        Err(RecvTimeoutError::Disconnected) => {
+            let status = worker.child.wait().map_or(0, ExitStatusExt::into_raw);
+            let tail = worker.kill();
+            (
+                result(Outcome::Errored(crashed(status, tail)), started.elapsed()),
+                None,
+            )
+        }
+    }
+}
+
+/// A worker's reply (`worker.py`).
+fn decode(line: &str) -> Outcome {
+    let Ok(value) = serde_json::from_str::<Value>(line) else {
+        return Outcome::Errored(RunFailure::BadJsonl {
+            line: 1,
+            message: format!("a Python worker's reply is not JSON: {line}"),
+        });
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    if let Some(run) = value.get("ran") {
+        let fields = (
+            text(run, "events"),
+            text(run, "status"),
+            text(run, "state"),
+            text(run, "console"),
+        );
+        if let (Some(events), Some(status), Some(state), Some(console)) = fields {
+            return ran(&TextRun {
+                events,
+                status,
+                state,
+                console,
+            });
+        }
+    }
+    if let Some(error) = value.get("load").and_then(load_error) {
+        return Outcome::Load(error);
+    }
+    if let Some(e) = value.get("exception") {
+        return Outcome::Errored(RunFailure::Exception(PyException {
+            type_name: text(e, "type").unwrap_or_default(),
+            message: text(e, "message").unwrap_or_default(),
+            traceback: text(e, "traceback").unwrap_or_default(),
+        }));
+    }
+    Outcome::Errored(RunFailure::Setup {
+        message: format!("a Python worker's reply has no result: {line}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout::at(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).expect("checkout")
+    }
+
+    fn sleeper(ms: u64) -> Fixture {
+        let text = format!(
+            "name: nap\nnodes: [{{name: a, uses: sleep, with: {{ms: {ms}}}}}]\nedges: [{{from: __start__, to: a}}, {{from: a, to: __end__}}]\n"
+        );
+        Fixture::from_text(Path::new("nap.yaml"), text).expect("fixture")
+    }
+
+    fn gone(pid: u32) -> bool {
+        let pid = i32::try_from(pid).expect("pid");
+        // SAFETY: signal 0 only asks whether the process exists (a reaped child does not).
+        unsafe { libc::kill(pid, 0) != 0 }
+    }
+
+    #[test]
+    fn a_worker_answers_then_is_killed_at_the_limit() {
+        let worker = Worker::spawn(&layout()).expect("worker");
+        let pid = worker.child.id();
+        let (ran, worker) = run_on(worker, &sleeper(1), Duration::from_secs(30));
+        assert!(
+            matches!(ran.outcome, Outcome::Events(_)),
+            "{:?}",
+            ran.outcome
+        );
+        // The same warm worker, past its limit: killed, not left running.
+        let (late, worker) = run_on(
+            worker.expect("idle"),
+            &sleeper(60_000),
+            Duration::from_millis(500),
+        );
+        assert!(
+            matches!(
+                late.outcome,
+                Outcome::Errored(RunFailure::Timeout { killed: true, .. })
+            ),
+            "{:?}",
+            late.outcome
+        );
+        assert!(worker.is_none() && gone(pid));
+    }
+
+    #[test]
+    fn a_worker_that_dies_is_a_crash_with_its_signal() {
+        let worker = Worker::spawn(&layout()).expect("worker");
+        let pid = i32::try_from(worker.child.id()).expect("pid");
+        // Killed from outside while it sleeps (an out-of-memory kill looks the same).
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            // SAFETY: sends a signal to a child of this process.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        });
+        let (result, worker) = run_on(worker, &sleeper(20_000), Duration::from_secs(30));
+        killer.join().expect("killer");
+        assert!(worker.is_none());
+        assert!(
+            matches!(
+                result.outcome,
+                Outcome::Errored(RunFailure::Crashed {
+                    signal: Some(libc::SIGKILL),
+                    ..
+                })
+            ),
+            "{:?}",
+            result.outcome
+        );
+    }
+}
