@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeAlias
@@ -24,7 +25,7 @@ Callback: TypeAlias = Callable[[dict[str, Any]], object]
 ConsoleSink: TypeAlias = TextIO
 
 
-class Handler:
+class Handler(ABC):
     """One handler of a run; receives every emitted event in seq order.
 
     ``line`` is the event's JSON text when a handler of the run asked for it (``wants_line``), else None:
@@ -46,11 +47,11 @@ class Handler:
                 handlers.append(_File(FileSink(sandbox, (spec.path or "").replace("{flow_id}", flow_id))))
         return handlers
 
+    @abstractmethod
     def handle(self, event: dict[str, Any], line: str | None) -> None:
         """Delivers one event; an exception skips the handler for this event."""
-        raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a no-op by default: only file handlers hold something)
         """Releases what the handler holds (files)."""
 
 
