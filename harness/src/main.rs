@@ -17,9 +17,10 @@ invalid log, a diff), 2 unusable input (no checkout, unreadable file, bad option
 
 Examples:
   twinflow check                          every fixture through both engines
-  twinflow check parallel --junit r.xml   fixtures whose name contains 'parallel', JUnit report
+  twinflow check 'fanout_*' --junit r.xml the fan-out fixtures, with a JUnit report
   twinflow validate run.jsonl.gz -        a log file and standard input
   twinflow compare run.jsonl --fixture linear_three_nodes
+  twinflow fuzz --seed 1 --count 1000 --out target/fuzz
   twinflow conform --runtime 'target/release/yamlflow run {flow} --input @{input} --events {events} --sandbox {sandbox}'"
 )]
 struct Cli {
