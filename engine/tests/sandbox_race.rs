@@ -2,29 +2,15 @@
 //! inside the sandbox and one outside while flows read through it; no read ever returns the
 //! outside file. The Python twin's test is `python/tests/test_sandbox.py`.
 
-use std::os::unix::fs::symlink;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 use yamlflow::{RunOptions, RunStatus};
 
-fn swap_loop(root: &Path, outside: &Path, stop: &AtomicBool) -> usize {
-    let mut swaps = 0;
-    while !stop.load(Ordering::Relaxed) {
-        let target = if swaps % 2 == 0 {
-            root.join("in")
-        } else {
-            outside.to_path_buf()
-        };
-        let _ = std::fs::remove_file(root.join("next"));
-        symlink(target, root.join("next")).unwrap();
-        std::fs::rename(root.join("next"), root.join("link")).unwrap();
-        swaps += 1;
-    }
-    swaps
-}
+#[path = "support/swap.rs"]
+mod swap;
+use swap::swap_loop;
 
 #[test]
 fn a_flow_reading_through_a_swapped_symlink_never_escapes() {

@@ -3,6 +3,10 @@ use std::os::unix::fs::symlink;
 
 use super::*;
 
+#[path = "../../tests/support/swap.rs"]
+mod swap;
+use swap::swap_loop;
+
 fn refusal(sandbox: &Path, path: &str, access: Access) -> Option<String> {
     match open("file.write", sandbox, path, access) {
         Err(OpenError::Refused(e)) => Some(e.message),
@@ -147,20 +151,4 @@ fn a_swapped_symlink_never_escapes() {
         inside > 0 && refused > 0 && swaps > 100,
         "{inside} {refused} {swaps}"
     );
-}
-
-fn swap_loop(root: &Path, outside: &Path, stop: &std::sync::atomic::AtomicBool) -> usize {
-    let mut swaps = 0;
-    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let target = if swaps % 2 == 0 {
-            root.join("in")
-        } else {
-            outside.to_path_buf()
-        };
-        let _ = std::fs::remove_file(root.join("next"));
-        symlink(target, root.join("next")).unwrap();
-        std::fs::rename(root.join("next"), root.join("link")).unwrap();
-        swaps += 1;
-    }
-    swaps
 }
