@@ -82,13 +82,13 @@ impl fmt::Display for Expect {
 }
 
 /// A known divergence: the engines expected to fail this fixture, each with its reason
-/// (`parity.xfail`, contract §5).
+/// (`parity.xfail`, contract §5.2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Xfail {
-    /// Why the Rust engine is expected to fail.
-    pub rust: Option<String>,
-    /// Why the Python engine is expected to fail.
-    pub python: Option<String>,
+    /// Why, and where, the Rust engine is expected to differ.
+    pub rust: Option<Declared>,
+    /// Why, and where, the Python engine is expected to differ.
+    pub python: Option<Declared>,
 }
 
 impl Xfail {
@@ -96,6 +96,27 @@ impl Xfail {
     #[must_use]
     pub fn any(&self) -> bool {
         self.rust.is_some() || self.python.is_some()
+    }
+}
+
+/// One engine's declared divergence (contract §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// Why the engine differs.
+    pub reason: String,
+    /// Where: JSON pointers into the compared document (the snapshot tree, plus `/status` and
+    /// `/final_state`). Empty when the whole run is excused.
+    pub paths: Vec<String>,
+}
+
+impl Declared {
+    /// A divergence excused over the whole run.
+    #[must_use]
+    pub fn whole(reason: &str) -> Self {
+        Self {
+            reason: reason.to_owned(),
+            paths: Vec::new(),
+        }
     }
 }
 
@@ -288,7 +309,7 @@ fn read_xfail<'y>(
         ));
     };
     let mut xfail = Xfail::default();
-    for (key, reason) in entries {
+    for (key, declared) in entries {
         let engine = key.data.as_str().unwrap_or("?");
         let slot = match engine {
             "rust" => &mut xfail.rust,
@@ -298,15 +319,64 @@ fn read_xfail<'y>(
                 return Err(at(key, &format!("xfail.{engine}"), message));
             }
         };
-        match reason.data.as_str() {
-            Some(text) if !text.trim().is_empty() => *slot = Some(text.to_owned()),
-            _ => {
-                let message = "must be a non-empty reason".to_owned();
-                return Err(at(reason, &format!("xfail.{engine}"), message));
+        *slot = Some(read_declared(declared, &format!("xfail.{engine}"), at)?);
+    }
+    Ok(xfail)
+}
+
+/// `reason`, or `{reason, path}` where `path` is one JSON pointer or a list of them.
+fn read_declared<'y>(
+    value: &'y MarkedYaml<'y>,
+    key: &str,
+    at: &dyn Fn(&MarkedYaml<'_>, &str, String) -> FixtureError,
+) -> Result<Declared, FixtureError> {
+    let reason = |node: &MarkedYaml<'_>, key: &str| match node.data.as_str() {
+        Some(text) if !text.trim().is_empty() => Ok(text.to_owned()),
+        _ => Err(at(node, key, "must be a non-empty reason".to_owned())),
+    };
+    let YamlData::Mapping(entries) = &value.data else {
+        return reason(value, key).map(|reason| Declared::whole(&reason));
+    };
+    let (mut found, mut paths) = (None, Vec::new());
+    for (name, item) in entries {
+        match name.data.as_str() {
+            Some("reason") => found = Some(reason(item, &format!("{key}.reason"))?),
+            Some("path") => paths = read_pointers(item, &format!("{key}.path"), at)?,
+            other => {
+                let message = "unknown key (reason, path)".to_owned();
+                return Err(at(
+                    name,
+                    &format!("{key}.{}", other.unwrap_or("?")),
+                    message,
+                ));
             }
         }
     }
-    Ok(xfail)
+    let Some(reason) = found else {
+        return Err(at(value, key, "must have a `reason`".to_owned()));
+    };
+    Ok(Declared { reason, paths })
+}
+
+fn read_pointers<'y>(
+    value: &'y MarkedYaml<'y>,
+    key: &str,
+    at: &dyn Fn(&MarkedYaml<'_>, &str, String) -> FixtureError,
+) -> Result<Vec<String>, FixtureError> {
+    let items: Vec<&MarkedYaml<'y>> = match &value.data {
+        YamlData::Sequence(items) if !items.is_empty() => items.iter().collect(),
+        _ => vec![value],
+    };
+    items
+        .into_iter()
+        .map(|item| match item.data.as_str() {
+            Some(pointer) if pointer.starts_with('/') => Ok(pointer.to_owned()),
+            _ => {
+                let message = "must be a JSON pointer (`/…`) or a non-empty list of them";
+                Err(at(item, key, message.to_owned()))
+            }
+        })
+        .collect()
 }
 
 /// The number of `{type: console}` entries under `settings.observability.handlers` (0 when the
@@ -410,7 +480,7 @@ mod tests {
             r#"{"count":4,"ratio":1.5,"tag":"yes","n":null}"#
         );
         assert_eq!(f.parity.expect, Some(Expect::Failed));
-        assert_eq!(f.parity.xfail.rust.as_deref(), Some("minijinja ~"));
+        assert_eq!(f.parity.xfail.rust, Some(Declared::whole("minijinja ~")));
         assert_eq!(f.parity.xfail.python, None);
     }
 
@@ -420,6 +490,21 @@ mod tests {
         assert_eq!(f.parity, Parity::default());
         let f = fixture("name: [unclosed\n").expect("unparsable documents keep the defaults");
         assert_eq!(f.parity, Parity::default());
+    }
+
+    #[test]
+    fn an_xfail_may_be_scoped_to_paths() {
+        let text = "name: demo\nparity:\n  xfail:\n    python: {reason: spelled, path: /flow#1/x}\n    rust: {reason: other, path: [/a~1b, /final_state/c]}\n";
+        let f = fixture(text).expect("valid");
+        assert_eq!(
+            f.parity.xfail.python,
+            Some(Declared {
+                reason: "spelled".into(),
+                paths: vec!["/flow#1/x".into()]
+            })
+        );
+        let rust = f.parity.xfail.rust.expect("declared");
+        assert_eq!(rust.paths, ["/a~1b", "/final_state/c"]);
     }
 
     #[test]
@@ -437,6 +522,27 @@ mod tests {
         );
         let err = fixture("name: demo\nparity:\n  xfail: {rust: \"\"}\n").expect_err("invalid");
         assert!(err.to_string().contains("non-empty reason"), "{err}");
+        let err =
+            fixture("name: demo\nparity:\n  xfail: {rust: {path: /a}}\n").expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains(":3:17: parity.xfail.rust: must have a `reason`"),
+            "{err}"
+        );
+        let err = fixture("name: demo\nparity:\n  xfail: {rust: {reason: r, path: [/a, b]}}\n")
+            .expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains(":3:40: parity.xfail.rust.path: must be a JSON pointer"),
+            "{err}"
+        );
+        let err = fixture("name: demo\nparity:\n  xfail: {rust: {reason: r, at: /a}}\n")
+            .expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains("parity.xfail.rust.at: unknown key (reason, path)"),
+            "{err}"
+        );
         let err = fixture("name: demo\nparity:\n  inputs: {}\n").expect_err("invalid");
         assert!(
             err.to_string().contains(":3:3: parity.inputs: unknown key"),

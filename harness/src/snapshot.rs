@@ -162,13 +162,18 @@ impl Header {
         );
         if parity.xfail.any() {
             let mut xfail = Map::new();
-            for (engine, reason) in [
+            for (engine, declared) in [
                 ("rust", &parity.xfail.rust),
                 ("python", &parity.xfail.python),
             ] {
-                if let Some(reason) = reason {
-                    xfail.insert(engine.to_owned(), Value::String(reason.clone()));
-                }
+                let Some(declared) = declared else { continue };
+                let reason = Value::String(declared.reason.clone());
+                let value = if declared.paths.is_empty() {
+                    reason
+                } else {
+                    serde_json::json!({"reason": reason, "path": declared.paths})
+                };
+                xfail.insert(engine.to_owned(), value);
             }
             info.insert("xfail".to_owned(), Value::Object(xfail));
         }

@@ -76,6 +76,7 @@ impl Suite {
             &fixture.name,
             &engines,
             [&runs[0], &runs[1]],
+            &fixture.parity.xfail,
         ));
         // Paths inside the checkout are shown relative to it, as people and CI annotations read them.
         let root = self.config.layout.root();

@@ -6,7 +6,7 @@
 //! == normalized Python). Everything found is a [`crate::finding::Finding`]; `verdict` turns the
 //! findings into table cells, honouring `parity.xfail` (contract §5).
 //!
-//! `model` holds the data, `engine` checks one engine's side, `parity` compares the sides,
+//! `model` holds the data, `engine` checks one engine's side, `parity` compares the sides (`scope` when a divergence is declared at paths),
 //! `verdict` judges, `scheduler` spreads fixtures over threads, `checks` ties them together.
 
 mod checks;
@@ -14,6 +14,7 @@ mod engine;
 mod model;
 mod parity;
 mod scheduler;
+mod scope;
 mod verdict;
 
 pub use checks::Suite;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::finding::{Check, Finding};
-use crate::fixture::{Expect, Xfail};
+use crate::fixture::{Declared, Expect, Xfail};
 use crate::run::{Engine, LoadError, RunFailure};
 
 /// The checks `twinflow check` shows as columns, in table order.
@@ -212,13 +212,18 @@ impl FixtureReport {
     }
 }
 
+/// What `xfail` declares for `engine`.
+fn xfail_declared(xfail: &Xfail, engine: Engine) -> Option<&Declared> {
+    match engine {
+        Engine::Rust => xfail.rust.as_ref(),
+        Engine::Python => xfail.python.as_ref(),
+    }
+}
+
 /// The reason `xfail` gives for `engine`.
 #[must_use]
 pub fn xfail_reason(xfail: &Xfail, engine: Engine) -> Option<&str> {
-    match engine {
-        Engine::Rust => xfail.rust.as_deref(),
-        Engine::Python => xfail.python.as_deref(),
-    }
+    xfail_declared(xfail, engine).map(|declared| declared.reason.as_str())
 }
 
 /// What the suite checks and how.

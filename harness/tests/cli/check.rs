@@ -11,12 +11,12 @@ pub(super) fn repo() -> PathBuf {
 
 /// A checkout in a temporary folder: the given fixtures, and `python/` and `.venv/` linked to (or
 /// copied from) this one.
-struct Checkout {
+pub(super) struct Checkout {
     dir: tempfile::TempDir,
 }
 
 impl Checkout {
-    fn new(copy_python: bool) -> Self {
+    pub(super) fn new(copy_python: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let repo = repo().canonicalize().unwrap();
         std::fs::create_dir(dir.path().join("fixtures")).unwrap();
@@ -32,11 +32,11 @@ impl Checkout {
         Self { dir }
     }
 
-    fn root(&self) -> &Path {
+    pub(super) fn root(&self) -> &Path {
         self.dir.path()
     }
 
-    fn add_fixture(&self, name: &str, text: &str) {
+    pub(super) fn add_fixture(&self, name: &str, text: &str) {
         std::fs::write(
             self.root().join("fixtures").join(format!("{name}.yaml")),
             text,
@@ -60,7 +60,7 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn check(args: &[&str]) -> Outcome {
+pub(super) fn check(args: &[&str]) -> Outcome {
     Outcome::of(
         twinflow()
             .arg("check")

@@ -9,6 +9,7 @@ mod coverage;
 mod fuzz;
 mod validate;
 mod validate_hostile;
+mod xfail;
 
 use std::path::{Path, PathBuf};
 
