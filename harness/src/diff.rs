@@ -5,11 +5,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const DIM: &str = "\x1b[2m";
-const RESET: &str = "\x1b[0m";
+use crate::palette::{self, CONTEXT as DIM, DELETE, HUNK, INSERT};
 
 /// Lines of context around each change.
 const CONTEXT: usize = 3;
@@ -35,14 +31,14 @@ pub fn render_labeled_diff(
     let (old, new) = (with_final_newline(old), with_final_newline(new));
     let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
     let mut out = String::new();
-    let paint = |code: &'static str| if color { code } else { "" };
-    let reset = paint(RESET);
+    let paint = |style| palette::codes(style, color);
     let groups = diff.grouped_ops(CONTEXT);
     if groups.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "{}--- {old_label}{reset}", paint(RED));
-    let _ = writeln!(out, "{}+++ {new_label}{reset}", paint(GREEN));
+    let ((red, reset), (green, _)) = (paint(DELETE), paint(INSERT));
+    let _ = writeln!(out, "{red}--- {old_label}{reset}");
+    let _ = writeln!(out, "{green}+++ {new_label}{reset}");
     for group in groups {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             continue;
@@ -52,7 +48,7 @@ pub fn render_labeled_diff(
         let _ = writeln!(
             out,
             "{}@@ -{},{} +{},{} @@{reset}",
-            paint(CYAN),
+            paint(HUNK).0,
             old_range.start + 1,
             old_range.len(),
             new_range.start + 1,
@@ -60,13 +56,14 @@ pub fn render_labeled_diff(
         );
         for op in &group {
             for change in diff.iter_changes(op) {
-                let (sign, code) = match change.tag() {
-                    ChangeTag::Delete => ('-', RED),
-                    ChangeTag::Insert => ('+', GREEN),
+                let (sign, style) = match change.tag() {
+                    ChangeTag::Delete => ('-', DELETE),
+                    ChangeTag::Insert => ('+', INSERT),
                     ChangeTag::Equal => (' ', DIM),
                 };
                 let line = change.value().trim_end_matches('\n');
-                let _ = writeln!(out, "{}{sign}{line}{reset}", paint(code));
+                let (open, close) = paint(style);
+                let _ = writeln!(out, "{open}{sign}{line}{close}");
             }
         }
     }

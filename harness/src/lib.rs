@@ -16,6 +16,7 @@ pub mod fuzz;
 pub mod jsonl;
 pub mod layout;
 pub mod normalize;
+pub mod palette;
 pub mod python;
 pub mod report;
 pub mod run;

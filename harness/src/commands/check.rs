@@ -53,8 +53,8 @@ pub struct CheckArgs {
     /// Skip the snapshot comparison (parity between the engines is still checked).
     #[arg(long)]
     pub no_snapshots: bool,
-    /// Color diffs: `auto` colors them when standard output is a terminal and `NO_COLOR` is not
-    /// set (`CLICOLOR_FORCE` forces it).
+    /// Color diffs: `auto` colors them when standard output is a terminal that supports colour
+    /// and `NO_COLOR` is not set (`CLICOLOR_FORCE` forces it, `CLICOLOR=0` turns it off).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Lines of each diff shown; the rest is counted.
@@ -105,7 +105,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let color = args.color.enabled(io::stdout().is_terminal());
+    let color = args.color.enabled(&io::stdout());
     let checks = COLUMNS
         .into_iter()
         .filter(|check| !(args.no_snapshots && *check == Check::Snapshot))

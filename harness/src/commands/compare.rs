@@ -7,7 +7,7 @@
 //! schema or the structural rules, or differs from the snapshot; 2 unusable input (the log cannot
 //! be read or parsed, its events cannot be placed in a span tree, there is no snapshot).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -39,8 +39,8 @@ pub struct CompareArgs {
     /// Also write the log's normalized form (the body a snapshot holds) to this file.
     #[arg(long, value_name = "OUT")]
     pub write: Option<PathBuf>,
-    /// Color the diff: `auto` colors it when standard output is a terminal and `NO_COLOR` is not
-    /// set.
+    /// Color the diff: `auto` colors it when standard output is a terminal that supports colour
+    /// and `NO_COLOR` is not set (`CLICOLOR_FORCE` forces it, `CLICOLOR=0` turns it off).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// How the run ended, as the runtime reports it (its exit status 0 or 1): checked against the
@@ -89,7 +89,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     };
     let name = log_name(args);
     let stdout = io::stdout();
-    let color = args.color.enabled(stdout.is_terminal());
+    let color = args.color.enabled(&stdout);
     let mut out = io::BufWriter::new(stdout.lock());
     // The same chain `twinflow check` runs on the engines' own runs.
     let mut checked = check_log(&log.events, Some(&log.lines), &EventValidator::bundled());

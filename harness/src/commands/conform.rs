@@ -7,7 +7,7 @@
 //! fixture failed; 2 unusable input (no checkout, a bad template or manifest, a filter selecting
 //! nothing, an unwritable report).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -144,7 +144,7 @@ fn render(args: &ConformArgs, reports: &[ConformReport], root: &std::path::Path)
     match args.format {
         Format::Text => {
             let style = text::Style {
-                color: args.color.enabled(io::stdout().is_terminal()),
+                color: args.color.enabled(&io::stdout()),
                 max_same: 5,
                 max_detail_lines: args.max_diff_lines,
             };

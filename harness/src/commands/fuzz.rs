@@ -118,7 +118,7 @@ pub fn run(args: &FuzzArgs) -> anyhow::Result<ExitStatus> {
     if visible {
         eprint!("\r\x1b[2K");
     }
-    let color = args.color.enabled(io::stdout().is_terminal());
+    let color = args.color.enabled(&io::stdout());
     report(&outcome, seed, args.out.as_deref(), color)
 }
 

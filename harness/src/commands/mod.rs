@@ -34,7 +34,8 @@ impl From<ExitStatus> for std::process::ExitCode {
 /// When to color output (`--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Color {
-    /// On a terminal, unless `NO_COLOR` is set; anywhere when `CLICOLOR_FORCE` is.
+    /// On a terminal that supports colour, unless `NO_COLOR` is set or `CLICOLOR=0`; anywhere
+    /// when `CLICOLOR_FORCE` is set.
     Auto,
     /// Always.
     Always,
@@ -43,16 +44,18 @@ pub enum Color {
 }
 
 impl Color {
-    /// Whether to color output going to a stream that `is_terminal` or not.
+    /// Whether to color output written to `stream`. `Auto` follows anstream's reading of
+    /// <https://no-color.org> and <https://bixense.com/clicolors> (`NO_COLOR` wins over
+    /// `CLICOLOR_FORCE`), the rules cargo and clap apply.
     #[must_use]
-    pub fn enabled(self, is_terminal: bool) -> bool {
+    pub fn enabled<S: anstream::stream::RawStream>(self, stream: &S) -> bool {
         match self {
             Self::Always => true,
             Self::Never => false,
-            // https://no-color.org and https://bixense.com/clicolors: NO_COLOR wins.
-            Self::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
-            Self::Auto if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
-            Self::Auto => is_terminal,
+            Self::Auto => !matches!(
+                anstream::AutoStream::choice(stream),
+                anstream::ColorChoice::Never
+            ),
         }
     }
 }

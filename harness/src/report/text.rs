@@ -5,13 +5,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::finding::{Check, Finding, Severity};
-
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const YELLOW: &str = "\x1b[33m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+use crate::palette;
 
 /// Whether `c` must not reach a terminal raw: a C0 or C1 control character or DEL (which can
 /// move the cursor, clear the screen or forge a line) or a bidirectional formatting character
@@ -152,19 +146,16 @@ impl Style {
 #[must_use]
 pub fn block(finding: &Finding, style: Style) -> String {
     let color = style.color;
-    let paint = |code: &'static str| if color { code } else { "" };
     let (label, tint) = match finding.severity {
-        Severity::Error => ("error", RED),
-        Severity::Expected => ("expected", YELLOW),
-        Severity::Note => ("note", CYAN),
-        Severity::Warning => ("warning", YELLOW),
+        Severity::Error => ("error", palette::DELETE),
+        Severity::Expected => ("expected", palette::CAUTION),
+        Severity::Note => ("note", palette::HUNK),
+        Severity::Warning => ("warning", palette::CAUTION),
     };
+    let (open, close) = palette::codes(palette::bold(tint), color);
     let mut out = format!(
-        "{}{}{label}[{}]{}: {}: {}\n",
-        paint(BOLD),
-        paint(tint),
+        "{open}{label}[{}]{close}: {}: {}\n",
         finding.code,
-        paint(RESET),
         place(finding),
         describe(finding)
     );
@@ -243,16 +234,12 @@ fn paint_diff(diff: &str, color: bool) -> String {
     let mut out = String::with_capacity(diff.len() + diff.len() / 4);
     for text in diff.lines() {
         let tint = match text.as_bytes().first() {
-            Some(b'-') => RED,
-            Some(b'+') => GREEN,
-            Some(b'@') => CYAN,
-            _ => "",
+            Some(b'-') => palette::DELETE,
+            Some(b'+') => palette::INSERT,
+            Some(b'@') => palette::HUNK,
+            _ => anstyle::Style::new(),
         };
-        if tint.is_empty() {
-            let _ = writeln!(out, "{text}");
-        } else {
-            let _ = writeln!(out, "{tint}{text}{RESET}");
-        }
+        let _ = writeln!(out, "{tint}{text}{tint:#}");
     }
     out
 }

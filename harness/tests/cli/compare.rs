@@ -124,6 +124,26 @@ fn a_different_value_is_a_diff() {
     ]);
     assert_eq!(colored.code, 1);
     assert!(colored.stdout.contains('\u{1b}'), "{}", colored.stdout);
+    // `auto` off a terminal: CLICOLOR_FORCE turns colour on, NO_COLOR wins over it.
+    let args = [
+        log.to_str().unwrap(),
+        "--fixture",
+        "demo",
+        "--expected",
+        expected,
+    ];
+    let with_env = |env: &[(&str, &str)]| {
+        let mut command = twinflow();
+        command.arg("compare").args(args).env_remove("NO_COLOR");
+        command.env_remove("CLICOLOR_FORCE").env_remove("CLICOLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        Outcome::of(&mut command).stdout.contains('\u{1b}')
+    };
+    assert!(with_env(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!with_env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!with_env(&[]));
 }
 
 #[test]
