@@ -8,9 +8,9 @@
 //! check failed; 2 the suite could not run (no checkout, a filter matching nothing, an unwritable
 //! report).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Color, ExitStatus, ReportFiles};
@@ -368,44 +368,43 @@ pub(super) fn write_report(path: &Path, text: &str) -> ExitStatus {
 /// A one-line progress counter on standard error when it is a terminal (hidden otherwise, so logs
 /// and pipes stay clean); it also counts failures for `--max-fail`.
 struct Progress {
-    total: usize,
     max_fail: Option<u64>,
-    state: Mutex<(usize, u64)>,
-    visible: bool,
+    failing: AtomicU64,
+    bar: indicatif::ProgressBar,
 }
 
 impl Progress {
+    /// A bar on standard error; indicatif draws nothing when that is not a terminal.
     fn new(total: usize, max_fail: Option<u64>) -> Self {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "checking fixtures [{bar:30}] {pos}/{len}{msg} ({elapsed}, {eta} left)",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.enable_steady_tick(Duration::from_millis(200));
         Self {
-            total,
             max_fail,
-            state: Mutex::new((0, 0)),
-            visible: io::stderr().is_terminal(),
+            failing: AtomicU64::new(0),
+            bar,
         }
     }
 
     /// Counts `report`; `false` once `--max-fail` failures have been seen.
     fn done(&self, report: &FixtureReport) -> bool {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        state.0 += 1;
-        if !report.verdict().is_ok() {
-            state.1 += 1;
+        let failing = if report.verdict().is_ok() {
+            self.failing.load(Ordering::Relaxed)
+        } else {
+            self.failing.fetch_add(1, Ordering::Relaxed) + 1
+        };
+        self.bar.inc(1);
+        if failing > 0 {
+            self.bar.set_message(format!(", {failing} failing"));
         }
-        if self.visible {
-            eprint!(
-                "\r\x1b[2Kchecking fixtures: {}/{} ({} failing) {}",
-                state.0, self.total, state.1, report.name
-            );
-        }
-        self.max_fail.is_none_or(|max| state.1 < max)
+        self.max_fail.is_none_or(|max| failing < max)
     }
 
     fn finish(&self) {
-        if self.visible {
-            eprint!("\r\x1b[2K");
-        }
+        self.bar.finish_and_clear();
     }
 }
