@@ -129,6 +129,9 @@ pub struct Parity {
     pub expect: Option<Expect>,
     /// Known divergences.
     pub xfail: Xfail,
+    /// The contract sections the fixture claims to exercise (`§1.2`…), checked by
+    /// `twinflow coverage` against what its runs show.
+    pub covers: Vec<String>,
 }
 
 /// One fixture, read.
@@ -287,9 +290,10 @@ fn read_parity(path: &Path, text: &str) -> Result<Parity, FixtureError> {
                 });
             }
             Some("xfail") => parity.xfail = read_xfail(value, &at)?,
+            Some("covers") => parity.covers = read_covers(value, &at)?,
             _ => {
                 let name = key.data.as_str().unwrap_or("?");
-                let message = "unknown key (input, expect, xfail)".to_owned();
+                let message = "unknown key (input, expect, xfail, covers)".to_owned();
                 return Err(at(key, name, message));
             }
         }
@@ -322,6 +326,40 @@ fn read_xfail<'y>(
         *slot = Some(read_declared(declared, &format!("xfail.{engine}"), at)?);
     }
     Ok(xfail)
+}
+
+/// A list of section numbers, `§` and digits separated by dots.
+fn read_covers<'y>(
+    value: &'y MarkedYaml<'y>,
+    at: &dyn Fn(&MarkedYaml<'_>, &str, String) -> FixtureError,
+) -> Result<Vec<String>, FixtureError> {
+    let YamlData::Sequence(items) = &value.data else {
+        return Err(at(
+            value,
+            "covers",
+            "must be a list of sections (`§1.2`)".to_owned(),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| {
+            let text = item.data.as_str().unwrap_or("");
+            let digits = text.strip_prefix('§').unwrap_or("");
+            let numbered = !digits.is_empty()
+                && digits
+                    .split('.')
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+            if numbered {
+                Ok(text.to_owned())
+            } else {
+                Err(at(
+                    item,
+                    "covers",
+                    "must name a section as `§N` or `§N.M`".to_owned(),
+                ))
+            }
+        })
+        .collect()
 }
 
 /// `reason`, or `{reason, path}` where `path` is one JSON pointer or a list of them.
@@ -543,6 +581,16 @@ mod tests {
                 .contains("parity.xfail.rust.at: unknown key (reason, path)"),
             "{err}"
         );
+        let err = fixture("name: demo\nparity:\n  covers: [§1.2, 1.3]\n").expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains(":3:18: parity.covers: must name a section as `§N` or `§N.M`"),
+            "{err}"
+        );
+        let err = fixture("name: demo\nparity:\n  covers: §1\n").expect_err("invalid");
+        assert!(err.to_string().contains("must be a list of sections"), "{err}");
+        let f = fixture("name: demo\nparity:\n  covers: [§4, §1.2]\n").expect("valid");
+        assert_eq!(f.parity.covers, ["§4", "§1.2"]);
         let err = fixture("name: demo\nparity:\n  inputs: {}\n").expect_err("invalid");
         assert!(
             err.to_string().contains(":3:3: parity.inputs: unknown key"),

@@ -39,7 +39,8 @@ enum Command {
     /// Normalize an event log and diff it against a fixture's expected snapshot.
     Compare(commands::compare::CompareArgs),
     /// What the fixtures exercise of the contract, per runtime (events, actions and their error
-    /// paths, error types, load errors, schema properties, settings); a gate with --fail-under.
+    /// paths, error types, load errors, schema properties, settings, and the contract sections
+    /// fixtures claim in `parity.covers`, checked against their runs); a gate with --fail-under.
     Coverage(commands::coverage::CoverageArgs),
     /// Generate random flows, run them through both engines and shrink every divergence to a
     /// small fixture.

@@ -1,9 +1,11 @@
 //! `twinflow coverage`: runs every fixture (or those selected) through both engines and reports,
 //! per runtime, what of the contract they exercise: each event type × kind × level the contract
 //! allows, each builtin action on its success and error paths, each error type and load error
-//! kind, each event schema property, each observability setting. `--fail-under` makes it a gate.
+//! kind, each event schema property, each observability setting, and each contract section the
+//! fixtures claim (`parity.covers`) and their runs back. `--fail-under` makes it a gate.
 //!
-//! Exit status: 0 covered (or no gate), 1 under the gate, 2 the fixtures could not be run.
+//! Exit status: 0 covered (or no gate), 1 under the gate or a claim not backed, 2 the fixtures
+//! could not be run.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::ExitStatus;
-use crate::coverage::{Category, covered, tally, universe};
+use crate::coverage::{Category, Item, Sections, covered, judge_claims, tally, universe};
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
 use crate::report::{coverage_json, coverage_markdown, coverage_text};
@@ -63,14 +65,29 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
         isolate: true,
     };
     let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let contract = std::fs::read_to_string(config.layout.root().join("docs/contract.md")).ok();
+    let sections = contract.as_deref().map(Sections::parse).unwrap_or_default();
+    if contract.is_none() {
+        eprintln!("note: no docs/contract.md in the project: contract sections are not counted");
+    }
     let runs = crate::suite::run_all(&fixtures, jobs, &|f| run_both(f, &config), &|_| true);
-    let all = universe();
+    let mut all = universe();
+    all.extend(sections.coverable().map(|s| Item::new(SECTION, s)));
     let mut per_runtime: Vec<(Engine, Vec<Category>)> = Vec::new();
+    let mut problems = unknown_claims(&fixtures, &sections);
     for engine in Engine::ALL {
         let mut seen = BTreeSet::new();
         for (fixture, results) in fixtures.iter().zip(&runs) {
             let result = &results[usize::from(engine == Engine::Python)];
             seen.extend(covered(fixture, &result.outcome));
+            let (backed, unbacked) = judge_claims(fixture, &result.outcome);
+            seen.extend(backed.into_iter().map(|s| Item::new(SECTION, s)));
+            problems.extend(unbacked.into_iter().map(|section| {
+                format!(
+                    "{}: claims {section} (parity.covers), but its {engine} run shows no sign of it",
+                    fixture.name
+                )
+            }));
         }
         per_runtime.push((engine, tally(&all, &seen)));
     }
@@ -84,6 +101,9 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
         Format::Json => serde_json::to_string_pretty(&coverage_json(&table))? + "\n",
     };
     io::stdout().lock().write_all(text.as_bytes())?;
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
     let under = args.fail_under.is_some_and(|gate| {
         table
             .iter()
@@ -97,7 +117,35 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
         );
         return Ok(ExitStatus::Failure);
     }
-    Ok(ExitStatus::Success)
+    if problems.is_empty() {
+        Ok(ExitStatus::Success)
+    } else {
+        Ok(ExitStatus::Failure)
+    }
+}
+
+/// The coverage category of contract sections (contract §5.7).
+const SECTION: &str = "contract section";
+
+/// Claims that name no coverable section of the contract.
+fn unknown_claims(fixtures: &[Fixture], sections: &Sections) -> Vec<String> {
+    let mut problems = Vec::new();
+    for fixture in fixtures {
+        for claim in &fixture.parity.covers {
+            let why = if let Some(why) = sections.exempt.get(claim) {
+                format!("which fixtures cannot cover ({why})")
+            } else if sections.leaves.contains(claim) {
+                continue;
+            } else {
+                "which is no section of docs/contract.md without subsections".to_owned()
+            };
+            problems.push(format!(
+                "{}: claims {claim} (parity.covers), {why}",
+                fixture.name
+            ));
+        }
+    }
+    problems
 }
 
 /// The project and the selected fixtures, or why not.

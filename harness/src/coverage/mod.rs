@@ -3,11 +3,13 @@
 //! from what the engines really did.
 
 mod observe;
+mod sections;
 mod universe;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use observe::covered;
+pub use sections::{Sections, evidence_is_defined, judge_claims};
 pub use universe::{Item, universe};
 
 /// Coverage of one category for one runtime.
