@@ -39,7 +39,7 @@ enum Command {
         #[arg(long, default_value = ".")]
         sandbox: PathBuf,
     },
-    /// Check a flow document and print `{file}: ok ({n} nodes, {m} edges)`.
+    /// Check a flow document and print `FILE: ok (N nodes, M edges)`.
     Validate {
         /// The flow document.
         flow: PathBuf,
