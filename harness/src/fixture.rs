@@ -588,7 +588,10 @@ mod tests {
             "{err}"
         );
         let err = fixture("name: demo\nparity:\n  covers: §1\n").expect_err("invalid");
-        assert!(err.to_string().contains("must be a list of sections"), "{err}");
+        assert!(
+            err.to_string().contains("must be a list of sections"),
+            "{err}"
+        );
         let f = fixture("name: demo\nparity:\n  covers: [§4, §1.2]\n").expect("valid");
         assert_eq!(f.parity.covers, ["§4", "§1.2"]);
         let err = fixture("name: demo\nparity:\n  inputs: {}\n").expect_err("invalid");

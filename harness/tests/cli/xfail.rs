@@ -1,45 +1,54 @@
 //! A divergence declared at paths (`parity.xfail.<engine>.path`, contract §5.2, issue 11 §4): only
 //! those paths are excused, the rest of the run is still compared, and a path that no longer
-//! differs is stale. Shown on a copy of `template_tilde_concat`, whose engines differ at four paths.
+//! differs is stale. The divergence is planted: a copy of the Python twin says "node done" where
+//! both engines say "node completed", which changes one value of a one-node run.
 
-use super::check::{Checkout, check, repo};
+use super::check::{Checkout, check};
 
-const PATHS: [&str; 4] = [
-    "/flow#1/span#1/timeline/1/span#2/timeline/0/entry/data/input/concat",
-    "/flow#1/span#1/timeline/1/span#2/timeline/1/exit/data/output/concat",
-    "/flow#1/span#1/timeline/2/exit/data/output/concat",
-    "/final_state/concat",
-];
+/// Where the planted divergence shows: the message of the node's `exit` event.
+const NODE_EXIT: &str = "/flow#1/span#1/timeline/1/span#2/timeline/1/exit/message";
+/// A value both engines agree on: the message of the flow's `exit` event.
+const FLOW_EXIT: &str = "/flow#1/span#1/timeline/2/exit/message";
 
-/// The fixture with its `xfail.rust` scoped to `paths`, alone in a checkout with its snapshot.
+/// A checkout whose Python twin is planted, holding one fixture whose `xfail.python` names `paths`.
 fn checkout_with(paths: &[&str]) -> Checkout {
-    let original = std::fs::read_to_string(repo().join("fixtures/template_tilde_concat.yaml"))
-        .expect("the fixture");
-    let flow = &original[..original.find("parity:").expect("a parity block")];
-    let list: Vec<String> = paths.iter().map(|path| format!("\"{path}\"")).collect();
-    let text = format!(
-        "{flow}parity:\n  expect: completed\n  xfail:\n    rust: {{reason: spelled its own way, path: [{}]}}\n",
-        list.join(", ")
+    let checkout = Checkout::new(true);
+    let messages = checkout
+        .root()
+        .join("python/yamlflow/observability/__init__.py");
+    let text = std::fs::read_to_string(&messages).unwrap();
+    assert!(
+        text.contains("completed=\"node completed\""),
+        "the plant still fits"
     );
-    let checkout = Checkout::new(false);
-    checkout.add_fixture("template_tilde_concat", &text);
-    let expected = checkout.root().join("expected");
-    std::fs::create_dir(&expected).unwrap();
-    std::fs::copy(
-        repo().join("expected/template_tilde_concat.snap"),
-        expected.join("template_tilde_concat.snap"),
+    std::fs::write(
+        &messages,
+        text.replace("completed=\"node completed\"", "completed=\"node done\""),
     )
     .unwrap();
+    let list: Vec<String> = paths.iter().map(|path| format!("\"{path}\"")).collect();
+    checkout.add_fixture(
+        "one",
+        &format!(
+            "name: one\nnodes:\n  - {{name: set, uses: state.set, with: {{a: 1}}}}\nedges:\n  - {{from: __start__, to: set}}\n  - {{from: set, to: __end__}}\nparity:\n  expect: completed\n  xfail:\n    python: {{reason: planted, path: [{}]}}\n",
+            list.join(", ")
+        ),
+    );
     checkout
 }
 
 fn run(checkout: &Checkout) -> super::Outcome {
-    check(&["--root", checkout.root().to_str().unwrap(), "-v"])
+    check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+        "-v",
+    ])
 }
 
 #[test]
-fn the_declared_paths_excuse_exactly_the_divergence() {
-    let out = run(&checkout_with(&PATHS));
+fn the_declared_path_excuses_exactly_the_divergence() {
+    let out = run(&checkout_with(&[NODE_EXIT]));
     assert_eq!(out.code, 0, "{}", out.render());
     assert!(
         out.stdout.contains("1 failed as declared (xfail)"),
@@ -49,28 +58,27 @@ fn the_declared_paths_excuse_exactly_the_divergence() {
 }
 
 #[test]
-fn a_divergence_beyond_the_declared_paths_fails() {
-    let out = run(&checkout_with(&PATHS[..3]));
+fn a_divergence_beyond_the_declared_paths_fails_and_an_agreeing_path_is_stale() {
+    let out = run(&checkout_with(&[FLOW_EXIT]));
     assert_eq!(out.code, 1, "{}", out.render());
     let all = out.render();
     assert!(all.contains("[parity.beyond_xfail]"), "{all}");
-    // The diff shows the undeclared value, the final state's, and nothing of what was declared.
+    // The diff shows the undeclared difference.
     assert!(
-        all.contains("+  concat: \"x1e+16|xTrue|xNone|x3.0|n7\""),
+        all.contains("+") && all.contains("message: node done"),
+        "{all}"
+    );
+    assert!(
+        all.contains("[parity.stale_xfail]") && all.contains(&format!("declares {FLOW_EXIT}")),
         "{all}"
     );
 }
 
 #[test]
-fn a_declared_path_that_no_longer_differs_is_stale() {
-    let mut paths = PATHS.to_vec();
-    paths.push("/flow#1/span#1/node");
-    let out = run(&checkout_with(&paths));
+fn a_declared_path_that_no_longer_differs_is_stale_alone() {
+    let out = run(&checkout_with(&[NODE_EXIT, FLOW_EXIT]));
     assert_eq!(out.code, 1, "{}", out.render());
     let all = out.render();
-    assert!(
-        all.contains("[parity.stale_xfail]") && all.contains("declares /flow#1/span#1/node"),
-        "{all}"
-    );
+    assert!(all.contains("[parity.stale_xfail]"), "{all}");
     assert!(!all.contains("beyond_xfail"), "{all}");
 }
