@@ -30,14 +30,11 @@ fn every_yaml_rule_holds() {
             let count = usize::try_from(repeat[1].as_u64().unwrap()).unwrap();
             text = text.replace("<<REPEAT>>", &repeat[0].as_str().unwrap().repeat(count));
         }
-        let mut got = outcome(&text);
+        let got = outcome(&text);
         let expect = &case["expect"];
         if expect == "value" {
             assert!(got.get("value").is_some(), "{got}");
             continue;
-        }
-        if expect["error"]["message"].is_null() && got.get("error").is_some() {
-            got["error"]["message"] = Value::Null;
         }
         assert_eq!(&got, expect, "{}", case["yaml"]);
     }

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import yamlflow
 from yamlflow.event import Level
@@ -23,7 +22,7 @@ _LEVELS = {"debug": Level.DEBUG, "info": Level.INFO, "warn": Level.WARN, "error"
 
 def _run(name: str, tmp_path: Path) -> tuple[Any, list[dict[str, Any]], dict[str, Any], yamlflow.Flow]:
     text = (FIXTURES / name).read_text(encoding="utf-8")
-    parity = (yaml.safe_load(text) or {}).get("parity") or {}
+    parity = (yamlflow.parse_yaml(text) or {}).get("parity") or {}
     flow = yamlflow.load_str(text)
     events: list[dict[str, Any]] = []
     outcome = yamlflow.run(
@@ -108,7 +107,7 @@ def test_fixture(name: str, tmp_path: Path, event_validator) -> None:
 @pytest.mark.parametrize("name", FIXTURE_FILES)
 def test_run_text_matches_schema(name: str, tmp_path: Path, event_validator) -> None:
     text = (FIXTURES / name).read_text(encoding="utf-8")
-    parity = (yaml.safe_load(text) or {}).get("parity") or {}
+    parity = (yamlflow.parse_yaml(text) or {}).get("parity") or {}
     out, status, state, _console = yamlflow.run_text(
         text, json.dumps(parity.get("input") or {}), str(tmp_path)
     )

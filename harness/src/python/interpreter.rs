@@ -2,7 +2,7 @@
 //! entry point the harness calls: `yamlflow.run_text` (STYLE §6).
 //!
 //! An embedded interpreter is not in venv mode (NOTES.md, "Embedding Python with pyo3"): pyenv's
-//! global site-packages sits on `sys.path` and already holds PyYAML and Jinja2, so imports would
+//! global site-packages sits on `sys.path` and may hold Jinja2 (or PyYAML) too, so imports would
 //! succeed from the wrong place. Set-up therefore removes the global and user site-packages from
 //! `sys.path`, adds the venv's with `site.addsitedir` (so its `.pth` files apply) and puts the
 //! repository's `python/` first. libpython itself is found through the rpath `build.rs` embeds, so
@@ -57,8 +57,8 @@ pub struct Environment {
     pub python_version: String,
     /// Every `sys.path` entry, in order.
     pub sys_path: Vec<String>,
-    /// `yaml.__file__` (PyYAML).
-    pub yaml_file: String,
+    /// `yamlflow_yaml_events.__file__` (saphyr-parser's events, built into the venv by scripts/setup).
+    pub yaml_events_file: String,
     /// `jinja2.__file__`.
     pub jinja2_file: String,
     /// `yamlflow.__file__`.
@@ -146,8 +146,8 @@ impl Interpreter {
         })
     }
 
-    /// Facts about the interpreter (`sys.version`, where `yaml`, `jinja2` and `yamlflow` come
-    /// from).
+    /// Facts about the interpreter (`sys.version`, where `yamlflow_yaml_events`, `jinja2` and
+    /// `yamlflow` come from).
     ///
     /// # Errors
     /// The exception raised while importing or reading them.
@@ -165,7 +165,7 @@ impl Interpreter {
                         .call_method0("python_version")?
                         .extract()?,
                     sys_path: sys.getattr("path")?.extract()?,
-                    yaml_file: file("yaml")?,
+                    yaml_events_file: file("yamlflow_yaml_events")?,
                     jinja2_file: file("jinja2")?,
                     yamlflow_file: file("yamlflow")?,
                 })

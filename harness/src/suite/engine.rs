@@ -249,7 +249,8 @@ pub fn end_yaml(ran: &Ran) -> String {
 pub fn load_failure_yaml(failure: &LoadError) -> String {
     let optional =
         |value: Option<usize>| value.map_or(Canon::Null, |v| Canon::Number(v.to_string()));
-    // The parsers' own wording (saphyr, PyYAML): only kind and position are contract (§1.4).
+    // The parser's own wording: only kind and position are contract for a runtime (§1.4); the two
+    // reference engines share saphyr-parser, and so its messages, but a runtime may not.
     let message = if failure.kind == yamlflow::LoadErrorKind::YamlSyntax {
         Canon::Placeholder("parser message")
     } else {

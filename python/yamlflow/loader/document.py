@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from ..error import LoadError
 from ..event import Level
 from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
@@ -18,7 +16,21 @@ from ..flow import Node as FlowNode
 
 # `to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
 # scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
-from .yaml import T_BOOL, T_FLOAT, T_INT, T_STR, Origin, _bad_tag, _key_text, map_to_json, to_json
+from .yaml import (
+    T_BOOL,
+    T_FLOAT,
+    T_INT,
+    T_STR,
+    MappingNode,
+    Node,
+    Origin,
+    ScalarNode,
+    SequenceNode,
+    _bad_tag,
+    _key_text,
+    map_to_json,
+    to_json,
+)
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED = (START, END)

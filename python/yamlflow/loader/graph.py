@@ -43,7 +43,7 @@ def _duplicate_nodes(origin: Origin, doc: Doc) -> set[str]:
 def _unknown_nodes(origin: Origin, doc: Doc, names: set[str]) -> list[NodeRef]:
     """The references in document order (on_error of nodes and edge endpoints, wherever they appear); the
     first to a missing node is an UnknownNode."""
-    refs = sorted(doc.node_refs, key=lambda r: (r.node.start_mark.line, r.node.start_mark.column))
+    refs = sorted(doc.node_refs, key=lambda r: (r.node.pos.line, r.node.pos.column))
     for r in refs:
         if r.name not in names:
             raise origin.error("UnknownNode", f"unknown node '{r.name}'", r.node, r.key)

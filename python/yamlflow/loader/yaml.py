@@ -2,9 +2,10 @@
 and position), a stream of more than one document, nesting deeper than the limit, unknown anchors and
 duplicate keys. Mirrors ``engine/src/loader/yaml.rs``.
 
-YAML 1.2 core schema on PyYAML (NOTES.md): a loader whose implicit resolvers are the four 1.2 core ones, so
-``yes``/``no``/``on``/``off`` stay strings and ``017`` is 17. The document is composed into PyYAML nodes (the
-positioned tree: every key and value keeps its mark, 0-based in PyYAML, reported 1-based).
+The YAML is read from saphyr-parser's event stream, the Rust engine's own parser of the same release, through
+the ``yamlflow_yaml_events`` extension module (``python/yaml_events``, docs/yaml-parser.md): only the
+tokenizer and the parser are shared. The tree, the YAML 1.2 core-schema resolution, the tag, key and anchor
+rules, the limits and the document checks are this module's, a twin of the Rust engine's.
 """
 
 from __future__ import annotations
@@ -15,19 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-import yaml.composer
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+import yamlflow_yaml_events
 
 from ..error import LoadError
-
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
-    """Parses YAML into events (no resolver or constructor is used: ``_compose`` resolves the scalars and
-    ``document.py`` builds the values)."""
-
 
 CORE = "tag:yaml.org,2002:"
 T_BAD = "!bad"  # a core tag its text does not fit (contract §1.4 "Tags")
@@ -56,14 +47,60 @@ _IMPLICIT = (
 # is level 1.
 MAX_NESTING = 256
 TOO_DEEP = "document nests too deeply"
-# saphyr refuses the 256th nested flow collection (`[`/`{`); the Rust twin reports that as TOO_DEEP.
-MAX_FLOW_DEPTH = 255
+# saphyr-parser's own error past 255 nested flow collections: reported as TOO_DEEP, as in the Rust twin.
+_FLOW_LIMIT = "recursion limit exceeded"
+# Events read from the parser at a time.
+_BATCH = 4096
 # A document holds at most this many nodes, aliases expanded (contract §6.12: the alias bomb), and is at
 # most MAX_BYTES of UTF-8.
 MAX_NODES = 100_000
 MAX_SCALAR_BYTES = 16 * 1024 * 1024  # scalar text, aliases expanded (a long string aliased often)
 MAX_BYTES = 4 * 1024 * 1024
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A 1-based position."""
+
+    line: int
+    column: int
+
+    @staticmethod
+    def _of(line: int, column: int) -> Pos:
+        # saphyr-parser: line 1-based, column 0-based.
+        return Pos(line, column + 1)
+
+
+class Node:
+    """A node of the positioned tree: its tag (resolved by the core schema, ``T_BAD``, or a tag outside it),
+    its value (a scalar's text, a sequence's items, a mapping's (key, value) pairs in document order,
+    duplicates kept) and its position."""
+
+    __slots__ = ("pos", "tag", "value")
+
+    def __init__(self, tag: str, value: Any, pos: Pos) -> None:
+        self.tag = tag
+        self.value = value
+        self.pos = pos
+
+
+class ScalarNode(Node):
+    """A scalar."""
+
+    value: str
+
+
+class SequenceNode(Node):
+    """A sequence."""
+
+    value: list[Node]
+
+
+class MappingNode(Node):
+    """A mapping."""
+
+    value: list[tuple[Node, Node]]
 
 
 @dataclass(frozen=True)
@@ -76,29 +113,46 @@ class Origin:
         """A LoadError at ``node``'s position (none when ``node`` is None)."""
         if node is None:
             return LoadError(kind, message, self.name, None, None, key)
-        mark = node.start_mark
-        return LoadError(kind, message, self.name, mark.line + 1, mark.column + 1, key)
+        return LoadError(kind, message, self.name, node.pos.line, node.pos.column, key)
 
     def invalid(self, message: str, node: Node, key: str) -> LoadError:
         """An InvalidValue at ``node``."""
         return self.error("InvalidValue", message, node, key)
 
-    def _syntax(self, message: str, mark: Any) -> LoadError:
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
+    def _syntax(self, message: str, pos: Pos | None) -> LoadError:
+        line, column = (pos.line, pos.column) if pos else (None, None)
         return LoadError("YamlSyntax", message, self.name, line, column, None)
 
 
 def parse(origin: Origin, text: str) -> Node | None:
-    """The document's positioned tree (None for an empty document), or its YamlSyntax LoadError."""
+    """The document's positioned tree (None for an empty stream), or its YamlSyntax LoadError. Collections
+    nested deeper than MAX_NESTING are an error at the first too-deep collection once the document has
+    parsed (a syntax error anywhere wins); a node count or scalar size past its limit stops at once, before
+    a syntax error further on, as in the Rust twin."""
+    if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise origin._syntax(f"document is larger than {MAX_BYTES} bytes", None)
     try:
-        return _compose(origin, text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        message = " ".join(p for p in (e.context, e.problem) if p) or "invalid YAML"
-        raise origin._syntax(message, mark) from None
-    except yaml.YAMLError as e:
-        raise origin._syntax(str(e), None) from None
+        reader = yamlflow_yaml_events.events(text)
+    except UnicodeEncodeError:
+        # Only a Python string can hold a lone surrogate; UTF-8 text (a file, the harness's) never does.
+        raise origin._syntax("document is not valid UTF-8 (a lone surrogate)", None) from None
+    build = _Builder(origin)
+    while True:
+        # In batches, as the Rust twin reads one event at a time: a limit stops the reading there.
+        events, error = reader.read(_BATCH)
+        for kind, value, style, anchor, tag, line, column in events:
+            build.event(kind, value, style, anchor, tag, Pos._of(line, column))
+        if error is not None:
+            info, line, column = error
+            pos = Pos._of(line, column)
+            if info == _FLOW_LIMIT:
+                raise origin._syntax(TOO_DEEP, build.too_deep or pos)
+            raise origin._syntax(info, pos)
+        if not events:
+            break
+    if build.too_deep is not None:
+        raise origin._syntax(TOO_DEEP, build.too_deep)
+    return build.root
 
 
 def _implicit(text: str) -> str:
@@ -119,151 +173,106 @@ def _scalar_tag(tag: str | None, text: str, plain: bool) -> str:
     return tag
 
 
+def _collection_tag(tag: str | None, core: str) -> str:
+    """A collection's tag: none and ``!`` are the core one, any other stays (``_bad_tag`` refuses it)."""
+    return core if tag is None or tag == "!" else tag
+
+
 class _Builder:
-    """The tree under construction: open collections, anchors (with their sizes) and the size so far. A size
-    is (nodes, bytes of scalar text, height), aliases expanded (contract §6.12): nodes and bytes add up; the
-    height is the collections nested in a node (itself included; 0 for a scalar), which an alias adds to the
-    depth where it stands."""
+    """The tree under construction from the parser's events: open collections, anchors (by saphyr's anchor
+    id, with their sizes) and the size so far. A size is (nodes, bytes of scalar text, height), aliases
+    expanded (contract §6.12): nodes and bytes add up; the height is the collections nested in a node (itself
+    included; 0 for a scalar), which an alias adds to the depth where it stands."""
 
     def __init__(self, origin: Origin) -> None:
         self.origin = origin
-        # Anchor → its node and size; None while the collection it names is open (an alias inside it is
-        # unknown, as in saphyr: no cycles). A name defined again names the latest definition.
-        self.anchors: dict[str, tuple[Node, tuple[int, int, int]] | None] = {}
-        self.owner: dict[str, Node] = {}
-        # Open collections: (node, items flat, size at its start, anchor), and the greatest height of the
-        # items of each.
-        self.stack: list[tuple[Node, list[Node], tuple[int, int, int], str | None]] = []
+        # Anchored nodes and their sizes, recorded when the node is finished: an alias inside the collection
+        # its anchor names is unknown (no cycles), and a name defined again has a new id.
+        self.anchors: dict[int, tuple[Node, tuple[int, int, int]]] = {}
+        # Open collections: (node, items flat, size at its start, anchor id), and the greatest height of
+        # the items of each.
+        self.stack: list[tuple[Node, list[Node], tuple[int, int, int], int]] = []
         self.heights: list[int] = []
         self.size = (0, 0, 0)
         self.root: Node | None = None
+        self.documents = 0
         # The first collection nested deeper than MAX_NESTING: from there on nothing is attached or
         # anchored (as in the Rust twin, which keeps its tree shallow), and an alias naming what was not
         # kept is passed over.
-        self.too_deep: Any = None
+        self.too_deep: Pos | None = None
 
-    def count(self, size: tuple[int, int, int], mark: Any) -> None:
-        """Counts ``size`` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at ``mark``."""
+    def count(self, size: tuple[int, int, int], pos: Pos) -> None:
+        """Counts ``size`` more; past MAX_NODES or MAX_SCALAR_BYTES that is a YamlSyntax error at ``pos``."""
         nodes, nbytes = self.size[0] + size[0], self.size[1] + size[1]
         self.size = (nodes, nbytes, 0)
         if nodes > MAX_NODES:
-            raise self.origin._syntax(f"document expands to more than {MAX_NODES} nodes", mark)
+            raise self.origin._syntax(f"document expands to more than {MAX_NODES} nodes", pos)
         if nbytes > MAX_SCALAR_BYTES:
             raise self.origin._syntax(
-                f"document expands to more than {MAX_SCALAR_BYTES} bytes of scalars", mark
+                f"document expands to more than {MAX_SCALAR_BYTES} bytes of scalars", pos
             )
 
     def since(self, start: tuple[int, int, int], height: int) -> tuple[int, int, int]:
         """What was counted since ``start``, as the size of a collection of this height."""
         return (self.size[0] - start[0], self.size[1] - start[1], height)
 
-    def define(self, anchor: str | None, node: Node) -> None:
-        """An anchor seen at the start of ``node``: it names ``node`` from now on (unknown until it ends)."""
-        if anchor is not None:
-            self.owner[anchor] = node
-            self.anchors[anchor] = None
+    def event(
+        self, kind: str, value: str | None, style: str | None, anchor: int, tag: str | None, pos: Pos
+    ) -> None:
+        """Handles one parser event: a finished node is attached to its parent."""
+        if kind == "Scalar":
+            assert value is not None
+            size = (1, len(value) if value.isascii() else len(value.encode("utf-8")), 0)
+            self.count(size, pos)
+            self.attach(ScalarNode(_scalar_tag(tag, value, style == "plain"), value, pos), anchor, size)
+        elif kind == "Alias":
+            found = self.anchors.get(anchor)
+            if found is None:
+                # Past the nesting limit nothing is kept: an alias of what was not kept is passed over (the
+                # document is refused as too deep anyway).
+                if self.too_deep is None:
+                    raise self.origin._syntax("unknown anchor", pos)
+                return
+            node, size = found
+            # Counted before the copy is made; the copy nests as deep as it stands plus its height, which
+            # the nesting limit bounds too.
+            self.count(size, pos)
+            if len(self.stack) + size[2] > MAX_NESTING and self.too_deep is None:
+                self.too_deep = pos
+            self.attach(node, 0, size)
+        elif kind == "SequenceStart":
+            self.open(SequenceNode(_collection_tag(tag, T_SEQ), [], pos), anchor)
+        elif kind == "MappingStart":
+            self.open(MappingNode(_collection_tag(tag, T_MAP), [], pos), anchor)
+        elif kind in ("SequenceEnd", "MappingEnd"):
+            node, items, start, anchor = self.stack.pop()
+            if isinstance(node, MappingNode):
+                node.value = list(zip(items[0::2], items[1::2], strict=False))  # short past too_deep
+            self.attach(node, anchor, self.since(start, self.heights.pop() + 1))
+        elif kind == "DocumentStart":
+            self.documents += 1
+            if self.documents > 1:
+                raise self.origin._syntax("expected a single document in the stream", pos)
 
-    def attach(self, node: Node, anchor: str | None, size: tuple[int, int, int]) -> None:
+    def open(self, node: Node, anchor: int) -> None:
+        start = self.size
+        self.count((1, 0, 0), node.pos)
+        self.stack.append((node, node.value if isinstance(node, SequenceNode) else [], start, anchor))
+        self.heights.append(0)
+        if len(self.stack) > MAX_NESTING and self.too_deep is None:
+            self.too_deep = node.pos
+
+    def attach(self, node: Node, anchor: int, size: tuple[int, int, int]) -> None:
+        """Puts a finished node into its parent (or makes it the root), and records its anchor."""
         if self.too_deep is not None:
             return
-        if anchor is not None and self.owner.get(anchor) is node:
+        if anchor:
             self.anchors[anchor] = (node, size)
         if self.stack:
             self.heights[-1] = max(self.heights[-1], size[2])
             self.stack[-1][1].append(node)
         else:
             self.root = node
-
-
-def _compose(origin: Origin, text: str) -> Node | None:
-    """PyYAML's ``get_single_node`` without recursion (contract §6): its composer recurses once per level
-    (LibYAML's crashes the process on a deep enough document). Collections nested deeper than MAX_NESTING
-    are a YamlSyntax error at the first too-deep collection once the document has parsed (a syntax error
-    anywhere wins), as in the Rust twin; more than MAX_FLOW_DEPTH nested flow collections stop the parse at
-    once (saphyr's own limit), and so does a node count past MAX_NODES."""
-    if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise origin._syntax(f"document is larger than {MAX_BYTES} bytes", None)
-    loader = _Yaml12Loader(text)
-    build = _Builder(origin)
-    try:
-        loader.get_event()  # STREAM-START
-        flow_depth = 0
-        if not loader.check_event(yaml.StreamEndEvent):
-            loader.get_event()  # DOCUMENT-START
-            while True:
-                event = loader.get_event()
-                if isinstance(event, yaml.DocumentEndEvent):
-                    break
-                if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                    node, items, start, anchor = build.stack.pop()
-                    height = build.heights.pop() + 1
-                    node.end_mark = event.end_mark
-                    if node.flow_style:
-                        flow_depth -= 1
-                    if isinstance(node, MappingNode):
-                        node.value = list(zip(items[0::2], items[1::2], strict=False))  # short past too_deep
-                    build.attach(node, anchor, build.since(start, height))
-                elif isinstance(event, yaml.AliasEvent):
-                    found = build.anchors.get(event.anchor)
-                    if found is None and build.too_deep is not None:
-                        continue
-                    if found is None:
-                        raise yaml.composer.ComposerError(
-                            None, None, f"found undefined alias {event.anchor!r}", event.start_mark
-                        )
-                    node, size = found
-                    build.count(size, event.start_mark)
-                    # The copy nests as deep as it stands plus its height: the nesting limit bounds it too.
-                    if len(build.stack) + size[2] > MAX_NESTING and build.too_deep is None:
-                        build.too_deep = event.start_mark
-                    build.attach(node, None, size)
-                elif isinstance(event, yaml.ScalarEvent):
-                    value = event.value
-                    size = (
-                        1,
-                        len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass")),
-                        0,
-                    )
-                    build.count(size, event.start_mark)
-                    tag = _scalar_tag(event.tag, event.value, not event.style)
-                    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-                    build.define(event.anchor, node)
-                    build.attach(node, event.anchor, size)
-                else:
-                    start = build.size
-                    build.count((1, 0, 0), event.start_mark)
-                    kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
-                    tag = event.tag
-                    if tag is None or tag == "!":
-                        tag = T_SEQ if kind is SequenceNode else T_MAP
-                    node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-                    items = node.value if kind is SequenceNode else []
-                    build.define(event.anchor, node)
-                    build.stack.append((node, items, start, event.anchor))
-                    build.heights.append(0)
-                    if len(build.stack) > MAX_NESTING and build.too_deep is None:
-                        build.too_deep = event.start_mark
-                    if event.flow_style:
-                        flow_depth += 1
-                        if flow_depth > MAX_FLOW_DEPTH:
-                            # saphyr stops here (the Rust twin reports the first too-deep
-                            # collection); LibYAML slows down quadratically with flow depth.
-                            raise origin._syntax(TOO_DEEP, build.too_deep or event.start_mark)
-        root = build.root
-        if not loader.check_event(yaml.StreamEndEvent):
-            event = loader.get_event()
-            raise yaml.composer.ComposerError(
-                "expected a single document in the stream",
-                root.start_mark if root is not None else None,
-                "but found another document",
-                event.start_mark,
-            )
-        loader.get_event()  # STREAM-END
-    finally:
-        loader.dispose()
-    if build.too_deep is not None:
-        raise origin._syntax(TOO_DEEP, build.too_deep)
-    return root
 
 
 def _bad_tag(node: Node) -> str | None:
