@@ -19,13 +19,18 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::Sink;
 use super::metrics::MetricSet;
+use super::sink::Sink;
 use super::spans::{Span, SpanEvent, Status};
 use crate::finding::Finding;
 
 /// One open span's place: its lane.
 type Key = (String, String);
+
+/// Microseconds rounded to whole nanoseconds: enough, and short.
+fn round_nanos(micros: f64) -> f64 {
+    (micros * 1000.0).round() / 1000.0
+}
 
 /// Streams a trace; every event is written on its own line.
 pub(super) struct ChromeSink<'a> {
@@ -64,9 +69,7 @@ impl<'a> ChromeSink<'a> {
     /// Microseconds since the log's time 0 (never before it: only a run overlapping the first
     /// one, without entries, could start earlier).
     fn micros(&self, seconds: f64) -> f64 {
-        let micros = (seconds - self.origin.unwrap_or(seconds)).max(0.0) * 1e6;
-        // Whole nanoseconds: enough, and short.
-        (micros * 1000.0).round() / 1000.0
+        round_nanos((seconds - self.origin.unwrap_or(seconds)).max(0.0) * 1e6)
     }
 
     /// Fixes the origin at the earliest start held, and writes the spans held.
@@ -101,7 +104,7 @@ impl<'a> ChromeSink<'a> {
         let pid = self.pid;
         self.write(
             &json!({"ph": "X", "name": span.node, "cat": span.kind, "pid": pid,
-                           "tid": tid, "ts": ts, "dur": (end - ts).max(0.0), "args": args}),
+                           "tid": tid, "ts": ts, "dur": round_nanos(end - ts).max(0.0), "args": args}),
         )?;
         for event in &span.events {
             self.instant(event, tid)?;

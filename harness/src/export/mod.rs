@@ -12,6 +12,7 @@ pub mod chrome;
 pub mod metrics;
 pub mod otlp;
 pub mod prometheus;
+mod sink;
 pub mod spans;
 
 use std::fs;
@@ -21,6 +22,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use self::metrics::MetricSet;
+use self::sink::Sink;
 use self::spans::{Assembler, Span};
 use crate::finding::Finding;
 
@@ -34,22 +36,6 @@ pub enum Target {
     ChromeTrace,
     /// Prometheus' text exposition format of the metrics.
     Prometheus,
-}
-
-/// What a format does with spans as they come, and at the end.
-trait Sink {
-    /// A log starts (`index` from 0, in input order).
-    fn begin_log(&mut self, index: usize, name: &str) -> io::Result<()>;
-    /// A span opened.
-    fn span_started(&mut self, _span: &Span) -> io::Result<()> {
-        Ok(())
-    }
-    /// A span ended (or its log did).
-    fn span_ended(&mut self, span: &Span) -> io::Result<()>;
-    /// The log ended; its open spans have been handed out.
-    fn end_log(&mut self) -> io::Result<()>;
-    /// Every log has ended: writes what is left, adds what could not be carried over.
-    fn finish(self: Box<Self>, metrics: &MetricSet, findings: &mut Vec<Finding>) -> io::Result<()>;
 }
 
 /// Exports logs, event by event, to one format.

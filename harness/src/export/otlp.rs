@@ -16,8 +16,8 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::Sink;
 use super::metrics::{BUCKETS_SECONDS, FamilyKey, Kind, Labels, MetricSet, Series};
+use super::sink::Sink;
 use super::spans::{Span, SpanEvent, Status};
 use crate::finding::Finding;
 

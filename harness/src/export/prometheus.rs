@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Sink;
 use super::metrics::{BUCKETS_SECONDS, FamilyKey, Kind, Labels, MetricSet, Series};
+use super::sink::Sink;
 use super::spans::Span;
 use crate::finding::{Check, Code, Finding, Severity};
 

@@ -504,17 +504,24 @@ pub(super) fn assert_junit_10(xml: &Path) {
     );
 }
 
+/// A checkout with two one-node fixtures: `passes`, and `fails_its_expectation`, which sets `x`
+/// to `value` (YAML) and completes where `failed` is expected.
+fn passing_and_failing(value: &str) -> Checkout {
+    let checkout = Checkout::new(false);
+    let flow = |name: &str, value: &str, expect: &str| {
+        format!(
+            "name: {name}\nnodes:\n  - {{name: a, uses: state.set, with: {{x: {value}}}}}\nedges:\n  \
+             - {{from: __start__, to: a}}\n  - {{from: a, to: __end__}}\nparity: {{expect: {expect}}}\n"
+        )
+    };
+    checkout.add_fixture("passes", &flow("passes", "1", "completed"));
+    checkout.add_fixture("fails_its_expectation", &flow("fails", value, "failed"));
+    checkout
+}
+
 #[test]
 fn junit_reports_validate_against_junit_10_xsd_with_relative_files() {
-    let checkout = Checkout::new(false);
-    checkout.add_fixture(
-        "passes",
-        "name: passes\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: completed}\n",
-    );
-    checkout.add_fixture(
-        "fails_its_expectation",
-        "name: fails\nnodes:\n  - {name: a, uses: state.set, with: {x: \"<&>\\u001b\"}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: failed}\n",
-    );
+    let checkout = passing_and_failing(r#""<&>\u001b""#);
     let junit = checkout.root().join("junit.xml");
     let out = check(&[
         "--root",
@@ -542,15 +549,7 @@ fn junit_reports_validate_against_junit_10_xsd_with_relative_files() {
 
 #[test]
 fn export_dir_holds_each_failing_fixtures_logs_and_timeline() {
-    let checkout = Checkout::new(false);
-    checkout.add_fixture(
-        "passes",
-        "name: passes\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: completed}\n",
-    );
-    checkout.add_fixture(
-        "fails_its_expectation",
-        "name: fails\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: failed}\n",
-    );
+    let checkout = passing_and_failing("1");
     let dir = checkout.root().join("out");
     let out = check(&[
         "--root",

@@ -346,26 +346,18 @@ fn check_with_consumers(dir: &Path, wanted: &BTreeMap<String, Expected>) {
             serde_json::json!([[16, 8]])
         };
         assert_eq!(traces["id_lengths"], lengths, "{name}: {found}");
-        assert_eq!(
-            count(&traces["roots"]),
-            want.roots as u64,
-            "{name}: {found}"
-        );
-        assert_eq!(
-            count(&traces["resolved_parents"]),
-            want.resolved_parents as u64,
-            "{name}: {found}"
-        );
-        assert_eq!(
-            count(&traces["span_events"]),
-            want.span_events as u64,
-            "{name}: {found}"
-        );
-        assert_eq!(
-            count(&traces["errors"]),
-            want.errors as u64,
-            "{name}: {found}"
-        );
+        for (field, value) in [
+            ("roots", want.roots),
+            ("resolved_parents", want.resolved_parents),
+            ("span_events", want.span_events),
+            ("errors", want.errors),
+        ] {
+            assert_eq!(
+                count(&traces[field]),
+                value as u64,
+                "{name} {field}: {found}"
+            );
+        }
         assert_eq!(count(&traces["backwards"]), 0, "{name}: {found}");
         for consumer in ["metrics", "prometheus"] {
             let metrics = &found[consumer];
