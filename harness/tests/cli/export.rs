@@ -108,8 +108,14 @@ fn a_valid_log_exports_in_each_format() {
         .filter(|event| event["ph"] == "X")
         .count();
     assert_eq!(complete, want.spans);
-    let out = export(&["--to", "prometheus", &log]);
+    let text = std::fs::read_to_string(data_path("valid.jsonl")).unwrap();
+    let out = Outcome::of(
+        twinflow()
+            .args(["export", "--to", "prometheus", "-"])
+            .write_stdin(text),
+    );
     assert_eq!(out.code, 0, "{}", out.render());
+    assert!(out.stdout.contains("{log=\"-\","), "{}", out.stdout);
     assert!(
         out.stdout
             .contains("# TYPE yamlflow_span_duration_seconds histogram\n"),
@@ -267,35 +273,21 @@ fn write_fixture_logs(dir: &Path) -> BTreeMap<String, Expected> {
     wanted
 }
 
-/// Exports one fixture's two logs (in `folder`) in each format and checks the Chrome trace: the
-/// schema, nesting on every thread, one process per log, one complete event per span.
+/// Exports one fixture's two logs (in `folder`) as a Chrome trace and checks it: the schema,
+/// nesting on every thread, one process per log, one complete event per span.
 fn export_fixture(
     folder: &Path,
     name: &str,
     want: &Expected,
     chrome_schema: &jsonschema::Validator,
 ) {
-    for args in [
-        &[
-            "--to",
-            "otlp-json",
-            "-o",
-            "traces.json",
-            "--metrics",
-            "metrics.json",
-        ][..],
-        &["--to", "prometheus", "-o", "metrics.prom"],
-        &["--to", "chrome-trace", "-o", "timeline.json"],
-    ] {
-        let out = Outcome::of(
-            twinflow()
-                .current_dir(folder)
-                .arg("export")
-                .args(args)
-                .args(["rust.jsonl", "python.jsonl"]),
-        );
-        assert_eq!(out.code, 0, "{name} {args:?}: {}", out.render());
-    }
+    let out = Outcome::of(
+        twinflow()
+            .current_dir(folder)
+            .args(["export", "--to", "chrome-trace", "-o", "timeline.json"])
+            .args(["rust.jsonl", "python.jsonl"]),
+    );
+    assert_eq!(out.code, 0, "{name}: {}", out.render());
     let trace = parse(&std::fs::read_to_string(folder.join("timeline.json")).unwrap());
     let errors: Vec<String> = chrome_schema
         .iter_errors(&trace)
@@ -314,9 +306,34 @@ fn export_fixture(
     assert_eq!(complete, want.spans, "{name}");
 }
 
-/// Parses every fixture's exports in `dir` with the real consumers (`export_consumers.py`) and
-/// compares what they found with what the logs hold.
+/// Exports every fixture's logs at once as OTLP/JSON and Prometheus text, parses them with the
+/// real consumers (`export_consumers.py`) and compares what they found, per fixture, with what
+/// the logs hold.
 fn check_with_consumers(dir: &Path, wanted: &BTreeMap<String, Expected>) {
+    let logs: Vec<String> = wanted
+        .keys()
+        .flat_map(|name| [format!("{name}/rust.jsonl"), format!("{name}/python.jsonl")])
+        .collect();
+    for args in [
+        &[
+            "--to",
+            "otlp-json",
+            "-o",
+            "traces.json",
+            "--metrics",
+            "metrics.json",
+        ][..],
+        &["--to", "prometheus", "-o", "metrics.prom"],
+    ] {
+        let out = Outcome::of(
+            twinflow()
+                .current_dir(dir)
+                .arg("export")
+                .args(args)
+                .args(&logs),
+        );
+        assert_eq!(out.code, 0, "{args:?}: {}", out.render());
+    }
     let script = repo().join("harness/tests/data/export_consumers.py");
     let out = std::process::Command::new(repo().join(".venv/bin/python"))
         .arg(&script)
@@ -333,52 +350,56 @@ fn check_with_consumers(dir: &Path, wanted: &BTreeMap<String, Expected>) {
     for line in stdout.lines() {
         let found = parse(line);
         let name = found["fixture"].as_str().unwrap();
-        let want = &wanted[name];
-        let traces = &found["traces"];
-        let count = |value: &Value| value.as_u64().unwrap();
-        let spans = want.spans as u64;
-        assert_eq!(count(&traces["resources"]), 2, "{name}: {found}");
-        assert_eq!(count(&traces["spans"]), spans, "{name}: {found}");
-        assert_eq!(count(&traces["unique_ids"]), spans, "{name}: {found}");
-        let lengths = if spans == 0 {
-            serde_json::json!([])
-        } else {
-            serde_json::json!([[16, 8]])
-        };
-        assert_eq!(traces["id_lengths"], lengths, "{name}: {found}");
-        for (field, value) in [
-            ("roots", want.roots),
-            ("resolved_parents", want.resolved_parents),
-            ("span_events", want.span_events),
-            ("errors", want.errors),
-        ] {
-            assert_eq!(
-                count(&traces[field]),
-                value as u64,
-                "{name} {field}: {found}"
-            );
-        }
-        assert_eq!(count(&traces["backwards"]), 0, "{name}: {found}");
-        for consumer in ["metrics", "prometheus"] {
-            let metrics = &found[consumer];
-            assert_eq!(
-                count(&metrics["durations"]),
-                want.durations,
-                "{name} {consumer}: {found}"
-            );
-            assert_eq!(
-                count(&metrics["tokens"]),
-                want.tokens,
-                "{name} {consumer}: {found}"
-            );
-        }
-        assert_eq!(
-            found["metrics"]["gauges"], found["prometheus"]["gauges"],
-            "{name}: {found}"
-        );
+        assert_found(&found, name, &wanted[name]);
         seen += 1;
     }
     assert_eq!(seen, wanted.len(), "{stdout}");
+}
+
+/// What the consumers `found` in fixture `name`'s exports is what its logs hold (`want`).
+fn assert_found(found: &Value, name: &str, want: &Expected) {
+    let traces = &found["traces"];
+    let count = |value: &Value| value.as_u64().unwrap();
+    let spans = want.spans as u64;
+    assert_eq!(count(&traces["resources"]), 2, "{name}: {found}");
+    assert_eq!(count(&traces["spans"]), spans, "{name}: {found}");
+    assert_eq!(count(&traces["unique_ids"]), spans, "{name}: {found}");
+    let lengths = if spans == 0 {
+        serde_json::json!([])
+    } else {
+        serde_json::json!([[16, 8]])
+    };
+    assert_eq!(traces["id_lengths"], lengths, "{name}: {found}");
+    for (field, value) in [
+        ("roots", want.roots),
+        ("resolved_parents", want.resolved_parents),
+        ("span_events", want.span_events),
+        ("errors", want.errors),
+    ] {
+        assert_eq!(
+            count(&traces[field]),
+            value as u64,
+            "{name} {field}: {found}"
+        );
+    }
+    assert_eq!(count(&traces["backwards"]), 0, "{name}: {found}");
+    for consumer in ["metrics", "prometheus"] {
+        let metrics = &found[consumer];
+        assert_eq!(
+            count(&metrics["durations"]),
+            want.durations,
+            "{name} {consumer}: {found}"
+        );
+        assert_eq!(
+            count(&metrics["tokens"]),
+            want.tokens,
+            "{name} {consumer}: {found}"
+        );
+    }
+    assert_eq!(
+        found["metrics"]["gauges"], found["prometheus"]["gauges"],
+        "{name}: {found}"
+    );
 }
 
 #[test]
@@ -388,8 +409,17 @@ fn every_fixtures_logs_export_and_parse_with_the_real_consumers() {
     assert!(wanted.len() >= 80, "only {} fixtures ran", wanted.len());
     let schema = parse(&std::fs::read_to_string(data_path("chrome-trace.schema.json")).unwrap());
     let chrome_schema = jsonschema::validator_for(&schema).unwrap();
-    for (name, want) in &wanted {
-        export_fixture(&dir.path().join(name), name, want, &chrome_schema);
-    }
+    // Four fixtures at a time: each export is a process of its own.
+    let fixtures: Vec<(&String, &Expected)> = wanted.iter().collect();
+    std::thread::scope(|scope| {
+        for chunk in fixtures.chunks(fixtures.len().div_ceil(4)) {
+            let (dir, chrome_schema) = (dir.path(), &chrome_schema);
+            scope.spawn(move || {
+                for (name, want) in chunk {
+                    export_fixture(&dir.join(name), name, want, chrome_schema);
+                }
+            });
+        }
+    });
     check_with_consumers(dir.path(), &wanted);
 }
