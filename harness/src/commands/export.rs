@@ -35,12 +35,16 @@ const BATCH_BYTES: usize = 1 << 20;
                 of flow_id and span_id. --metrics FILE also writes the metrics as an
                 ExportMetricsServiceRequest.
   chrome-trace  Chrome trace event JSON for https://ui.perfetto.dev and chrome://tracing:
-                one process per log (named after it, time from its first event), spans as
+                one process per log (named after it, time 0 when its first run starts), spans as
                 complete events, log events as instants, metric.emit numbers as counters.
   prometheus    text exposition format: yamlflow_tokens_total, yamlflow_cost_usd_total
                 (counters), yamlflow_span_duration_seconds (histogram), yamlflow_metric_<name>
                 (a gauge per other metric.emit number; invalid characters become _, a name
                 collision is a warning).
+
+Every event is checked as `twinflow validate` checks it; findings go to standard error.
+Exit status: 0 exported, 1 a log is invalid (what was valid is still exported; an event
+that breaks the schema is left out), 2 a log cannot be read or the output not written.
 
 Examples:
   twinflow export --to chrome-trace rust.jsonl python.jsonl -o timeline.json
