@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::ExitStatus;
+use super::validate::pipeline::{Outcome, check_line};
 use crate::check_log::LogChecker;
 use crate::export::{Exporter, Target};
-use crate::finding::{Check, Finding};
+use crate::finding::Finding;
 use crate::jsonl::{JsonlReader, LineBatch};
 use crate::report::text;
 use crate::schema::EventValidator;
@@ -150,16 +151,23 @@ fn export_log(
             Ok(more) => more,
             Err(err) => break Err(err),
         };
-        for (line, parsed) in batch.parse() {
-            match parsed {
-                Ok(event) => {
-                    checker.push(&event, line, &mut findings);
-                    if !findings.iter().any(|f| f.code.check == Check::Schema) {
+        for (raw, bytes) in batch.iter() {
+            // As `validate` checks a line: the typed fast path, else the generic one.
+            match check_line(validator, raw, bytes) {
+                Outcome::Event {
+                    line,
+                    facts,
+                    schema,
+                    duplicate,
+                } => {
+                    findings.extend(duplicate.map(|dup| Finding::from_line_error(&dup)));
+                    checker.push_checked(facts, &schema, line, &mut findings);
+                    if let (true, Ok(event)) = (schema.is_empty(), raw.parse(bytes)) {
                         exporter.push(&event)?;
                     }
                 }
-                Err(err) => {
-                    checker.unreadable(line);
+                Outcome::Bad(err) => {
+                    checker.unreadable(err.line());
                     findings.push(Finding::from_line_error(&err));
                 }
             }

@@ -6,7 +6,7 @@
 //! (structural findings that can only be known later, such as a missing exit, come when they are
 //! known). Exit status: 0 valid, 1 invalid, 2 unusable input (a log or the schema cannot be read).
 
-mod pipeline;
+pub(crate) mod pipeline;
 pub(crate) mod report;
 
 use std::io::{self, IsTerminal, Write};
