@@ -60,12 +60,18 @@ pub fn span_id(flow_id: &str, span_id: &str) -> String {
     format!("{:016x}", fnv1a(&[flow_id, span_id], 0).max(1))
 }
 
-/// Seconds since the epoch as the nanoseconds string OTLP wants.
+/// Seconds since the epoch as the nanoseconds string OTLP wants. Whole seconds and the fraction
+/// are scaled apart: `seconds * 1e9` would round to 256 ns at today's epoch.
 fn nanos(seconds: f64) -> String {
-    // Saturating: schema-valid timestamps are finite and non-negative.
+    let seconds = seconds.max(0.0);
+    let whole = seconds.trunc();
+    // Saturating casts: schema-valid timestamps are finite and non-negative.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let nanos = (seconds * 1e9).round().max(0.0) as u64;
-    nanos.to_string()
+    let (whole, fraction) = (whole as u64, ((seconds - whole) * 1e9).round() as u64);
+    whole
+        .saturating_mul(1_000_000_000)
+        .saturating_add(fraction)
+        .to_string()
 }
 
 /// Levels of nested objects and lists carried as `kvlistValue`/`arrayValue`; anything deeper is
@@ -381,6 +387,8 @@ mod tests {
             assert!(any.contains(part), "{part} in {any}");
         }
         assert_eq!(nanos(1.5), "1500000000");
+        // 1796289073.6477885 is 1796289073.647788524627685546875 as a double.
+        assert_eq!(nanos(1_796_289_073.647_788_5), "1796289073647788525");
         let mut deep = json!(1);
         for _ in 0..=MAX_VALUE_DEPTH {
             deep = json!([deep]);
