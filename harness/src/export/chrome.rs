@@ -229,3 +229,70 @@ impl Sink for ChromeSink<'_> {
         self.out.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::{Exporter, Target};
+
+    fn event(span: &str, parent: Option<&str>, kind: &str, event_type: &str, ts: f64) -> Value {
+        let data = match event_type {
+            "entry" => json!({"input": {}}),
+            _ => json!({"output": {}}),
+        };
+        json!({"flow_id": "f", "span_id": span, "parent_id": parent, "node": span, "kind": kind,
+               "action": null, "level": "info", "timestamp": ts, "seq": 0,
+               "event_type": event_type, "message": "m", "data": data, "metrics": {}})
+    }
+
+    #[test]
+    fn overlapping_branches_go_on_lanes_and_time_starts_at_the_first_run() {
+        let mut out = Vec::new();
+        let mut exporter = Exporter::new(Target::ChromeTrace, Box::new(&mut out), None).unwrap();
+        exporter.begin_log("one.jsonl").unwrap();
+        for event in [
+            event("root", None, "flow", "entry", 10.0),
+            event("par", Some("root"), "parallel", "entry", 10.001),
+            event("a", Some("par"), "node", "entry", 10.002),
+            event("b", Some("par"), "node", "entry", 10.003),
+            event("a", Some("par"), "node", "exit", 10.004),
+            event("c", Some("par"), "node", "entry", 10.005),
+            event("b", Some("par"), "node", "exit", 10.006),
+            event("c", Some("par"), "node", "exit", 10.007),
+            event("par", Some("root"), "parallel", "exit", 10.008),
+            event("root", None, "flow", "exit", 10.009),
+        ] {
+            exporter.push(&event).unwrap();
+        }
+        exporter.end_log().unwrap();
+        exporter.finish().unwrap();
+        let trace: Value = serde_json::from_slice(&out).unwrap();
+        let complete: Vec<(&str, u64, f64)> = trace["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|event| event["ph"] == "X")
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap(),
+                    e["tid"].as_u64().unwrap(),
+                    e["ts"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        // `a` nests in `par` on lane 1; `b` overlaps it, so lane 2; `c` starts while `b` runs and
+        // `par`'s lane has `a` gone: lane 1 again.
+        let lane = |name: &str| complete.iter().find(|(n, _, _)| *n == name).unwrap().1;
+        assert_eq!(["root", "par", "a", "b", "c"].map(lane), [1, 1, 1, 2, 1]);
+        let root = complete.iter().find(|(n, _, _)| *n == "root").unwrap();
+        assert_eq!(root.2, 0.0);
+        assert!(
+            trace["traceEvents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["name"] == "thread_name" && e["tid"] == 2)
+        );
+    }
+}

@@ -206,6 +206,25 @@ fn prometheus_name_collisions_are_warnings() {
     );
 }
 
+#[test]
+fn the_trace_event_schema_rejects_malformed_events() {
+    let schema = parse(&std::fs::read_to_string(data_path("chrome-trace.schema.json")).unwrap());
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let trace = |event: &str| parse(&format!(r#"{{"traceEvents":[{event}]}}"#));
+    let good = r#"{"ph":"X","name":"a","pid":1,"tid":1,"ts":0,"dur":1}"#;
+    assert!(validator.is_valid(&trace(good)));
+    for bad in [
+        r#"{"ph":"X","name":"a","pid":1,"tid":1,"ts":0}"#,
+        r#"{"ph":"X","name":"a","pid":1,"tid":1,"ts":-1,"dur":1}"#,
+        r#"{"ph":"i","name":"a","pid":1,"tid":1,"ts":0,"s":"x"}"#,
+        r#"{"ph":"C","name":"a","pid":1,"ts":0,"args":{"a":"1"}}"#,
+        r#"{"ph":"M","name":"process_name","pid":1,"args":{}}"#,
+        r#"{"ph":"B","name":"a","pid":1,"tid":1,"ts":0}"#,
+    ] {
+        assert!(!validator.is_valid(&trace(bad)), "{bad}");
+    }
+}
+
 /// Every complete event of `trace` lies inside, or after, the one before it on its thread.
 fn assert_nested(trace: &Value, name: &str) {
     let mut threads: BTreeMap<(u64, u64), Vec<(f64, f64)>> = BTreeMap::new();
