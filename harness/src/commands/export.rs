@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::ExitStatus;
-use super::validate::pipeline::{Outcome, check_line};
+use super::validate::pipeline::check_line;
 use crate::check_log::LogChecker;
 use crate::export::{Exporter, Target};
 use crate::finding::Finding;
@@ -153,23 +153,9 @@ fn export_log(
         };
         for (raw, bytes) in batch.iter() {
             // As `validate` checks a line: the typed fast path, else the generic one.
-            match check_line(validator, raw, bytes) {
-                Outcome::Event {
-                    line,
-                    facts,
-                    schema,
-                    duplicate,
-                } => {
-                    findings.extend(duplicate.map(|dup| Finding::from_line_error(&dup)));
-                    checker.push_checked(facts, &schema, line, &mut findings);
-                    if let (true, Ok(event)) = (schema.is_empty(), raw.parse(bytes)) {
-                        exporter.push(&event)?;
-                    }
-                }
-                Outcome::Bad(err) => {
-                    checker.unreadable(err.line());
-                    findings.push(Finding::from_line_error(&err));
-                }
+            let valid = check_line(validator, raw, bytes).feed(&mut checker, &mut findings);
+            if let (true, Ok(event)) = (valid, raw.parse(bytes)) {
+                exporter.push(&event)?;
             }
             report(&mut findings);
         }
