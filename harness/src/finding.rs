@@ -36,11 +36,14 @@ pub enum Check {
     /// `--load-error`) ends otherwise than the fixture pins: exit status, final state, load error,
     /// a timeout or a crash.
     Conform,
+    /// `twinflow export` cannot carry something of a log over faithfully (a Prometheus name
+    /// collision).
+    Export,
 }
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Parse,
         Self::Schema,
         Self::Structure,
@@ -49,6 +52,7 @@ impl Check {
         Self::Outcome,
         Self::Run,
         Self::Conform,
+        Self::Export,
     ];
 
     /// The stable name: the first half of a code (`schema` in `schema.required`).
@@ -63,6 +67,7 @@ impl Check {
             Self::Outcome => "outcome",
             Self::Run => "run",
             Self::Conform => "conform",
+            Self::Export => "export",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod conform;
 pub mod coverage;
 pub mod diff;
+pub mod export;
 pub mod finding;
 pub mod fingerprint;
 pub mod fixture;

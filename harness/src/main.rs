@@ -21,6 +21,7 @@ Examples:
   twinflow validate run.jsonl.gz -        a log file and standard input
   twinflow compare run.jsonl --fixture linear_three_nodes
   twinflow fuzz --seed 1 --count 1000 --out target/fuzz
+  twinflow export --to chrome-trace rust.jsonl python.jsonl -o timeline.json
   twinflow conform --runtime 'target/release/yamlflow run {flow} --input @{input} --events {events} --sandbox {sandbox}'"
 )]
 struct Cli {
@@ -45,6 +46,9 @@ enum Command {
     /// Generate random flows, run them through both engines and shrink every divergence to a
     /// small fixture.
     Fuzz(commands::fuzz::FuzzArgs),
+    /// Export event logs as OTLP/JSON traces and metrics, a Chrome trace (Perfetto) or
+    /// Prometheus metrics.
+    Export(commands::export::ExportArgs),
     /// Run every fixture (or those matching FILTER) through an external runtime's command line
     /// and score it: exit status, events, final state, load errors, per contract section.
     Conform(commands::conform::ConformArgs),
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Fuzz(args) => commands::fuzz::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::Coverage(args) => commands::coverage::run(args),
         Command::Conform(args) => commands::conform::run(args),
         Command::Fixture(args) => commands::fixture::run(args),

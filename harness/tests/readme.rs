@@ -7,7 +7,7 @@ use std::path::Path;
 use twinflow::select::select;
 
 /// Options of `twinflow check` that take a value (the value is not a filter).
-const VALUED: [&str; 10] = [
+const VALUED: [&str; 11] = [
     "--junit",
     "--json",
     "--root",
@@ -18,6 +18,7 @@ const VALUED: [&str; 10] = [
     "--max-diff-lines",
     "--max-fail",
     "--format",
+    "--export-dir",
 ];
 
 /// The fixture filters in one command line of the README, if it is one that takes them.

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Color, ExitStatus, ReportFiles};
+use crate::export::{Side, write_fixture_dir};
 use crate::finding::Check;
 use crate::finding::Severity;
 use crate::fixture::{self, Fixture};
@@ -73,6 +74,11 @@ pub struct CheckArgs {
     /// Also print declared divergences in full, and every finding (no cap per kind).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// For every failing fixture, write into DIR/<fixture>/ both engines' raw logs
+    /// (`rust.jsonl`, `python.jsonl`), normalized logs (`*.normalized.yaml`) and one Chrome trace
+    /// of both runs side by side (`timeline.json`, for https://ui.perfetto.dev).
+    #[arg(long, value_name = "DIR")]
+    pub export_dir: Option<PathBuf>,
 }
 
 /// How `check` prints findings (`--format`).
@@ -142,6 +148,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     }
     if args.format == Format::Github {
         status = status.max(write_step_summary(&reports));
+    }
+    if let Some(dir) = &args.export_dir {
+        status = status.max(export_failures(dir, &reports));
     }
     if let Some(path) = &args.reports.junit {
         status = status.max(write_report(path, &render_junit(&reports, &root)));
@@ -290,6 +299,23 @@ fn relative(path: &Path, root: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// `--export-dir`: each failing fixture's logs, normalized logs and side-by-side trace.
+fn export_failures(dir: &Path, reports: &[FixtureReport]) -> ExitStatus {
+    for report in reports.iter().filter(|report| !report.verdict().is_ok()) {
+        let sides = report.engines.each_ref().map(|side| Side {
+            name: side.engine.name(),
+            events: side.log.as_deref().unwrap_or_default(),
+            normalized: side.rendered.as_deref(),
+        });
+        let folder = dir.join(&report.name);
+        if let Err(err) = write_fixture_dir(&folder, &sides) {
+            eprintln!("error: cannot write {}: {err}", folder.display());
+            return ExitStatus::Error;
+        }
+    }
+    ExitStatus::Success
 }
 
 /// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when GitHub Actions sets it.

@@ -5,6 +5,7 @@ pub mod compare;
 mod compare_end;
 pub mod conform;
 pub mod coverage;
+pub mod export;
 pub mod fixture;
 pub mod fuzz;
 pub mod validate;

@@ -6,7 +6,7 @@
 //! (structural findings that can only be known later, such as a missing exit, come when they are
 //! known). Exit status: 0 valid, 1 invalid, 2 unusable input (a log or the schema cannot be read).
 
-mod pipeline;
+pub(crate) mod pipeline;
 pub(crate) mod report;
 
 use std::io::{self, IsTerminal, Write};
@@ -25,7 +25,7 @@ use self::pipeline::Outcome;
 use self::report::{FileSummary, Reporter};
 use super::ExitStatus;
 use crate::check_log::LogChecker;
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
 use crate::jsonl::JsonlReader;
 use crate::schema::EventValidator;
 
@@ -279,21 +279,7 @@ fn handle<W: Write>(
     outcome: Outcome,
 ) -> io::Result<()> {
     let mut findings = Vec::new();
-    match outcome {
-        Outcome::Event {
-            line,
-            facts,
-            schema,
-            duplicate,
-        } => {
-            findings.extend(duplicate.map(|dup| Finding::from_line_error(&dup)));
-            checker.push_checked(facts, &schema, line, &mut findings);
-        }
-        Outcome::Bad(error) => {
-            checker.unreadable(error.line());
-            findings.push(Finding::from_line_error(&error));
-        }
-    }
+    outcome.feed(checker, &mut findings);
     for mut finding in findings {
         if strict_units && finding.severity == Severity::Warning {
             finding.severity = Severity::Error;

@@ -12,7 +12,7 @@ use super::verdict::judge;
 use crate::finding::Check;
 use crate::fixture::Fixture;
 use crate::layout::Layout;
-use crate::run::{RunConfig, run_both};
+use crate::run::{Outcome, RunConfig, run_both};
 use crate::schema::EventValidator;
 use crate::snapshot;
 
@@ -97,6 +97,14 @@ impl Suite {
             cells: BTreeMap::new(),
         };
         judge(&mut report, &self.options.checks);
+        if !report.verdict().is_ok() {
+            // A failing fixture keeps its raw logs, for `twinflow check --export-dir`.
+            for (side, run) in report.engines.iter_mut().zip(runs) {
+                if let Outcome::Events(ran) = run.outcome {
+                    side.log = Some(ran.events);
+                }
+            }
+        }
         report
     }
 }

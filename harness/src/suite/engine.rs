@@ -39,6 +39,7 @@ pub(crate) fn check_side(
         events: 0,
         rendered: None,
         snapshot_compared: false,
+        log: None,
     };
     match &run.outcome {
         Outcome::Events(ran) => {

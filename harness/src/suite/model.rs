@@ -108,6 +108,8 @@ pub struct EngineReport {
     pub rendered: Option<String>,
     /// Whether its snapshot was compared (selected, and something to compare).
     pub snapshot_compared: bool,
+    /// Its raw events, kept only when the fixture fails (for `twinflow check --export-dir`).
+    pub log: Option<Vec<serde_json::Value>>,
 }
 
 /// Everything checked for one fixture.

@@ -504,17 +504,24 @@ pub(super) fn assert_junit_10(xml: &Path) {
     );
 }
 
+/// A checkout with two one-node fixtures: `passes`, and `fails_its_expectation`, which sets `x`
+/// to `value` (YAML) and completes where `failed` is expected.
+fn passing_and_failing(value: &str) -> Checkout {
+    let checkout = Checkout::new(false);
+    let flow = |name: &str, value: &str, expect: &str| {
+        format!(
+            "name: {name}\nnodes:\n  - {{name: a, uses: state.set, with: {{x: {value}}}}}\nedges:\n  \
+             - {{from: __start__, to: a}}\n  - {{from: a, to: __end__}}\nparity: {{expect: {expect}}}\n"
+        )
+    };
+    checkout.add_fixture("passes", &flow("passes", "1", "completed"));
+    checkout.add_fixture("fails_its_expectation", &flow("fails", value, "failed"));
+    checkout
+}
+
 #[test]
 fn junit_reports_validate_against_junit_10_xsd_with_relative_files() {
-    let checkout = Checkout::new(false);
-    checkout.add_fixture(
-        "passes",
-        "name: passes\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: completed}\n",
-    );
-    checkout.add_fixture(
-        "fails_its_expectation",
-        "name: fails\nnodes:\n  - {name: a, uses: state.set, with: {x: \"<&>\\u001b\"}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: failed}\n",
-    );
+    let checkout = passing_and_failing(r#""<&>\u001b""#);
     let junit = checkout.root().join("junit.xml");
     let out = check(&[
         "--root",
@@ -538,4 +545,56 @@ fn junit_reports_validate_against_junit_10_xsd_with_relative_files() {
         "{xml}"
     );
     assert_junit_10(&junit);
+}
+
+#[test]
+fn export_dir_holds_each_failing_fixtures_logs_and_timeline() {
+    let checkout = passing_and_failing("1");
+    let dir = checkout.root().join("out");
+    let out = check(&[
+        "--root",
+        checkout.root().to_str().unwrap(),
+        "--no-snapshots",
+        "--export-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    let listing = |path: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(&dir), ["fails_its_expectation"]);
+    let folder = dir.join("fails_its_expectation");
+    assert_eq!(
+        listing(&folder),
+        [
+            "python.jsonl",
+            "python.normalized.yaml",
+            "rust.jsonl",
+            "rust.normalized.yaml",
+            "timeline.json"
+        ]
+    );
+    for engine in ["rust", "python"] {
+        let log = std::fs::read_to_string(folder.join(format!("{engine}.jsonl"))).unwrap();
+        assert_eq!(log.lines().count(), 4, "{engine}: {log}");
+        let normalized =
+            std::fs::read_to_string(folder.join(format!("{engine}.normalized.yaml"))).unwrap();
+        assert!(normalized.contains("flow completed"), "{normalized}");
+    }
+    let timeline = std::fs::read_to_string(folder.join("timeline.json")).unwrap();
+    let trace: serde_json::Value = serde_json::from_str(&timeline).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let processes: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|event| event["name"] == "process_name")
+        .map(|event| &event["args"]["name"])
+        .collect();
+    assert_eq!(processes, ["rust", "python"]);
+    let spans = events.iter().filter(|event| event["ph"] == "X").count();
+    assert_eq!(spans, 4, "{timeline}");
 }

@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod conform;
 mod coverage;
+mod export;
 mod fuzz;
 mod validate;
 mod validate_hostile;

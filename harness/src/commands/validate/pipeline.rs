@@ -13,6 +13,8 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
+use crate::check_log::LogChecker;
+use crate::finding::Finding;
 use crate::jsonl::{JsonlError, JsonlReader, LineBatch, LineError, RawLine, duplicate_key};
 use crate::schema::{EventValidator, SchemaViolation, fast_facts};
 use crate::structure::EventFacts;
@@ -40,6 +42,30 @@ pub(crate) enum Outcome {
     },
     /// Not a JSON value.
     Bad(LineError),
+}
+
+impl Outcome {
+    /// Feeds the line to the chain (its facts, or its place when it is not an event) and adds
+    /// its findings; `true` when it is an event the schema accepts.
+    pub(crate) fn feed(self, checker: &mut LogChecker<'_>, findings: &mut Vec<Finding>) -> bool {
+        match self {
+            Self::Event {
+                line,
+                facts,
+                schema,
+                duplicate,
+            } => {
+                findings.extend(duplicate.map(|dup| Finding::from_line_error(&dup)));
+                checker.push_checked(facts, &schema, line, findings);
+                schema.is_empty()
+            }
+            Self::Bad(error) => {
+                checker.unreadable(error.line());
+                findings.push(Finding::from_line_error(&error));
+                false
+            }
+        }
+    }
 }
 
 /// What the reader counted.
