@@ -142,6 +142,9 @@ fn shows(section: &str, run: &Run<'_>) -> Option<bool> {
         "§3.4" => run.any(|event| event.to_string().contains("[REDACTED]")),
         "§3.5" | "§6.6" => run.loaded && run.text().contains("observability:"),
         "§3.6" | "§6.5" => run.has_action(|action| action.starts_with("obs.")),
+        "§3.7" => {
+            run.any(|event| event.get("event_type").and_then(Value::as_str) == Some("metric"))
+        }
         "§5.1" | "§5.5" | "§6.9" => run.loaded || run.load_error.is_some(),
         "§5.2" => {
             let parity = run.parity;

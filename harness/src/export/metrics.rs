@@ -1,7 +1,7 @@
 //! The metrics `twinflow export` derives from a log, shared by the Prometheus and OTLP outputs.
 //!
-//! The contract has no metric kinds of its own, so they are read from what it says about each
-//! measurement (§3.1, §3.2, §3.6):
+//! The metric kinds are contract §3.7's, read from what it says about each measurement (§3.1, §3.2,
+//! §3.6):
 //! - `tokens` and `cost_usd` are amounts that add up (the flow log's summary sums them, §3.6):
 //!   **counters**, summed per series;
 //! - a span's final `duration_ms` (its `exit` or final `error`) is a latency: one **histogram** of
