@@ -59,6 +59,10 @@ pub struct ObservabilitySettings {
     pub handlers: Vec<HandlerSpec>,
     /// Key fragments added to the default redaction list.
     pub redact: Vec<String>,
+    /// Secret values redacted wherever they occur inside a string (contract §3.4).
+    pub secrets: Vec<String>,
+    /// Whether the strings under redacted keys of the starting state are secret values too.
+    pub learn_secrets: bool,
 }
 
 impl Default for ObservabilitySettings {
@@ -69,6 +73,8 @@ impl Default for ObservabilitySettings {
             buffer_size: 1000,
             handlers: Vec::new(),
             redact: Vec::new(),
+            secrets: Vec::new(),
+            learn_secrets: false,
         }
     }
 }

@@ -80,6 +80,14 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
             key: None,
         });
     }
+    // The run's state: `state` with the input merged over it (existing keys in place, new appended).
+    let mut state = flow.state.clone();
+    for (key, value) in options.input {
+        state.insert(key, value);
+    }
+    // A starting state beyond the limits is not emitted (`input: {}`): the run fails at once
+    // (contract §6.12).
+    let limited = limits::check_map(&state);
     let flow_id = new_id();
     let obs = ObservabilityContext::new(
         flow_id.clone(),
@@ -87,18 +95,10 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         &options.sandbox,
         options.callbacks,
         options.console.as_ref(),
+        limited.is_ok().then_some(&state),
     );
     let runner = Runner::new(flow, &obs, options.sandbox);
-
-    // The run's state: `state` with the input merged over it (existing keys in place, new appended).
-    let mut state = flow.state.clone();
-    for (key, value) in options.input {
-        state.insert(key, value);
-    }
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
-    // A starting state beyond the limits is not emitted (`input: {}`): the run fails at once
-    // (contract §6.12).
-    let limited = limits::check_map(&state);
     obs.open(&root, || match &limited {
         Ok(_) => one("input", Value::Object(state.clone())),
         Err(_) => one("input", Value::Object(Map::new())),

@@ -33,6 +33,10 @@ class ObservabilitySettings:
     buffer_size: int = 1000
     handlers: list[HandlerSpec] = field(default_factory=list)
     redact: list[str] = field(default_factory=list)
+    # Secret values redacted wherever they occur inside a string (contract §3.4).
+    secrets: list[str] = field(default_factory=list)
+    # Whether the strings under redacted keys of the starting state are secret values too.
+    learn_secrets: bool = False
 
 
 @dataclass

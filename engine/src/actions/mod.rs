@@ -99,6 +99,7 @@ pub(crate) mod tests {
             sandbox,
             Vec::new(),
             None,
+            None,
         );
         let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
         let memory = Mutex::new(Map::new());

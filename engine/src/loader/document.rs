@@ -11,6 +11,7 @@ use crate::event::Level;
 use crate::flow::{
     ActionCall, END, Edge, Endpoint, HandlerSpec, Node, NodeBody, ObservabilitySettings, START,
 };
+use crate::observability::MIN_SECRET_CHARS;
 
 /// The top-level values of a structurally valid document, with positions for the graph checks.
 pub(super) struct Doc<'y> {
@@ -213,16 +214,8 @@ impl<'o> Reader<'o> {
             let name = key.as_str().unwrap_or_default();
             let path = join(P, name);
             match name {
-                "enabled" => match &value.kind {
-                    YKind::Scalar(ScalarOwned::Boolean(b), _) => settings.enabled = *b,
-                    _ => {
-                        return Err(self.invalid(
-                            format!("{path} must be a boolean"),
-                            value,
-                            &path,
-                        ));
-                    }
-                },
+                "enabled" => settings.enabled = self.expect_bool(value, &path)?,
+                "learn_secrets" => settings.learn_secrets = self.expect_bool(value, &path)?,
                 "level" => {
                     let text = self.expect_str(value, &path)?;
                     settings.level = Level::parse(text).ok_or_else(|| {
@@ -247,24 +240,39 @@ impl<'o> Reader<'o> {
                             .push(self.handler(item, &format!("{path}[{i}]"))?);
                     }
                 }
-                "redact" => {
-                    for (i, item) in self.expect_seq(value, &path)?.iter().enumerate() {
-                        let item_path = format!("{path}[{i}]");
-                        let text = self.expect_str(item, &item_path)?;
-                        if text.is_empty() {
-                            return Err(self.invalid(
-                                format!("{item_path} must not be empty"),
-                                item,
-                                &item_path,
-                            ));
-                        }
-                        settings.redact.push(text.to_owned());
-                    }
-                }
+                "redact" => settings.redact = self.strings(value, &path, 1)?,
+                "secrets" => settings.secrets = self.strings(value, &path, MIN_SECRET_CHARS)?,
                 _ => return Err(self.unknown_key(key, P)),
             }
         }
         Ok(settings)
+    }
+
+    /// A list of strings of at least `min` characters (`redact` entries: not empty; `secrets`
+    /// entries: at least `MIN_SECRET_CHARS`).
+    fn strings(&self, value: &YNode, path: &str, min: usize) -> Result<Vec<String>, LoadError> {
+        let mut out = Vec::new();
+        for (i, item) in self.expect_seq(value, path)?.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            let text = self.expect_str(item, &item_path)?;
+            if text.chars().count() < min {
+                let message = if min == 1 {
+                    format!("{item_path} must not be empty")
+                } else {
+                    format!("{item_path} must be at least {min} characters")
+                };
+                return Err(self.invalid(message, item, &item_path));
+            }
+            out.push(text.to_owned());
+        }
+        Ok(out)
+    }
+
+    fn expect_bool(&self, node: &YNode, key: &str) -> Result<bool, LoadError> {
+        match &node.kind {
+            YKind::Scalar(ScalarOwned::Boolean(b), _) => Ok(*b),
+            _ => Err(self.invalid(format!("{key} must be a boolean"), node, key)),
+        }
     }
 
     fn expect_int(&self, node: &YNode, key: &str) -> Result<i64, LoadError> {

@@ -100,6 +100,8 @@ pub fn universe() -> Vec<Item> {
         "handler: file",
         "handler: callback",
         "redact",
+        "secrets",
+        "learn_secrets",
         "buffer_size",
     ];
     items.extend(settings.into_iter().map(|s| Item::new("setting", s)));

@@ -15,6 +15,7 @@ from ..error import LoadError
 from ..event import Level
 from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
 from ..flow import Node as FlowNode
+from ..observability.redact import MIN_SECRET_CHARS
 
 # `to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
 # scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
@@ -27,7 +28,7 @@ TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parit
 NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
 STEP_KEYS = ("uses", "with", "output")
 EDGE_KEYS = ("from", "to", "when")
-OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact")
+OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact", "secrets", "learn_secrets")
 HANDLER_TYPES = ("console", "file", "callback")
 
 # The article of each wrong-type message (brief: `{path} must be {a string|an object|...}`).
@@ -218,14 +219,27 @@ class Reader:
             elif key == "handlers":
                 obs.handlers = [self._handler(h, f"{p}[{i}]") for i, h in enumerate(self._expect_seq(v, p))]
             elif key == "redact":
-                items = []
-                for i, item in enumerate(self._expect_seq(v, p)):
-                    text = self._expect_str(item, f"{p}[{i}]")
-                    if not text:
-                        raise self.origin.invalid(f"{p}[{i}] must not be empty", item, f"{p}[{i}]")
-                    items.append(text)
-                obs.redact = items
+                obs.redact = self._strings(v, p, 1)
+            elif key == "secrets":
+                obs.secrets = self._strings(v, p, MIN_SECRET_CHARS)
+            elif key == "learn_secrets":
+                obs.learn_secrets = self._expect_bool(v, p)
         return obs
+
+    def _strings(self, node: Node, path: str, least: int) -> list[str]:
+        """A list of strings of at least ``least`` characters (``redact`` entries: not empty; ``secrets``
+        entries: at least ``MIN_SECRET_CHARS``)."""
+        out = []
+        for i, item in enumerate(self._expect_seq(node, path)):
+            p = f"{path}[{i}]"
+            text = self._expect_str(item, p)
+            if len(text) < least:
+                message = (
+                    f"{p} must not be empty" if least == 1 else f"{p} must be at least {least} characters"
+                )
+                raise self.origin.invalid(message, item, p)
+            out.append(text)
+        return out
 
     def _handler(self, node: Node, path: str) -> HandlerSpec:
         found = self._keys(node, path, ("type", "path"))

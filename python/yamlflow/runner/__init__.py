@@ -77,20 +77,22 @@ def run(flow: Flow, options: RunOptions) -> RunOutcome:
     sandbox = Path(options.sandbox)
     if not sandbox.is_dir():
         raise LoadError("Io", f"sandbox is not a directory: {options.sandbox}", flow.origin)
-    flow_id = new_id()
-    obs = ObservabilityContext(flow_id, flow.observability, sandbox, options.callbacks, options.console)
-    runner = _Runner(flow, obs, sandbox)
-
     # The run's state: `state` with the input merged over it (existing keys in place, new appended).
     state = copy_json(flow.state)
     state.update(copy_json(options.input))
-    root = Span(None, flow.name, SpanKind.FLOW, None)
     # A starting state beyond the limits is not emitted (`input: {}`): the run fails at once (contract §6.12).
     try:
         limits.check_map(state)
         limited: ActionError | None = None
     except ActionError as err:
         limited = err
+    flow_id = new_id()
+    start = state if limited is None else None
+    obs = ObservabilityContext(
+        flow_id, flow.observability, sandbox, options.callbacks, options.console, start
+    )
+    runner = _Runner(flow, obs, sandbox)
+    root = Span(None, flow.name, SpanKind.FLOW, None)
     obs.open(root, lambda: one("input", {} if limited is not None else state))
     error: tuple[str, str] | None = None
     try:
