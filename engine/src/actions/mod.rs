@@ -109,6 +109,7 @@ pub(crate) mod tests {
             memory: &memory,
             sandbox,
             attempt,
+            limits: &crate::flow::Limits::DEFAULT,
         };
         call(uses, params.as_object().cloned().unwrap_or_default(), &ctx)
     }

@@ -86,6 +86,9 @@ fn settings(text: &str, found: &mut BTreeSet<Item>) {
     if settings.learn_secrets {
         found.insert(Item::new("setting", "learn_secrets"));
     }
+    if flow.limits != yamlflow::Limits::DEFAULT {
+        found.insert(Item::new("setting", "limits"));
+    }
     if settings.buffer_size != defaults.buffer_size {
         found.insert(Item::new("setting", "buffer_size"));
     }

@@ -103,6 +103,7 @@ pub fn universe() -> Vec<Item> {
         "secrets",
         "learn_secrets",
         "buffer_size",
+        "limits",
     ];
     items.extend(settings.into_iter().map(|s| Item::new("setting", s)));
     items

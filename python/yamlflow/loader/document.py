@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..error import LoadError
 from ..event import Level
-from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
+from ..flow import DEFAULT_LIMITS, END, START, ActionCall, Edge, HandlerSpec, Limits, ObservabilitySettings
 from ..flow import Node as FlowNode
 from ..observability.redact import MIN_SECRET_CHARS
 
@@ -30,6 +30,7 @@ STEP_KEYS = ("uses", "with", "output")
 EDGE_KEYS = ("from", "to", "when")
 OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact", "secrets", "learn_secrets")
 HANDLER_TYPES = ("console", "file", "callback")
+LIMIT_KEYS = ("value_depth", "value_size", "state_size", "events", "template_iterations", "template_output")
 
 # The article of each wrong-type message (brief: `{path} must be {a string|an object|...}`).
 _WANT = {
@@ -63,6 +64,7 @@ class Doc:
     description: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    limits: Limits = DEFAULT_LIMITS
     # Each node with the NodeRef of its own name.
     nodes: list[tuple[FlowNode, NodeRef]] = field(default_factory=list)
     # Node names mentioned by edges and on_error, for the UnknownNode check.
@@ -176,7 +178,7 @@ class Reader:
                     raise self._want("map", v, "state")
                 doc.state = map_to_json(self.origin, v, "state")
             elif key == "settings":
-                doc.observability = self._settings(v)
+                self._settings(v, doc)
             elif key == "nodes":
                 for i, item in enumerate(self._expect_items(v, "nodes")):
                     node = self._node(item, f"nodes[{i}]", doc.node_refs)
@@ -192,12 +194,26 @@ class Reader:
         self._missing(found, root, "", ("name", "nodes", "edges"))
         return doc
 
-    def _settings(self, node: Node) -> ObservabilitySettings:
-        obs = ObservabilitySettings()
-        for key, (_k, v) in self._keys(node, "settings", ("observability",)).items():
+    def _settings(self, node: Node, doc: Doc) -> None:
+        for key, (_k, v) in self._keys(node, "settings", ("observability", "limits")).items():
             if key == "observability":
-                obs = self._observability(v, "settings.observability")
-        return obs
+                doc.observability = self._observability(v, "settings.observability")
+            else:
+                doc.limits = self._limits(v, "settings.limits")
+
+    def _limits(self, node: Node, path: str) -> Limits:
+        """``settings.limits`` (contract §6.12): each an integer from 1 to its default."""
+        values: dict[str, int] = {}
+        for key, (_k, v) in self._keys(node, path, LIMIT_KEYS).items():
+            p = f"{path}.{key}"
+            n = self._expect_int(v, p)
+            if n < 1:
+                raise self.origin.invalid(f"{p} must be at least 1", v, p)
+            ceiling = getattr(DEFAULT_LIMITS, key)
+            if n > ceiling:
+                raise self.origin.invalid(f"{p} must be at most {ceiling}", v, p)
+            values[key] = n
+        return Limits(**values)
 
     def _observability(self, node: Node, path: str) -> ObservabilitySettings:
         obs = ObservabilitySettings()
