@@ -8,10 +8,11 @@ use serde_json::{Map, Value};
 use crate::actions::context::ActionError;
 use crate::flow::Limits;
 
-/// Instructions one template rendering may execute (minijinja's fuel): a backstop in the Rust
-/// engine only, for work the loop count does not see (contract §6.12); far above what 100,000
-/// iterations of an ordinary loop body cost.
-pub(crate) const TEMPLATE_FUEL: u64 = 100_000_000;
+/// minijinja's fuel per rendering (contract §6.12): an instruction costs 1, and 64 bytes of data a
+/// filter or operator builds cost 1, so a rendering runs at most 10,000,000 instructions (100 per
+/// iteration of a loop at the iteration budget) and builds at most 640 MB. A backstop in the Rust
+/// engine only, for work the loop count does not see (`'%1000000000d'|format(1)`, `indent`).
+pub(crate) const TEMPLATE_FUEL: u64 = 10_000_000;
 
 /// A value's nesting depth and size, as the limits count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

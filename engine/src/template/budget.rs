@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use minijinja::machinery::{self, Token};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Enumerator, Object, ObjectRepr, Value as MjValue, ValueKind};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value as MjValue, ValueIter, ValueKind};
 
 /// The name of the counting function. A flow that calls it itself only spends its own budget.
 pub(crate) const COUNT: &str = "__loop_budget";
@@ -57,8 +57,9 @@ fn take_one() -> bool {
 }
 
 /// `__loop_budget(X)`: the items of `X` (what a `for` loop takes from it: a list's items, a map's
-/// keys, a string's characters), each costing one iteration. A value a loop cannot iterate is
-/// given back as it is, so the loop fails (or not) as it would without the budget.
+/// keys, a string's characters), each costing one iteration when the loop takes it. A value a loop
+/// cannot iterate is given back as it is, so the loop fails (or not) as it would without the
+/// budget.
 pub(crate) fn counted(value: MjValue) -> MjValue {
     let iterable = matches!(
         value.kind(),
@@ -68,15 +69,28 @@ pub(crate) fn counted(value: MjValue) -> MjValue {
             | ValueKind::String
             | ValueKind::Bytes
     );
-    match value.try_iter() {
-        Ok(items) if iterable => MjValue::from_object(Counted(items.collect())),
-        _ => value,
+    if !iterable || value.try_iter().is_err() {
+        return value;
     }
+    // Items are taken lazily; only an iterable of unknown length is listed first (the loop needs
+    // its length for `loop.length`).
+    let (value, len) = match value.len() {
+        Some(len) => (value, len),
+        None => {
+            let items: Vec<MjValue> = value.try_iter().map(Iterator::collect).unwrap_or_default();
+            let len = items.len();
+            (MjValue::from(items), len)
+        }
+    };
+    MjValue::from_object(Counted { value, len })
 }
 
-/// The items of a loop's iterable, handed out one iteration at a time.
+/// A loop's iterable and its length; its items are handed out one iteration at a time.
 #[derive(Debug)]
-struct Counted(Vec<MjValue>);
+struct Counted {
+    value: MjValue,
+    len: usize,
+}
 
 impl Object for Counted {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -84,36 +98,38 @@ impl Object for Counted {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Iter(Box::new(Items {
-            all: Arc::clone(self),
-            next: 0,
-        }))
+        match self.value.try_iter() {
+            Ok(items) => Enumerator::Iter(Box::new(Items {
+                items,
+                left: self.len,
+            })),
+            Err(_) => Enumerator::Empty,
+        }
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(self.0.len())
+        Some(self.len)
     }
 }
 
-/// An iteration over `Counted` items: its exact length is known (`loop.length`, `loop.last`),
-/// and it ends early when the budget runs out (the rendering then fails).
+/// An iteration over a `Counted` iterable: its exact length is known (`loop.length`,
+/// `loop.last`), and it ends early when the budget runs out (the rendering then fails).
 struct Items {
-    all: Arc<Counted>,
-    next: usize,
+    items: ValueIter,
+    left: usize,
 }
 
 impl Iterator for Items {
     type Item = MjValue;
 
     fn next(&mut self) -> Option<MjValue> {
-        let item = self.all.0.get(self.next)?;
-        self.next += 1;
-        take_one().then(|| item.clone())
+        let item = self.items.next()?;
+        self.left = self.left.saturating_sub(1);
+        take_one().then_some(item)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.all.0.len() - self.next;
-        (left, Some(left))
+        (self.left, Some(self.left))
     }
 }
 
