@@ -88,18 +88,37 @@ class _Environment(ImmutableSandboxedEnvironment):
             return super().getitem(obj, argument)
         return self.undefined(obj=obj, name=argument)
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "-", "//", "%"})
+    intercepted_unops = frozenset({"-"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them."""
+        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them; an integer
+        result must stay within minijinja's integers."""
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 size = _repeat_size(seq)
                 if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
                     raise _OverBudget
-        elif type(left) is int and type(right) is int and abs(left) > 1 and right > _MAX_EXPONENT:
+        elif operator == "**" and _int_pair(left, right) and abs(left) > 1 and right > _MAX_EXPONENT:
             raise _OverBudget
-        return super().call_binop(context, operator, left, right)
+        return _within_int128(super().call_binop(context, operator, left, right))
+
+    def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
+        """``-x`` with the same integer range as the binary operators."""
+        return _within_int128(super().call_unop(context, operator, arg))
+
+
+def _int_pair(left: Any, right: Any) -> bool:
+    return type(left) is int and type(right) is int
+
+
+def _within_int128(value: Any) -> Any:
+    """An integer a template computes must lie in [-2^127, 2^128 - 1] (minijinja's i128 and u128): a
+    Python integer would otherwise grow without bound, and squaring one of many megabytes hangs inside C
+    where no time limit reaches (contract §6.12)."""
+    if type(value) is int and not _INT_MIN <= value <= _INT_MAX:
+        raise _OverBudget
+    return value
 
 
 # String and sequence repetition (`'a' * n`) is refused beyond this many bytes or items (minijinja's own
@@ -107,6 +126,8 @@ class _Environment(ImmutableSandboxedEnvironment):
 # and computing it would hang inside C): both `cannot evaluate template` (contract §6.12).
 _MAX_REPEAT = 100_000_000
 _MAX_EXPONENT = 128
+_INT_MIN = -(2**127)
+_INT_MAX = 2**128 - 1
 
 
 class _OverBudget(Exception):
