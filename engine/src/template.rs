@@ -271,6 +271,11 @@ impl Templates {
         if !has_markers(src) {
             return Ok(Value::String(src.to_owned()));
         }
+        if budget::names_counter(src) {
+            // The counting function is the engine's own: a flow cannot call it (in the Python
+            // engine the name is undefined too).
+            return Err(TemplateError::undefined(src));
+        }
         if let Some(inner) = single_expression(src) {
             let expr = self
                 .expression(inner)

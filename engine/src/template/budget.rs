@@ -12,7 +12,7 @@ use minijinja::machinery::{self, Token};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value as MjValue, ValueIter, ValueKind};
 
-/// The name of the counting function. A flow that calls it itself only spends its own budget.
+/// The name of the counting function; a flow that names it gets `undefined value in template`.
 pub(crate) const COUNT: &str = "__loop_budget";
 
 /// The iterations left to the rendering running on this thread, and whether it ran out.
@@ -131,6 +131,13 @@ impl Iterator for Items {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left, Some(self.left))
     }
+}
+
+/// Whether the template `src` names the counting function itself.
+pub(crate) fn names_counter(src: &str) -> bool {
+    src.contains(COUNT)
+        && machinery::tokenize(src, false, SyntaxConfig::default())
+            .any(|token| matches!(token, Ok((Token::Ident(name), _)) if name == COUNT))
 }
 
 /// `src` with every loop iterable wrapped in `__loop_budget(...)`, or `None` when it has no loop

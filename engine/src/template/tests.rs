@@ -299,6 +299,14 @@ fn template_budget_is_exact() {
 }
 
 #[test]
+fn the_counter_is_not_for_flows() {
+    let src = "{{ __loop_budget([1, 2]) | list }}";
+    assert_eq!(render(src, json!({})), Err(TemplateError::undefined(src)));
+    let text = "{{ '__loop_budget' }}";
+    assert_eq!(render(text, json!({})), Ok(json!("__loop_budget")));
+}
+
+#[test]
 fn loop_iterables_are_wrapped_whole() {
     // The syntax tree's spans cover only the last filter of a chain; the rewrite works on tokens.
     for (src, rewritten) in [
