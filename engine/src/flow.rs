@@ -20,6 +20,8 @@ pub struct Flow {
     pub state: Map<String, Value>,
     /// `settings.observability`, with defaults filled in.
     pub observability: ObservabilitySettings,
+    /// `settings.limits`, with defaults filled in.
+    pub limits: Limits,
     /// The nodes in declaration order.
     pub nodes: Vec<Node>,
     /// The edges in declaration order.
@@ -59,6 +61,10 @@ pub struct ObservabilitySettings {
     pub handlers: Vec<HandlerSpec>,
     /// Key fragments added to the default redaction list.
     pub redact: Vec<String>,
+    /// Secret values redacted wherever they occur inside a string (contract §3.4).
+    pub secrets: Vec<String>,
+    /// Whether the strings under redacted keys of the starting state are secret values too.
+    pub learn_secrets: bool,
 }
 
 impl Default for ObservabilitySettings {
@@ -69,7 +75,45 @@ impl Default for ObservabilitySettings {
             buffer_size: 1000,
             handlers: Vec::new(),
             redact: Vec::new(),
+            secrets: Vec::new(),
+            learn_secrets: false,
         }
+    }
+}
+
+/// `settings.limits` (contract §6.12): the run limits. A flow may lower each, never raise it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Nested arrays/objects a value may hold (`{}` is 1, a scalar 0). At the default, events
+    /// nest at most 103 levels, below the 127 a JSON reader must accept.
+    pub value_depth: usize,
+    /// The size of one value: one per JSON value, plus the characters of strings and keys.
+    pub value_size: usize,
+    /// The size of the state, counted like a value's.
+    pub state_size: usize,
+    /// Events one run may produce (emitted, or dropped by the level filter).
+    pub events: u64,
+    /// Loop iterations one template rendering may run, every `for` of it together.
+    pub template_iterations: u64,
+    /// Characters one text template may write.
+    pub template_output: usize,
+}
+
+impl Limits {
+    /// The defaults, which are also the ceilings (contract §6.12).
+    pub const DEFAULT: Self = Self {
+        value_depth: 100,
+        value_size: 10_000_000,
+        state_size: 10_000_000,
+        events: 100_000,
+        template_iterations: 100_000,
+        template_output: 10_000_000,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
     }
 }
 

@@ -25,8 +25,8 @@ mod template;
 pub use error::{LoadError, LoadErrorKind};
 pub use event::{ACTIONS, Event, EventType, Level, SpanKind};
 pub use flow::{
-    ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Node, NodeBody, ObservabilitySettings,
-    START,
+    ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Limits, Node, NodeBody,
+    ObservabilitySettings, START,
 };
 pub use loader::{load_file, load_str, parse_input, parse_yaml};
 pub use observability::{Callback, ConsoleSink, EventStream, ObservabilityContext};

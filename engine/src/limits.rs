@@ -1,30 +1,18 @@
 //! The run limits (contract §6.12): how deep a value may nest, how large the state may grow and
 //! how many events a run may emit. Each is a typed error, `LimitExceeded`, identical in both
-//! engines; a run that hits one fails cleanly, its spans closed.
+//! engines; a run that hits one fails cleanly, its spans closed. The numbers are the flow's
+//! `settings.limits` (`Limits`, at most the defaults).
 
 use serde_json::{Map, Value};
 
 use crate::actions::context::ActionError;
+use crate::flow::Limits;
 
-/// Nested arrays/objects a value may hold (`{}` is 1, a scalar 0): the starting state, a rendered
-/// `with` and an action's result. Events then nest at most 103 levels, below the 127 a JSON
-/// reader must accept (contract §6.12).
-pub(crate) const DEPTH_LIMIT: usize = 100;
-
-/// The size of the state, and of any one value: one per JSON value, plus the characters of every
-/// string and object key.
-pub(crate) const SIZE_LIMIT: usize = 10_000_000;
-
-/// Events one run may produce (emitted, or dropped by the level filter) before no new span,
-/// attempt, log or metric starts (the events that close the spans already open still come).
-pub(crate) const EVENT_LIMIT: u64 = 100_000;
-
-/// Characters one text template may write (its output is refused beyond).
-pub(crate) const TEXT_LIMIT: usize = SIZE_LIMIT;
-
-/// Instructions one template rendering may execute (minijinja's fuel); enough for 100,000 loop
-/// iterations of a simple body, the Python engine's count (contract §6.12).
-pub(crate) const TEMPLATE_FUEL: u64 = 2_000_000;
+/// minijinja's fuel per rendering (contract §6.12): an instruction costs 1, and 64 bytes of data a
+/// filter or operator builds cost 1, so a rendering runs at most 10,000,000 instructions (100 per
+/// iteration of a loop at the iteration budget) and builds at most 640 MB. A backstop in the Rust
+/// engine only, for work the loop count does not see (`'%1000000000d'|format(1)`, `indent`).
+pub(crate) const TEMPLATE_FUEL: u64 = 10_000_000;
 
 /// A value's nesting depth and size, as the limits count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,24 +65,26 @@ fn exceeded(message: String) -> ActionError {
 }
 
 /// A value within the depth and size limits, or `LimitExceeded`.
-pub(crate) fn check_value(value: &Value) -> Result<Measure, ActionError> {
-    check(measure(value))
+pub(crate) fn check_value(value: &Value, limits: &Limits) -> Result<Measure, ActionError> {
+    check(measure(value), limits)
 }
 
 /// An object held as a map within the depth and size limits, or `LimitExceeded`.
-pub(crate) fn check_map(map: &Map<String, Value>) -> Result<Measure, ActionError> {
-    check(measure_map(map))
+pub(crate) fn check_map(map: &Map<String, Value>, limits: &Limits) -> Result<Measure, ActionError> {
+    check(measure_map(map), limits)
 }
 
-fn check(measure: Measure) -> Result<Measure, ActionError> {
-    if measure.depth > DEPTH_LIMIT {
+fn check(measure: Measure, limits: &Limits) -> Result<Measure, ActionError> {
+    if measure.depth > limits.value_depth {
         return Err(exceeded(format!(
-            "value nests deeper than {DEPTH_LIMIT} levels"
+            "value nests deeper than {} levels",
+            limits.value_depth
         )));
     }
-    if measure.size > SIZE_LIMIT {
+    if measure.size > limits.value_size {
         return Err(exceeded(format!(
-            "value larger than the size limit of {SIZE_LIMIT}"
+            "value larger than the size limit of {}",
+            limits.value_size
         )));
     }
     Ok(measure)
@@ -106,8 +96,9 @@ pub(crate) fn check_result(
     state: &Map<String, Value>,
     output: Option<&str>,
     result: Value,
+    limits: &Limits,
 ) -> Result<Value, ActionError> {
-    let added = check_value(&result)?.size;
+    let added = check_value(&result, limits)?.size;
     let (replaced, added): (Vec<&str>, usize) = match (output, &result) {
         (Some(key), _) => (vec![key], added + key.chars().count()),
         // The object itself is not kept: its keys and values move into the state.
@@ -119,19 +110,21 @@ pub(crate) fn check_result(
         .filter(|(key, _)| !replaced.contains(&key.as_str()))
         .map(|(key, value)| key.chars().count() + measure(value).size)
         .sum();
-    if 1 + kept + added > SIZE_LIMIT {
+    if 1 + kept + added > limits.state_size {
         return Err(exceeded(format!(
-            "state larger than the size limit of {SIZE_LIMIT}"
+            "state larger than the size limit of {}",
+            limits.state_size
         )));
     }
     Ok(result)
 }
 
-/// `LimitExceeded` once the run has produced `EVENT_LIMIT` events.
-pub(crate) fn check_events(produced: u64) -> Result<(), ActionError> {
-    if produced >= EVENT_LIMIT {
+/// `LimitExceeded` once the run has produced `limits.events` events.
+pub(crate) fn check_events(produced: u64, limits: &Limits) -> Result<(), ActionError> {
+    if produced >= limits.events {
         return Err(exceeded(format!(
-            "event limit of {EVENT_LIMIT} events per run reached"
+            "event limit of {} events per run reached",
+            limits.events
         )));
     }
     Ok(())
@@ -154,11 +147,11 @@ mod tests {
             }
         );
         let mut deep = json!(0);
-        for _ in 0..DEPTH_LIMIT {
+        for _ in 0..Limits::DEFAULT.value_depth {
             deep = json!([deep]);
         }
-        assert!(check_value(&deep).is_ok());
-        let err = check_value(&json!([deep])).unwrap_err();
+        assert!(check_value(&deep, &Limits::DEFAULT).is_ok());
+        let err = check_value(&json!([deep]), &Limits::DEFAULT).unwrap_err();
         assert_eq!(
             (err.kind.as_str(), err.message.as_str()),
             ("LimitExceeded", "value nests deeper than 100 levels")
@@ -167,16 +160,30 @@ mod tests {
 
     #[test]
     fn state_size_after_a_result() {
-        let big = "x".repeat(SIZE_LIMIT / 2);
+        let big = "x".repeat(Limits::DEFAULT.state_size / 2);
         let mut state = Map::new();
         state.insert("a".into(), json!(big));
         // Replacing `a` keeps the state small; adding `b` beside it does not.
-        assert!(check_result(&state, Some("a"), json!(big)).is_ok());
-        assert!(check_result(&state, None, json!({"a": big})).is_ok());
-        let err = check_result(&state, Some("b"), json!(big)).unwrap_err();
+        assert!(check_result(&state, Some("a"), json!(big), &Limits::DEFAULT).is_ok());
+        assert!(check_result(&state, None, json!({"a": big}), &Limits::DEFAULT).is_ok());
+        let err = check_result(&state, Some("b"), json!(big), &Limits::DEFAULT).unwrap_err();
         assert_eq!(err.message, "state larger than the size limit of 10000000");
-        assert!(check_result(&state, None, json!(big)).is_ok());
-        assert!(check_events(EVENT_LIMIT - 1).is_ok());
-        assert!(check_events(EVENT_LIMIT).is_err());
+        // A lowered limit is the one checked, and named.
+        let low = Limits {
+            state_size: 10,
+            events: 3,
+            ..Limits::DEFAULT
+        };
+        let err = check_result(&Map::new(), Some("b"), json!("12345678"), &low).unwrap_err();
+        assert_eq!(err.message, "state larger than the size limit of 10");
+        assert!(check_result(&Map::new(), Some("b"), json!("1234567"), &low).is_ok());
+        assert!(check_events(2, &low).is_ok());
+        assert_eq!(
+            check_events(3, &low).unwrap_err().message,
+            "event limit of 3 events per run reached"
+        );
+        assert!(check_result(&state, None, json!(big), &Limits::DEFAULT).is_ok());
+        assert!(check_events(99_999, &Limits::DEFAULT).is_ok());
+        assert!(check_events(100_000, &Limits::DEFAULT).is_err());
     }
 }

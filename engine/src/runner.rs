@@ -80,6 +80,14 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
             key: None,
         });
     }
+    // The run's state: `state` with the input merged over it (existing keys in place, new appended).
+    let mut state = flow.state.clone();
+    for (key, value) in options.input {
+        state.insert(key, value);
+    }
+    // A starting state beyond the limits is not emitted (`input: {}`): the run fails at once
+    // (contract §6.12).
+    let limited = limits::check_map(&state, &flow.limits);
     let flow_id = new_id();
     let obs = ObservabilityContext::new(
         flow_id.clone(),
@@ -87,18 +95,10 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         &options.sandbox,
         options.callbacks,
         options.console.as_ref(),
+        limited.is_ok().then_some(&state),
     );
     let runner = Runner::new(flow, &obs, options.sandbox);
-
-    // The run's state: `state` with the input merged over it (existing keys in place, new appended).
-    let mut state = flow.state.clone();
-    for (key, value) in options.input {
-        state.insert(key, value);
-    }
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);
-    // A starting state beyond the limits is not emitted (`input: {}`): the run fails at once
-    // (contract §6.12).
-    let limited = limits::check_map(&state);
     obs.open(&root, || match &limited {
         Ok(_) => one("input", Value::Object(state.clone())),
         Err(_) => one("input", Value::Object(Map::new())),
@@ -241,7 +241,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         }
         Self {
             flow,
-            templates: Templates::new(),
+            templates: Templates::new(&flow.limits),
             obs,
             memory: Mutex::new(Map::new()),
             sandbox,
@@ -321,7 +321,7 @@ impl<'f, 'o> Runner<'f, 'o> {
     /// Counts node executions; before exceeding the limit the run fails with `LoopLimit` (and
     /// with `LimitExceeded` once the run has emitted its events, contract §6.12).
     fn count(&self, executions: usize, more: usize) -> Result<usize, RunError> {
-        limits::check_events(self.obs.produced())?;
+        limits::check_events(self.obs.produced(), &self.flow.limits)?;
         if executions + more > LOOP_LIMIT {
             return Err(RunError::new(
                 "LoopLimit",
@@ -362,6 +362,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             memory: &self.memory,
             sandbox: &self.sandbox,
             attempt,
+            limits: &self.flow.limits,
         }
     }
 
@@ -396,7 +397,14 @@ impl<'f, 'o> Runner<'f, 'o> {
                     };
                     let outcome = params
                         .and_then(|p| actions::call(&call.uses, p, &self.ctx(&span, attempt)))
-                        .and_then(|r| limits::check_result(state, call.output.as_deref(), r));
+                        .and_then(|r| {
+                            limits::check_result(
+                                state,
+                                call.output.as_deref(),
+                                r,
+                                &self.flow.limits,
+                            )
+                        });
                     match outcome {
                         Ok(result) => {
                             obs.exit(&span, || result.clone());
@@ -440,7 +448,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         max: u32,
         err: &ActionError,
     ) -> Result<(), ActionError> {
-        let over = limits::check_events(self.obs.produced()).err();
+        let over = limits::check_events(self.obs.produced(), &self.flow.limits).err();
         if attempt >= max || over.is_some() {
             let err = over.unwrap_or_else(|| err.clone());
             self.obs.fail(span, err.to_json(), Some(attempt));
@@ -463,7 +471,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             .templates
             .render_map(&call.with, &scope)
             .map_err(template_error)?;
-        limits::check_map(&with)?;
+        limits::check_map(&with, &self.flow.limits)?;
         Ok(with)
     }
 
@@ -480,7 +488,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         let obs = self.obs;
         let mut last = Value::Null;
         for (i, step) in steps.iter().enumerate() {
-            limits::check_events(obs.produced())?;
+            limits::check_events(obs.produced(), &self.flow.limits)?;
             let (name, action) = &info.steps[i];
             let span = Span::new(
                 Some(parent),
@@ -495,7 +503,9 @@ impl<'f, 'o> Runner<'f, 'o> {
             });
             let outcome = rendered
                 .and_then(|p| actions::call(&step.uses, p, &self.ctx(&span, attempt)))
-                .and_then(|r| limits::check_result(state, step.output.as_deref(), r));
+                .and_then(|r| {
+                    limits::check_result(state, step.output.as_deref(), r, &self.flow.limits)
+                });
             match outcome {
                 Ok(result) => {
                     obs.exit(&span, || result.clone());

@@ -17,8 +17,11 @@ use minijinja::value::{Value as MjValue, ValueKind};
 use minijinja::{Environment, Error as MjError, ErrorKind, Expression, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
 
+use crate::flow::Limits;
 use crate::limits;
 use crate::pyrepr;
+
+mod budget;
 
 /// A template failure: always the contract type `TemplateError` (contract §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,12 +116,16 @@ impl<'a> Scope<'a> {
 /// a run keep compiled expressions.
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
 
-/// The template engine of one run: the shared environment and the run's compiled single
-/// expressions (a flow has finitely many template strings; loops and fan-outs render the same
-/// ones again and again).
-#[derive(Default)]
+/// The template engine of one run: the shared environment, the run's template limits, its
+/// compiled single expressions and its text templates with their loops counted (a flow has
+/// finitely many template strings; loops and fan-outs render the same ones again and again).
 pub(crate) struct Templates {
     expressions: RwLock<HashMap<Box<str>, Arc<Expression<'static, 'static>>>>,
+    counted: RwLock<HashMap<Box<str>, Option<Arc<str>>>>,
+    /// Loop iterations per rendering (`settings.limits.template_iterations`).
+    iterations: u64,
+    /// Characters per text rendering (`settings.limits.template_output`).
+    output: usize,
 }
 
 /// An environment with strict undefined, Python text spelling and the contract's filters.
@@ -128,9 +135,10 @@ fn environment() -> Environment<'static> {
     // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
     // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
     env.remove_global("debug");
-    // Every rendering has a budget of instructions: a loop of 10^10 iterations fails with
-    // `cannot evaluate template` instead of running for hours (contract §6.12).
+    // Loop iterations are counted exactly (`budget.rs`); the instruction budget is only a
+    // backstop for work loops do not count (contract §6.12).
     env.set_fuel(Some(limits::TEMPLATE_FUEL));
+    env.add_function(budget::COUNT, budget::counted);
     env.set_formatter(|out, _state, value| {
         if value.is_undefined() {
             return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
@@ -200,28 +208,31 @@ fn environment() -> Environment<'static> {
 }
 
 impl Templates {
-    /// A run's template engine, with no expression compiled yet.
-    pub(crate) fn new() -> Self {
-        Self::default()
+    /// A run's template engine under `limits`, with no expression compiled yet.
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Self {
+            expressions: RwLock::default(),
+            counted: RwLock::default(),
+            iterations: limits.template_iterations,
+            output: limits.template_output,
+        }
+    }
+
+    /// A text template's source with its loops counted (`budget::rewrite`, cached).
+    fn counted_source(&self, src: &str) -> Option<Arc<str>> {
+        let made: Result<_, std::convert::Infallible> = cached(&self.counted, src, || {
+            Ok(budget::rewrite(src).map(Arc::from))
+        });
+        made.unwrap_or_else(|never| match never {})
     }
 
     /// The compiled single expression `inner` (cached), or the compile error.
     fn expression(&self, inner: &str) -> Result<Arc<Expression<'static, 'static>>, MjError> {
-        let cached = self
-            .expressions
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(inner)
-            .cloned();
-        if let Some(expression) = cached {
-            return Ok(expression);
-        }
-        let expression = Arc::new(ENVIRONMENT.compile_expression_owned(inner.to_owned())?);
-        self.expressions
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(inner.into(), Arc::clone(&expression));
-        Ok(expression)
+        cached(&self.expressions, inner, || {
+            ENVIRONMENT
+                .compile_expression_owned(inner.to_owned())
+                .map(Arc::new)
+        })
     }
 
     /// Renders every string at any depth of `value` (keys are not templates).
@@ -260,6 +271,11 @@ impl Templates {
         if !has_markers(src) {
             return Ok(Value::String(src.to_owned()));
         }
+        if budget::names_counter(src) {
+            // The counting function is the engine's own: a flow cannot call it (in the Python
+            // engine the name is undefined too).
+            return Err(TemplateError::undefined(src));
+        }
         if let Some(inner) = single_expression(src) {
             let expr = self
                 .expression(inner)
@@ -272,30 +288,61 @@ impl Templates {
                 Conversion::Invalid => TemplateError::evaluate(src),
             });
         }
-        let mut out = Bounded::default();
-        ENVIRONMENT
-            .template_from_str(src)
-            .and_then(|template| template.render_captured_to(scope.context().clone(), &mut out))
-            .map_err(|err| TemplateError::from_mj(src, &err))?;
+        let counted = self.counted_source(src);
+        let mut out = Bounded {
+            bytes: Vec::new(),
+            chars: 0,
+            limit: self.output,
+        };
+        budget::start(self.iterations);
+        let rendered = ENVIRONMENT
+            .template_from_str(counted.as_deref().unwrap_or(src))
+            .and_then(|template| template.render_captured_to(scope.context().clone(), &mut out));
+        if budget::ran_out() {
+            return Err(TemplateError::evaluate(src));
+        }
+        rendered.map_err(|err| TemplateError::from_mj(src, &err))?;
         String::from_utf8(out.bytes)
             .map(Value::String)
             .map_err(|_| TemplateError::evaluate(src))
     }
 }
 
-/// A text template's output, refused past `limits::TEXT_LIMIT` characters (contract §6.12):
-/// the write fails and the rendering stops with `cannot evaluate template`.
-#[derive(Default)]
+/// The value cached under `key`, else `make`'s, cached when it is made.
+fn cached<V: Clone, E>(
+    cache: &RwLock<HashMap<Box<str>, V>>,
+    key: &str,
+    make: impl FnOnce() -> Result<V, E>,
+) -> Result<V, E> {
+    let found = cache
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(key)
+        .cloned();
+    if let Some(value) = found {
+        return Ok(value);
+    }
+    let value = make()?;
+    cache
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key.into(), value.clone());
+    Ok(value)
+}
+
+/// A text template's output, refused past `limit` characters (contract §6.12): the write fails
+/// and the rendering stops with `cannot evaluate template`.
 struct Bounded {
     bytes: Vec<u8>,
     chars: usize,
+    limit: usize,
 }
 
 impl std::io::Write for Bounded {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         // Characters are the bytes that do not continue a UTF-8 sequence.
         self.chars += buf.iter().filter(|&&b| b & 0xC0 != 0x80).count();
-        if self.chars > limits::TEXT_LIMIT {
+        if self.chars > self.limit {
             return Err(std::io::Error::other("template output too large"));
         }
         self.bytes.extend_from_slice(buf);

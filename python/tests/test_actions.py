@@ -112,6 +112,17 @@ def test_obs_query_glob_is_only_star_and_question(tmp_path: Path) -> None:
     assert outcome.state["q"] == []
 
 
+def test_glob_match_without_backtracking() -> None:
+    from yamlflow.actions.obs import glob_match
+
+    assert glob_match("fetch*", "fetcher") and glob_match("fetch_?", "fetch_a") and glob_match("*", "")
+    assert not glob_match("fetch_?", "fetcher") and not glob_match("nothing*", "fetch_a")
+    # A `*` is a wildcard even where the text holds a `*`; a pattern that made the old regex backtrack for
+    # minutes is one quick pass.
+    assert glob_match("*b", "*ab")
+    assert not glob_match("*a" * 30 + "*b", "a" * 4000)
+
+
 # Fix 8: json.parse reads as serde_json: its 128th nested level is refused; big integers become floats.
 def _parse(tmp_path: Path, text: str) -> yamlflow.RunOutcome:
     flow = yamlflow.load_str(

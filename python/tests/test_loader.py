@@ -333,6 +333,17 @@ def test_fan_out_and_message_errors(text, line, column, key, message) -> None:
     )
 
 
+def test_settings_limits_and_secrets_load() -> None:
+    assert (
+        load_error(FAN.replace("nodes:", "settings: {limits: {steps: 1}}\nnodes:")).key
+        == "settings.limits.steps"
+    )
+    text = "settings: {limits: {events: 7}, observability: {secrets: [hééé], learn_secrets: true}}\nnodes:"
+    flow = yamlflow.load_str(FAN.replace("nodes:", text))
+    assert (flow.limits.events, flow.limits.template_iterations, flow.limits.value_depth) == (7, 100_000, 100)
+    assert (flow.observability.secrets, flow.observability.learn_secrets) == (["hééé"], True)
+
+
 def test_branch_reached_otherwise_checked_after_unknown_node_before_missing_edge() -> None:
     reached = FAN + "  - {from: join, to: a, when: '{{ state.again }}'}\n"
     assert load_error(reached + "  - {from: zz, to: __end__}\n").kind == "UnknownNode"

@@ -61,6 +61,8 @@ ALLOWED_PYTHON_ONLY: dict[tuple[str, str], str] = {
 ALLOWED_MODULES: dict[str, str] = {
     "__main__": "python -m yamlflow (Rust: the binary is main.rs, here cli.py)",
     "values": "JSON helpers (deep copy, type-exact equality) that Rust gets from serde_json's Value",
+    "template.budget": "minijinja cannot count loop iterations: Rust rewrites each loop's iterable through a "
+    "counting function; Python wraps the same expressions in Jinja2's tree (template.py, _budgeted)",
 }
 # Modules both sides have whose names are not compared.
 UNCOMPARED_MODULES: dict[str, str] = {

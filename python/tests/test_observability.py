@@ -182,3 +182,26 @@ def test_the_event_limit_fails_the_run_with_its_spans_closed(tmp_path: Path) -> 
     assert 33_000 < len(events) < 34_000
     assert [e["seq"] for e in events] == list(range(len(events)))
     assert [e["message"] for e in events[-2:]] == ["node failed", "flow failed"]
+
+
+def test_redactor_secret_values_longest_first_in_one_scan() -> None:
+    r = Redactor((), ["abcd", "abcdef", "cdefgh", "xyz", "REDACTED"])
+    # `xyz` is too short; `abcdef` wins over `abcd` where both start; the scan goes on after a match, so
+    # `cdefgh` overlapping it is not found; the key-redaction marker is never searched.
+    assert r.scrub("xyz") is None
+    assert r.scrub("1abcdefgh abcd REDACTED é") == "1[REDACTED]gh [REDACTED] [REDACTED] é"
+    assert r.redact_data({"password": "REDACTED-no", "list": ["say abcd", 1], "k": {"abcd": "abcd"}}) == {
+        "password": REDACTED,
+        "list": ["say [REDACTED]", 1],
+        "k": {"abcd": REDACTED},
+    }
+    assert r.redact_message("abcd!") == "[REDACTED]!"
+    assert r.redact_message(None) is None
+
+
+def test_redactor_learns_strings_under_redacted_keys() -> None:
+    r = Redactor()
+    r.learn(
+        {"user": "ann", "auth": {"api_key": ["sk-123", 7, {"x": "deep-1"}]}, "pin": "12", "password": "abc"}
+    )
+    assert r.scrub("sk-123 deep-1 ann abc") == "[REDACTED] [REDACTED] ann abc"

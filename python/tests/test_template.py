@@ -204,3 +204,29 @@ def test_text_int_edges_fit() -> None:
     assert render_str("a{{ 2 ** 63 - 1 }}", CTX) == "a9223372036854775807"
     assert render_str("a{{ -(2 ** 63) }}", CTX) == "a-9223372036854775808"
     assert render_str("{{ [3, 1] | reverse | string }}", CTX) == "[1, 3]"
+
+
+def test_template_budget_is_exact() -> None:
+    # contract §6.12: each item a loop takes costs one iteration, nested loops, the `if` clause's skipped
+    # items and the items of a recursive `loop(...)` included (the cases of engine/src/template/tests.rs).
+    from yamlflow.flow import DEFAULT_LIMITS, Limits
+
+    ctx = {"state": {"tree": [{"kids": [{"kids": []}, {"kids": []}]}], "m": {"a": 1, "b": 2}}}
+    cases = [
+        ("{% for i in range(3) %}{% for j in range(4) %}.{% endfor %}{% endfor %}", 15, "............"),
+        ("{% for c in 'abc' if c != 'b' %}{{ c }}{{ loop.length }}{% endfor %}", 3, "a2c2"),
+        ("{% for k in state.m %}{{ k }}{{ loop.revindex }}{% else %}none{% endfor %}", 2, "a2b1"),
+        ("{% for x in [] %}{% else %}none{% endfor %}", 0, "none"),
+        ("{% for n in state.tree recursive %}({{ loop(n.kids) }}){% endfor %}", 3, "(()())"),
+        (
+            "{% macro m(n) %}{% for i in range(n) %}{{ i }}{% endfor %}{% endmacro %}{{ m(2) }}{{ m((3)) }}",
+            5,
+            "01012",
+        ),
+    ]
+    for src, needed, text in cases:
+        assert render_str(src, ctx, Limits(template_iterations=needed)) == text, src
+        if needed:
+            with pytest.raises(TemplateError, match="cannot evaluate template"):
+                render_str(src, ctx, Limits(template_iterations=needed - 1))
+    assert DEFAULT_LIMITS.template_iterations == 100_000

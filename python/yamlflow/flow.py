@@ -33,6 +33,34 @@ class ObservabilitySettings:
     buffer_size: int = 1000
     handlers: list[HandlerSpec] = field(default_factory=list)
     redact: list[str] = field(default_factory=list)
+    # Secret values redacted wherever they occur inside a string (contract §3.4).
+    secrets: list[str] = field(default_factory=list)
+    # Whether the strings under redacted keys of the starting state are secret values too.
+    learn_secrets: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``settings.limits`` (contract §6.12): the run limits. A flow may lower each, never raise it; the
+    defaults are the ceilings."""
+
+    # Nested arrays/objects a value may hold (`{}` is 1, a scalar 0). At the default, events nest at most
+    # 103 levels, below the 127 a JSON reader must accept.
+    value_depth: int = 100
+    # The size of one value: one per JSON value, plus the characters of strings and keys.
+    value_size: int = 10_000_000
+    # The size of the state, counted like a value's.
+    state_size: int = 10_000_000
+    # Events one run may produce (emitted, or dropped by the level filter).
+    events: int = 100_000
+    # Loop iterations one template rendering may run, every `for` of it together.
+    template_iterations: int = 100_000
+    # Characters one text template may write.
+    template_output: int = 10_000_000
+
+
+# The defaults (Rust: ``Limits::DEFAULT``).
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -80,6 +108,7 @@ class Flow:
     description: str | None
     state: dict[str, Any]
     observability: ObservabilitySettings
+    limits: Limits
     nodes: list[Node]
     edges: list[Edge]
 

@@ -1,6 +1,7 @@
 """The run limits (contract §6.12): how deep a value may nest, how large the state may grow and how many
 events a run may emit. Each is a typed error, ``LimitExceeded``, identical in both engines; a run that hits
-one fails cleanly, its spans closed. Mirrors ``engine/src/limits.rs``."""
+one fails cleanly, its spans closed. The numbers are the flow's ``settings.limits`` (``Limits``, at most the
+defaults). Mirrors ``engine/src/limits.rs``."""
 
 from __future__ import annotations
 
@@ -8,20 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .actions.context import ActionError
-
-# Nested arrays/objects a value may hold (`{}` is 1, a scalar 0): the starting state, a rendered `with`
-# and an action's result. Events then nest at most 103 levels, below the 127 a JSON reader must accept.
-DEPTH_LIMIT = 100
-# The size of the state, and of any one value: one per JSON value, plus the characters of every string and
-# object key.
-SIZE_LIMIT = 10_000_000
-# Characters one text template may write (its output is refused beyond).
-TEXT_LIMIT = SIZE_LIMIT
-# Loop iterations one template rendering may run (Rust meters minijinja's fuel instead, contract §6.12).
-TEMPLATE_ITERATIONS = 100_000
-# Events one run may produce (emitted, or dropped by the level filter) before no new span, attempt, log or
-# metric starts (the events that close the spans already open still come).
-EVENT_LIMIT = 100_000
+from .flow import Limits
 
 
 @dataclass(frozen=True)
@@ -64,28 +52,28 @@ def _exceeded(message: str) -> ActionError:
     return ActionError("LimitExceeded", message)
 
 
-def check_value(value: Any) -> Measure:
+def check_value(value: Any, limits: Limits) -> Measure:
     """A value within the depth and size limits, or ``LimitExceeded``."""
-    return _check(measure(value))
+    return _check(measure(value), limits)
 
 
-def check_map(value: dict[str, Any]) -> Measure:
+def check_map(value: dict[str, Any], limits: Limits) -> Measure:
     """An object held as a map within the depth and size limits, or ``LimitExceeded``."""
-    return _check(measure_map(value))
+    return _check(measure_map(value), limits)
 
 
-def _check(m: Measure) -> Measure:
-    if m.depth > DEPTH_LIMIT:
-        raise _exceeded(f"value nests deeper than {DEPTH_LIMIT} levels")
-    if m.size > SIZE_LIMIT:
-        raise _exceeded(f"value larger than the size limit of {SIZE_LIMIT}")
+def _check(m: Measure, limits: Limits) -> Measure:
+    if m.depth > limits.value_depth:
+        raise _exceeded(f"value nests deeper than {limits.value_depth} levels")
+    if m.size > limits.value_size:
+        raise _exceeded(f"value larger than the size limit of {limits.value_size}")
     return m
 
 
-def check_result(state: dict[str, Any], output: str | None, result: Any) -> Any:
+def check_result(state: dict[str, Any], output: str | None, result: Any, limits: Limits) -> Any:
     """A result that may be applied to ``state`` (to ``output``, or merged when an object): within the
     value limits, and the state it leaves within the size limit. Gives the result back."""
-    added = check_value(result).size
+    added = check_value(result, limits).size
     if output is not None:
         replaced: set[str] = {output}
         added += len(output)
@@ -96,12 +84,12 @@ def check_result(state: dict[str, Any], output: str | None, result: Any) -> Any:
     else:
         return result
     kept = sum(len(key) + measure(value).size for key, value in state.items() if key not in replaced)
-    if 1 + kept + added > SIZE_LIMIT:
-        raise _exceeded(f"state larger than the size limit of {SIZE_LIMIT}")
+    if 1 + kept + added > limits.state_size:
+        raise _exceeded(f"state larger than the size limit of {limits.state_size}")
     return result
 
 
-def check_events(produced: int) -> None:
-    """``LimitExceeded`` once the run has produced ``EVENT_LIMIT`` events."""
-    if produced >= EVENT_LIMIT:
-        raise _exceeded(f"event limit of {EVENT_LIMIT} events per run reached")
+def check_events(produced: int, limits: Limits) -> None:
+    """``LimitExceeded`` once the run has produced ``limits.events`` events."""
+    if produced >= limits.events:
+        raise _exceeded(f"event limit of {limits.events} events per run reached")

@@ -23,7 +23,7 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
-from .limits import TEMPLATE_ITERATIONS, TEXT_LIMIT
+from .flow import DEFAULT_LIMITS, Limits
 from .pyrepr import json_text
 from .values import has_lone_surrogate
 
@@ -88,18 +88,37 @@ class _Environment(ImmutableSandboxedEnvironment):
             return super().getitem(obj, argument)
         return self.undefined(obj=obj, name=argument)
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "-", "//", "%"})
+    intercepted_unops = frozenset({"-"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them."""
+        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them; an integer
+        result must stay within minijinja's integers."""
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 size = _repeat_size(seq)
                 if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
                     raise _OverBudget
-        elif type(left) is int and type(right) is int and abs(left) > 1 and right > _MAX_EXPONENT:
+        elif operator == "**" and _int_pair(left, right) and abs(left) > 1 and right > _MAX_EXPONENT:
             raise _OverBudget
-        return super().call_binop(context, operator, left, right)
+        return _within_int128(super().call_binop(context, operator, left, right))
+
+    def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
+        """``-x`` with the same integer range as the binary operators."""
+        return _within_int128(super().call_unop(context, operator, arg))
+
+
+def _int_pair(left: Any, right: Any) -> bool:
+    return type(left) is int and type(right) is int
+
+
+def _within_int128(value: Any) -> Any:
+    """An integer a template computes must lie in [-2^127, 2^128 - 1] (minijinja's i128 and u128): a
+    Python integer would otherwise grow without bound, and squaring one of many megabytes hangs inside C
+    where no time limit reaches (contract §6.12)."""
+    if type(value) is int and not _INT_MIN <= value <= _INT_MAX:
+        raise _OverBudget
+    return value
 
 
 # String and sequence repetition (`'a' * n`) is refused beyond this many bytes or items (minijinja's own
@@ -107,6 +126,8 @@ class _Environment(ImmutableSandboxedEnvironment):
 # and computing it would hang inside C): both `cannot evaluate template` (contract §6.12).
 _MAX_REPEAT = 100_000_000
 _MAX_EXPONENT = 128
+_INT_MIN = -(2**127)
+_INT_MAX = 2**128 - 1
 
 
 class _OverBudget(Exception):
@@ -129,10 +150,13 @@ def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
 
 
 def _budgeted(template: nodes.Template) -> nodes.Template:
-    """The parsed template with every `for` loop's iterable counted (the Rust engine meters minijinja's fuel
-    instead)."""
+    """The parsed template with every `for` loop's iterable counted, and the iterable given to a recursive
+    loop's ``loop(...)`` (contract §6.12; the Rust engine rewrites the same expressions, ``budget.rs``)."""
     for loop in template.find_all(nodes.For):
         loop.iter = nodes.Filter(loop.iter, _COUNTED, [], [], None, None, lineno=loop.lineno)
+    for call in template.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "loop" and call.args:
+            call.args[0] = nodes.Filter(call.args[0], _COUNTED, [], [], None, None, lineno=call.lineno)
     return template
 
 
@@ -262,8 +286,9 @@ def _has_markers(src: str) -> bool:
     return "{{" in src or "{%" in src or "{#" in src
 
 
-def render_str(src: str, ctx: dict[str, Any]) -> Any:
-    """Render one string: unchanged without markers, native for a single expression, else text."""
+def render_str(src: str, ctx: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Render one string: unchanged without markers, native for a single expression, else text, within the
+    run's template limits."""
     if "{" not in src or not _has_markers(src):
         return src
     compiled = _CACHE.get(src)
@@ -273,12 +298,13 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
             _CACHE[src] = compiled
     if compiled.error is not None:
         raise compiled.error
-    _BUDGET.left = TEMPLATE_ITERATIONS
+    _BUDGET.left = limits.template_iterations
     try:
         if compiled.expr is not None:
             value = compiled.expr(ctx)
         else:
-            return to_json(_render_bounded(compiled.template, ctx), src)  # type: ignore[arg-type]
+            text = _render_bounded(compiled.template, ctx, limits.template_output)  # type: ignore[arg-type]
+            return to_json(text, src)
     except UndefinedError:
         raise _undefined(src) from None
     except TemplateSyntaxError:
@@ -296,27 +322,27 @@ def render_str(src: str, ctx: dict[str, Any]) -> Any:
         raise _cannot(src) from None
 
 
-def _render_bounded(template: jinja2.Template, ctx: dict[str, Any]) -> str:
-    """A text template's output, refused past ``TEXT_LIMIT`` characters (contract §6.12)."""
+def _render_bounded(template: jinja2.Template, ctx: dict[str, Any], limit: int) -> str:
+    """A text template's output, refused past ``limit`` characters (contract §6.12)."""
     chunks: list[str] = []
     written = 0
     for chunk in template.generate(ctx):
         written += len(chunk)
-        if written > TEXT_LIMIT:
+        if written > limit:
             raise _OverBudget
         chunks.append(chunk)
     return "".join(chunks)
 
 
-def render_value(value: Any, ctx: dict[str, Any]) -> Any:
+def render_value(value: Any, ctx: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Any:
     """Render every string at any depth of ``value``; keys are not templates. Returns fresh containers."""
     t = type(value)
     if t is str:
-        return render_str(value, ctx)
+        return render_str(value, ctx, limits)
     if t is dict:
-        return {k: render_value(v, ctx) for k, v in value.items()}
+        return {k: render_value(v, ctx, limits) for k, v in value.items()}
     if t is list:
-        return [render_value(v, ctx) for v in value]
+        return [render_value(v, ctx, limits) for v in value]
     return value
 
 

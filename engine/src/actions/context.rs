@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use serde_json::{Map, Value};
 
 use crate::error::{RunError, error_json};
+use crate::flow::Limits;
 use crate::observability::{ObservabilityContext, Span};
 use crate::sandbox::{OpenError, SandboxEscape};
 
@@ -87,4 +88,6 @@ pub(crate) struct ActionCtx<'a> {
     pub(crate) sandbox: &'a Path,
     /// The node's 1-based attempt (for `fail`).
     pub(crate) attempt: u32,
+    /// The run's limits (the event limit of `log.emit` and `metric.emit`).
+    pub(crate) limits: &'a Limits,
 }

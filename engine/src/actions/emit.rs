@@ -14,7 +14,7 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
     let level = Level::parse(level_name)
         .ok_or_else(|| ActionError::action(format!("log.emit: unknown level '{level_name}'")))?;
     let data = params.opt_object("data")?;
-    crate::limits::check_events(ctx.obs.produced())?;
+    crate::limits::check_events(ctx.obs.produced(), ctx.limits)?;
     if ctx.obs.produce(level) {
         ctx.obs.emit(
             ctx.span,
@@ -54,7 +54,7 @@ pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
             )));
         }
     }
-    crate::limits::check_events(ctx.obs.produced())?;
+    crate::limits::check_events(ctx.obs.produced(), ctx.limits)?;
     if ctx.obs.produce(Level::Info) {
         ctx.obs.emit(
             ctx.span,

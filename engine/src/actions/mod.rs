@@ -99,6 +99,7 @@ pub(crate) mod tests {
             sandbox,
             Vec::new(),
             None,
+            None,
         );
         let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
         let memory = Mutex::new(Map::new());
@@ -108,6 +109,7 @@ pub(crate) mod tests {
             memory: &memory,
             sandbox,
             attempt,
+            limits: &crate::flow::Limits::DEFAULT,
         };
         call(uses, params.as_object().cloned().unwrap_or_default(), &ctx)
     }

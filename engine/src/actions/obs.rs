@@ -17,7 +17,7 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && p[pi] != '*' && (p[pi] == '?' || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == '*' {
@@ -108,5 +108,7 @@ mod tests {
         assert!(!glob_match("fetch_?", "fetcher"));
         assert!(glob_match("*", ""));
         assert!(!glob_match("nothing*", "fetch_a"));
+        // A `*` is a wildcard even where the text holds a `*`.
+        assert!(glob_match("*b", "*ab"));
     }
 }

@@ -9,8 +9,10 @@ use super::yaml::{self, Origin, Pos, YKind, YNode, map_to_json};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::event::Level;
 use crate::flow::{
-    ActionCall, END, Edge, Endpoint, HandlerSpec, Node, NodeBody, ObservabilitySettings, START,
+    ActionCall, END, Edge, Endpoint, HandlerSpec, Limits, Node, NodeBody, ObservabilitySettings,
+    START,
 };
+use crate::observability::MIN_SECRET_CHARS;
 
 /// The top-level values of a structurally valid document, with positions for the graph checks.
 pub(super) struct Doc<'y> {
@@ -18,6 +20,7 @@ pub(super) struct Doc<'y> {
     pub(super) description: Option<String>,
     pub(super) state: Map<String, Value>,
     pub(super) observability: ObservabilitySettings,
+    pub(super) limits: Limits,
     pub(super) nodes: Vec<(Node, &'y YNode)>,
     pub(super) node_refs: Vec<NodeRef<'y>>,
     pub(super) edges: Vec<(Edge, &'y YNode)>,
@@ -139,6 +142,7 @@ impl<'o> Reader<'o> {
             description: None,
             state: Map::new(),
             observability: ObservabilitySettings::default(),
+            limits: Limits::DEFAULT,
             nodes: Vec::new(),
             node_refs: Vec::new(),
             edges: Vec::new(),
@@ -157,7 +161,7 @@ impl<'o> Reader<'o> {
                 "state" => {
                     doc.state = map_to_json(self.origin, self.expect_map(value, "state")?, "state")?
                 }
-                "settings" => doc.observability = self.settings(value)?,
+                "settings" => self.settings(value, &mut doc.observability, &mut doc.limits)?,
                 "nodes" => {
                     let items = self.expect_items(value, "nodes")?;
                     for (i, item) in items.iter().enumerate() {
@@ -195,15 +199,63 @@ impl<'o> Reader<'o> {
         Ok(doc)
     }
 
-    fn settings(&self, value: &YNode) -> Result<ObservabilitySettings, LoadError> {
-        let mut settings = ObservabilitySettings::default();
+    fn settings(
+        &self,
+        value: &YNode,
+        observability: &mut ObservabilitySettings,
+        limits: &mut Limits,
+    ) -> Result<(), LoadError> {
         for (key, value) in self.expect_map(value, "settings")? {
             match key.as_str().unwrap_or_default() {
-                "observability" => settings = self.observability(value)?,
+                "observability" => *observability = self.observability(value)?,
+                "limits" => *limits = self.limits(value)?,
                 _ => return Err(self.unknown_key(key, "settings")),
             }
         }
-        Ok(settings)
+        Ok(())
+    }
+
+    /// `settings.limits` (contract §6.12): each an integer from 1 to its default.
+    fn limits(&self, value: &YNode) -> Result<Limits, LoadError> {
+        const P: &str = "settings.limits";
+        let mut limits = Limits::DEFAULT;
+        let d = Limits::DEFAULT;
+        for (key, value) in self.expect_map(value, P)? {
+            let name = key.as_str().unwrap_or_default();
+            let path = join(P, name);
+            let ceiling = match name {
+                "value_depth" => d.value_depth as u64,
+                "value_size" => d.value_size as u64,
+                "state_size" => d.state_size as u64,
+                "events" => d.events,
+                "template_iterations" => d.template_iterations,
+                "template_output" => d.template_output as u64,
+                _ => return Err(self.unknown_key(key, P)),
+            };
+            let n = self.expect_int(value, &path)?;
+            if n < 1 {
+                return Err(self.invalid(format!("{path} must be at least 1"), value, &path));
+            }
+            let n = n.unsigned_abs();
+            if n > ceiling {
+                return Err(self.invalid(
+                    format!("{path} must be at most {ceiling}"),
+                    value,
+                    &path,
+                ));
+            }
+            // Within the default, so it fits every field's type.
+            let size = usize::try_from(n).unwrap_or(usize::MAX);
+            match name {
+                "value_depth" => limits.value_depth = size,
+                "value_size" => limits.value_size = size,
+                "state_size" => limits.state_size = size,
+                "events" => limits.events = n,
+                "template_iterations" => limits.template_iterations = n,
+                _ => limits.template_output = size,
+            }
+        }
+        Ok(limits)
     }
 
     fn observability(&self, value: &YNode) -> Result<ObservabilitySettings, LoadError> {
@@ -213,16 +265,8 @@ impl<'o> Reader<'o> {
             let name = key.as_str().unwrap_or_default();
             let path = join(P, name);
             match name {
-                "enabled" => match &value.kind {
-                    YKind::Scalar(ScalarOwned::Boolean(b), _) => settings.enabled = *b,
-                    _ => {
-                        return Err(self.invalid(
-                            format!("{path} must be a boolean"),
-                            value,
-                            &path,
-                        ));
-                    }
-                },
+                "enabled" => settings.enabled = self.expect_bool(value, &path)?,
+                "learn_secrets" => settings.learn_secrets = self.expect_bool(value, &path)?,
                 "level" => {
                     let text = self.expect_str(value, &path)?;
                     settings.level = Level::parse(text).ok_or_else(|| {
@@ -247,24 +291,39 @@ impl<'o> Reader<'o> {
                             .push(self.handler(item, &format!("{path}[{i}]"))?);
                     }
                 }
-                "redact" => {
-                    for (i, item) in self.expect_seq(value, &path)?.iter().enumerate() {
-                        let item_path = format!("{path}[{i}]");
-                        let text = self.expect_str(item, &item_path)?;
-                        if text.is_empty() {
-                            return Err(self.invalid(
-                                format!("{item_path} must not be empty"),
-                                item,
-                                &item_path,
-                            ));
-                        }
-                        settings.redact.push(text.to_owned());
-                    }
-                }
+                "redact" => settings.redact = self.strings(value, &path, 1)?,
+                "secrets" => settings.secrets = self.strings(value, &path, MIN_SECRET_CHARS)?,
                 _ => return Err(self.unknown_key(key, P)),
             }
         }
         Ok(settings)
+    }
+
+    /// A list of strings of at least `min` characters (`redact` entries: not empty; `secrets`
+    /// entries: at least `MIN_SECRET_CHARS`).
+    fn strings(&self, value: &YNode, path: &str, min: usize) -> Result<Vec<String>, LoadError> {
+        let mut out = Vec::new();
+        for (i, item) in self.expect_seq(value, path)?.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            let text = self.expect_str(item, &item_path)?;
+            if text.chars().count() < min {
+                let message = if min == 1 {
+                    format!("{item_path} must not be empty")
+                } else {
+                    format!("{item_path} must be at least {min} characters")
+                };
+                return Err(self.invalid(message, item, &item_path));
+            }
+            out.push(text.to_owned());
+        }
+        Ok(out)
+    }
+
+    fn expect_bool(&self, node: &YNode, key: &str) -> Result<bool, LoadError> {
+        match &node.kind {
+            YKind::Scalar(ScalarOwned::Boolean(b), _) => Ok(*b),
+            _ => Err(self.invalid(format!("{key} must be a boolean"), node, key)),
+        }
     }
 
     fn expect_int(&self, node: &YNode, key: &str) -> Result<i64, LoadError> {

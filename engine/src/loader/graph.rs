@@ -42,6 +42,7 @@ pub(super) fn check(origin: Origin<'_>, doc: Doc<'_>) -> Result<Flow, LoadError>
         description: doc.description,
         state: doc.state,
         observability: doc.observability,
+        limits: doc.limits,
         nodes,
         edges,
     })

@@ -102,6 +102,22 @@ fn fan_out_list_messages() {
 }
 
 #[test]
+fn settings_limits_and_secrets_load() {
+    // contract §1.1, §3.4, §6.12 (the refusals are cases of python/tests/data/load_rules.json).
+    let text = FAN.replace(
+        "name: f\n",
+        "name: f\nsettings: {limits: {events: 7}, observability: {secrets: [hééé], learn_secrets: true}}\n",
+    );
+    let flow = load_str(&text, "t.yaml").unwrap();
+    assert_eq!(
+        (flow.limits.events, flow.limits.template_iterations),
+        (7, 100_000)
+    );
+    assert_eq!(flow.observability.secrets, ["hééé".to_owned()]);
+    assert!(flow.observability.learn_secrets);
+}
+
+#[test]
 fn nesting_limit() {
     // contract §6: 256 levels load (here as a state value), 257 are a YamlSyntax error at
     // the 257th collection; a deep document does not overflow the stack.

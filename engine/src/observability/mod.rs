@@ -25,6 +25,7 @@ use crate::event::{Event, EventType, Level, SpanKind};
 use crate::flow::ObservabilitySettings;
 use flow_log::SpanTable;
 use handlers::Handler;
+pub(crate) use redact::MIN_SECRET_CHARS;
 use redact::Redactor;
 
 /// A new lower-case hyphenated UUID v4, shared cheaply between events.
@@ -101,13 +102,15 @@ impl fmt::Debug for ObservabilityContext {
 }
 
 impl ObservabilityContext {
-    /// A context for a new run with id `flow_id`.
+    /// A context for a new run with id `flow_id`; `start` is the starting state when it is
+    /// within the limits (`learn_secrets` learns from it, contract §3.4).
     pub(crate) fn new(
         flow_id: Arc<str>,
         settings: &ObservabilitySettings,
         sandbox: &Path,
         callbacks: Vec<Callback>,
         console: Option<&ConsoleSink>,
+        start: Option<&Map<String, Value>>,
     ) -> Self {
         let mut handlers = if settings.enabled {
             Handler::declared(&settings.handlers, sandbox, &flow_id, console)
@@ -115,12 +118,16 @@ impl ObservabilityContext {
             Vec::new()
         };
         handlers.extend(callbacks.into_iter().map(Handler::Callback));
+        let mut redactor = Redactor::new(&settings.redact, &settings.secrets);
+        if let (true, Some(start)) = (settings.learn_secrets, start) {
+            redactor.learn(start);
+        }
         Self {
             inner: Arc::new(Inner {
                 flow_id,
                 enabled: settings.enabled,
                 level: settings.level,
-                redactor: Redactor::new(&settings.redact),
+                redactor,
                 produced: AtomicU64::new(0),
                 shared: Mutex::new(Shared {
                     next_seq: 0,
@@ -174,6 +181,8 @@ impl ObservabilityContext {
         if !self.wants(level) {
             return;
         }
+        let mut message = message;
+        self.inner.redactor.redact_message(&mut message);
         self.inner.redactor.redact_data(&mut data);
         self.inner.redactor.redact_metrics(&mut metrics);
         let mut event = Event {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 fn render(src: &str, state: Value) -> Result<Value, TemplateError> {
     let state = state.as_object().cloned().unwrap_or_default();
-    Templates::new().render_str(src, &Scope::node(&state, 1, None))
+    Templates::new(&crate::flow::Limits::DEFAULT).render_str(src, &Scope::node(&state, 1, None))
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn truthiness_is_pythons() {
 fn template_budget() {
     // contract §6.12: 100,000 iterations of a simple loop fit; 10^6 (or 10^10) do not, and a
     // text output beyond the limit stops the rendering.
-    let t = Templates::new();
+    let t = Templates::new(&crate::flow::Limits::DEFAULT);
     let state = Map::new();
     let render = |src: &str| t.render_str(src, &Scope::state_only(&state));
     let fits = render("{% for i in range(100000) %}{{ i }}{% endfor %}").unwrap();
@@ -233,6 +233,98 @@ fn template_budget() {
         assert_eq!(
             render(src).unwrap_err().message,
             format!("cannot evaluate template: {src}")
+        );
+    }
+}
+
+#[test]
+fn template_budget_is_exact() {
+    // contract §6.12: each item a loop takes costs one iteration, nested loops, the `if` clause's
+    // skipped items and a recursive loop's `loop(...)` items included.
+    let state: Map<String, Value> =
+        json!({"tree": [{"kids": [{"kids": []}, {"kids": []}]}], "m": {"a": 1, "b": 2}})
+            .as_object()
+            .cloned()
+            .unwrap();
+    let render = |src: &str, iterations: u64| {
+        let limits = crate::flow::Limits {
+            template_iterations: iterations,
+            ..crate::flow::Limits::DEFAULT
+        };
+        Templates::new(&limits).render_str(src, &Scope::state_only(&state))
+    };
+    for (src, needed, text) in [
+        (
+            "{% for i in range(3) %}{% for j in range(4) %}.{% endfor %}{% endfor %}",
+            15,
+            "............",
+        ),
+        (
+            "{% for c in 'abc' if c != 'b' %}{{ c }}{{ loop.length }}{% endfor %}",
+            3,
+            "a2c2",
+        ),
+        (
+            "{% for k in state.m %}{{ k }}{{ loop.revindex }}{% else %}none{% endfor %}",
+            2,
+            "a2b1",
+        ),
+        ("{% for x in [] %}{% else %}none{% endfor %}", 0, "none"),
+        (
+            "{% for n in state.tree recursive %}({{ loop(n.kids) }}){% endfor %}",
+            3,
+            "(()())",
+        ),
+        (
+            "{% macro m(n) %}{% for i in range(n) %}{{ i }}{% endfor %}{% endmacro %}{{ m(2) }}{{ m((3)) }}",
+            5,
+            "01012",
+        ),
+    ] {
+        assert_eq!(
+            render(src, needed),
+            Ok(Value::String(text.to_owned())),
+            "{src}"
+        );
+        assert_eq!(
+            render(src, needed.saturating_sub(1)).map_err(|e| e.message),
+            if needed == 0 {
+                Ok(Value::String(text.to_owned()))
+            } else {
+                Err(format!("cannot evaluate template: {src}"))
+            },
+            "{src}"
+        );
+    }
+}
+
+#[test]
+fn the_counter_is_not_for_flows() {
+    let src = "{{ __loop_budget([1, 2]) | list }}";
+    assert_eq!(render(src, json!({})), Err(TemplateError::undefined(src)));
+    let text = "{{ '__loop_budget' }}";
+    assert_eq!(render(text, json!({})), Ok(json!("__loop_budget")));
+}
+
+#[test]
+fn loop_iterables_are_wrapped_whole() {
+    // The syntax tree's spans cover only the last filter of a chain; the rewrite works on tokens.
+    for (src, rewritten) in [
+        (
+            "{% for k, v in state.a | items if k %}{% endfor %}",
+            "{% for k, v in __loop_budget(state.a | items) if k %}{% endfor %}",
+        ),
+        (
+            "{%- for x in (a)|map('upper') recursive %}{{ loop((x.kids)|list, 1) }}{% endfor %}",
+            "{%- for x in __loop_budget((a)|map('upper')) recursive %}{{ loop(__loop_budget((x.kids)|list), 1) }}{% endfor %}",
+        ),
+        ("{{ a.loop(x) }}{% raw %}{% for x in y %}{% endraw %}", ""),
+        ("{% for x in %}", ""),
+    ] {
+        assert_eq!(
+            super::budget::rewrite(src).unwrap_or_default(),
+            rewritten,
+            "{src}"
         );
     }
 }

@@ -80,6 +80,15 @@ fn settings(text: &str, found: &mut BTreeSet<Item>) {
     if !settings.redact.is_empty() {
         found.insert(Item::new("setting", "redact"));
     }
+    if !settings.secrets.is_empty() {
+        found.insert(Item::new("setting", "secrets"));
+    }
+    if settings.learn_secrets {
+        found.insert(Item::new("setting", "learn_secrets"));
+    }
+    if flow.limits != yamlflow::Limits::DEFAULT {
+        found.insert(Item::new("setting", "limits"));
+    }
     if settings.buffer_size != defaults.buffer_size {
         found.insert(Item::new("setting", "buffer_size"));
     }

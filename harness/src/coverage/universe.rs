@@ -100,7 +100,10 @@ pub fn universe() -> Vec<Item> {
         "handler: file",
         "handler: callback",
         "redact",
+        "secrets",
+        "learn_secrets",
         "buffer_size",
+        "limits",
     ];
     items.extend(settings.into_iter().map(|s| Item::new("setting", s)));
     items

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..error import error_json
 
 if TYPE_CHECKING:
+    from ..flow import Limits
     from ..observability import ObservabilityContext, Span
     from .memory import Memory
 
@@ -53,3 +54,5 @@ class ActionCtx:
     sandbox: Path
     # The node's 1-based attempt (for `fail`).
     attempt: int
+    # The run's limits (the event limit of `log.emit` and `metric.emit`).
+    limits: Limits

@@ -21,7 +21,7 @@ def log(params: Params, ctx: ActionCtx) -> Any:
     if level is None:
         raise ActionError.action(f"log.emit: unknown level '{level_name}'")
     data = params.opt_object("data")
-    check_events(ctx.obs.produced())
+    check_events(ctx.obs.produced(), ctx.limits)
     if ctx.obs.produce(level):
         ctx.obs.emit(ctx.span, level, EventType.LOG, message, data or {}, {})
     return None
@@ -38,7 +38,7 @@ def metric(params: Params, ctx: ActionCtx) -> Any:
     for name in ("cost_usd", "duration_ms"):
         if metrics.get(name, 0) < 0:
             raise ActionError.action(f"metric.emit: metric '{name}' must not be negative")
-    check_events(ctx.obs.produced())
+    check_events(ctx.obs.produced(), ctx.limits)
     if ctx.obs.produce(Level.INFO):
         ctx.obs.emit(ctx.span, Level.INFO, EventType.METRIC, None, {}, metrics)
     return None

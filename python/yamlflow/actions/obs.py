@@ -3,8 +3,6 @@ the context's flow log, dispatched directly.) Mirrors ``engine/src/actions/obs.r
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Any
 
 from .. import sandbox
@@ -15,15 +13,31 @@ from .params import Params
 
 
 def glob_match(pattern: str, text: str) -> bool:
-    """Matches ``text`` against a glob with ``*`` (any run) and ``?`` (one character)."""
-    return _glob(pattern).fullmatch(text) is not None
-
-
-@lru_cache(maxsize=64)
-def _glob(pattern: str) -> re.Pattern[str]:
-    # Only `*` and `?` are special (contract §2.2); everything else matches itself.
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
-    return re.compile("".join(parts), re.DOTALL)
+    """Matches ``text`` against a glob with ``*`` (any run) and ``?`` (one character); everything else
+    matches itself (contract §2.2). One pass that goes back only to the last ``*``: at most
+    len(pattern) x len(text) steps. A regex (``.*`` per ``*``) backtracks exponentially inside C, where no
+    time limit reaches it (``*a*a*a*a*a*a*a*a*a*a*b`` against 40 ``a``: minutes)."""
+    p, t = pattern, text
+    pi = ti = 0
+    star = -1
+    mark = 0
+    while ti < len(t):
+        if pi < len(p) and (p[pi] == "?" or p[pi] == t[ti]) and p[pi] != "*":
+            pi += 1
+            ti += 1
+        elif pi < len(p) and p[pi] == "*":
+            star = pi
+            mark = ti
+            pi += 1
+        elif star >= 0:
+            pi = star + 1
+            mark += 1
+            ti = mark
+        else:
+            return False
+    while pi < len(p) and p[pi] == "*":
+        pi += 1
+    return pi == len(p)
 
 
 def query(params: Params, ctx: ActionCtx) -> Any:

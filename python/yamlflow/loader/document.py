@@ -11,8 +11,9 @@ from typing import Any
 
 from ..error import LoadError
 from ..event import Level
-from ..flow import END, START, ActionCall, Edge, HandlerSpec, ObservabilitySettings
+from ..flow import DEFAULT_LIMITS, END, START, ActionCall, Edge, HandlerSpec, Limits, ObservabilitySettings
 from ..flow import Node as FlowNode
+from ..observability.redact import MIN_SECRET_CHARS
 
 # `to_json` converts any value: the Reader checks the numbers of values it does not keep (parity) and of
 # scalars that have the wrong type (a huge integer is reported as such whatever type was wanted).
@@ -39,8 +40,9 @@ TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parit
 NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
 STEP_KEYS = ("uses", "with", "output")
 EDGE_KEYS = ("from", "to", "when")
-OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact")
+OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact", "secrets", "learn_secrets")
 HANDLER_TYPES = ("console", "file", "callback")
+LIMIT_KEYS = ("value_depth", "value_size", "state_size", "events", "template_iterations", "template_output")
 
 # The article of each wrong-type message (brief: `{path} must be {a string|an object|...}`).
 _WANT = {
@@ -74,6 +76,7 @@ class Doc:
     description: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    limits: Limits = DEFAULT_LIMITS
     # Each node with the NodeRef of its own name.
     nodes: list[tuple[FlowNode, NodeRef]] = field(default_factory=list)
     # Node names mentioned by edges and on_error, for the UnknownNode check.
@@ -187,7 +190,7 @@ class Reader:
                     raise self._want("map", v, "state")
                 doc.state = map_to_json(self.origin, v, "state")
             elif key == "settings":
-                doc.observability = self._settings(v)
+                self._settings(v, doc)
             elif key == "nodes":
                 for i, item in enumerate(self._expect_items(v, "nodes")):
                     node = self._node(item, f"nodes[{i}]", doc.node_refs)
@@ -203,12 +206,26 @@ class Reader:
         self._missing(found, root, "", ("name", "nodes", "edges"))
         return doc
 
-    def _settings(self, node: Node) -> ObservabilitySettings:
-        obs = ObservabilitySettings()
-        for key, (_k, v) in self._keys(node, "settings", ("observability",)).items():
+    def _settings(self, node: Node, doc: Doc) -> None:
+        for key, (_k, v) in self._keys(node, "settings", ("observability", "limits")).items():
             if key == "observability":
-                obs = self._observability(v, "settings.observability")
-        return obs
+                doc.observability = self._observability(v, "settings.observability")
+            else:
+                doc.limits = self._limits(v, "settings.limits")
+
+    def _limits(self, node: Node, path: str) -> Limits:
+        """``settings.limits`` (contract §6.12): each an integer from 1 to its default."""
+        values: dict[str, int] = {}
+        for key, (_k, v) in self._keys(node, path, LIMIT_KEYS).items():
+            p = f"{path}.{key}"
+            n = self._expect_int(v, p)
+            if n < 1:
+                raise self.origin.invalid(f"{p} must be at least 1", v, p)
+            ceiling = getattr(DEFAULT_LIMITS, key)
+            if n > ceiling:
+                raise self.origin.invalid(f"{p} must be at most {ceiling}", v, p)
+            values[key] = n
+        return Limits(**values)
 
     def _observability(self, node: Node, path: str) -> ObservabilitySettings:
         obs = ObservabilitySettings()
@@ -230,14 +247,27 @@ class Reader:
             elif key == "handlers":
                 obs.handlers = [self._handler(h, f"{p}[{i}]") for i, h in enumerate(self._expect_seq(v, p))]
             elif key == "redact":
-                items = []
-                for i, item in enumerate(self._expect_seq(v, p)):
-                    text = self._expect_str(item, f"{p}[{i}]")
-                    if not text:
-                        raise self.origin.invalid(f"{p}[{i}] must not be empty", item, f"{p}[{i}]")
-                    items.append(text)
-                obs.redact = items
+                obs.redact = self._strings(v, p, 1)
+            elif key == "secrets":
+                obs.secrets = self._strings(v, p, MIN_SECRET_CHARS)
+            elif key == "learn_secrets":
+                obs.learn_secrets = self._expect_bool(v, p)
         return obs
+
+    def _strings(self, node: Node, path: str, least: int) -> list[str]:
+        """A list of strings of at least ``least`` characters (``redact`` entries: not empty; ``secrets``
+        entries: at least ``MIN_SECRET_CHARS``)."""
+        out = []
+        for i, item in enumerate(self._expect_seq(node, path)):
+            p = f"{path}[{i}]"
+            text = self._expect_str(item, p)
+            if len(text) < least:
+                message = (
+                    f"{p} must not be empty" if least == 1 else f"{p} must be at least {least} characters"
+                )
+                raise self.origin.invalid(message, item, p)
+            out.append(text)
+        return out
 
     def _handler(self, node: Node, path: str) -> HandlerSpec:
         found = self._keys(node, path, ("type", "path"))

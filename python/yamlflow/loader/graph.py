@@ -27,7 +27,9 @@ def check(origin: Origin, doc: Doc) -> Flow:
     nodes = [n for n, _ in doc.nodes]
     if not _reaches_end(nodes, edges):
         raise origin.error("NoPath", "no path from __start__ to __end__", None, None)
-    return Flow(origin.name, doc.name, doc.description, doc.state, doc.observability, nodes, edges)
+    return Flow(
+        origin.name, doc.name, doc.description, doc.state, doc.observability, doc.limits, nodes, edges
+    )
 
 
 def _duplicate_nodes(origin: Origin, doc: Doc) -> set[str]:

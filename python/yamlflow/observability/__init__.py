@@ -79,14 +79,18 @@ class ObservabilityContext:
         sandbox: Path,
         callbacks: list[Callback] | tuple[Callback, ...] = (),
         console: ConsoleSink | None = None,
+        start: dict[str, Any] | None = None,
     ) -> None:
-        """A context for a new run with id ``flow_id``."""
+        """A context for a new run with id ``flow_id``; ``start`` is the starting state when it is within
+        the limits (``learn_secrets`` learns from it, contract §3.4)."""
         handlers = Handler.declared(settings.handlers, sandbox, flow_id, console) if settings.enabled else []
         handlers.extend(_Callback(cb) for cb in callbacks)
         self._flow_id = flow_id
         self.enabled = settings.enabled
         self.level = settings.level
-        self.redactor = Redactor(settings.redact)
+        self.redactor = Redactor(settings.redact, settings.secrets)
+        if settings.learn_secrets and start is not None:
+            self.redactor.learn(start)
         self._lock = threading.Lock()
         # Events produced, emitted or not (the event limit counts them).
         self._produced = 0
@@ -145,7 +149,7 @@ class ObservabilityContext:
             "timestamp": 0.0,
             "seq": 0,
             "event_type": event_type.as_str(),
-            "message": message,
+            "message": red.redact_message(message),
             "data": red.redact_data(data) if data else {},
             "metrics": red.redact_metrics(metrics) if metrics else {},
         }

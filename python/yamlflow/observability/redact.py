@@ -1,4 +1,5 @@
-"""Redaction of event data and metrics (contract §3, §3.5).
+"""Redaction of event data and metrics (contract §3.4, §3.5): values under matching keys, then every
+occurrence of a known secret value inside any other string of ``data``, ``metrics`` and the message.
 Mirrors ``engine/src/observability/redact.rs``.
 
 The walk doubles as the event's snapshot: it returns fresh containers, so later changes to the run's state
@@ -7,19 +8,71 @@ never reach an event already emitted. Scalars are shared (immutable).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 DEFAULT_KEYS = ("api_key", "password", "token", "secret", "authorization")
 REDACTED = "[REDACTED]"
+# The shortest secret value, in characters: a shorter listed one is a load error, a shorter learned one is
+# ignored (contract §3.4).
+MIN_SECRET_CHARS = 4
 
 
 class Redactor:
     """Replaces the value of every key whose lower-cased name contains a listed fragment, at any depth."""
 
-    def __init__(self, extra: list[str] | tuple[str, ...] = ()) -> None:
-        """The defaults plus ``settings.observability.redact`` (matched case-insensitively)."""
+    def __init__(
+        self, extra: list[str] | tuple[str, ...] = (), secrets: list[str] | tuple[str, ...] = ()
+    ) -> None:
+        """The defaults plus ``settings.observability.redact`` (matched case-insensitively), and the secret
+        values of ``settings.observability.secrets``."""
         self.fragments = tuple(dict.fromkeys([*DEFAULT_KEYS, *(x.lower() for x in extra if x)]))
         self._verdicts: dict[str, bool] = {}
+        self.secrets: list[str] = []
+        self._pattern: re.Pattern[str] | None = None
+        self._add_secrets(secrets)
+
+    def _add_secrets(self, secrets: list[str] | tuple[str, ...]) -> None:
+        """Adds secret values; those shorter than ``MIN_SECRET_CHARS`` characters are ignored."""
+        for secret in secrets:
+            if len(secret) >= MIN_SECRET_CHARS and secret not in self.secrets:
+                self.secrets.append(secret)
+        # Longest first: the regex tries alternatives in order, so at each place the longest secret wins.
+        self.secrets.sort(key=len, reverse=True)
+        if self.secrets:
+            self._pattern = re.compile("|".join(re.escape(s) for s in self.secrets))
+
+    def learn(self, state: dict[str, Any]) -> None:
+        """``learn_secrets`` (contract §3.4): every string, at any depth, of a value that key redaction
+        replaces in the starting state becomes a secret value for the rest of the run."""
+        found: list[str] = []
+        todo: list[tuple[Any, bool]] = [(v, self.matches(k)) for k, v in state.items()]
+        while todo:
+            value, redacted = todo.pop()
+            t = type(value)
+            if t is str and redacted:
+                found.append(value)
+            elif t is list:
+                todo.extend((item, redacted) for item in value)
+            elif t is dict:
+                todo.extend((item, redacted or self.matches(k)) for k, item in value.items())
+        self._add_secrets(found)
+
+    def scrub(self, text: str) -> str | None:
+        """``text`` with every secret value replaced by the marker, or None when it holds none: one scan
+        from the left, the longest secret starting at a place wins, the text after a match goes on from its
+        end (the marker itself is never searched)."""
+        pattern = self._pattern
+        if pattern is None or pattern.search(text) is None:
+            return None
+        return pattern.sub(REDACTED, text)
+
+    def redact_message(self, message: str | None) -> str | None:
+        """An event's message with its secret values redacted (keys do not apply)."""
+        if message is None or self._pattern is None:
+            return message
+        clean = self.scrub(message)
+        return message if clean is None else clean
 
     def matches(self, key: str) -> bool:
         verdict = self._verdicts.get(key)
@@ -33,6 +86,8 @@ class Redactor:
     def redact_data(self, value: Any) -> Any:
         """A redacted copy of a JSON value."""
         t = type(value)
+        if self._pattern is not None:
+            return self._redact_all(value)
         if t is dict:
             secret = self.matches
             out = {}
@@ -45,6 +100,18 @@ class Redactor:
             return out
         if t is list:
             return [self.redact_data(v) if type(v) is dict or type(v) is list else v for v in value]
+        return value
+
+    def _redact_all(self, value: Any) -> Any:
+        """``redact_data`` when secret values are known: every string is scrubbed too."""
+        t = type(value)
+        if t is dict:
+            return {k: REDACTED if self.matches(k) else self._redact_all(v) for k, v in value.items()}
+        if t is list:
+            return [self._redact_all(v) for v in value]
+        if t is str:
+            clean = self.scrub(value)
+            return value if clean is None else clean
         return value
 
     def redact_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:

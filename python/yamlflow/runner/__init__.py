@@ -77,20 +77,22 @@ def run(flow: Flow, options: RunOptions) -> RunOutcome:
     sandbox = Path(options.sandbox)
     if not sandbox.is_dir():
         raise LoadError("Io", f"sandbox is not a directory: {options.sandbox}", flow.origin)
-    flow_id = new_id()
-    obs = ObservabilityContext(flow_id, flow.observability, sandbox, options.callbacks, options.console)
-    runner = _Runner(flow, obs, sandbox)
-
     # The run's state: `state` with the input merged over it (existing keys in place, new appended).
     state = copy_json(flow.state)
     state.update(copy_json(options.input))
-    root = Span(None, flow.name, SpanKind.FLOW, None)
     # A starting state beyond the limits is not emitted (`input: {}`): the run fails at once (contract §6.12).
     try:
-        limits.check_map(state)
+        limits.check_map(state, flow.limits)
         limited: ActionError | None = None
     except ActionError as err:
         limited = err
+    flow_id = new_id()
+    start = state if limited is None else None
+    obs = ObservabilityContext(
+        flow_id, flow.observability, sandbox, options.callbacks, options.console, start
+    )
+    runner = _Runner(flow, obs, sandbox)
+    root = Span(None, flow.name, SpanKind.FLOW, None)
     obs.open(root, lambda: one("input", {} if limited is not None else state))
     error: tuple[str, str] | None = None
     try:
@@ -195,7 +197,7 @@ class _Runner:
 
     def count(self, executions: int, more: int) -> int:
         try:
-            limits.check_events(self.obs.produced())
+            limits.check_events(self.obs.produced(), self.flow.limits)
         except ActionError as err:
             raise RunError(err.kind, err.message) from None
         """Counts node executions; before exceeding the limit the run fails with ``LoopLimit``."""
@@ -211,7 +213,7 @@ class _Runner:
             scope = {"state": state}
             for when, to in conditional:
                 try:
-                    value = render_str(when, scope)
+                    value = render_str(when, scope, self.flow.limits)
                 except TemplateError as e:
                     raise RunError("TemplateError", e.message) from None
                 if truthy(value):
@@ -223,7 +225,7 @@ class _Runner:
         return to
 
     def ctx(self, span: Span, attempt: int) -> ActionCtx:
-        return ActionCtx(self.obs, span, self.memory, self.sandbox, attempt)
+        return ActionCtx(self.obs, span, self.memory, self.sandbox, attempt, self.flow.limits)
 
     def exec_node(
         self, node: Node, state: dict[str, Any], parent: Span, error: dict[str, Any] | None
@@ -243,7 +245,7 @@ class _Runner:
                     continue
                 try:
                     result = actions.call(call.uses, params, self.ctx(span, attempt))
-                    limits.check_result(state, call.output, result)
+                    limits.check_result(state, call.output, result, self.flow.limits)
                 except ActionError as err:
                     self.attempt_failed(span, attempt, max_attempts, err)
                     continue
@@ -273,7 +275,7 @@ class _Runner:
         """Emits the warn ``attempt N failed`` (returns: retry) or the final ``node failed`` (raises the
         error)."""
         try:
-            limits.check_events(self.obs.produced())
+            limits.check_events(self.obs.produced(), self.flow.limits)
         except ActionError as over:
             err = over
             attempt_is_last = True
@@ -292,11 +294,11 @@ class _Runner:
         if error is not None:
             scope["error"] = error
         try:
-            with_ = render_value(call.with_, scope)
+            with_ = render_value(call.with_, scope, self.flow.limits)
         except TemplateError as e:
             return _template_error(e)
         try:
-            limits.check_map(with_)
+            limits.check_map(with_, self.flow.limits)
         except ActionError as err:
             return err
         return with_
@@ -314,7 +316,7 @@ class _Runner:
         obs = self.obs
         last: Any = None
         for i, step in enumerate(steps):
-            limits.check_events(obs.produced())
+            limits.check_events(obs.produced(), self.flow.limits)
             span = Span(parent, f"{node.name}.step[{i}]", SpanKind.STEP, step.uses)
             rendered = self.render_with(step, state, attempt, error)
             obs.open(span, lambda: {} if isinstance(rendered, ActionError) else one("input", rendered))  # noqa: B023
@@ -322,7 +324,7 @@ class _Runner:
                 if isinstance(rendered, ActionError):
                     raise rendered
                 result = actions.call(step.uses, rendered, self.ctx(span, attempt))
-                limits.check_result(state, step.output, result)
+                limits.check_result(state, step.output, result, self.flow.limits)
             except ActionError as err:
                 obs.fail(span, err.to_json(), None)
                 raise
