@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::ExitStatus;
-use crate::coverage::{Category, Item, Sections, covered, judge_claims, tally, universe};
+use crate::coverage::{
+    Category, Item, Sections, covered, judge_claims, rendered, required, tally, universe,
+};
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
 use crate::report::{coverage_json, coverage_markdown, coverage_text};
@@ -72,6 +74,9 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
     }
     let runs = crate::suite::run_all(&fixtures, jobs, &|f| run_both(f, &config), &|_| true);
     let mut all = universe();
+    let (filters, tests) = contract.as_deref().map(required).unwrap_or_default();
+    all.extend(filters.iter().map(|name| Item::new(FILTER, name.as_str())));
+    all.extend(tests.iter().map(|name| Item::new(TEST, name.as_str())));
     all.extend(sections.coverable().map(|s| Item::new(SECTION, s)));
     let mut per_runtime: Vec<(Engine, Vec<Category>)> = Vec::new();
     let mut problems = unknown_claims(&fixtures, &sections);
@@ -80,6 +85,9 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
         for (fixture, results) in fixtures.iter().zip(&runs) {
             let result = &results[usize::from(engine == Engine::Python)];
             seen.extend(covered(fixture, &result.outcome));
+            let (filters, tests) = rendered(&fixture.text, &result.outcome);
+            seen.extend(filters.into_iter().map(|name| Item::new(FILTER, name)));
+            seen.extend(tests.into_iter().map(|name| Item::new(TEST, name)));
             let (backed, unbacked) = judge_claims(fixture, &result.outcome);
             seen.extend(backed.into_iter().map(|s| Item::new(SECTION, s)));
             problems.extend(unbacked.into_iter().map(|section| {
@@ -126,6 +134,9 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
 
 /// The coverage category of contract sections (contract §5.7).
 const SECTION: &str = "contract section";
+/// The coverage categories of the filters and tests contract §1.3 requires.
+const FILTER: &str = "template filter";
+const TEST: &str = "template test";
 
 /// Claims that name no coverable section of the contract.
 fn unknown_claims(fixtures: &[Fixture], sections: &Sections) -> Vec<String> {

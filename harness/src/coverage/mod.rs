@@ -4,12 +4,14 @@
 
 mod observe;
 mod sections;
+mod templates;
 mod universe;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use observe::covered;
 pub use sections::{Sections, evidence_is_defined, judge_claims};
+pub use templates::{rendered, required};
 pub use universe::{Item, universe};
 
 /// Coverage of one category for one runtime.
