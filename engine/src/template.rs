@@ -13,6 +13,8 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
+use minijinja::machinery::{self, CodeGenerator, Instruction, Instructions, Token};
+use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Value as MjValue, ValueKind};
 use minijinja::{Environment, Error as MjError, ErrorKind, Expression, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
@@ -109,6 +111,76 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// The filters a flow may use (contract §1.3): any other is unknown in every runtime.
+#[rustfmt::skip]
+pub(crate) const FILTERS: &[&str] = &[
+    "abs", "batch", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first",
+    "float", "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map",
+    "max", "min", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select",
+    "selectattr", "slice", "sort", "string", "sum", "title", "tojson", "trim", "unique", "upper",
+];
+
+/// The tests a flow may use (contract §1.3).
+#[rustfmt::skip]
+pub(crate) const TESTS: &[&str] = &[
+    "boolean", "defined", "divisibleby", "eq", "equalto", "==", "escaped", "even", "false",
+    "filter", "float", "ge", ">=", "greaterthan", "gt", ">", "in", "integer", "iterable", "le",
+    "<=", "lessthan", "lt", "<", "lower", "mapping", "ne", "!=", "none", "number", "odd", "sameas",
+    "sequence", "string", "test", "true", "undefined", "upper",
+];
+
+/// minijinja's builtins outside the contract (contract §1.3), removed so that a flow using them fails
+/// as with any unknown name.
+#[rustfmt::skip]
+const LIBRARY_FILTERS: &[&str] = &[
+    "attr", "bool", "chain", "groupby", "lines", "pprint", "split", "urlencode", "zip",
+];
+const LIBRARY_TESTS: &[&str] = &["endingwith", "int", "safe", "startingwith"];
+
+/// Fails when compiled instructions apply a filter or test outside the contract: an unknown name is
+/// a syntax error when the template is compiled, whether or not a rendering reaches it (contract
+/// §1.3; Jinja2 would defer it inside a conditional).
+fn known_names(instructions: &Instructions<'_>) -> Result<(), MjError> {
+    let unknown = (0u32..)
+        .map_while(|pc| instructions.get(pc))
+        .find_map(|instruction| match instruction {
+            Instruction::ApplyFilter(name, ..) if !FILTERS.contains(name) => {
+                Some(ErrorKind::UnknownFilter)
+            }
+            Instruction::PerformTest(name, ..) if !TESTS.contains(name) => {
+                Some(ErrorKind::UnknownTest)
+            }
+            _ => None,
+        });
+    unknown.map_or(Ok(()), |kind| Err(MjError::from(kind)))
+}
+
+/// Fails on a number literal that Jinja2 (and Python) refuse: a decimal integer with a leading zero
+/// (`010`; `0`, `00` and `0x10` are fine) or a float ending in its dot (`10.`): a syntax error
+/// (contract §1.3), where minijinja alone would read 10 and 10.0.
+fn literal_forms(source: &str, in_expr: bool) -> Result<(), MjError> {
+    for token in machinery::tokenize(source, in_expr, SyntaxConfig::default()) {
+        let (token, span) = token?;
+        let text = source
+            .get(span.start_offset as usize..span.end_offset as usize)
+            .unwrap_or_default();
+        let refused = match token {
+            Token::Int(_) | Token::Int128(_) => {
+                let digits = text.trim_start_matches(['0', '_']);
+                text.starts_with('0')
+                    && !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+            }
+            Token::Float(_) => text.ends_with('.'),
+            _ => false,
+        };
+        if refused {
+            return Err(MjError::new(ErrorKind::SyntaxError, "number literal form"));
+        }
+    }
+    Ok(())
+}
+
 /// The environment every run shares: its configuration never changes, and being `'static` lets
 /// a run keep compiled expressions.
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
@@ -128,6 +200,12 @@ fn environment() -> Environment<'static> {
     // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
     // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
     env.remove_global("debug");
+    for name in LIBRARY_FILTERS {
+        env.remove_filter(name);
+    }
+    for name in LIBRARY_TESTS {
+        env.remove_test(name);
+    }
     // Every rendering has a budget of instructions: a loop of 10^10 iterations fails with
     // `cannot evaluate template` instead of running for hours (contract §6.12).
     env.set_fuel(Some(limits::TEMPLATE_FUEL));
@@ -216,6 +294,11 @@ impl Templates {
         if let Some(expression) = cached {
             return Ok(expression);
         }
+        literal_forms(inner, true)?;
+        let ast = machinery::parse_expr(inner)?;
+        let mut codegen = CodeGenerator::new("<expression>", inner);
+        codegen.compile_expr(&ast);
+        known_names(&codegen.finish().0)?;
         let expression = Arc::new(ENVIRONMENT.compile_expression_owned(inner.to_owned())?);
         self.expressions
             .write()
@@ -275,7 +358,13 @@ impl Templates {
         let mut out = Bounded::default();
         ENVIRONMENT
             .template_from_str(src)
-            .and_then(|template| template.render_captured_to(scope.context().clone(), &mut out))
+            .and_then(|template| {
+                literal_forms(src, false)?;
+                let compiled = machinery::get_compiled_template(&template);
+                known_names(&compiled.instructions)?;
+                compiled.blocks.values().try_for_each(known_names)?;
+                template.render_captured_to(scope.context().clone(), &mut out)
+            })
             .map_err(|err| TemplateError::from_mj(src, &err))?;
         String::from_utf8(out.bytes)
             .map(Value::String)

@@ -88,18 +88,43 @@ class _Environment(ImmutableSandboxedEnvironment):
             return super().getitem(obj, argument)
         return self.undefined(obj=obj, name=argument)
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+    intercepted_unops = frozenset({"-"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them."""
+        """Arithmetic on operand types minijinja computes too (contract §1.3: an undefined operand is
+        ``cannot evaluate``, ``%`` is modulo only), ``*`` and ``**`` within the limits of contract §6.12,
+        then as Jinja2 computes them."""
+        if isinstance(left, jinja2.Undefined) or isinstance(right, jinja2.Undefined):
+            raise _WrongOperand
+        if operator == "%" and isinstance(left, str):
+            raise _WrongOperand
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 size = _repeat_size(seq)
                 if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
                     raise _OverBudget
-        elif type(left) is int and type(right) is int and abs(left) > 1 and right > _MAX_EXPONENT:
+        elif (
+            operator == "**"
+            and type(left) is int
+            and type(right) is int
+            and abs(left) > 1
+            and right > _MAX_EXPONENT
+        ):
             raise _OverBudget
         return super().call_binop(context, operator, left, right)
+
+    def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
+        """Unary ``-`` takes a number: an undefined operand or a boolean is ``cannot evaluate`` (contract
+        §1.3)."""
+        if isinstance(arg, jinja2.Undefined) or type(arg) is bool:
+            raise _WrongOperand
+        return super().call_unop(context, operator, arg)
+
+
+class _WrongOperand(Exception):
+    """An arithmetic operator given an undefined value or a string for ``%`` (contract §1.3): minijinja's
+    operators refuse them as operands of the wrong type, ``cannot evaluate template``."""
 
 
 # String and sequence repetition (`'a' * n`) is refused beyond this many bytes or items (minijinja's own
@@ -133,6 +158,13 @@ def _budgeted(template: nodes.Template) -> nodes.Template:
     instead)."""
     for loop in template.find_all(nodes.For):
         loop.iter = nodes.Filter(loop.iter, _COUNTED, [], [], None, None, lineno=loop.lineno)
+    return template
+
+
+def _no_unary_plus(template: nodes.Template) -> nodes.Template:
+    """Unary ``+`` is not in the grammar (minijinja has none): a syntax error (contract §1.3)."""
+    if next(template.find_all(nodes.Pos), None) is not None:
+        raise TemplateSyntaxError("unary + is not supported", 1)
     return template
 
 
@@ -182,6 +214,85 @@ def _string_filter(value: Any) -> str:
     return json_text(value)
 
 
+# The filters and tests a flow may use (contract §1.3): any other is unknown in every runtime.
+FILTERS = frozenset(
+    (
+        "abs", "batch", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+        "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
+        "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "slice",
+        "sort", "string", "sum", "title", "tojson", "trim", "unique", "upper",
+    )
+)  # fmt: skip
+TESTS = frozenset(
+    (
+        "boolean", "defined", "divisibleby", "eq", "equalto", "==", "escaped", "even", "false", "filter",
+        "float", "ge", ">=", "greaterthan", "gt", ">", "in", "integer", "iterable", "le", "<=",
+        "lessthan", "lt", "<", "lower", "mapping", "ne", "!=", "none", "number", "odd", "sameas",
+        "sequence", "string", "test", "true", "undefined", "upper",
+    )
+)  # fmt: skip
+
+
+def _known_names(template: nodes.Template) -> nodes.Template:
+    """An unknown filter or test is a syntax error when the template is compiled, whether or not a
+    rendering reaches it (contract §1.3; Jinja2 alone would defer it inside a conditional)."""
+    for node in template.find_all((nodes.Filter, nodes.Test)):
+        names = FILTERS if isinstance(node, nodes.Filter) else TESTS
+        if node.name not in names:
+            raise TemplateSyntaxError(f"unknown filter or test {node.name!r}", node.lineno)
+    return template
+
+
+def _numbers_only(builtin: Any) -> Any:
+    """``abs`` and ``round`` of a boolean are a wrong type (contract §1.3), not 1."""
+
+    def filter_(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(value) is bool:
+            raise _WrongOperand
+        return builtin(value, *args, **kwargs)
+
+    return filter_
+
+
+def _defined_only(builtin: Any) -> Any:
+    """``dictsort`` of an undefined value is a wrong type, ``cannot evaluate`` (contract §1.3)."""
+
+    def filter_(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, jinja2.Undefined):
+            raise _WrongOperand
+        return builtin(value, *args, **kwargs)
+
+    return filter_
+
+
+_JINJA_TOJSON = jinja2.filters.do_tojson
+
+
+@jinja2.pass_eval_context
+def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
+    """``tojson`` of an undefined value is ``undefined value`` (contract §1.3), not a failed dump."""
+    if isinstance(value, jinja2.Undefined):
+        raise UndefinedError("tojson of an undefined value")
+    return _JINJA_TOJSON(eval_ctx, value, indent)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))
+
+
+def _odd_test(value: Any) -> bool:
+    """``odd``, ``even``, ``divisibleby``: false for anything but a number (contract §1.3)."""
+    return _is_number(value) and value % 2 == 1
+
+
+def _even_test(value: Any) -> bool:
+    return _is_number(value) and value % 2 == 0
+
+
+def _divisibleby_test(value: Any, num: Any) -> bool:
+    return _is_number(value) and _is_number(num) and value % num == 0
+
+
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
@@ -191,6 +302,19 @@ ENV.filters[_COUNTED] = _counted
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
+# Filters and tests on inputs of other types, as both engines compute them (contract §1.3).
+ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
+ENV.filters["round"] = _numbers_only(ENV.filters["round"])
+ENV.filters["dictsort"] = _defined_only(ENV.filters["dictsort"])
+ENV.filters["tojson"] = _tojson_filter
+ENV.tests["odd"] = _odd_test
+ENV.tests["even"] = _even_test
+ENV.tests["divisibleby"] = _divisibleby_test
+# Jinja2's builtins outside the contract (contract §1.3) do not exist.
+for _name in set(ENV.filters) - FILTERS - {_COUNTED}:
+    del ENV.filters[_name]
+for _name in set(ENV.tests) - TESTS:
+    del ENV.tests[_name]
 
 
 def to_json(value: Any, src: str) -> Any:
@@ -237,10 +361,11 @@ class _Compiled:
         self.template = None
         self.error: TemplateError | None = None
         try:
+            tree = _known_names(_no_unary_plus(ENV.parse(src)))
             if is_single_expression(src):
                 self.expr = ENV.compile_expression(src[2:-2], undefined_to_none=False)
             else:
-                self.template = ENV.from_string(_budgeted(ENV.parse(src)))
+                self.template = ENV.from_string(_budgeted(tree))
         except (TemplateSyntaxError, RecursionError):
             # Nesting beyond the parser's depth is a syntax error in minijinja too (contract §6.12).
             self.error = _syntax(src)
