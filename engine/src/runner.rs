@@ -191,6 +191,8 @@ struct Runner<'f, 'o> {
     sandbox: PathBuf,
     nodes: HashMap<&'f str, NodeInfo<'f>>,
     routes: HashMap<&'f str, Route<'f>>,
+    /// Whether a node calls `obs.*`: then each fan-out keeps what its branches see (contract §3.6).
+    reads_obs: bool,
 }
 
 impl<'f, 'o> Runner<'f, 'o> {
@@ -239,6 +241,10 @@ impl<'f, 'o> Runner<'f, 'o> {
                 }
             }
         }
+        let reads_obs = flow.nodes.iter().any(|node| match &node.body {
+            NodeBody::Action(call) => call.uses.starts_with("obs."),
+            NodeBody::Steps(steps) => steps.iter().any(|step| step.uses.starts_with("obs.")),
+        });
         Self {
             flow,
             templates: Templates::new(),
@@ -247,6 +253,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             sandbox,
             nodes,
             routes,
+            reads_obs,
         }
     }
 
@@ -381,6 +388,9 @@ impl<'f, 'o> Runner<'f, 'o> {
             info.action.clone(),
         );
         let obs = self.obs;
+        if self.reads_obs && parent.kind == SpanKind::Parallel {
+            obs.branch(&span);
+        }
         let max = node.max_attempts.max(1);
         match &node.body {
             NodeBody::Action(call) => {
@@ -531,6 +541,9 @@ impl<'f, 'o> Runner<'f, 'o> {
             None,
         );
         obs.open(&span, Map::new);
+        if self.reads_obs {
+            obs.fork(&span);
+        }
         let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
         let shared: &Map<String, Value> = state;
         let jobs: Vec<_> = infos
@@ -545,6 +558,9 @@ impl<'f, 'o> Runner<'f, 'o> {
             })
             .collect();
         let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
+        if self.reads_obs {
+            obs.join(&span);
+        }
         let fail = |error: Value| obs.fail(&span, error, None);
         if let Some((i, err)) = results
             .iter()

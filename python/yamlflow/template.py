@@ -12,6 +12,7 @@ Mirrors ``engine/src/template.rs``.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Iterable, Iterator
@@ -68,6 +69,9 @@ class _Environment(ImmutableSandboxedEnvironment):
     this class lets through, and never lets a template mutate a list or dict it was given."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            # A lookup on an undefined value uses it (contract §1.3), as minijinja's strict mode does.
+            obj._fail_with_undefined_error()
         if type(obj) is dict:
             try:
                 return obj[attribute]
@@ -78,6 +82,8 @@ class _Environment(ImmutableSandboxedEnvironment):
         return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            obj._fail_with_undefined_error()
         if isinstance(obj, (dict, list, str, tuple, range)):
             try:
                 return obj[argument]
@@ -255,12 +261,16 @@ def _numbers_only(builtin: Any) -> Any:
 
 
 def _defined_only(builtin: Any) -> Any:
-    """``dictsort`` of an undefined value is a wrong type, ``cannot evaluate`` (contract §1.3)."""
+    """``dictsort`` and ``list`` of an undefined value are a wrong type, ``cannot evaluate`` (contract
+    §1.3)."""
+    # A filter marked pass_context/pass_environment takes that first and its input second.
+    at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
 
-    def filter_(value: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(value, jinja2.Undefined):
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(args[at], jinja2.Undefined):
             raise _WrongOperand
-        return builtin(value, *args, **kwargs)
+        return builtin(*args, **kwargs)
 
     return filter_
 
@@ -306,6 +316,7 @@ for _name in ("lipsum", "cycler", "joiner"):
 ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
 ENV.filters["round"] = _numbers_only(ENV.filters["round"])
 ENV.filters["dictsort"] = _defined_only(ENV.filters["dictsort"])
+ENV.filters["list"] = _defined_only(ENV.filters["list"])
 ENV.filters["tojson"] = _tojson_filter
 ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test

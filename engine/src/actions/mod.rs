@@ -64,7 +64,7 @@ fn dispatch(
         "fail" => control::fail(&Params::new("fail", &params), ctx),
         "log.emit" => emit::log(&Params::new("log.emit", &params), ctx),
         "metric.emit" => emit::metric(&Params::new("metric.emit", &params), ctx),
-        "obs.get_flow_log" => Ok(ctx.obs.flow_log()),
+        "obs.get_flow_log" => Ok(ctx.obs.flow_log_in(ctx.span)),
         "obs.query" => obs::query(&Params::new("obs.query", &params), ctx),
         "obs.export" => obs::export(&Params::new("obs.export", &params), ctx),
         other => Err(ActionError::new(
