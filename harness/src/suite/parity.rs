@@ -7,7 +7,7 @@ use crate::finding::{Check, Code, Finding};
 use crate::run::{Outcome, RunResult};
 use crate::snapshot;
 
-use super::engine::end_yaml;
+use super::engine::reported_end_yaml;
 use super::model::EngineReport;
 
 /// The parity findings between the Rust side and the Python side: `parity.events` with the diff
@@ -30,12 +30,12 @@ pub(crate) fn compare_engines(
         }
     }
     if let (Outcome::Events(rust), Outcome::Events(python)) = (&runs[0].outcome, &runs[1].outcome) {
-        let (rust, python) = (end_yaml(rust), end_yaml(python));
+        let (rust, python) = (reported_end_yaml(rust), reported_end_yaml(python));
         if rust != python {
             findings.push(
                 Finding::new(
                     Code::new(Check::Parity, "final_state"),
-                    "the engines report a different status or final state (rust → python)",
+                    "the engines report a different status, error or final state (rust → python)",
                 )
                 .with_detail(render_labeled_diff("rust", &rust, "python", &python, false)),
             );
