@@ -56,7 +56,8 @@ impl Branches {
     /// Forgets parallel span `parallel`'s fork and branches once its branches have ended.
     pub(crate) fn join(&mut self, parallel: &Arc<str>) {
         self.forks.remove(parallel);
-        self.branches.retain(|_, branch| branch.parallel != *parallel);
+        self.branches
+            .retain(|_, branch| branch.parallel != *parallel);
     }
 
     /// The branch that span `id` (a branch's node span, or one of its steps: `parent`) is in.
