@@ -20,6 +20,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.environment import TemplateExpression
+from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
@@ -159,6 +161,40 @@ def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
         yield item
 
 
+# A filter name no template can spell: the operands of `in` go through it.
+_OPERAND = "in-operand"
+
+
+def _in_operand(value: Any) -> Any:
+    """An undefined operand of ``in``/``not in`` is ``undefined value`` whatever the other side is
+    (contract §1.3), as in minijinja; Python would first refuse a container that is not one."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+def _checked_in(template: nodes.Template) -> nodes.Template:
+    """Every operand of ``in`` and ``not in`` goes through ``_in_operand``."""
+    for compare in template.find_all(nodes.Compare):
+        if any(op.op in ("in", "notin") for op in compare.ops):
+            compare.expr = nodes.Filter(compare.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
+            for op in compare.ops:
+                op.expr = nodes.Filter(op.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
+    return template
+
+
+def _compile_expression(source: str) -> TemplateExpression:
+    """``ENV.compile_expression(source)`` with the expression's tree rewritten as a text template's is."""
+    parser = Parser(ENV, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    tree = nodes.Template(body, lineno=1)
+    tree.set_environment(ENV)
+    return TemplateExpression(ENV.from_string(_checked_in(tree)), False)
+
+
 def _budgeted(template: nodes.Template) -> nodes.Template:
     """The parsed template with every `for` loop's iterable counted (the Rust engine meters minijinja's fuel
     instead)."""
@@ -286,6 +322,28 @@ def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
     return _JINJA_TOJSON(eval_ctx, value, indent)
 
 
+_NOT_A_NUMBER = object()
+
+
+def _number_filter(builtin: Any, none: Any) -> Any:
+    """``int`` and ``float`` as minijinja reads numbers (contract §1.3): text with spaces or ``_`` is not a
+    number, and a value that is not one gives the filter's default when one is given, else ``cannot
+    evaluate`` (Jinja2 alone would give 0)."""
+
+    def filter_(value: Any, default: Any = _NOT_A_NUMBER, *args: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return none
+        text = isinstance(value, str) and (value != value.strip() or "_" in value)
+        result = _NOT_A_NUMBER if text else builtin(value, _NOT_A_NUMBER, *args, **kwargs)
+        if result is not _NOT_A_NUMBER:
+            return result
+        if default is _NOT_A_NUMBER:
+            raise _WrongOperand
+        return default
+
+    return filter_
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float))
 
@@ -308,6 +366,7 @@ ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finali
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
+ENV.filters[_OPERAND] = _in_operand
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
@@ -318,11 +377,13 @@ ENV.filters["round"] = _numbers_only(ENV.filters["round"])
 ENV.filters["dictsort"] = _defined_only(ENV.filters["dictsort"])
 ENV.filters["list"] = _defined_only(ENV.filters["list"])
 ENV.filters["tojson"] = _tojson_filter
+ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
+ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
 ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 # Jinja2's builtins outside the contract (contract §1.3) do not exist.
-for _name in set(ENV.filters) - FILTERS - {_COUNTED}:
+for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND}:
     del ENV.filters[_name]
 for _name in set(ENV.tests) - TESTS:
     del ENV.tests[_name]
@@ -374,9 +435,9 @@ class _Compiled:
         try:
             tree = _known_names(_no_unary_plus(ENV.parse(src)))
             if is_single_expression(src):
-                self.expr = ENV.compile_expression(src[2:-2], undefined_to_none=False)
+                self.expr = _compile_expression(src[2:-2])
             else:
-                self.template = ENV.from_string(_budgeted(tree))
+                self.template = ENV.from_string(_checked_in(_budgeted(tree)))
         except (TemplateSyntaxError, RecursionError):
             # Nesting beyond the parser's depth is a syntax error in minijinja too (contract §6.12).
             self.error = _syntax(src)
