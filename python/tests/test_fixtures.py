@@ -261,7 +261,7 @@ EXPECTED_STATE: dict[str, dict[str, Any]] = {
         "nested_list": [5, "x5", {"deep": [6]}],
     },
     "template_tilde_agreeing": {"trail": "0123", "id": "run-42", "num_text": "7"},
-    "template_tilde_concat": {"concat": "x1e+16|xTrue|xNone|x3.0|n7"},
+    "template_tilde_concat": {"concat": "x10000000000000000.0|xTrue|xNone|x3.0|n7"},
     "template_tojson": {
         "json": '{"z": 1, "a": [true, null, 2.0], "name": "Zoë 日本 🚀", '
         '"html": "\\u003cb\\u003e\\u0026\\u0027q\\u0027 \\"d\\"\\u003c/b\\u003e"}',

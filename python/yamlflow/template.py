@@ -16,6 +16,7 @@ import functools
 import math
 import threading
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import jinja2
@@ -27,7 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
 from .limits import TEMPLATE_ITERATIONS, TEXT_LIMIT
-from .pyrepr import json_text
+from .pyrepr import json_text, quote
 from .values import has_lone_surrogate
 
 I64_MIN = -(2**63)
@@ -173,8 +174,61 @@ def _in_operand(value: Any) -> Any:
     return value
 
 
+# A filter name no template can spell: the operands of `~` go through it.
+_SPELLED = "tilde-operand"
+
+
+def _mj_float(value: float, nested: bool) -> str:
+    """A float as minijinja writes it: alone in plain decimal with ``.0`` on integral values (``0.00001``,
+    ``10000000000000000.0``), inside a list or object with a bare exponent (``1e-5``, ``1e16``)."""
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("-inf" if value < 0 else "inf")
+    text = repr(value)
+    if nested or "e" not in text:
+        mantissa, _, exponent = text.partition("e")
+        return mantissa + (f"e{int(exponent)}" if exponent else "")
+    plain = format(Decimal(text), "f")
+    return plain if "." in plain else plain + ".0"
+
+
+def _mj_text(value: Any, nested: bool = False) -> str:
+    """A value as minijinja spells it where the library writes it itself (contract §1.3): the text
+    spelling but for floats (``_mj_float``)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    if type(value) is float:
+        return _mj_float(value, nested)
+    if isinstance(value, (Iterator, range)):
+        value = list(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_mj_text(v, True) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_mj_text(k, True)}: {_mj_text(v, True)}" for k, v in value.items()) + "}"
+    if nested and isinstance(value, str):
+        return quote(value)
+    # Integers of any size in decimal: minijinja writes its 128-bit ones so.
+    return json_text(value)
+
+
+def _spelled_input(builtin: Any) -> Any:
+    """A string filter given another value reads it as minijinja spells it (contract §1.3)."""
+    # A filter marked pass_eval_context takes that first and its input second.
+    at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(args[at], str):
+            args = (*args[:at], _mj_text(args[at]), *args[at + 1 :])
+        return builtin(*args, **kwargs)
+
+    return filter_
+
+
 def _checked_in(template: nodes.Template) -> nodes.Template:
-    """Every operand of ``in`` and ``not in`` goes through ``_in_operand``."""
+    """Every operand of ``in`` and ``not in`` goes through ``_in_operand``, every operand of ``~`` through
+    ``_mj_text``."""
+    for concat in template.find_all(nodes.Concat):
+        concat.nodes = [nodes.Filter(n, _SPELLED, [], [], None, None, lineno=n.lineno) for n in concat.nodes]
     for compare in template.find_all(nodes.Compare):
         if any(op.op in ("in", "notin") for op in compare.ops):
             compare.expr = nodes.Filter(compare.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
@@ -367,6 +421,9 @@ ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _in_operand
+ENV.filters[_SPELLED] = _mj_text
+for _name in ("upper", "lower", "capitalize", "title", "trim", "replace", "indent"):
+    ENV.filters[_name] = _spelled_input(ENV.filters[_name])
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
@@ -383,7 +440,7 @@ ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 # Jinja2's builtins outside the contract (contract §1.3) do not exist.
-for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND}:
+for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED}:
     del ENV.filters[_name]
 for _name in set(ENV.tests) - TESTS:
     del ENV.tests[_name]
