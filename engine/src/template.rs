@@ -15,8 +15,8 @@ use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use minijinja::machinery::{self, CodeGenerator, Instruction, Instructions, Token};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Value as MjValue, ValueKind};
-use minijinja::{Environment, Error as MjError, ErrorKind, Expression, UndefinedBehavior};
+use minijinja::value::{Kwargs, Rest, Value as MjValue, ValueKind};
+use minijinja::{Environment, Error as MjError, ErrorKind, Expression, State, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
 
 use crate::limits;
@@ -181,6 +181,86 @@ fn literal_forms(source: &str, in_expr: bool) -> Result<(), MjError> {
     Ok(())
 }
 
+/// Wraps the builtin filters that would take an undefined input without the strict-undefined error
+/// (an empty string, an invalid operation): a filter given an undefined value fails with `undefined
+/// value in template`, whatever the filter (contract §1.3; `default` and `d` excepted).
+fn strict_inputs(env: &mut Environment<'static>) {
+    use minijinja::filters;
+    let builtins = [
+        ("abs", MjValue::from_function(filters::abs)),
+        ("round", MjValue::from_function(filters::round)),
+        ("dictsort", MjValue::from_function(filters::dictsort)),
+        ("list", MjValue::from_function(filters::list)),
+        ("max", MjValue::from_function(filters::max)),
+        ("min", MjValue::from_function(filters::min)),
+        ("sort", MjValue::from_function(filters::sort)),
+        ("indent", MjValue::from_function(filters::indent)),
+        ("format", MjValue::from_function(filters::format)),
+        ("escape", MjValue::from_function(filters::escape)),
+        ("e", MjValue::from_function(filters::escape)),
+    ];
+    for (name, builtin) in builtins {
+        env.add_filter(
+            name,
+            move |state: &mut State, input: MjValue, rest: Rest<MjValue>, kwargs: Kwargs| {
+                if input.is_undefined() {
+                    return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+                }
+                let mut args = vec![input];
+                args.extend(rest.0);
+                if kwargs.args().next().is_some() {
+                    args.push(MjValue::from(kwargs));
+                }
+                builtin.call(state, &args)
+            },
+        );
+    }
+}
+
+/// Wraps every builtin test the contract lists but `defined` and `undefined`: a test given an undefined
+/// value fails with `undefined value in template` (contract §1.3), where minijinja would answer.
+fn strict_tests(env: &mut Environment<'static>) {
+    use minijinja::tests;
+    #[rustfmt::skip]
+    let builtins = [
+        ("boolean", MjValue::from_function(tests::is_boolean)),
+        ("divisibleby", MjValue::from_function(tests::is_divisibleby)),
+        ("eq", MjValue::from_function(tests::is_eq)), ("equalto", MjValue::from_function(tests::is_eq)),
+        ("==", MjValue::from_function(tests::is_eq)), ("escaped", MjValue::from_function(tests::is_safe)),
+        ("even", MjValue::from_function(tests::is_even)), ("false", MjValue::from_function(tests::is_false)),
+        ("filter", MjValue::from_function(tests::is_filter)), ("float", MjValue::from_function(tests::is_float)),
+        ("ge", MjValue::from_function(tests::is_ge)), (">=", MjValue::from_function(tests::is_ge)),
+        ("greaterthan", MjValue::from_function(tests::is_gt)), ("gt", MjValue::from_function(tests::is_gt)),
+        (">", MjValue::from_function(tests::is_gt)), ("in", MjValue::from_function(tests::is_in)),
+        ("integer", MjValue::from_function(tests::is_integer)), ("le", MjValue::from_function(tests::is_le)),
+        ("<=", MjValue::from_function(tests::is_le)), ("lessthan", MjValue::from_function(tests::is_lt)),
+        ("lt", MjValue::from_function(tests::is_lt)), ("<", MjValue::from_function(tests::is_lt)),
+        ("lower", MjValue::from_function(tests::is_lower)), ("mapping", MjValue::from_function(tests::is_mapping)),
+        ("ne", MjValue::from_function(tests::is_ne)), ("!=", MjValue::from_function(tests::is_ne)),
+        ("none", MjValue::from_function(tests::is_none)), ("number", MjValue::from_function(tests::is_number)),
+        ("odd", MjValue::from_function(tests::is_odd)), ("sameas", MjValue::from_function(tests::is_sameas)),
+        ("sequence", MjValue::from_function(tests::is_sequence)),
+        ("string", MjValue::from_function(tests::is_string)), ("test", MjValue::from_function(tests::is_test)),
+        ("true", MjValue::from_function(tests::is_true)), ("upper", MjValue::from_function(tests::is_upper)),
+    ];
+    for (name, builtin) in builtins {
+        env.add_test(
+            name,
+            move |state: &mut State,
+                  input: MjValue,
+                  rest: Rest<MjValue>|
+                  -> Result<bool, MjError> {
+                if input.is_undefined() {
+                    return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+                }
+                let mut args = vec![input];
+                args.extend(rest.0);
+                Ok(builtin.call(state, &args)?.is_true())
+            },
+        );
+    }
+}
+
 /// The environment every run shares: its configuration never changes, and being `'static` lets
 /// a run keep compiled expressions.
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
@@ -228,9 +308,13 @@ fn environment() -> Environment<'static> {
         pyrepr::write_mj_text(&mut text, &value);
         Ok(MjValue::from(text))
     });
+    strict_inputs(&mut env);
     env.add_filter(
         "join",
         |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
+            if value.is_undefined() {
+                return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+            }
             // Jinja2's join spells each item with Python's str().
             let sep = sep.unwrap_or_default();
             let mut out = String::new();
@@ -263,16 +347,20 @@ fn environment() -> Environment<'static> {
         );
         Ok(MjValue::from_safe_string(out))
     });
+    strict_tests(&mut env);
     // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
-    env.add_test("iterable", |value: MjValue| {
-        matches!(
+    env.add_test("iterable", |value: MjValue| -> Result<bool, MjError> {
+        if value.is_undefined() {
+            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        Ok(matches!(
             value.kind(),
             ValueKind::String
                 | ValueKind::Seq
                 | ValueKind::Map
                 | ValueKind::Iterable
                 | ValueKind::Bytes
-        )
+        ))
     });
     env
 }

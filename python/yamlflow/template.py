@@ -343,6 +343,8 @@ def _numbers_only(builtin: Any) -> Any:
     """``abs`` and ``round`` of a boolean are a wrong type (contract §1.3), not 1."""
 
     def filter_(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
         if type(value) is bool:
             raise _WrongOperand
         return builtin(value, *args, **kwargs)
@@ -351,15 +353,15 @@ def _numbers_only(builtin: Any) -> Any:
 
 
 def _defined_only(builtin: Any) -> Any:
-    """``dictsort`` and ``list`` of an undefined value are a wrong type, ``cannot evaluate`` (contract
-    §1.3)."""
+    """A filter or test given an undefined value fails with ``undefined value`` (contract §1.3), where
+    Jinja2's ``items`` would give nothing and its tests would answer."""
     # A filter marked pass_context/pass_environment takes that first and its input second.
     at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
 
     @functools.wraps(builtin)
     def filter_(*args: Any, **kwargs: Any) -> Any:
         if isinstance(args[at], jinja2.Undefined):
-            raise _WrongOperand
+            args[at]._fail_with_undefined_error()
         return builtin(*args, **kwargs)
 
     return filter_
@@ -411,6 +413,11 @@ def _even_test(value: Any) -> bool:
     return _is_number(value) and value % 2 == 0
 
 
+def _sequence_test(value: Any) -> bool:
+    """``sequence``: a list (or a range), not a string or a mapping (contract §1.3), as in minijinja."""
+    return isinstance(value, (list, tuple, range))
+
+
 def _divisibleby_test(value: Any, num: Any) -> bool:
     return _is_number(value) and _is_number(num) and value % num == 0
 
@@ -431,14 +438,17 @@ for _name in ("lipsum", "cycler", "joiner"):
 # Filters and tests on inputs of other types, as both engines compute them (contract §1.3).
 ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
 ENV.filters["round"] = _numbers_only(ENV.filters["round"])
-ENV.filters["dictsort"] = _defined_only(ENV.filters["dictsort"])
-ENV.filters["list"] = _defined_only(ENV.filters["list"])
+ENV.filters["items"] = _defined_only(ENV.filters["items"])
 ENV.filters["tojson"] = _tojson_filter
 ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
 ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
 ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
+ENV.tests["sequence"] = _sequence_test
+# A test given an undefined value fails, but `defined` and `undefined` (contract §1.3).
+for _name in TESTS - {"defined", "undefined"}:
+    ENV.tests[_name] = _defined_only(ENV.tests[_name])
 # Jinja2's builtins outside the contract (contract §1.3) do not exist.
 for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED}:
     del ENV.filters[_name]
