@@ -58,6 +58,7 @@ ALLOWED_PYTHON_ONLY: dict[tuple[str, str], str] = {
 ALLOWED_MODULES: dict[str, str] = {
     "__main__": "python -m yamlflow (Rust: the binary is main.rs, here cli.py)",
     "values": "JSON helpers (deep copy, type-exact equality) that Rust gets from serde_json's Value",
+    "ordering": "minijinja's order of values, which Rust gets from the library (contract §1.3)",
 }
 # Modules both sides have whose names are not compared.
 UNCOMPARED_MODULES: dict[str, str] = {

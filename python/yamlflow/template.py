@@ -27,6 +27,7 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
+from . import ordering
 from .limits import TEMPLATE_ITERATIONS, TEXT_LIMIT
 from .pyrepr import json_text, quote
 from .values import has_lone_surrogate
@@ -174,6 +175,38 @@ def _in_operand(value: Any) -> Any:
     return value
 
 
+# A filter name no template can spell: the operands of `<`, `<=`, `>`, `>=` go through it.
+_ORDERED = "ordered-operand"
+
+
+def _mixed_order(builtin: Any) -> Any:
+    """``sort``, ``min`` and ``max`` of values of different types order them as minijinja does (contract
+    §1.3), where Python's comparison would refuse them."""
+
+    @functools.wraps(builtin)
+    def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return builtin(environment, value, *args, **kwargs)
+        except TypeError:
+            if kwargs.get("attribute") is not None or isinstance(value, (str, dict)):
+                raise
+        items = list(value)
+        sort = builtin is _JINJA_SORT
+        reverse = bool(args[0] if sort and args else kwargs.get("reverse", False))
+        case_sensitive = bool(args[1 if sort else 0] if len(args) > (1 if sort else 0) else False)
+        case_sensitive = bool(kwargs.get("case_sensitive", case_sensitive))
+        order = ordering.key(case_sensitive)
+        if sort:
+            return sorted(items, key=order, reverse=reverse)
+        return (min if builtin is _JINJA_MIN else max)(items, key=order)
+
+    return filter_
+
+
+_JINJA_SORT = jinja2.filters.do_sort
+_JINJA_MIN = jinja2.filters.do_min
+
+
 # A filter name no template can spell: the operands of `~` go through it.
 _SPELLED = "tilde-operand"
 
@@ -230,6 +263,11 @@ def _checked_in(template: nodes.Template) -> nodes.Template:
     for concat in template.find_all(nodes.Concat):
         concat.nodes = [nodes.Filter(n, _SPELLED, [], [], None, None, lineno=n.lineno) for n in concat.nodes]
     for compare in template.find_all(nodes.Compare):
+        if all(op.op in ("lt", "lteq", "gt", "gteq") for op in compare.ops):
+            # Ordering comparisons order any two values as minijinja does (contract §1.3).
+            compare.expr = nodes.Filter(compare.expr, _ORDERED, [], [], None, None, lineno=compare.lineno)
+            for op in compare.ops:
+                op.expr = nodes.Filter(op.expr, _ORDERED, [], [], None, None, lineno=compare.lineno)
         if any(op.op in ("in", "notin") for op in compare.ops):
             compare.expr = nodes.Filter(compare.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
             for op in compare.ops:
@@ -429,6 +467,9 @@ ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _in_operand
 ENV.filters[_SPELLED] = _mj_text
+ENV.filters[_ORDERED] = ordering.Ordered
+for _name in ("sort", "min", "max"):
+    ENV.filters[_name] = _mixed_order(ENV.filters[_name])
 for _name in ("upper", "lower", "capitalize", "title", "trim", "replace", "indent"):
     ENV.filters[_name] = _spelled_input(ENV.filters[_name])
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
@@ -450,7 +491,7 @@ ENV.tests["sequence"] = _sequence_test
 for _name in TESTS - {"defined", "undefined"}:
     ENV.tests[_name] = _defined_only(ENV.tests[_name])
 # Jinja2's builtins outside the contract (contract §1.3) do not exist.
-for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED}:
+for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED, _ORDERED}:
     del ENV.filters[_name]
 for _name in set(ENV.tests) - TESTS:
     del ENV.tests[_name]
