@@ -56,15 +56,20 @@ class Ordered:
     __slots__ = ("value",)
 
     def __init__(self, value: Any) -> None:
-        if isinstance(value, jinja2.Undefined):
-            value._fail_with_undefined_error()
         self.value = value
 
+    def _order(self, other: Ordered) -> int:
+        # Both operands are evaluated first; an undefined one fails when they are compared.
+        for operand in (self.value, other.value):
+            if isinstance(operand, jinja2.Undefined):
+                operand._fail_with_undefined_error()
+        return compare(self.value, other.value)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Ordered) and compare(self.value, other.value) == 0
+        return isinstance(other, Ordered) and self._order(other) == 0
 
     def __lt__(self, other: Ordered) -> bool:
-        return compare(self.value, other.value) < 0
+        return self._order(other) < 0
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -167,12 +167,23 @@ def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
 _OPERAND = "in-operand"
 
 
-def _in_operand(value: Any) -> Any:
-    """An undefined operand of ``in``/``not in`` is ``undefined value`` whatever the other side is
-    (contract §1.3), as in minijinja; Python would first refuse a container that is not one."""
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
-    return value
+class _Container:
+    """The right operand of ``in``/``not in``, checked when the test runs, after both operands were
+    evaluated (contract §1.3, as minijinja does): an undefined operand is ``undefined value`` whatever the
+    other side is, and a string contains another value's spelling (``1 in 'a1'``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __contains__(self, item: Any) -> bool:
+        for operand in (self.value, item):
+            if isinstance(operand, jinja2.Undefined):
+                operand._fail_with_undefined_error()
+        if isinstance(self.value, str) and not isinstance(item, str):
+            item = _mj_text(item)
+        return item in self.value
 
 
 # A filter name no template can spell: the operands of `<`, `<=`, `>`, `>=` go through it.
@@ -258,8 +269,8 @@ def _spelled_input(builtin: Any) -> Any:
 
 
 def _checked_in(template: nodes.Template) -> nodes.Template:
-    """Every operand of ``in`` and ``not in`` goes through ``_in_operand``, every operand of ``~`` through
-    ``_mj_text``."""
+    """Every right operand of ``in`` and ``not in`` becomes a ``_Container``, every operand of ``<`` and
+    friends an ``ordering.Ordered``, every operand of ``~`` goes through ``_mj_text``."""
     for concat in template.find_all(nodes.Concat):
         concat.nodes = [nodes.Filter(n, _SPELLED, [], [], None, None, lineno=n.lineno) for n in concat.nodes]
     for compare in template.find_all(nodes.Compare):
@@ -268,9 +279,8 @@ def _checked_in(template: nodes.Template) -> nodes.Template:
             compare.expr = nodes.Filter(compare.expr, _ORDERED, [], [], None, None, lineno=compare.lineno)
             for op in compare.ops:
                 op.expr = nodes.Filter(op.expr, _ORDERED, [], [], None, None, lineno=compare.lineno)
-        if any(op.op in ("in", "notin") for op in compare.ops):
-            compare.expr = nodes.Filter(compare.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
-            for op in compare.ops:
+        for op in compare.ops:
+            if op.op in ("in", "notin"):
                 op.expr = nodes.Filter(op.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
     return template
 
@@ -465,7 +475,7 @@ ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finali
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
-ENV.filters[_OPERAND] = _in_operand
+ENV.filters[_OPERAND] = _Container
 ENV.filters[_SPELLED] = _mj_text
 ENV.filters[_ORDERED] = ordering.Ordered
 for _name in ("sort", "min", "max"):
@@ -487,6 +497,10 @@ ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 ENV.tests["sequence"] = _sequence_test
+# A filter given an undefined value fails, but `default`/`d`, before any lazy sequence is returned
+# (contract §1.3).
+for _name in FILTERS - {"default", "d"}:
+    ENV.filters[_name] = _defined_only(ENV.filters[_name])
 # A test given an undefined value fails, but `defined` and `undefined` (contract §1.3).
 for _name in TESTS - {"defined", "undefined"}:
     ENV.tests[_name] = _defined_only(ENV.tests[_name])
