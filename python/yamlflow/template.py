@@ -114,13 +114,7 @@ class _Environment(ImmutableSandboxedEnvironment):
                 size = _repeat_size(seq)
                 if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
                     raise _OverBudget
-        elif (
-            operator == "**"
-            and type(left) is int
-            and type(right) is int
-            and abs(left) > 1
-            and right > _MAX_EXPONENT
-        ):
+        elif operator == "**" and _over_exponent(left, right):
             raise _OverBudget
         return super().call_binop(context, operator, left, right)
 
@@ -130,6 +124,13 @@ class _Environment(ImmutableSandboxedEnvironment):
         if isinstance(arg, jinja2.Undefined) or type(arg) is bool:
             raise _WrongOperand
         return super().call_unop(context, operator, arg)
+
+
+def _over_exponent(left: Any, right: Any) -> bool:
+    """An integer power beyond the limits of contract §6.12."""
+    if type(left) not in (int, bool) or type(right) not in (int, bool):
+        return False
+    return right > _MAX_ANY_EXPONENT or (abs(left) > 1 and right > _MAX_EXPONENT)
 
 
 class _WrongOperand(Exception):
@@ -142,6 +143,8 @@ class _WrongOperand(Exception):
 # and computing it would hang inside C): both `cannot evaluate template` (contract §6.12).
 _MAX_REPEAT = 100_000_000
 _MAX_EXPONENT = 128
+# Any integer power with an exponent beyond 32 bits (minijinja's own limit, even for 0, 1 and -1).
+_MAX_ANY_EXPONENT = 2**32 - 1
 
 
 class _OverBudget(Exception):
