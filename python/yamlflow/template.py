@@ -17,6 +17,7 @@ import math
 import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from types import GeneratorType
 from typing import Any
 
 import jinja2
@@ -418,6 +419,24 @@ def _defined_only(builtin: Any) -> Any:
     return filter_
 
 
+def _eager_input(builtin: Any, mapping: bool) -> Any:
+    """Filters that give a lazy sequence check their input at once, as minijinja does (contract §1.3): a
+    value that is not iterable (an object for ``items``) fails when the filter runs, not when (or if) the
+    sequence is read. None stays an empty sequence."""
+    at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        value = args[at]
+        if mapping and not isinstance(value, dict):
+            raise _WrongOperand
+        if value is not None and not isinstance(value, (str, list, tuple, dict, range, Iterator)):
+            raise _WrongOperand
+        return builtin(*args, **kwargs)
+
+    return filter_
+
+
 _JINJA_TOJSON = jinja2.filters.do_tojson
 
 
@@ -465,8 +484,9 @@ def _even_test(value: Any) -> bool:
 
 
 def _sequence_test(value: Any) -> bool:
-    """``sequence``: a list (or a range), not a string or a mapping (contract §1.3), as in minijinja."""
-    return isinstance(value, (list, tuple, range))
+    """``sequence``: a list (or a range, or the sequence a filter such as ``map`` or ``unique`` gives; not
+    ``reverse``'s iterator), not a string or a mapping (contract §1.3), as in minijinja."""
+    return isinstance(value, (list, tuple, range, GeneratorType))
 
 
 def _divisibleby_test(value: Any, num: Any) -> bool:
@@ -500,6 +520,8 @@ ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 ENV.tests["sequence"] = _sequence_test
+for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
+    ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
 # A filter given an undefined value fails, but `default`/`d`, before any lazy sequence is returned
 # (contract §1.3).
 for _name in FILTERS - {"default", "d"}:
