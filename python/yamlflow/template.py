@@ -430,7 +430,9 @@ def _eager_input(builtin: Any, mapping: bool) -> Any:
         value = args[at]
         if mapping and not isinstance(value, dict):
             raise _WrongOperand
-        if value is not None and not isinstance(value, (str, list, tuple, dict, range, Iterator)):
+        if value is None:
+            args = (*args[:at], [], *args[at + 1 :])
+        elif not isinstance(value, (str, list, tuple, dict, range, Iterator)):
             raise _WrongOperand
         return builtin(*args, **kwargs)
 
