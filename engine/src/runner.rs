@@ -1,10 +1,11 @@
 //! Running a flow: routing, retries, `on_error`, steps and fan-out (contract §1, §1.2).
 
+pub(crate) mod memory;
 mod threads;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -15,6 +16,7 @@ use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
 use crate::limits;
 use crate::observability::{Callback, ConsoleSink, ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
+use memory::Memory;
 
 /// How to run a flow.
 pub struct RunOptions {
@@ -187,7 +189,7 @@ struct Runner<'f, 'o> {
     flow: &'f Flow,
     templates: Templates,
     obs: &'o ObservabilityContext,
-    memory: Mutex<Map<String, Value>>,
+    memory: Memory,
     sandbox: PathBuf,
     nodes: HashMap<&'f str, NodeInfo<'f>>,
     routes: HashMap<&'f str, Route<'f>>,
@@ -249,7 +251,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             flow,
             templates: Templates::new(),
             obs,
-            memory: Mutex::new(Map::new()),
+            memory: Memory::default(),
             sandbox,
             nodes,
             routes,
@@ -388,8 +390,11 @@ impl<'f, 'o> Runner<'f, 'o> {
             info.action.clone(),
         );
         let obs = self.obs;
-        if self.reads_obs && parent.kind == SpanKind::Parallel {
-            obs.branch(&span);
+        if parent.kind == SpanKind::Parallel {
+            self.memory.branch(&span);
+            if self.reads_obs {
+                obs.branch(&span);
+            }
         }
         let max = node.max_attempts.max(1);
         match &node.body {
@@ -558,6 +563,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             })
             .collect();
         let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
+        self.memory.join(branches);
         if self.reads_obs {
             obs.join(&span);
         }

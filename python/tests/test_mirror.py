@@ -48,7 +48,6 @@ ALLOWED_PYTHON_ONLY: dict[tuple[str, str], str] = {
     ("", "run_text"): "pyo3 glue: the one call the harness makes into the Python twin",
     ("cli", "main"): "the console-script entry point of pyproject.toml (Rust: main.rs's private fn main)",
     ("event", "to_json"): "an event's JSON line; Rust derives serde::Serialize on Event",
-    ("actions.memory", "Memory"): "a dict with its lock; Rust's memory is a Mutex<Map<String, Value>>",
     ("observability", "get_flow_log"): "the flow log of a recent run by id (contract §3.6), from a registry; "
     "Rust callers keep the RunOutcome's context and ask it",
     ("observability", "ObservabilityContext.close"): "closes handler files; Rust closes them on drop",

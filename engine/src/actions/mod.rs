@@ -77,7 +77,7 @@ fn dispatch(
 #[cfg(test)]
 pub(crate) mod tests {
     use std::path::Path;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use serde_json::json;
 
@@ -101,7 +101,7 @@ pub(crate) mod tests {
             None,
         );
         let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
-        let memory = Mutex::new(Map::new());
+        let memory = crate::runner::memory::Memory::default();
         let ctx = ActionCtx {
             obs: &obs,
             span: &span,

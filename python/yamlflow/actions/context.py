@@ -11,7 +11,7 @@ from ..error import error_json
 
 if TYPE_CHECKING:
     from ..observability import ObservabilityContext, Span
-    from .memory import Memory
+    from ..runner.memory import Memory
 
 
 class ActionError(Exception):
@@ -47,7 +47,7 @@ class ActionCtx:
     obs: ObservabilityContext
     # The span the action runs in (a node or step span).
     span: Span
-    # The run's memory, shared by fan-out branches.
+    # The run's memory (a fan-out branch sees its own copy, contract §1.2).
     memory: Memory
     # Root of file paths.
     sandbox: Path

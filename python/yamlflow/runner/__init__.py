@@ -18,7 +18,6 @@ from typing import Any
 
 from .. import actions, limits
 from ..actions import ActionCtx, ActionError
-from ..actions.memory import Memory
 from ..error import LoadError, RunError
 from ..event import Level, SpanKind
 from ..flow import END, START, ActionCall, Endpoint, Flow, Node
@@ -26,6 +25,7 @@ from ..observability import Callback, ConsoleSink, ObservabilityContext, Span, n
 from ..template import TemplateError, render_str, render_value, truthy
 from ..values import copy_json, json_equal
 from . import threads
+from .memory import Memory
 
 
 @dataclass
@@ -238,8 +238,10 @@ class _Runner:
         """One node execution: its span, attempts, events and the application of its result."""
         span = Span(parent, node.name, SpanKind.NODE, None if isinstance(node.body, list) else node.body.uses)
         obs = self.obs
-        if self.reads_obs and parent.kind == SpanKind.PARALLEL:
-            obs.branch(span)
+        if parent.kind == SpanKind.PARALLEL:
+            self.memory.branch(span)
+            if self.reads_obs:
+                obs.branch(span)
         max_attempts = max(node.max_attempts, 1)
         if not isinstance(node.body, list):
             call: ActionCall = node.body
@@ -362,6 +364,7 @@ class _Runner:
             return copy, None
 
         results = threads.run_all([partial(job, node, copy_json(state)) for node in nodes])
+        self.memory.join(branches)
         if self.reads_obs:
             obs.join(span)
         for node, (_, err) in zip(nodes, results, strict=True):
