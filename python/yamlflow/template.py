@@ -158,9 +158,10 @@ _BUDGET = threading.local()
 _COUNTED = "loop-budget"
 
 
-def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
-    """Each item a `for` loop takes costs one of the rendering's iterations."""
-    for item in iterable:
+def _counted(iterable: Iterable[Any] | None) -> Iterator[Any]:
+    """Each item a `for` loop takes costs one of the rendering's iterations. None iterates as an empty
+    sequence, as in minijinja (contract §1.3)."""
+    for item in () if iterable is None else iterable:
         _BUDGET.left -= 1
         if _BUDGET.left < 0:
             raise _OverBudget
