@@ -188,6 +188,8 @@ class _Container:
                 operand._fail_with_undefined_error()
         if isinstance(self.value, str) and not isinstance(item, str):
             item = _mj_text(item)
+        if isinstance(self.value, dict) and isinstance(item, (list, dict)):
+            return False  # no key is a list or an object (Python would refuse the unhashable value)
         return item in self.value
 
 
