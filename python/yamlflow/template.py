@@ -203,6 +203,8 @@ def _mixed_order(builtin: Any) -> Any:
 
     @functools.wraps(builtin)
     def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if value is None:
+            value = []  # none is an empty sequence, as in minijinja
         try:
             return builtin(environment, value, *args, **kwargs)
         except TypeError:
