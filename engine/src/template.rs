@@ -261,44 +261,9 @@ fn strict_tests(env: &mut Environment<'static>) {
     }
 }
 
-/// The environment every run shares: its configuration never changes, and being `'static` lets
-/// a run keep compiled expressions.
-static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
-
-/// The template engine of one run: the shared environment and the run's compiled single
-/// expressions (a flow has finitely many template strings; loops and fan-outs render the same
-/// ones again and again).
-#[derive(Default)]
-pub(crate) struct Templates {
-    expressions: RwLock<HashMap<Box<str>, Arc<Expression<'static, 'static>>>>,
-}
-
-/// An environment with strict undefined, Python text spelling and the contract's filters.
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
-    // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
-    env.remove_global("debug");
-    for name in LIBRARY_FILTERS {
-        env.remove_filter(name);
-    }
-    for name in LIBRARY_TESTS {
-        env.remove_test(name);
-    }
-    // Every rendering has a budget of instructions: a loop of 10^10 iterations fails with
-    // `cannot evaluate template` instead of running for hours (contract §6.12).
-    env.set_fuel(Some(limits::TEMPLATE_FUEL));
-    env.set_formatter(|out, _state, value| {
-        if value.is_undefined() {
-            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
-        }
-        check_text_ints(value)?;
-        let mut text = String::new();
-        pyrepr::write_mj_text(&mut text, value);
-        out.write_str(&text)
-            .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
-    });
+/// The filters that write values as text the contract's way (§1.3): `string` and `join` spell
+/// values as Python's `str()`, `tojson` writes the pinned JSON.
+fn text_filters(env: &mut Environment<'static>) {
     env.add_filter("string", |value: MjValue| -> Result<MjValue, MjError> {
         if value.is_undefined() {
             return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
@@ -308,7 +273,6 @@ fn environment() -> Environment<'static> {
         pyrepr::write_mj_text(&mut text, &value);
         Ok(MjValue::from(text))
     });
-    strict_inputs(&mut env);
     env.add_filter(
         "join",
         |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
@@ -347,6 +311,48 @@ fn environment() -> Environment<'static> {
         );
         Ok(MjValue::from_safe_string(out))
     });
+}
+
+/// The environment every run shares: its configuration never changes, and being `'static` lets
+/// a run keep compiled expressions.
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
+
+/// The template engine of one run: the shared environment and the run's compiled single
+/// expressions (a flow has finitely many template strings; loops and fan-outs render the same
+/// ones again and again).
+#[derive(Default)]
+pub(crate) struct Templates {
+    expressions: RwLock<HashMap<Box<str>, Arc<Expression<'static, 'static>>>>,
+}
+
+/// An environment with strict undefined, Python text spelling and the contract's filters.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
+    // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
+    env.remove_global("debug");
+    for name in LIBRARY_FILTERS {
+        env.remove_filter(name);
+    }
+    for name in LIBRARY_TESTS {
+        env.remove_test(name);
+    }
+    // Every rendering has a budget of instructions: a loop of 10^10 iterations fails with
+    // `cannot evaluate template` instead of running for hours (contract §6.12).
+    env.set_fuel(Some(limits::TEMPLATE_FUEL));
+    env.set_formatter(|out, _state, value| {
+        if value.is_undefined() {
+            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        check_text_ints(value)?;
+        let mut text = String::new();
+        pyrepr::write_mj_text(&mut text, value);
+        out.write_str(&text)
+            .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
+    });
+    strict_inputs(&mut env);
+    text_filters(&mut env);
     strict_tests(&mut env);
     // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
     env.add_test("iterable", |value: MjValue| -> Result<bool, MjError> {

@@ -8,12 +8,15 @@ use serde_json::{Map, Value};
 
 use crate::observability::Span;
 
+/// A running branch's copy of the store: its node span id, its node name, the copy.
+type BranchCopy = (String, String, Map<String, Value>);
+
 /// One run's memory: the store, and while a fan-out runs, one copy per branch.
 #[derive(Debug, Default)]
 pub(crate) struct Memory {
     values: Mutex<Map<String, Value>>,
-    /// The running branches' copies: node span id, node name, the copy.
-    branches: Mutex<Vec<(String, String, Map<String, Value>)>>,
+    /// The running branches' copies.
+    branches: Mutex<Vec<BranchCopy>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
