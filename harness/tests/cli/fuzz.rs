@@ -86,22 +86,23 @@ fn a_planted_divergence_is_found_and_shrunk_to_a_few_lines() {
 /// engines, and no divergence (issue 13). Without the plant above, its message never shows.
 #[test]
 fn the_engines_agree_on_a_few_hundred_random_flows() {
-    let out = super::twinflow()
-        .args(["fuzz", "--seed", "1", "--count", "300", "--color", "never"])
-        .arg("--root")
-        .arg(repo())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let outcome = super::Outcome::of(
+        super::twinflow()
+            .args(["fuzz", "--seed", "1", "--count", "300", "--color", "never"])
+            .arg("--root")
+            .arg(repo()),
+    );
+    assert_eq!(outcome.code, 0, "{}", outcome.render());
+    assert!(
+        outcome
+            .stdout
+            .contains("seed 1: 0 divergence classes, 0 divergent flows"),
+        "{}",
+        outcome.render()
     );
     assert!(
-        stdout.contains("seed 1: 0 divergence classes, 0 divergent flows"),
-        "{stdout}"
+        !outcome.stdout.contains("node finished"),
+        "{}",
+        outcome.render()
     );
-    assert!(!stdout.contains("node finished"), "{stdout}");
 }
