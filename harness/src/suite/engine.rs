@@ -244,7 +244,9 @@ pub(super) fn reported_end_yaml(ran: &Ran) -> String {
 }
 
 fn end_canon(ran: &Ran, with_error: bool) -> Canon {
-    let flow_id = ran.flow_id.as_deref();
+    // A command line does not report its run's id: a flow log in its state names it.
+    let found = ran.flow_id.clone().or_else(|| flow_log_id(&ran.state));
+    let flow_id = found.as_deref();
     let normalize = |value: &Value| {
         crate::normalize::normalize_end(&ran.events, flow_id, value)
             .unwrap_or_else(|_| Canon::from_json(value))
@@ -260,6 +262,25 @@ fn end_canon(ran: &Ran, with_error: bool) -> Canon {
         end.insert("error".to_owned(), normalize(error));
     }
     Canon::Map(end)
+}
+
+/// The `flow_id` of the first flow log (an object with `flow_id`, `spans` and `summary`, contract
+/// §3.6) in `value`, depth first.
+fn flow_log_id(value: &Value) -> Option<String> {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::String(id)), true, true) = (
+                map.get("flow_id"),
+                map.contains_key("spans"),
+                map.contains_key("summary"),
+            ) {
+                return Some(id.clone());
+            }
+            map.values().find_map(flow_log_id)
+        }
+        Value::Array(items) => items.iter().find_map(flow_log_id),
+        _ => None,
+    }
 }
 
 /// The snapshot body of a run that did not load: the load error, without its origin (both engines
