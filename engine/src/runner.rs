@@ -1,10 +1,11 @@
 //! Running a flow: routing, retries, `on_error`, steps and fan-out (contract §1, §1.2).
 
+pub(crate) mod memory;
 mod threads;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -15,6 +16,7 @@ use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
 use crate::limits;
 use crate::observability::{Callback, ConsoleSink, ObservabilityContext, Span, new_id, one};
 use crate::template::{Scope, TemplateError, Templates, truthy};
+use memory::Memory;
 
 /// How to run a flow.
 pub struct RunOptions {
@@ -187,10 +189,12 @@ struct Runner<'f, 'o> {
     flow: &'f Flow,
     templates: Templates,
     obs: &'o ObservabilityContext,
-    memory: Mutex<Map<String, Value>>,
+    memory: Memory,
     sandbox: PathBuf,
     nodes: HashMap<&'f str, NodeInfo<'f>>,
     routes: HashMap<&'f str, Route<'f>>,
+    /// Whether a node calls `obs.*`: then each fan-out keeps what its branches see (contract §3.6).
+    reads_obs: bool,
 }
 
 impl<'f, 'o> Runner<'f, 'o> {
@@ -239,14 +243,19 @@ impl<'f, 'o> Runner<'f, 'o> {
                 }
             }
         }
+        let reads_obs = flow.nodes.iter().any(|node| match &node.body {
+            NodeBody::Action(call) => call.uses.starts_with("obs."),
+            NodeBody::Steps(steps) => steps.iter().any(|step| step.uses.starts_with("obs.")),
+        });
         Self {
             flow,
             templates: Templates::new(&flow.limits),
             obs,
-            memory: Mutex::new(Map::new()),
+            memory: Memory::default(),
             sandbox,
             nodes,
             routes,
+            reads_obs,
         }
     }
 
@@ -382,6 +391,12 @@ impl<'f, 'o> Runner<'f, 'o> {
             info.action.clone(),
         );
         let obs = self.obs;
+        if parent.kind == SpanKind::Parallel {
+            self.memory.branch(&span);
+            if self.reads_obs {
+                obs.branch(&span);
+            }
+        }
         let max = node.max_attempts.max(1);
         match &node.body {
             NodeBody::Action(call) => {
@@ -541,6 +556,9 @@ impl<'f, 'o> Runner<'f, 'o> {
             None,
         );
         obs.open(&span, Map::new);
+        if self.reads_obs {
+            obs.fork(&span);
+        }
         let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
         let shared: &Map<String, Value> = state;
         let jobs: Vec<_> = infos
@@ -555,6 +573,10 @@ impl<'f, 'o> Runner<'f, 'o> {
             })
             .collect();
         let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
+        self.memory.join(branches);
+        if self.reads_obs {
+            obs.join(&span);
+        }
         let fail = |error: Value| obs.fail(&span, error, None);
         if let Some((i, err)) = results
             .iter()

@@ -13,8 +13,10 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use minijinja::value::{Value as MjValue, ValueKind};
-use minijinja::{Environment, Error as MjError, ErrorKind, Expression, UndefinedBehavior};
+use minijinja::machinery::{self, CodeGenerator, Instruction, Instructions, Token};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Kwargs, Rest, Value as MjValue, ValueKind};
+use minijinja::{Environment, Error as MjError, ErrorKind, Expression, State, UndefinedBehavior};
 use serde_json::{Map, Number, Value};
 
 use crate::flow::Limits;
@@ -112,43 +114,159 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// The environment every run shares: its configuration never changes, and being `'static` lets
-/// a run keep compiled expressions.
-static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
+/// The filters a flow may use (contract §1.3): any other is unknown in every runtime.
+#[rustfmt::skip]
+pub(crate) const FILTERS: &[&str] = &[
+    "abs", "batch", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first",
+    "float", "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map",
+    "max", "min", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select",
+    "selectattr", "slice", "sort", "string", "sum", "title", "tojson", "trim", "unique", "upper",
+];
 
-/// The template engine of one run: the shared environment, the run's template limits, its
-/// compiled single expressions and its text templates with their loops counted (a flow has
-/// finitely many template strings; loops and fan-outs render the same ones again and again).
-pub(crate) struct Templates {
-    expressions: RwLock<HashMap<Box<str>, Arc<Expression<'static, 'static>>>>,
-    counted: RwLock<HashMap<Box<str>, Option<Arc<str>>>>,
-    /// Loop iterations per rendering (`settings.limits.template_iterations`).
-    iterations: u64,
-    /// Characters per text rendering (`settings.limits.template_output`).
-    output: usize,
+/// The tests a flow may use (contract §1.3).
+#[rustfmt::skip]
+pub(crate) const TESTS: &[&str] = &[
+    "boolean", "defined", "divisibleby", "eq", "equalto", "==", "escaped", "even", "false",
+    "filter", "float", "ge", ">=", "greaterthan", "gt", ">", "in", "integer", "iterable", "le",
+    "<=", "lessthan", "lt", "<", "lower", "mapping", "ne", "!=", "none", "number", "odd", "sameas",
+    "sequence", "string", "test", "true", "undefined", "upper",
+];
+
+/// minijinja's builtins outside the contract (contract §1.3), removed so that a flow using them fails
+/// as with any unknown name.
+#[rustfmt::skip]
+const LIBRARY_FILTERS: &[&str] = &[
+    "attr", "bool", "chain", "groupby", "lines", "pprint", "split", "urlencode", "zip",
+];
+const LIBRARY_TESTS: &[&str] = &["endingwith", "int", "safe", "startingwith"];
+
+/// Fails when compiled instructions apply a filter or test outside the contract: an unknown name is
+/// a syntax error when the template is compiled, whether or not a rendering reaches it (contract
+/// §1.3; Jinja2 would defer it inside a conditional).
+fn known_names(instructions: &Instructions<'_>) -> Result<(), MjError> {
+    let unknown = (0u32..)
+        .map_while(|pc| instructions.get(pc))
+        .find_map(|instruction| match instruction {
+            Instruction::ApplyFilter(name, ..) if !FILTERS.contains(name) => {
+                Some(ErrorKind::UnknownFilter)
+            }
+            Instruction::PerformTest(name, ..) if !TESTS.contains(name) => {
+                Some(ErrorKind::UnknownTest)
+            }
+            _ => None,
+        });
+    unknown.map_or(Ok(()), |kind| Err(MjError::from(kind)))
 }
 
-/// An environment with strict undefined, Python text spelling and the contract's filters.
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
-    // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
-    env.remove_global("debug");
-    // Loop iterations are counted exactly (`budget.rs`); the instruction budget is only a
-    // backstop for work loops do not count (contract §6.12).
-    env.set_fuel(Some(limits::TEMPLATE_FUEL));
-    env.add_function(budget::COUNT, budget::counted);
-    env.set_formatter(|out, _state, value| {
-        if value.is_undefined() {
-            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+/// Fails on a number literal that Jinja2 (and Python) refuse: a decimal integer with a leading zero
+/// (`010`; `0`, `00` and `0x10` are fine) or a float ending in its dot (`10.`): a syntax error
+/// (contract §1.3), where minijinja alone would read 10 and 10.0.
+fn literal_forms(source: &str, in_expr: bool) -> Result<(), MjError> {
+    for token in machinery::tokenize(source, in_expr, SyntaxConfig::default()) {
+        let (token, span) = token?;
+        let text = source
+            .get(span.start_offset as usize..span.end_offset as usize)
+            .unwrap_or_default();
+        let refused = match token {
+            Token::Int(_) | Token::Int128(_) => {
+                let digits = text.trim_start_matches(['0', '_']);
+                text.starts_with('0')
+                    && !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+            }
+            Token::Float(_) => text.ends_with('.'),
+            _ => false,
+        };
+        if refused {
+            return Err(MjError::new(ErrorKind::SyntaxError, "number literal form"));
         }
-        check_text_ints(value)?;
-        let mut text = String::new();
-        pyrepr::write_mj_text(&mut text, value);
-        out.write_str(&text)
-            .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
-    });
+    }
+    Ok(())
+}
+
+/// Wraps the builtin filters that would take an undefined input without the strict-undefined error
+/// (an empty string, an invalid operation): a filter given an undefined value fails with `undefined
+/// value in template`, whatever the filter (contract §1.3; `default` and `d` excepted).
+fn strict_inputs(env: &mut Environment<'static>) {
+    use minijinja::filters;
+    let builtins = [
+        ("abs", MjValue::from_function(filters::abs)),
+        ("round", MjValue::from_function(filters::round)),
+        ("dictsort", MjValue::from_function(filters::dictsort)),
+        ("list", MjValue::from_function(filters::list)),
+        ("max", MjValue::from_function(filters::max)),
+        ("min", MjValue::from_function(filters::min)),
+        ("sort", MjValue::from_function(filters::sort)),
+        ("indent", MjValue::from_function(filters::indent)),
+        ("format", MjValue::from_function(filters::format)),
+        ("escape", MjValue::from_function(filters::escape)),
+        ("e", MjValue::from_function(filters::escape)),
+    ];
+    for (name, builtin) in builtins {
+        env.add_filter(
+            name,
+            move |state: &mut State, input: MjValue, rest: Rest<MjValue>, kwargs: Kwargs| {
+                if input.is_undefined() {
+                    return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+                }
+                let mut args = vec![input];
+                args.extend(rest.0);
+                if kwargs.args().next().is_some() {
+                    args.push(MjValue::from(kwargs));
+                }
+                builtin.call(state, &args)
+            },
+        );
+    }
+}
+
+/// Wraps every builtin test the contract lists but `defined` and `undefined`: a test given an undefined
+/// value fails with `undefined value in template` (contract §1.3), where minijinja would answer.
+fn strict_tests(env: &mut Environment<'static>) {
+    use minijinja::tests;
+    #[rustfmt::skip]
+    let builtins = [
+        ("boolean", MjValue::from_function(tests::is_boolean)),
+        ("divisibleby", MjValue::from_function(tests::is_divisibleby)),
+        ("eq", MjValue::from_function(tests::is_eq)), ("equalto", MjValue::from_function(tests::is_eq)),
+        ("==", MjValue::from_function(tests::is_eq)), ("escaped", MjValue::from_function(tests::is_safe)),
+        ("even", MjValue::from_function(tests::is_even)), ("false", MjValue::from_function(tests::is_false)),
+        ("filter", MjValue::from_function(tests::is_filter)), ("float", MjValue::from_function(tests::is_float)),
+        ("ge", MjValue::from_function(tests::is_ge)), (">=", MjValue::from_function(tests::is_ge)),
+        ("greaterthan", MjValue::from_function(tests::is_gt)), ("gt", MjValue::from_function(tests::is_gt)),
+        (">", MjValue::from_function(tests::is_gt)), ("in", MjValue::from_function(tests::is_in)),
+        ("integer", MjValue::from_function(tests::is_integer)), ("le", MjValue::from_function(tests::is_le)),
+        ("<=", MjValue::from_function(tests::is_le)), ("lessthan", MjValue::from_function(tests::is_lt)),
+        ("lt", MjValue::from_function(tests::is_lt)), ("<", MjValue::from_function(tests::is_lt)),
+        ("lower", MjValue::from_function(tests::is_lower)), ("mapping", MjValue::from_function(tests::is_mapping)),
+        ("ne", MjValue::from_function(tests::is_ne)), ("!=", MjValue::from_function(tests::is_ne)),
+        ("none", MjValue::from_function(tests::is_none)), ("number", MjValue::from_function(tests::is_number)),
+        ("odd", MjValue::from_function(tests::is_odd)), ("sameas", MjValue::from_function(tests::is_sameas)),
+        ("sequence", MjValue::from_function(tests::is_sequence)),
+        ("string", MjValue::from_function(tests::is_string)), ("test", MjValue::from_function(tests::is_test)),
+        ("true", MjValue::from_function(tests::is_true)), ("upper", MjValue::from_function(tests::is_upper)),
+    ];
+    for (name, builtin) in builtins {
+        env.add_test(
+            name,
+            move |state: &mut State,
+                  input: MjValue,
+                  rest: Rest<MjValue>|
+                  -> Result<bool, MjError> {
+                if input.is_undefined() {
+                    return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+                }
+                let mut args = vec![input];
+                args.extend(rest.0);
+                Ok(builtin.call(state, &args)?.is_true())
+            },
+        );
+    }
+}
+
+/// The filters that write values as text the contract's way (§1.3): `string` and `join` spell
+/// values as Python's `str()`, `tojson` writes the pinned JSON.
+fn text_filters(env: &mut Environment<'static>) {
     env.add_filter("string", |value: MjValue| -> Result<MjValue, MjError> {
         if value.is_undefined() {
             return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
@@ -161,6 +279,9 @@ fn environment() -> Environment<'static> {
     env.add_filter(
         "join",
         |value: MjValue, sep: Option<String>| -> Result<String, MjError> {
+            if value.is_undefined() {
+                return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+            }
             // Jinja2's join spells each item with Python's str().
             let sep = sep.unwrap_or_default();
             let mut out = String::new();
@@ -193,16 +314,67 @@ fn environment() -> Environment<'static> {
         );
         Ok(MjValue::from_safe_string(out))
     });
+}
+
+/// The environment every run shares: its configuration never changes, and being `'static` lets
+/// a run keep compiled expressions.
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(environment);
+
+/// The template engine of one run: the shared environment, the run's template limits, its
+/// compiled single expressions and its text templates with their loops counted (a flow has
+/// finitely many template strings; loops and fan-outs render the same ones again and again).
+pub(crate) struct Templates {
+    expressions: RwLock<HashMap<Box<str>, Arc<Expression<'static, 'static>>>>,
+    counted: RwLock<HashMap<Box<str>, Option<Arc<str>>>>,
+    /// Loop iterations per rendering (`settings.limits.template_iterations`).
+    iterations: u64,
+    /// Characters per text rendering (`settings.limits.template_output`).
+    output: usize,
+}
+
+/// An environment with strict undefined, Python text spelling and the contract's filters.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Globals are Jinja2's that minijinja shares (`range`, `dict`, `namespace`); minijinja's
+    // `debug` has no Jinja2 counterpart and would dump the context (contract §6).
+    env.remove_global("debug");
+    for name in LIBRARY_FILTERS {
+        env.remove_filter(name);
+    }
+    for name in LIBRARY_TESTS {
+        env.remove_test(name);
+    }
+    // Loop iterations are counted exactly (`budget.rs`); the instruction budget is only a
+    // backstop for work loops do not count (contract §6.12).
+    env.set_fuel(Some(limits::TEMPLATE_FUEL));
+    env.add_function(budget::COUNT, budget::counted);
+    env.set_formatter(|out, _state, value| {
+        if value.is_undefined() {
+            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        check_text_ints(value)?;
+        let mut text = String::new();
+        pyrepr::write_mj_text(&mut text, value);
+        out.write_str(&text)
+            .map_err(|_| MjError::new(ErrorKind::WriteFailure, "write failed"))
+    });
+    strict_inputs(&mut env);
+    text_filters(&mut env);
+    strict_tests(&mut env);
     // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
-    env.add_test("iterable", |value: MjValue| {
-        matches!(
+    env.add_test("iterable", |value: MjValue| -> Result<bool, MjError> {
+        if value.is_undefined() {
+            return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        Ok(matches!(
             value.kind(),
             ValueKind::String
                 | ValueKind::Seq
                 | ValueKind::Map
                 | ValueKind::Iterable
                 | ValueKind::Bytes
-        )
+        ))
     });
     env
 }
@@ -229,6 +401,11 @@ impl Templates {
     /// The compiled single expression `inner` (cached), or the compile error.
     fn expression(&self, inner: &str) -> Result<Arc<Expression<'static, 'static>>, MjError> {
         cached(&self.expressions, inner, || {
+            literal_forms(inner, true)?;
+            let ast = machinery::parse_expr(inner)?;
+            let mut codegen = CodeGenerator::new("<expression>", inner);
+            codegen.compile_expr(&ast);
+            known_names(&codegen.finish().0)?;
             ENVIRONMENT
                 .compile_expression_owned(inner.to_owned())
                 .map(Arc::new)
@@ -295,9 +472,17 @@ impl Templates {
             limit: self.output,
         };
         budget::start(self.iterations);
+        // Names and literal forms are checked on the flow's own text, the loops counted in the
+        // rewritten one (the counter is a function, not a filter or test).
         let rendered = ENVIRONMENT
             .template_from_str(counted.as_deref().unwrap_or(src))
-            .and_then(|template| template.render_captured_to(scope.context().clone(), &mut out));
+            .and_then(|template| {
+                literal_forms(src, false)?;
+                let compiled = machinery::get_compiled_template(&template);
+                known_names(&compiled.instructions)?;
+                compiled.blocks.values().try_for_each(known_names)?;
+                template.render_captured_to(scope.context().clone(), &mut out)
+            });
         if budget::ran_out() {
             return Err(TemplateError::evaluate(src));
         }

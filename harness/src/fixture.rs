@@ -104,8 +104,8 @@ impl Xfail {
 pub struct Declared {
     /// Why the engine differs.
     pub reason: String,
-    /// Where: JSON pointers into the compared document (the snapshot tree, plus `/status` and
-    /// `/final_state`). Empty when the whole run is excused.
+    /// Where: JSON pointers into the compared document (the snapshot tree, plus `/status`,
+    /// `/final_state` and `/error`). Empty when the whole run is excused.
     pub paths: Vec<String>,
 }
 

@@ -125,13 +125,13 @@ def test_input_not_an_object(text: str) -> None:
 
 def test_input_edges_fit(tmp_path: Path) -> None:
     text = '{"a": [9223372036854775807, -9223372036854775808], "d": ' + "[" * 99 + "]" * 99 + "}"
-    _events, status, _state, _console = yamlflow.run_text(
+    _events, status, _state, _console, _flow_id, _error = yamlflow.run_text(
         (FIXTURES / "linear_three_nodes.yaml").read_text(), text, str(tmp_path)
     )
     assert status == "completed"
     # 127 levels parse, but a state beyond the depth limit fails the run at once (contract §6.12).
     deeper = '{"d": ' + "[" * 126 + "]" * 126 + "}"
-    events, status, _state, _console = yamlflow.run_text(
+    events, status, _state, _console, _flow_id, _error = yamlflow.run_text(
         (FIXTURES / "linear_three_nodes.yaml").read_text(), deeper, str(tmp_path)
     )
     assert status == "failed"

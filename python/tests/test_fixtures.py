@@ -108,7 +108,7 @@ def test_fixture(name: str, tmp_path: Path, event_validator) -> None:
 def test_run_text_matches_schema(name: str, tmp_path: Path, event_validator) -> None:
     text = (FIXTURES / name).read_text(encoding="utf-8")
     parity = (yamlflow.parse_yaml(text) or {}).get("parity") or {}
-    out, status, state, _console = yamlflow.run_text(
+    out, status, state, _console, _flow_id, _error = yamlflow.run_text(
         text, json.dumps(parity.get("input") or {}), str(tmp_path)
     )
     assert status == parity.get("expect", status)
@@ -260,7 +260,7 @@ EXPECTED_STATE: dict[str, dict[str, Any]] = {
         "nested_list": [5, "x5", {"deep": [6]}],
     },
     "template_tilde_agreeing": {"trail": "0123", "id": "run-42", "num_text": "7"},
-    "template_tilde_concat": {"concat": "x1e+16|xTrue|xNone|x3.0|n7"},
+    "template_tilde_concat": {"concat": "x10000000000000000.0|xTrue|xNone|x3.0|n7"},
     "template_tojson": {
         "json": '{"z": 1, "a": [true, null, 2.0], "name": "Zoë 日本 🚀", '
         '"html": "\\u003cb\\u003e\\u0026\\u0027q\\u0027 \\"d\\"\\u003c/b\\u003e"}',
@@ -375,7 +375,26 @@ def test_no_host_access_final_error(tmp_path: Path) -> None:
 
 def test_run_text_captures_console_lines(tmp_path: Path) -> None:
     text = (FIXTURES / "obs_console_handler.yaml").read_text(encoding="utf-8")
-    _events, status, _state, console = yamlflow.run_text(text, "{}", str(tmp_path))
+    _events, status, _state, console, _flow_id, _error = yamlflow.run_text(text, "{}", str(tmp_path))
     assert status == "completed"
     assert "[info] greet log: hello on stderr\n" in console.splitlines(keepends=True)
     assert console.startswith("[info] obs_console_handler entry: flow started\n")
+
+
+def test_run_text_reports_the_run_id_and_error_without_events(tmp_path: Path) -> None:
+    # With observability off no event carries them; the harness compares them (contract §4).
+    text = (
+        "name: quiet\nsettings: {observability: {enabled: false}}\n"
+        "nodes:\n  - {name: n, uses: fail, with: {type: Boom, message: quiet failure}}\n"
+        "edges:\n  - {from: __start__, to: n}\n  - {from: n, to: __end__}\n"
+    )
+    events, status, _state, _console, flow_id, error = yamlflow.run_text(text, "{}", str(tmp_path))
+    assert (events, status) == ("", "failed")
+    assert len(flow_id) == 36 and flow_id.count("-") == 4
+    assert json.loads(error) == {"type": "Boom", "message": "quiet failure"}
+    _events, status, _state, _console, _flow_id, error = yamlflow.run_text(
+        text.replace("uses: fail, with: {type: Boom, message: quiet failure}", "uses: state.set"),
+        "{}",
+        str(tmp_path),
+    )
+    assert (status, error) == ("completed", "null")

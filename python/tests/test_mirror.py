@@ -51,7 +51,6 @@ ALLOWED_PYTHON_ONLY: dict[tuple[str, str], str] = {
     ("", "run_text"): "pyo3 glue: the one call the harness makes into the Python twin",
     ("cli", "main"): "the console-script entry point of pyproject.toml (Rust: main.rs's private fn main)",
     ("event", "to_json"): "an event's JSON line; Rust derives serde::Serialize on Event",
-    ("actions.memory", "Memory"): "a dict with its lock; Rust's memory is a Mutex<Map<String, Value>>",
     ("observability", "get_flow_log"): "the flow log of a recent run by id (contract §3.6), from a registry; "
     "Rust callers keep the RunOutcome's context and ask it",
     ("observability", "ObservabilityContext.close"): "closes handler files; Rust closes them on drop",
@@ -63,6 +62,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "values": "JSON helpers (deep copy, type-exact equality) that Rust gets from serde_json's Value",
     "template.budget": "minijinja cannot count loop iterations: Rust rewrites each loop's iterable through a "
     "counting function; Python wraps the same expressions in Jinja2's tree (template.py, _budgeted)",
+    "ordering": "minijinja's order of values, which Rust gets from the library (contract §1.3)",
 }
 # Modules both sides have whose names are not compared.
 UNCOMPARED_MODULES: dict[str, str] = {

@@ -67,10 +67,11 @@ __all__ = [
 ]
 
 
-def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, str]:
-    """Loads ``text`` (origin ``<string>``), runs it, and returns ``(events, status, state, console)``:
-    every event as JSON Lines, ``completed`` or ``failed``, the final state as JSON text, and what
-    console handlers wrote (captured instead of going to standard error).
+def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, str, str, str]:
+    """Loads ``text`` (origin ``<string>``), runs it, and returns ``(events, status, state, console,
+    flow_id, error)``: every event as JSON Lines, ``completed`` or ``failed``, the final state as JSON
+    text, what console handlers wrote (captured instead of going to standard error), the run's id, and
+    its failure ``{type, message}`` as JSON text (``null`` when it completed).
 
     This is the one call the parity harness makes through pyo3 per fixture (the whole flow in,
     everything out). Run failures are events and the status, never exceptions; LoadError is raised
@@ -82,4 +83,12 @@ def run_text(text: str, input_json: str, sandbox: str) -> tuple[str, str, str, s
     outcome = run(flow, options)
     state = json.dumps(outcome.state, ensure_ascii=False, allow_nan=False)
     assert isinstance(options.console, io.StringIO)
-    return "".join(lines), outcome.status.value, state, options.console.getvalue()
+    error = None if outcome.error is None else {"type": outcome.error[0], "message": outcome.error[1]}
+    return (
+        "".join(lines),
+        outcome.status.value,
+        state,
+        options.console.getvalue(),
+        outcome.flow_id,
+        json.dumps(error, ensure_ascii=False),
+    )

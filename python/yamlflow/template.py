@@ -12,19 +12,25 @@ Mirrors ``engine/src/template.rs``.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from types import GeneratorType
 from typing import Any
 
 import jinja2
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.environment import TemplateExpression
+from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
+from . import ordering
 from .flow import DEFAULT_LIMITS, Limits
-from .pyrepr import json_text
+from .pyrepr import json_text, quote
 from .values import has_lone_surrogate
 
 I64_MIN = -(2**63)
@@ -68,6 +74,9 @@ class _Environment(ImmutableSandboxedEnvironment):
     this class lets through, and never lets a template mutate a list or dict it was given."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            # A lookup on an undefined value uses it (contract §1.3), as minijinja's strict mode does.
+            obj._fail_with_undefined_error()
         if type(obj) is dict:
             try:
                 return obj[attribute]
@@ -78,6 +87,8 @@ class _Environment(ImmutableSandboxedEnvironment):
         return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            obj._fail_with_undefined_error()
         if isinstance(obj, (dict, list, str, tuple, range)):
             try:
                 return obj[argument]
@@ -88,28 +99,32 @@ class _Environment(ImmutableSandboxedEnvironment):
             return super().getitem(obj, argument)
         return self.undefined(obj=obj, name=argument)
 
-    intercepted_binops = frozenset({"*", "**", "+", "-", "//", "%"})
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     intercepted_unops = frozenset({"-"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """``*`` and ``**`` within the limits of contract §6.12, then as Jinja2 computes them; an integer
-        result must stay within minijinja's integers."""
+        """Arithmetic on operand types minijinja computes too (contract §1.3: an undefined operand is
+        ``cannot evaluate``, ``%`` is modulo only), ``*`` and ``**`` within the limits of contract §6.12,
+        then as Jinja2 computes them; an integer result must stay within minijinja's integers."""
+        if isinstance(left, jinja2.Undefined) or isinstance(right, jinja2.Undefined):
+            raise _WrongOperand
+        if operator == "%" and isinstance(left, str):
+            raise _WrongOperand
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 size = _repeat_size(seq)
                 if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
                     raise _OverBudget
-        elif operator == "**" and _int_pair(left, right) and abs(left) > 1 and right > _MAX_EXPONENT:
+        elif operator == "**" and _over_exponent(left, right):
             raise _OverBudget
         return _within_int128(super().call_binop(context, operator, left, right))
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
-        """``-x`` with the same integer range as the binary operators."""
+        """Unary ``-`` takes a number: an undefined operand or a boolean is ``cannot evaluate`` (contract
+        §1.3); the result has the binary operators' integer range."""
+        if isinstance(arg, jinja2.Undefined) or type(arg) is bool:
+            raise _WrongOperand
         return _within_int128(super().call_unop(context, operator, arg))
-
-
-def _int_pair(left: Any, right: Any) -> bool:
-    return type(left) is int and type(right) is int
 
 
 def _within_int128(value: Any) -> Any:
@@ -121,6 +136,18 @@ def _within_int128(value: Any) -> Any:
     return value
 
 
+def _over_exponent(left: Any, right: Any) -> bool:
+    """An integer power beyond the limits of contract §6.12."""
+    if type(left) not in (int, bool) or type(right) not in (int, bool):
+        return False
+    return right > _MAX_ANY_EXPONENT or (abs(left) > 1 and right > _MAX_EXPONENT)
+
+
+class _WrongOperand(Exception):
+    """An arithmetic operator given an undefined value or a string for ``%`` (contract §1.3): minijinja's
+    operators refuse them as operands of the wrong type, ``cannot evaluate template``."""
+
+
 # String and sequence repetition (`'a' * n`) is refused beyond this many bytes or items (minijinja's own
 # limit), and `a ** b` on integers with |a| > 1 and b above this exponent (the result leaves 64 bits anyway,
 # and computing it would hang inside C): both `cannot evaluate template` (contract §6.12).
@@ -128,6 +155,8 @@ _MAX_REPEAT = 100_000_000
 _MAX_EXPONENT = 128
 _INT_MIN = -(2**127)
 _INT_MAX = 2**128 - 1
+# Any integer power with an exponent beyond 32 bits (minijinja's own limit, even for 0, 1 and -1).
+_MAX_ANY_EXPONENT = 2**32 - 1
 
 
 class _OverBudget(Exception):
@@ -140,13 +169,152 @@ _BUDGET = threading.local()
 _COUNTED = "loop-budget"
 
 
-def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
-    """Each item a `for` loop takes costs one of the rendering's iterations."""
-    for item in iterable:
+def _counted(iterable: Iterable[Any] | None) -> Iterator[Any]:
+    """Each item a `for` loop takes costs one of the rendering's iterations. None iterates as an empty
+    sequence, as in minijinja (contract §1.3)."""
+    for item in () if iterable is None else iterable:
         _BUDGET.left -= 1
         if _BUDGET.left < 0:
             raise _OverBudget
         yield item
+
+
+# A filter name no template can spell: the operands of `in` go through it.
+_OPERAND = "in-operand"
+
+
+class _Container:
+    """The right operand of ``in``/``not in``, checked when the test runs, after both operands were
+    evaluated (contract §1.3, as minijinja does): an undefined operand is ``undefined value`` whatever the
+    other side is, and a string contains another value's spelling (``1 in 'a1'``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __contains__(self, item: Any) -> bool:
+        for operand in (self.value, item):
+            if isinstance(operand, jinja2.Undefined):
+                operand._fail_with_undefined_error()
+        if isinstance(self.value, str) and not isinstance(item, str):
+            item = _mj_text(item)
+        if isinstance(self.value, dict) and isinstance(item, (list, dict)):
+            return False  # no key is a list or an object (Python would refuse the unhashable value)
+        return item in self.value
+
+
+# A filter name no template can spell: the operands of `<`, `<=`, `>`, `>=` go through it.
+_ORDERED = "ordered-operand"
+
+
+def _mixed_order(builtin: Any) -> Any:
+    """``sort``, ``min`` and ``max`` of values of different types order them as minijinja does (contract
+    §1.3), where Python's comparison would refuse them."""
+
+    @functools.wraps(builtin)
+    def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if value is None:
+            value = []  # none is an empty sequence, as in minijinja
+        try:
+            return builtin(environment, value, *args, **kwargs)
+        except TypeError:
+            if kwargs.get("attribute") is not None or isinstance(value, (str, dict)):
+                raise
+        items = list(value)
+        sort = builtin is _JINJA_SORT
+        reverse = bool(args[0] if sort and args else kwargs.get("reverse", False))
+        case_sensitive = bool(args[1 if sort else 0] if len(args) > (1 if sort else 0) else False)
+        case_sensitive = bool(kwargs.get("case_sensitive", case_sensitive))
+        order = ordering.key(case_sensitive)
+        if sort:
+            return sorted(items, key=order, reverse=reverse)
+        return (min if builtin is _JINJA_MIN else max)(items, key=order)
+
+    return filter_
+
+
+_JINJA_SORT = jinja2.filters.do_sort
+_JINJA_MIN = jinja2.filters.do_min
+
+
+# A filter name no template can spell: the operands of `~` go through it.
+_SPELLED = "tilde-operand"
+
+
+def _mj_float(value: float, nested: bool) -> str:
+    """A float as minijinja writes it: alone in plain decimal with ``.0`` on integral values (``0.00001``,
+    ``10000000000000000.0``), inside a list or object with a bare exponent (``1e-5``, ``1e16``)."""
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("-inf" if value < 0 else "inf")
+    text = repr(value)
+    if nested or "e" not in text:
+        mantissa, _, exponent = text.partition("e")
+        return mantissa + (f"e{int(exponent)}" if exponent else "")
+    plain = format(Decimal(text), "f")
+    return plain if "." in plain else plain + ".0"
+
+
+def _mj_text(value: Any, nested: bool = False) -> str:
+    """A value as minijinja spells it where the library writes it itself (contract §1.3): the text
+    spelling but for floats (``_mj_float``)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    if type(value) is float:
+        return _mj_float(value, nested)
+    if isinstance(value, (Iterator, range)):
+        value = list(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_mj_text(v, True) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_mj_text(k, True)}: {_mj_text(v, True)}" for k, v in value.items()) + "}"
+    if nested and isinstance(value, str):
+        return quote(value)
+    # Integers of any size in decimal: minijinja writes its 128-bit ones so.
+    return json_text(value)
+
+
+def _spelled_input(builtin: Any) -> Any:
+    """A string filter given another value reads it as minijinja spells it (contract §1.3)."""
+    # A filter marked pass_eval_context takes that first and its input second.
+    at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        if not isinstance(args[at], str):
+            args = (*args[:at], _mj_text(args[at]), *args[at + 1 :])
+        return builtin(*args, **kwargs)
+
+    return filter_
+
+
+def _checked_in(template: nodes.Template) -> nodes.Template:
+    """Every right operand of ``in`` and ``not in`` becomes a ``_Container``, every operand of ``<`` and
+    friends an ``ordering.Ordered``, every operand of ``~`` goes through ``_mj_text``."""
+    for concat in template.find_all(nodes.Concat):
+        concat.nodes = [nodes.Filter(n, _SPELLED, [], [], None, None, lineno=n.lineno) for n in concat.nodes]
+    for compare in template.find_all(nodes.Compare):
+        if all(op.op in ("lt", "lteq", "gt", "gteq") for op in compare.ops):
+            # Ordering comparisons order any two values as minijinja does (contract §1.3).
+            compare.expr = nodes.Filter(compare.expr, _ORDERED, [], [], None, None, lineno=compare.lineno)
+            for op in compare.ops:
+                op.expr = nodes.Filter(op.expr, _ORDERED, [], [], None, None, lineno=compare.lineno)
+        for op in compare.ops:
+            if op.op in ("in", "notin"):
+                op.expr = nodes.Filter(op.expr, _OPERAND, [], [], None, None, lineno=compare.lineno)
+    return template
+
+
+def _compile_expression(source: str) -> TemplateExpression:
+    """``ENV.compile_expression(source)`` with the expression's tree rewritten as a text template's is."""
+    parser = Parser(ENV, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    tree = nodes.Template(body, lineno=1)
+    tree.set_environment(ENV)
+    return TemplateExpression(ENV.from_string(_checked_in(tree)), False)
 
 
 def _budgeted(template: nodes.Template) -> nodes.Template:
@@ -157,6 +325,13 @@ def _budgeted(template: nodes.Template) -> nodes.Template:
     for call in template.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "loop" and call.args:
             call.args[0] = nodes.Filter(call.args[0], _COUNTED, [], [], None, None, lineno=call.lineno)
+    return template
+
+
+def _no_unary_plus(template: nodes.Template) -> nodes.Template:
+    """Unary ``+`` is not in the grammar (minijinja has none): a syntax error (contract §1.3)."""
+    if next(template.find_all(nodes.Pos), None) is not None:
+        raise TemplateSyntaxError("unary + is not supported", 1)
     return template
 
 
@@ -206,15 +381,180 @@ def _string_filter(value: Any) -> str:
     return json_text(value)
 
 
+# The filters and tests a flow may use (contract §1.3): any other is unknown in every runtime.
+FILTERS = frozenset(
+    (
+        "abs", "batch", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+        "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
+        "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "slice",
+        "sort", "string", "sum", "title", "tojson", "trim", "unique", "upper",
+    )
+)  # fmt: skip
+TESTS = frozenset(
+    (
+        "boolean", "defined", "divisibleby", "eq", "equalto", "==", "escaped", "even", "false", "filter",
+        "float", "ge", ">=", "greaterthan", "gt", ">", "in", "integer", "iterable", "le", "<=",
+        "lessthan", "lt", "<", "lower", "mapping", "ne", "!=", "none", "number", "odd", "sameas",
+        "sequence", "string", "test", "true", "undefined", "upper",
+    )
+)  # fmt: skip
+
+
+def _known_names(template: nodes.Template) -> nodes.Template:
+    """An unknown filter or test is a syntax error when the template is compiled, whether or not a
+    rendering reaches it (contract §1.3; Jinja2 alone would defer it inside a conditional)."""
+    for node in template.find_all((nodes.Filter, nodes.Test)):
+        names = FILTERS if isinstance(node, nodes.Filter) else TESTS
+        if node.name not in names:
+            raise TemplateSyntaxError(f"unknown filter or test {node.name!r}", node.lineno)
+    return template
+
+
+def _numbers_only(builtin: Any) -> Any:
+    """``abs`` and ``round`` of a boolean are a wrong type (contract §1.3), not 1."""
+
+    def filter_(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        if type(value) is bool:
+            raise _WrongOperand
+        return builtin(value, *args, **kwargs)
+
+    return filter_
+
+
+def _defined_only(builtin: Any) -> Any:
+    """A filter or test given an undefined value fails with ``undefined value`` (contract §1.3), where
+    Jinja2's ``items`` would give nothing and its tests would answer."""
+    # A filter marked pass_context/pass_environment takes that first and its input second.
+    at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(args[at], jinja2.Undefined):
+            args[at]._fail_with_undefined_error()
+        return builtin(*args, **kwargs)
+
+    return filter_
+
+
+def _eager_input(builtin: Any, mapping: bool) -> Any:
+    """Filters that give a lazy sequence check their input at once, as minijinja does (contract §1.3): a
+    value that is not iterable (an object for ``items``) fails when the filter runs, not when (or if) the
+    sequence is read. None stays an empty sequence."""
+    at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        value = args[at]
+        if mapping and not isinstance(value, dict):
+            raise _WrongOperand
+        if value is None:
+            args = (*args[:at], [], *args[at + 1 :])
+        elif not isinstance(value, (str, list, tuple, dict, range, Iterator)):
+            raise _WrongOperand
+        return builtin(*args, **kwargs)
+
+    return filter_
+
+
+_JINJA_TOJSON = jinja2.filters.do_tojson
+
+
+@jinja2.pass_eval_context
+def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
+    """``tojson`` of an undefined value is ``undefined value`` (contract §1.3), not a failed dump."""
+    if isinstance(value, jinja2.Undefined):
+        raise UndefinedError("tojson of an undefined value")
+    return _JINJA_TOJSON(eval_ctx, value, indent)
+
+
+_NOT_A_NUMBER = object()
+
+
+def _number_filter(builtin: Any, none: Any) -> Any:
+    """``int`` and ``float`` as minijinja reads numbers (contract §1.3): text with spaces or ``_`` is not a
+    number, and a value that is not one gives the filter's default when one is given, else ``cannot
+    evaluate`` (Jinja2 alone would give 0)."""
+
+    def filter_(value: Any, default: Any = _NOT_A_NUMBER, *args: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return none
+        text = isinstance(value, str) and (value != value.strip() or "_" in value)
+        result = _NOT_A_NUMBER if text else builtin(value, _NOT_A_NUMBER, *args, **kwargs)
+        if result is not _NOT_A_NUMBER:
+            return result
+        if default is _NOT_A_NUMBER:
+            raise _WrongOperand
+        return default
+
+    return filter_
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))
+
+
+def _odd_test(value: Any) -> bool:
+    """``odd``, ``even``, ``divisibleby``: false for anything but a number (contract §1.3)."""
+    return _is_number(value) and value % 2 == 1
+
+
+def _even_test(value: Any) -> bool:
+    return _is_number(value) and value % 2 == 0
+
+
+def _sequence_test(value: Any) -> bool:
+    """``sequence``: a list (or a range, or the sequence a filter such as ``map`` or ``unique`` gives; not
+    ``reverse``'s iterator), not a string or a mapping (contract §1.3), as in minijinja."""
+    return isinstance(value, (list, tuple, range, GeneratorType))
+
+
+def _divisibleby_test(value: Any, num: Any) -> bool:
+    return _is_number(value) and _is_number(num) and value % num == 0
+
+
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
+ENV.filters[_OPERAND] = _Container
+ENV.filters[_SPELLED] = _mj_text
+ENV.filters[_ORDERED] = ordering.Ordered
+for _name in ("sort", "min", "max"):
+    ENV.filters[_name] = _mixed_order(ENV.filters[_name])
+for _name in ("upper", "lower", "capitalize", "title", "trim", "replace", "indent"):
+    ENV.filters[_name] = _spelled_input(ENV.filters[_name])
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
+# Filters and tests on inputs of other types, as both engines compute them (contract §1.3).
+ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
+ENV.filters["round"] = _numbers_only(ENV.filters["round"])
+ENV.filters["items"] = _defined_only(ENV.filters["items"])
+ENV.filters["tojson"] = _tojson_filter
+ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
+ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
+ENV.tests["odd"] = _odd_test
+ENV.tests["even"] = _even_test
+ENV.tests["divisibleby"] = _divisibleby_test
+ENV.tests["sequence"] = _sequence_test
+for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
+    ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
+# A filter given an undefined value fails, but `default`/`d`, before any lazy sequence is returned
+# (contract §1.3).
+for _name in FILTERS - {"default", "d"}:
+    ENV.filters[_name] = _defined_only(ENV.filters[_name])
+# A test given an undefined value fails, but `defined` and `undefined` (contract §1.3).
+for _name in TESTS - {"defined", "undefined"}:
+    ENV.tests[_name] = _defined_only(ENV.tests[_name])
+# Jinja2's builtins outside the contract (contract §1.3) do not exist.
+for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED, _ORDERED}:
+    del ENV.filters[_name]
+for _name in set(ENV.tests) - TESTS:
+    del ENV.tests[_name]
 
 
 def to_json(value: Any, src: str) -> Any:
@@ -261,10 +601,11 @@ class _Compiled:
         self.template = None
         self.error: TemplateError | None = None
         try:
+            tree = _known_names(_no_unary_plus(ENV.parse(src)))
             if is_single_expression(src):
-                self.expr = ENV.compile_expression(src[2:-2], undefined_to_none=False)
+                self.expr = _compile_expression(src[2:-2])
             else:
-                self.template = ENV.from_string(_budgeted(ENV.parse(src)))
+                self.template = ENV.from_string(_checked_in(_budgeted(tree)))
         except (TemplateSyntaxError, RecursionError):
             # Nesting beyond the parser's depth is a syntax error in minijinja too (contract §6.12).
             self.error = _syntax(src)

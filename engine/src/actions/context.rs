@@ -2,13 +2,13 @@
 //! contract's `{type, message}`.
 
 use std::path::Path;
-use std::sync::Mutex;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{RunError, error_json};
 use crate::flow::Limits;
 use crate::observability::{ObservabilityContext, Span};
+use crate::runner::memory::Memory;
 use crate::sandbox::{OpenError, SandboxEscape};
 
 /// A failed action (or template, or run-level check): the contract's `{type, message}`.
@@ -82,8 +82,8 @@ pub(crate) struct ActionCtx<'a> {
     pub(crate) obs: &'a ObservabilityContext,
     /// The span the action runs in (a node or step span).
     pub(crate) span: &'a Span,
-    /// The run's memory, shared by fan-out branches.
-    pub(crate) memory: &'a Mutex<Map<String, Value>>,
+    /// The run's memory (a fan-out branch sees its own copy, contract §1.2).
+    pub(crate) memory: &'a Memory,
     /// Root of file paths.
     pub(crate) sandbox: &'a Path,
     /// The node's 1-based attempt (for `fail`).

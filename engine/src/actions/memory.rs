@@ -1,7 +1,5 @@
-//! `memory.store` and `memory.get`: per-run memory, shared by fan-out branches and never rolled
-//! back by retries (contract §2.2).
-
-use std::sync::PoisonError;
+//! `memory.store` and `memory.get`: per-run memory, never rolled back by retries (contract §2.2);
+//! a fan-out branch has its own copy (`runner::memory`).
 
 use serde_json::Value;
 
@@ -11,18 +9,14 @@ use super::params::Params;
 pub(crate) fn store(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let key = params.str("key")?;
     let value = params.required("value")?.clone();
-    ctx.memory
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key.to_owned(), value.clone());
+    ctx.memory.insert(ctx.span, key, value.clone());
     Ok(value)
 }
 
 pub(crate) fn get(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let key = params.str("key")?;
-    let memory = ctx.memory.lock().unwrap_or_else(PoisonError::into_inner);
-    Ok(match memory.get(key) {
-        Some(value) => value.clone(),
+    Ok(match ctx.memory.get(ctx.span, key) {
+        Some(value) => value,
         None => params.optional("default").cloned().unwrap_or(Value::Null),
     })
 }

@@ -64,7 +64,7 @@ fn dispatch(
         "fail" => control::fail(&Params::new("fail", &params), ctx),
         "log.emit" => emit::log(&Params::new("log.emit", &params), ctx),
         "metric.emit" => emit::metric(&Params::new("metric.emit", &params), ctx),
-        "obs.get_flow_log" => Ok(ctx.obs.flow_log()),
+        "obs.get_flow_log" => Ok(ctx.obs.flow_log_in(ctx.span)),
         "obs.query" => obs::query(&Params::new("obs.query", &params), ctx),
         "obs.export" => obs::export(&Params::new("obs.export", &params), ctx),
         other => Err(ActionError::new(
@@ -77,7 +77,7 @@ fn dispatch(
 #[cfg(test)]
 pub(crate) mod tests {
     use std::path::Path;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use serde_json::json;
 
@@ -102,7 +102,7 @@ pub(crate) mod tests {
             None,
         );
         let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
-        let memory = Mutex::new(Map::new());
+        let memory = crate::runner::memory::Memory::default();
         let ctx = ActionCtx {
             obs: &obs,
             span: &span,

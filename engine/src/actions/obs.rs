@@ -53,7 +53,7 @@ pub(crate) fn query(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, A
             && level.is_none_or(|l| e.level >= l)
             && event_type.is_none_or(|t| t == e.event_type.as_str())
     };
-    let matches = ctx.obs.with_events(|events| {
+    let matches = ctx.obs.with_events_in(ctx.span, |events| {
         events
             .filter(|e| keep(e))
             .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
@@ -71,7 +71,7 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
         )));
     }
     let mut text = Vec::new();
-    let count = ctx.obs.with_events(|events| {
+    let count = ctx.obs.with_events_in(ctx.span, |events| {
         let mut count = 0usize;
         for event in events {
             if serde_json::to_writer(&mut text, event).is_ok() {

@@ -16,7 +16,7 @@ enum Status {
     Failed,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct SpanRecord {
     span_id: Arc<str>,
     parent_id: Option<Arc<str>>,
@@ -29,7 +29,7 @@ struct SpanRecord {
 
 /// Every span seen in the emitted events (after the level filter, including events the buffer
 /// has since overwritten).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct SpanTable {
     spans: Vec<SpanRecord>,
     index: HashMap<Arc<str>, usize>,

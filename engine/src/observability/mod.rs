@@ -6,6 +6,7 @@
 //! span table, hand it to the handlers in order (declared, then API callbacks), move it into the
 //! ring buffer. Holding the lock across the handlers keeps every handler's view in `seq` order.
 
+mod branch;
 mod flow_log;
 mod handlers;
 mod redact;
@@ -23,6 +24,7 @@ pub use self::handlers::{Callback, ConsoleSink};
 pub use self::stream::EventStream;
 use crate::event::{Event, EventType, Level, SpanKind};
 use crate::flow::ObservabilitySettings;
+use branch::Branches;
 use flow_log::SpanTable;
 use handlers::Handler;
 pub(crate) use redact::MIN_SECRET_CHARS;
@@ -74,6 +76,8 @@ struct Shared {
     stream: EventStream,
     spans: SpanTable,
     handlers: Vec<Handler>,
+    /// What fan-out branches see (contract §3.6).
+    branches: Branches,
 }
 
 struct Inner {
@@ -134,6 +138,7 @@ impl ObservabilityContext {
                     stream: EventStream::new(settings.buffer_size),
                     spans: SpanTable::default(),
                     handlers,
+                    branches: Branches::default(),
                 }),
             }),
         }
@@ -208,6 +213,9 @@ impl ObservabilityContext {
         event.seq = shared.next_seq;
         shared.next_seq += 1;
         shared.spans.observe(&event);
+        shared
+            .branches
+            .record(&span.id, span.parent.as_ref(), &event);
         for handler in shared.handlers.iter_mut() {
             handler.handle(&event);
         }
@@ -290,6 +298,40 @@ impl ObservabilityContext {
         flow_log::build(&self.inner.flow_id, &shared.stream, &shared.spans)
     }
 
+    /// The flow log as an action in `span` sees it: inside a fan-out branch, the run up to the fork
+    /// and the branch's own events (contract §3.6).
+    pub(crate) fn flow_log_in(&self, span: &Span) -> Value {
+        let shared = self.lock();
+        match shared.branches.view(&span.id, span.parent.as_ref()) {
+            Some((stream, spans)) => flow_log::build(&self.inner.flow_id, &stream, &spans),
+            None => flow_log::build(&self.inner.flow_id, &shared.stream, &shared.spans),
+        }
+    }
+
+    /// Keeps what the branches of parallel span `parallel`, just opened, will see (contract §3.6).
+    pub(crate) fn fork(&self, parallel: &Span) {
+        let mut shared = self.lock();
+        let Shared {
+            stream,
+            spans,
+            branches,
+            ..
+        } = &mut *shared;
+        branches.fork(&parallel.id, stream, spans);
+    }
+
+    /// Registers node span `node` as a fan-out branch, before its first event.
+    pub(crate) fn branch(&self, node: &Span) {
+        if let Some(parallel) = &node.parent {
+            self.lock().branches.branch(&node.id, parallel);
+        }
+    }
+
+    /// Forgets what the branches of parallel span `parallel` saw, once they have ended.
+    pub(crate) fn join(&self, parallel: &Span) {
+        self.lock().branches.join(&parallel.id);
+    }
+
     /// The flow log of run `flow_id`, if that is this context's run.
     pub fn get_flow_log(&self, flow_id: &str) -> Option<Value> {
         (flow_id == &*self.inner.flow_id).then(|| self.flow_log())
@@ -305,14 +347,18 @@ impl ObservabilityContext {
         self.lock().stream.dropped()
     }
 
-    /// Runs `f` over the buffered events (no copy of the buffer).
-    pub(crate) fn with_events<R>(
+    /// Runs `f` over the buffered events as an action in `span` sees them (contract §3.6: a fan-out
+    /// branch sees the run up to the fork and its own events).
+    pub(crate) fn with_events_in<R>(
         &self,
+        span: &Span,
         f: impl FnOnce(&mut dyn Iterator<Item = &Event>) -> R,
     ) -> R {
         let shared = self.lock();
-        let mut iter = shared.stream.iter();
-        f(&mut iter)
+        match shared.branches.view(&span.id, span.parent.as_ref()) {
+            Some((stream, _)) => f(&mut stream.iter()),
+            None => f(&mut shared.stream.iter()),
+        }
     }
 }
 

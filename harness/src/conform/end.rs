@@ -136,6 +136,8 @@ pub fn check_state(
         status,
         state,
         console: String::new(),
+        flow_id: None,
+        error: None,
     };
     let reported = end_yaml(&ran);
     (reported != *end).then(|| {
@@ -176,6 +178,8 @@ mod tests {
             status: RunStatus::Completed,
             state: serde_json::json!({"a": 1, "b": [2.0]}),
             console: String::new(),
+            flow_id: None,
+            error: None,
         });
         let expected = ExpectedEnd::Ran {
             status: RunStatus::Completed,

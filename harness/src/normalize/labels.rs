@@ -31,6 +31,14 @@ impl Labels {
         self.insert(id, format!("flow#{}", self.flows))
     }
 
+    /// Labels `id` as the next flow unless it already has a label: a run's own id, known from its
+    /// engine rather than from its events.
+    pub(crate) fn add_run(&mut self, id: &str) {
+        if !self.by_id.contains_key(id) {
+            self.add_flow(id);
+        }
+    }
+
     /// Labels `id` as the next span (`span#N`) and returns the label.
     pub(crate) fn add_span(&mut self, id: &str) -> String {
         self.spans += 1;

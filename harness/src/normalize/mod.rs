@@ -124,7 +124,24 @@ pub fn normalize(events: &[Value]) -> Result<Normalized, NormalizeError> {
 /// # Errors
 /// As [`normalize`], for the events.
 pub fn normalize_value(events: &[Value], value: &Value) -> Result<Canon, NormalizeError> {
-    let plan = tree::plan(events)?;
+    normalize_end(events, None, value)
+}
+
+/// [`normalize_value`] for what an engine reports at the end of a run: its own id `flow_id`, when
+/// no event of the log carries it (observability off), is a run id too, labelled after the log's
+/// runs (contract §4 step 3), since a flow log in the state still names it.
+///
+/// # Errors
+/// As [`normalize_value`].
+pub fn normalize_end(
+    events: &[Value],
+    flow_id: Option<&str>,
+    value: &Value,
+) -> Result<Canon, NormalizeError> {
+    let mut plan = tree::plan(events)?;
+    if let Some(id) = flow_id {
+        plan.labels.add_run(id);
+    }
     let context = Context {
         labels: &plan.labels,
         event_order: &plan.event_order,

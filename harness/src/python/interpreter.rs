@@ -75,7 +75,8 @@ pub enum CallError {
     Exception(PyException),
 }
 
-/// What `yamlflow.run_text` returns: `(events_jsonl, status, final_state_json, console)`.
+/// What `yamlflow.run_text` returns: `(events_jsonl, status, final_state_json, console, flow_id,
+/// error_json)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextRun {
     /// The events as JSON Lines.
@@ -86,6 +87,10 @@ pub struct TextRun {
     pub state: String,
     /// What console handlers wrote.
     pub console: String,
+    /// The run's id.
+    pub flow_id: String,
+    /// The failure `{type, message}` as JSON text, `null` when the run completed.
+    pub error: String,
 }
 
 /// The Python thread running a call, so that a timeout can stop it.
@@ -202,12 +207,16 @@ impl Interpreter {
                 .bind(py)
                 .getattr("run_text")
                 .and_then(|run_text| run_text.call1((text, input_json, path_str(sandbox))))
-                .and_then(|result| result.extract::<(String, String, String, String)>())
-                .map(|(events, status, state, console)| TextRun {
+                .and_then(|result| {
+                    result.extract::<(String, String, String, String, String, String)>()
+                })
+                .map(|(events, status, state, console, flow_id, error)| TextRun {
                     events,
                     status,
                     state,
                     console,
+                    flow_id,
+                    error,
                 });
             // Cleared while still attached: `interrupt` checks it under the GIL, so it can never
             // hit a later call that reuses this thread id.

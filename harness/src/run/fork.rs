@@ -138,7 +138,7 @@ fn encode(outcome: &Outcome) -> Vec<u8> {
     let value = match outcome {
         Outcome::Events(ran) => json!({"ran": {
             "events": ran.events, "status": ran.status.name(), "state": ran.state,
-            "console": ran.console,
+            "console": ran.console, "flow_id": ran.flow_id, "error": ran.error,
         }}),
         Outcome::Load(error) => json!({"load": {
             "kind": error.kind.name(), "message": error.message, "file": error.file,
@@ -163,6 +163,8 @@ fn decode(bytes: &[u8]) -> Option<Outcome> {
             status,
             state: ran.get("state")?.clone(),
             console: ran.get("console")?.as_str()?.to_owned(),
+            flow_id: ran.get("flow_id")?.as_str().map(str::to_owned),
+            error: ran.get("error").filter(|e| !e.is_null()).cloned(),
         }));
     }
     if let Some(load) = value.get("load") {

@@ -166,6 +166,12 @@ pub struct Ran {
     pub state: Value,
     /// What the run's console handlers wrote (captured, not printed).
     pub console: String,
+    /// The run's id as the engine reports it (`None` from a command line): with observability off
+    /// no event carries it, yet a flow log in the state does (contract §4).
+    pub flow_id: Option<String>,
+    /// The failure `{type, message}` the engine reports for a failed run (`None` when it completed,
+    /// or from a command line): with observability off no event carries it (contract §4).
+    pub error: Option<Value>,
 }
 
 /// What a run produced.

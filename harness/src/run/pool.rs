@@ -211,13 +211,25 @@ fn decode(line: &str) -> Outcome {
             text(run, "status"),
             text(run, "state"),
             text(run, "console"),
+            text(run, "flow_id"),
+            text(run, "error"),
         );
-        if let (Some(events), Some(status), Some(state), Some(console)) = fields {
+        if let (
+            Some(events),
+            Some(status),
+            Some(state),
+            Some(console),
+            Some(flow_id),
+            Some(error),
+        ) = fields
+        {
             return ran(&TextRun {
                 events,
                 status,
                 state,
                 console,
+                flow_id,
+                error,
             });
         }
     }

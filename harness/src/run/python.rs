@@ -76,6 +76,10 @@ pub(super) fn ran(run: &TextRun) -> Outcome {
             status,
             state,
             console: run.console.clone(),
+            flow_id: Some(run.flow_id.clone()),
+            error: serde_json::from_str(&run.error)
+                .ok()
+                .filter(|e: &serde_json::Value| !e.is_null()),
         }),
         Err(err) => Outcome::Errored(RunFailure::Setup {
             message: format!("yamlflow.run_text returned a final state that is not JSON: {err}"),

@@ -71,6 +71,10 @@ pub(super) fn execute(text: &str, input: serde_json::Map<String, serde_json::Val
                 &console.lock().unwrap_or_else(PoisonError::into_inner),
             )
             .into_owned(),
+            flow_id: Some(outcome.flow_id),
+            error: outcome
+                .error
+                .map(|(kind, message)| serde_json::json!({"type": kind, "message": message})),
         }),
         Err(failure) => Outcome::Errored(failure),
     }

@@ -1,7 +1,7 @@
 # The Python twin's worker process for `twinflow check --isolate` (harness/src/run/pool.rs): the
 # sys.path set-up of the embedded interpreter comes first (prepended by pool.rs), then this loop.
 # One JSON request per line on stdin ({text, input, sandbox}), one JSON reply per line on stdout:
-# {"ran": {events, status, state, console}}, {"load": {kind, message, file, line, column, key}} or
+# {"ran": {events, status, state, console, flow_id, error}}, {"load": {kind, message, file, line, column, key}} or
 # {"exception": {type, message, traceback}}. stdout is kept for replies: anything else printed goes
 # to stderr, whose tail a finding shows when the worker dies.
 import json
@@ -29,10 +29,19 @@ def _type_name(e):
 for _line in sys.stdin:
     _request = json.loads(_line)
     try:
-        _events, _status, _state, _console = yamlflow.run_text(
+        _events, _status, _state, _console, _flow_id, _error = yamlflow.run_text(
             _request["text"], _request["input"], _request["sandbox"]
         )
-        _reply = {"ran": {"events": _events, "status": _status, "state": _state, "console": _console}}
+        _reply = {
+            "ran": {
+                "events": _events,
+                "status": _status,
+                "state": _state,
+                "console": _console,
+                "flow_id": _flow_id,
+                "error": _error,
+            }
+        }
     except yamlflow.LoadError as e:
         _reply = {
             "load": {k: getattr(e, k) for k in ("kind", "message", "file", "line", "column", "key")}

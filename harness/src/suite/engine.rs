@@ -229,19 +229,59 @@ fn outcome_mismatch(fixture: &Fixture, ended: &Ended) -> Option<Finding> {
 }
 
 /// A run's reported status and final state, normalized as values inside its events are (ids
-/// relabelled, nested events and flow logs without what varies; numbers by value, keys sorted).
+/// relabelled, the run's own id too when no event carries it; nested events and flow logs without
+/// what varies; numbers by value, keys sorted).
 #[must_use]
 pub fn end_yaml(ran: &Ran) -> String {
-    let state = crate::normalize::normalize_value(&ran.events, &ran.state)
-        .unwrap_or_else(|_| Canon::from_json(&ran.state));
-    Canon::Map(BTreeMap::from([
+    end_canon(ran, false).to_yaml()
+}
+
+/// [`end_yaml`] with the failure the engine reports (`error: {type, message}`), which parity
+/// compares too: with observability off, two runs failing differently have the same events and
+/// state (contract §4).
+#[must_use]
+pub(super) fn reported_end_yaml(ran: &Ran) -> String {
+    end_canon(ran, true).to_yaml()
+}
+
+fn end_canon(ran: &Ran, with_error: bool) -> Canon {
+    // A command line does not report its run's id: a flow log in its state names it.
+    let found = ran.flow_id.clone().or_else(|| flow_log_id(&ran.state));
+    let flow_id = found.as_deref();
+    let normalize = |value: &Value| {
+        crate::normalize::normalize_end(&ran.events, flow_id, value)
+            .unwrap_or_else(|_| Canon::from_json(value))
+    };
+    let mut end = BTreeMap::from([
         (
             "status".to_owned(),
             Canon::String(ran.status.name().to_owned()),
         ),
-        ("final_state".to_owned(), state),
-    ]))
-    .to_yaml()
+        ("final_state".to_owned(), normalize(&ran.state)),
+    ]);
+    if let (true, Some(error)) = (with_error, &ran.error) {
+        end.insert("error".to_owned(), normalize(error));
+    }
+    Canon::Map(end)
+}
+
+/// The `flow_id` of the first flow log (an object with `flow_id`, `spans` and `summary`, contract
+/// §3.6) in `value`, depth first.
+fn flow_log_id(value: &Value) -> Option<String> {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::String(id)), true, true) = (
+                map.get("flow_id"),
+                map.contains_key("spans"),
+                map.contains_key("summary"),
+            ) {
+                return Some(id.clone());
+            }
+            map.values().find_map(flow_log_id)
+        }
+        Value::Array(items) => items.iter().find_map(flow_log_id),
+        _ => None,
+    }
 }
 
 /// The snapshot body of a run that did not load: the load error, without its origin (both engines
@@ -295,6 +335,8 @@ mod tests {
             status: RunStatus::Completed,
             state: serde_json::json!({}),
             console: console.to_owned(),
+            flow_id: None,
+            error: None,
         }
     }
 
@@ -311,5 +353,30 @@ mod tests {
         assert_eq!(finding.code.to_string(), "structure.console");
         assert!(finding.detail.unwrap().contains("[INFO] greet entry"));
         assert!(console_mismatch(&ran(one), 0).is_some());
+    }
+
+    /// A run with observability off: no events, a failed status, and what its engine reports.
+    fn quiet(flow_id: &str, error: &str) -> Ran {
+        let log = serde_json::json!({"flow_id": flow_id, "events": [], "spans": [],
+            "summary": {"events": 0}});
+        Ran {
+            events: vec![],
+            status: RunStatus::Failed,
+            state: serde_json::json!({"log": log}),
+            console: String::new(),
+            flow_id: Some(flow_id.to_owned()),
+            error: Some(serde_json::json!({"type": "Boom", "message": error})),
+        }
+    }
+
+    #[test]
+    fn reported_ends_label_the_run_id_and_compare_the_error() {
+        let a = quiet("11111111-1111-4111-8111-111111111111", "first");
+        let b = quiet("22222222-2222-4222-8222-222222222222", "first");
+        assert!(end_yaml(&a).contains("flow#1"), "{}", end_yaml(&a));
+        assert_eq!(reported_end_yaml(&a), reported_end_yaml(&b));
+        let c = quiet("33333333-3333-4333-8333-333333333333", "second");
+        assert_eq!(end_yaml(&a), end_yaml(&c));
+        assert_ne!(reported_end_yaml(&a), reported_end_yaml(&c));
     }
 }

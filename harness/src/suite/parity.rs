@@ -8,7 +8,7 @@ use crate::fixture::Xfail;
 use crate::run::{Outcome, RunResult};
 use crate::snapshot;
 
-use super::engine::end_yaml;
+use super::engine::reported_end_yaml;
 use super::model::EngineReport;
 use super::scope;
 
@@ -42,12 +42,12 @@ fn whole(sides: &[EngineReport; 2], runs: [&RunResult; 2]) -> Vec<Finding> {
         }
     }
     if let (Outcome::Events(rust), Outcome::Events(python)) = (&runs[0].outcome, &runs[1].outcome) {
-        let (rust, python) = (end_yaml(rust), end_yaml(python));
+        let (rust, python) = (reported_end_yaml(rust), reported_end_yaml(python));
         if rust != python {
             findings.push(
                 Finding::new(
                     Code::new(Check::Parity, "final_state"),
-                    "the engines report a different status or final state (rust → python)",
+                    "the engines report a different status, error or final state (rust → python)",
                 )
                 .with_detail(render_labeled_diff("rust", &rust, "python", &python, false)),
             );
@@ -71,7 +71,7 @@ fn scoped(sides: &[EngineReport; 2], runs: [&RunResult; 2], xfail: &Xfail) -> Op
     }
     let [rust, python] = [0, 1].map(|i| {
         let end = match &runs[i].outcome {
-            Outcome::Events(ran) => Some(end_yaml(ran)),
+            Outcome::Events(ran) => Some(reported_end_yaml(ran)),
             _ => None,
         };
         sides[i]

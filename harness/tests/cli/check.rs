@@ -36,6 +36,20 @@ impl Checkout {
         self.dir.path()
     }
 
+    /// Replaces `from` by `to` in the copied Python twin (`Checkout::new(true)`): a divergence
+    /// planted in one engine. Returns how many files changed.
+    pub(super) fn plant(&self, from: &str, to: &str) -> usize {
+        let mut changed = 0;
+        for file in walk_py(&self.root().join("python")) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            if text.contains(from) {
+                std::fs::write(&file, text.replace(from, to)).unwrap();
+                changed += 1;
+            }
+        }
+        changed
+    }
+
     pub(super) fn add_fixture(&self, name: &str, text: &str) {
         std::fs::write(
             self.root().join("fixtures").join(format!("{name}.yaml")),
@@ -275,18 +289,7 @@ fn a_changed_message_fails_exactly_the_fixtures_that_show_it() {
     }
     affected.sort();
     assert!(!affected.is_empty(), "some fixture shows a step exit");
-    let mut changed = 0;
-    for file in walk_py(&checkout.root().join("python")) {
-        let text = std::fs::read_to_string(&file).unwrap();
-        if text.contains("\"step completed\"") {
-            std::fs::write(
-                &file,
-                text.replace("\"step completed\"", "\"step finished\""),
-            )
-            .unwrap();
-            changed += 1;
-        }
-    }
+    let changed = checkout.plant("\"step completed\"", "\"step finished\"");
     assert_eq!(changed, 1, "the message is written once in the Python twin");
     let json = checkout.root().join("report.json");
     let out = check(&[
@@ -535,9 +538,22 @@ fn junit_reports_validate_against_junit_10_xsd_with_relative_files() {
     assert!(xml.contains("file=\"fixtures/passes.yaml\""), "{xml}");
     assert!(xml.contains("<failure message="), "{xml}");
     assert_junit_10(&junit);
-    // The checkout's own suite: a declared divergence is a skipped test.
-    let junit = checkout.root().join("own.xml");
-    let out = check(&["-q", "template_tilde", "--junit", junit.to_str().unwrap()]);
+    // A declared divergence is a skipped test: here a Python twin that says "node finished".
+    let planted = Checkout::new(true);
+    assert_eq!(planted.plant("\"node completed\"", "\"node finished\""), 1);
+    planted.add_fixture(
+        "declared",
+        "name: declared\nnodes:\n  - {name: a, uses: state.set, with: {x: 1}}\nedges:\n  - {from: __start__, to: a}\n  - {from: a, to: __end__}\nparity: {expect: completed, xfail: {python: planted message}}\n",
+    );
+    let junit = planted.root().join("own.xml");
+    let out = check(&[
+        "--root",
+        planted.root().to_str().unwrap(),
+        "--no-snapshots",
+        "-q",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 0, "{}", out.render());
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(

@@ -81,3 +81,28 @@ fn a_planted_divergence_is_found_and_shrunk_to_a_few_lines() {
         .unwrap();
     assert!(lines <= 16, "shrunk to {lines} lines:\n{}", shrunk[0]);
 }
+
+/// The smoke run of `cargo test`: a few hundred random flows with a fixed seed, through both real
+/// engines, and no divergence (issue 13). Without the plant above, its message never shows.
+#[test]
+fn the_engines_agree_on_a_few_hundred_random_flows() {
+    let outcome = super::Outcome::of(
+        super::twinflow()
+            .args(["fuzz", "--seed", "1", "--count", "300", "--color", "never"])
+            .arg("--root")
+            .arg(repo()),
+    );
+    assert_eq!(outcome.code, 0, "{}", outcome.render());
+    assert!(
+        outcome
+            .stdout
+            .contains("seed 1: 0 divergence classes, 0 divergent flows"),
+        "{}",
+        outcome.render()
+    );
+    assert!(
+        !outcome.stdout.contains("node finished"),
+        "{}",
+        outcome.render()
+    );
+}

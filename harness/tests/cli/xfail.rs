@@ -13,19 +13,8 @@ const FLOW_EXIT: &str = "/flow#1/span#1/timeline/2/exit/message";
 /// A checkout whose Python twin is planted, holding one fixture whose `xfail.python` names `paths`.
 fn checkout_with(paths: &[&str]) -> Checkout {
     let checkout = Checkout::new(true);
-    let messages = checkout
-        .root()
-        .join("python/yamlflow/observability/__init__.py");
-    let text = std::fs::read_to_string(&messages).unwrap();
-    assert!(
-        text.contains("completed=\"node completed\""),
-        "the plant still fits"
-    );
-    std::fs::write(
-        &messages,
-        text.replace("completed=\"node completed\"", "completed=\"node done\""),
-    )
-    .unwrap();
+    let planted = checkout.plant("completed=\"node completed\"", "completed=\"node done\"");
+    assert_eq!(planted, 1, "the plant still fits");
     let list: Vec<String> = paths.iter().map(|path| format!("\"{path}\"")).collect();
     checkout.add_fixture(
         "one",

@@ -48,7 +48,7 @@ _DISPATCH: dict[str, Callable[[dict[str, Any], ActionCtx], Any]] = {
     "fail": lambda params, ctx: control.fail(Params("fail", params), ctx),
     "log.emit": lambda params, ctx: emit.log(Params("log.emit", params), ctx),
     "metric.emit": lambda params, ctx: emit.metric(Params("metric.emit", params), ctx),
-    "obs.get_flow_log": lambda params, ctx: ctx.obs.flow_log(),
+    "obs.get_flow_log": lambda params, ctx: ctx.obs.flow_log_in(ctx.span),
     "obs.query": lambda params, ctx: obs.query(Params("obs.query", params), ctx),
     "obs.export": lambda params, ctx: obs.export(Params("obs.export", params), ctx),
 }

@@ -12,7 +12,7 @@ from ..error import error_json
 if TYPE_CHECKING:
     from ..flow import Limits
     from ..observability import ObservabilityContext, Span
-    from .memory import Memory
+    from ..runner.memory import Memory
 
 
 class ActionError(Exception):
@@ -48,7 +48,7 @@ class ActionCtx:
     obs: ObservabilityContext
     # The span the action runs in (a node or step span).
     span: Span
-    # The run's memory, shared by fan-out branches.
+    # The run's memory (a fan-out branch sees its own copy, contract §1.2).
     memory: Memory
     # Root of file paths.
     sandbox: Path

@@ -58,7 +58,7 @@ def query(params: Params, ctx: ActionCtx) -> Any:
             and (event_type is None or event_type == e["event_type"])
         )
 
-    return ctx.obs.with_events(lambda events: [copy_json(e) for e in events if keep(e)])
+    return ctx.obs.with_events_in(ctx.span, lambda events: [copy_json(e) for e in events if keep(e)])
 
 
 def export(params: Params, ctx: ActionCtx) -> Any:
@@ -67,8 +67,8 @@ def export(params: Params, ctx: ActionCtx) -> Any:
     format = "jsonl" if format is None else format
     if format != "jsonl":
         raise ActionError.action(f"obs.export: unsupported format '{format}'")
-    text, count = ctx.obs.with_events(
-        lambda events: ("".join(to_json(e) + "\n" for e in events), len(events))
+    text, count = ctx.obs.with_events_in(
+        ctx.span, lambda events: ("".join(to_json(e) + "\n" for e in events), len(events))
     )
     try:
         with sandbox.open(params.action(), ctx.sandbox, path, sandbox.Access.WRITE) as f:

@@ -23,6 +23,7 @@ from ..event import EventType, Level, SpanKind, to_json
 from ..flow import ObservabilitySettings
 from ..values import copy_json
 from . import flow_log
+from .branch import Branches
 from .flow_log import SpanTable
 from .handlers import Callback, ConsoleSink, Handler, _Callback
 from .redact import Redactor
@@ -98,6 +99,8 @@ class ObservabilityContext:
         self._next_seq = 0
         self.stream = EventStream(settings.buffer_size)
         self.spans = SpanTable()
+        # What fan-out branches see (contract §3.6).
+        self.branches = Branches()
         self.handlers: list[Handler] = handlers
         self._wants_line = any(h.wants_line for h in handlers)
         with _REGISTRY_LOCK:
@@ -159,6 +162,7 @@ class ObservabilityContext:
             event["seq"] = self._next_seq
             self._next_seq += 1
             self.spans.observe(event)
+            self.branches.record(span.id, span.parent_id, event)
             if self.handlers:
                 # Serialized once, and only when a handler writes lines (the file handler).
                 line = to_json(event) if self._wants_line else None
@@ -207,6 +211,30 @@ class ObservabilityContext:
         with self._lock:
             return flow_log.build(self._flow_id, self.stream, self.spans)
 
+    def flow_log_in(self, span: Span) -> dict[str, Any]:
+        """The flow log as an action in ``span`` sees it: inside a fan-out branch, the run up to the fork and
+        the branch's own events (contract §3.6)."""
+        with self._lock:
+            view = self.branches.view(span.id, span.parent_id)
+            stream, spans = view if view is not None else (self.stream, self.spans)
+            return flow_log.build(self._flow_id, stream, spans)
+
+    def fork(self, parallel: Span) -> None:
+        """Keeps what the branches of parallel span ``parallel``, just opened, will see (contract §3.6)."""
+        with self._lock:
+            self.branches.fork(parallel.id, self.stream, self.spans)
+
+    def branch(self, node: Span) -> None:
+        """Registers node span ``node`` as a fan-out branch, before its first event."""
+        if node.parent_id is not None:
+            with self._lock:
+                self.branches.branch(node.id, node.parent_id)
+
+    def join(self, parallel: Span) -> None:
+        """Forgets what the branches of parallel span ``parallel`` saw, once they have ended."""
+        with self._lock:
+            self.branches.join(parallel.id)
+
     def get_flow_log(self, flow_id: str) -> dict[str, Any] | None:
         """The flow log of run ``flow_id``, if that is this context's run."""
         return self.flow_log() if flow_id == self._flow_id else None
@@ -222,10 +250,13 @@ class ObservabilityContext:
         with self._lock:
             return self.stream.dropped
 
-    def with_events(self, f: Callable[[list[dict[str, Any]]], R]) -> R:
-        """Runs ``f`` over the buffered events, under the lock (no copy of the buffer's events)."""
+    def with_events_in(self, span: Span, f: Callable[[list[dict[str, Any]]], R]) -> R:
+        """Runs ``f`` over the buffered events as an action in ``span`` sees them, under the lock (contract
+        §3.6: a fan-out branch sees the run up to the fork and its own events)."""
         with self._lock:
-            return f(list(self.stream.iter()))
+            view = self.branches.view(span.id, span.parent_id)
+            stream = view[0] if view is not None else self.stream
+            return f(list(stream.iter()))
 
     def close(self) -> None:
         """Closes the handlers' files (Rust drops them with the context)."""

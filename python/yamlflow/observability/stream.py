@@ -45,5 +45,12 @@ class EventStream:
         """How many events were overwritten."""
         return self._dropped
 
+    def __copy__(self) -> EventStream:
+        """A buffer of its own holding the same events (Rust: ``Clone``)."""
+        other = EventStream(self._capacity)
+        other._events.extend(self._events)
+        other._dropped = self._dropped
+        return other
+
     def __len__(self) -> int:
         return len(self._events)

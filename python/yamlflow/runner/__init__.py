@@ -18,7 +18,6 @@ from typing import Any
 
 from .. import actions, limits
 from ..actions import ActionCtx, ActionError
-from ..actions.memory import Memory
 from ..error import LoadError, RunError
 from ..event import Level, SpanKind
 from ..flow import END, START, ActionCall, Endpoint, Flow, Node
@@ -26,6 +25,7 @@ from ..observability import Callback, ConsoleSink, ObservabilityContext, Span, n
 from ..template import TemplateError, render_str, render_value, truthy
 from ..values import copy_json, json_equal
 from . import threads
+from .memory import Memory
 
 
 @dataclass
@@ -138,6 +138,13 @@ class _Runner:
                 self.conditional.setdefault(e.from_, []).append((e.when, e.to))
             else:
                 self.unconditional.setdefault(e.from_, e.to)
+        # Whether a node calls `obs.*`: then each fan-out keeps what its branches see (contract §3.6).
+        self.reads_obs = any(
+            any(s.uses.startswith("obs.") for s in n.body)
+            if isinstance(n.body, list)
+            else n.body.uses.startswith("obs.")
+            for n in flow.nodes
+        )
 
     def drive(self, state: dict[str, Any], root: Span) -> None:
         """Runs from ``__start__`` to ``__end__``; raises the flow's failure (a RunError).
@@ -233,6 +240,10 @@ class _Runner:
         """One node execution: its span, attempts, events and the application of its result."""
         span = Span(parent, node.name, SpanKind.NODE, None if isinstance(node.body, list) else node.body.uses)
         obs = self.obs
+        if parent.kind == SpanKind.PARALLEL:
+            self.memory.branch(span)
+            if self.reads_obs:
+                obs.branch(span)
         max_attempts = max(node.max_attempts, 1)
         if not isinstance(node.body, list):
             call: ActionCall = node.body
@@ -343,6 +354,8 @@ class _Runner:
         obs = self.obs
         span = Span(root, f"parallel({','.join(branches)})", SpanKind.PARALLEL, None)
         obs.open(span, dict)
+        if self.reads_obs:
+            obs.fork(span)
         nodes = [self.nodes[b] for b in branches]
 
         def job(node: Node, copy: dict[str, Any]) -> tuple[dict[str, Any], ActionError | None]:
@@ -353,6 +366,9 @@ class _Runner:
             return copy, None
 
         results = threads.run_all([partial(job, node, copy_json(state)) for node in nodes])
+        self.memory.join(branches)
+        if self.reads_obs:
+            obs.join(span)
         for node, (_, err) in zip(nodes, results, strict=True):
             if err is not None:
                 obs.fail(span, err.to_json(), None)

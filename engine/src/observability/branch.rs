@@ -1,0 +1,100 @@
+//! What a fan-out branch sees of the run (contract §3.6): inside a branch, `obs.*` reads the events
+//! up to the fork (the parallel span's entry included) and the branch's own events, never another
+//! branch's, so the same flow gives the same result on every run whatever the threads do.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::event::Event;
+use crate::observability::flow_log::SpanTable;
+use crate::observability::stream::EventStream;
+
+/// The buffer and the span table as they were when a parallel span opened.
+#[derive(Debug)]
+struct Fork {
+    stream: EventStream,
+    spans: SpanTable,
+}
+
+/// One branch: its parallel span, that span's fork and the events the branch emitted since.
+#[derive(Debug)]
+struct Branch {
+    parallel: Arc<str>,
+    fork: Arc<Fork>,
+    own: Vec<Event>,
+}
+
+/// The open forks of a run and their branches, by node span id (empty unless the run forks).
+#[derive(Debug, Default)]
+pub(crate) struct Branches {
+    forks: HashMap<Arc<str>, Arc<Fork>>,
+    branches: HashMap<Arc<str>, Branch>,
+}
+
+impl Branches {
+    /// Keeps the buffer and the span table as they are at the entry of parallel span `parallel`.
+    pub(crate) fn fork(&mut self, parallel: &Arc<str>, stream: &EventStream, spans: &SpanTable) {
+        let fork = Fork {
+            stream: stream.clone(),
+            spans: spans.clone(),
+        };
+        self.forks.insert(parallel.clone(), Arc::new(fork));
+    }
+
+    /// Registers node span `node`, a branch of parallel span `parallel`, when that one forked.
+    pub(crate) fn branch(&mut self, node: &Arc<str>, parallel: &Arc<str>) {
+        if let Some(fork) = self.forks.get(parallel) {
+            let branch = Branch {
+                parallel: parallel.clone(),
+                fork: Arc::clone(fork),
+                own: Vec::new(),
+            };
+            self.branches.insert(node.clone(), branch);
+        }
+    }
+
+    /// Forgets parallel span `parallel`'s fork and branches once its branches have ended.
+    pub(crate) fn join(&mut self, parallel: &Arc<str>) {
+        self.forks.remove(parallel);
+        self.branches
+            .retain(|_, branch| branch.parallel != *parallel);
+    }
+
+    /// The branch that span `id` (a branch's node span, or one of its steps: `parent`) is in.
+    fn find<'a>(&self, id: &'a Arc<str>, parent: Option<&'a Arc<str>>) -> Option<&'a Arc<str>> {
+        if self.branches.contains_key(id) {
+            return Some(id);
+        }
+        parent.filter(|p| self.branches.contains_key(*p))
+    }
+
+    /// Keeps a copy of `event`, emitted in span `id` (child of `parent`), when it is a branch's.
+    pub(crate) fn record(&mut self, id: &Arc<str>, parent: Option<&Arc<str>>, event: &Event) {
+        if self.branches.is_empty() {
+            return;
+        }
+        if let Some(key) = self.find(id, parent) {
+            if let Some(branch) = self.branches.get_mut(key) {
+                branch.own.push(event.clone());
+            }
+        }
+    }
+
+    /// The buffer and span table span `id` (child of `parent`) sees when it is in a branch: the fork's
+    /// with the branch's own events added, as if the branch ran alone (its buffer keeps the last
+    /// `buffer_size` of them and counts the rest as dropped).
+    pub(crate) fn view(
+        &self,
+        id: &Arc<str>,
+        parent: Option<&Arc<str>>,
+    ) -> Option<(EventStream, SpanTable)> {
+        let branch = &self.branches[self.find(id, parent)?];
+        let mut stream = branch.fork.stream.clone();
+        let mut spans = branch.fork.spans.clone();
+        for event in &branch.own {
+            spans.observe(event);
+            stream.push(event.clone());
+        }
+        Some((stream, spans))
+    }
+}

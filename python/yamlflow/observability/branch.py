@@ -1,0 +1,82 @@
+"""What a fan-out branch sees of the run (contract §3.6): inside a branch, ``obs.*`` reads the events
+up to the fork (the parallel span's entry included) and the branch's own events, never another
+branch's, so the same flow gives the same result on every run whatever the threads do. Mirrors
+``engine/src/observability/branch.rs``."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from .flow_log import SpanTable
+from .stream import EventStream
+
+
+@dataclass
+class _Fork:
+    """The buffer and the span table as they were when a parallel span opened."""
+
+    stream: EventStream
+    spans: SpanTable
+
+
+@dataclass
+class _Branch:
+    """One branch: its parallel span, that span's fork and the events the branch emitted since."""
+
+    parallel: str
+    fork: _Fork
+    own: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Branches:
+    """The open forks of a run and their branches, by node span id (empty unless the run forks)."""
+
+    def __init__(self) -> None:
+        self._forks: dict[str, _Fork] = {}
+        self._branches: dict[str, _Branch] = {}
+
+    def fork(self, parallel: str, stream: EventStream, spans: SpanTable) -> None:
+        """Keeps the buffer and the span table as they are at the entry of parallel span ``parallel``."""
+        self._forks[parallel] = _Fork(copy.copy(stream), copy.deepcopy(spans))
+
+    def branch(self, node: str, parallel: str) -> None:
+        """Registers node span ``node``, a branch of parallel span ``parallel``, when that one forked."""
+        fork = self._forks.get(parallel)
+        if fork is not None:
+            self._branches[node] = _Branch(parallel, fork)
+
+    def join(self, parallel: str) -> None:
+        """Forgets parallel span ``parallel``'s fork and branches once its branches have ended."""
+        self._forks.pop(parallel, None)
+        for node in [n for n, b in self._branches.items() if b.parallel == parallel]:
+            del self._branches[node]
+
+    def _find(self, span_id: str, parent: str | None) -> _Branch | None:
+        branch = self._branches.get(span_id)
+        if branch is None and parent is not None:
+            branch = self._branches.get(parent)
+        return branch
+
+    def record(self, span_id: str, parent: str | None, event: dict[str, Any]) -> None:
+        """Keeps ``event``, emitted in span ``span_id`` (child of ``parent``), when it is a branch's."""
+        if not self._branches:
+            return
+        branch = self._find(span_id, parent)
+        if branch is not None:
+            branch.own.append(event)
+
+    def view(self, span_id: str, parent: str | None) -> tuple[EventStream, SpanTable] | None:
+        """The buffer and span table span ``span_id`` (child of ``parent``) sees when it is in a branch: the
+        fork's with the branch's own events added, as if the branch ran alone (its buffer keeps the last
+        ``buffer_size`` of them and counts the rest as dropped)."""
+        branch = self._find(span_id, parent)
+        if branch is None:
+            return None
+        stream = copy.copy(branch.fork.stream)
+        spans = copy.deepcopy(branch.fork.spans)
+        for event in branch.own:
+            spans.observe(event)
+            stream.push(event)
+        return stream, spans
