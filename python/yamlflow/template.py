@@ -208,6 +208,25 @@ class _Container:
 _ORDERED = "ordered-operand"
 
 
+_PASSED = (jinja2.Environment, jinja2.nodes.EvalContext, jinja2.runtime.Context)
+
+
+def _none_as_empty(builtin: Any) -> Any:
+    """``sum``, ``list`` and ``join`` read none as an empty sequence, as minijinja iterates it (contract
+    §1.3), where Python's iteration would refuse it."""
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        # Jinja2 passes the environment, the eval context or the context first to some filters (as
+        # their `jinja_pass_arg` says, which `wraps` keeps): the value follows it.
+        index = 1 if args and isinstance(args[0], _PASSED) else 0
+        if len(args) > index and args[index] is None:
+            args = (*args[:index], [], *args[index + 1 :])
+        return builtin(*args, **kwargs)
+
+    return filter_
+
+
 def _mixed_order(builtin: Any) -> Any:
     """``sort``, ``min`` and ``max`` of values of different types order them as minijinja does (contract
     §1.3), where Python's comparison would refuse them."""
@@ -524,6 +543,8 @@ ENV.filters[_SPELLED] = _mj_text
 ENV.filters[_ORDERED] = ordering.Ordered
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
+for _name in ("sum", "list", "join"):
+    ENV.filters[_name] = _none_as_empty(ENV.filters[_name])
 for _name in ("upper", "lower", "capitalize", "title", "trim", "replace", "indent"):
     ENV.filters[_name] = _spelled_input(ENV.filters[_name])
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
