@@ -347,6 +347,16 @@ def _budgeted(template: nodes.Template) -> nodes.Template:
     return template
 
 
+def _no_dot_ended_floats(src: str) -> None:
+    """A number written with nothing after its dot (``10.``) is a syntax error (contract §1.3). Jinja2
+    refuses it only where no name follows: ``10. else`` would read the attribute ``else`` of 10."""
+    previous = None
+    for _line, kind, value in ENV.lex(src):
+        if previous == "integer" and kind == "operator" and value == ".":
+            raise TemplateSyntaxError("number literal form", _line)
+        previous = kind
+
+
 def _no_unary_plus(template: nodes.Template) -> nodes.Template:
     """Unary ``+`` is not in the grammar (minijinja has none): a syntax error (contract §1.3)."""
     if next(template.find_all(nodes.Pos), None) is not None:
@@ -622,6 +632,7 @@ class _Compiled:
         self.template = None
         self.error: TemplateError | None = None
         try:
+            _no_dot_ended_floats(src)
             tree = _known_names(_no_unary_plus(ENV.parse(src)))
             if is_single_expression(src):
                 self.expr = _compile_expression(src[2:-2])
