@@ -24,6 +24,11 @@ struct Branch {
     own: Vec<Event>,
 }
 
+/// The node a branch ran (its first event's); a branch that emitted nothing adds nothing.
+fn node_of(branch: &Branch) -> &str {
+    branch.own.first().map_or("", |event| &*event.node)
+}
+
 /// The open forks of a run and their branches, by node span id (empty unless the run forks).
 #[derive(Debug, Default)]
 pub(crate) struct Branches {
@@ -53,11 +58,32 @@ impl Branches {
         }
     }
 
-    /// Forgets parallel span `parallel`'s fork and branches once its branches have ended.
-    pub(crate) fn join(&mut self, parallel: &Arc<str>) {
-        self.forks.remove(parallel);
-        self.branches
-            .retain(|_, branch| branch.parallel != *parallel);
+    /// Forgets parallel span `parallel`'s fork and branches once its branches have ended, and
+    /// returns the buffer the run keeps from then on: the fork's, with each branch's events added
+    /// as if the branches had run one after another in the order of their node names (contract
+    /// §3.5), back in `seq` order. Which events a full buffer drops then does not depend on threads.
+    pub(crate) fn join(&mut self, parallel: &Arc<str>) -> Option<EventStream> {
+        let fork = self.forks.remove(parallel)?;
+        let mut ended: Vec<Branch> = Vec::new();
+        self.branches.retain(|_, branch| {
+            if branch.parallel == *parallel {
+                ended.push(Branch {
+                    parallel: branch.parallel.clone(),
+                    fork: Arc::clone(&branch.fork),
+                    own: std::mem::take(&mut branch.own),
+                });
+                false
+            } else {
+                true
+            }
+        });
+        ended.sort_by(|a, b| node_of(a).cmp(node_of(b)));
+        let mut stream = fork.stream.clone();
+        for event in ended.into_iter().flat_map(|branch| branch.own) {
+            stream.push(event);
+        }
+        stream.sort_by_seq();
+        Some(stream)
     }
 
     /// The branch that span `id` (a branch's node span, or one of its steps: `parent`) is in.

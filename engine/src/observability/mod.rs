@@ -327,9 +327,13 @@ impl ObservabilityContext {
         }
     }
 
-    /// Forgets what the branches of parallel span `parallel` saw, once they have ended.
+    /// Forgets what the branches of parallel span `parallel` saw, once they have ended, and keeps
+    /// the buffer their events leave when replayed in node-name order (contract §3.5).
     pub(crate) fn join(&self, parallel: &Span) {
-        self.lock().branches.join(&parallel.id);
+        let mut shared = self.lock();
+        if let Some(stream) = shared.branches.join(&parallel.id) {
+            shared.stream = stream;
+        }
     }
 
     /// The flow log of run `flow_id`, if that is this context's run.

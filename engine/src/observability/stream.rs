@@ -34,6 +34,11 @@ impl EventStream {
         self.events.push_back(event);
     }
 
+    /// Puts the buffered events back in `seq` order (after a fan-out's replay, `branch.rs`).
+    pub(crate) fn sort_by_seq(&mut self) {
+        self.events.make_contiguous().sort_by_key(|event| event.seq);
+    }
+
     /// The buffered events, oldest (lowest `seq`) first.
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
         self.events.iter()

@@ -231,9 +231,12 @@ class ObservabilityContext:
                 self.branches.branch(node.id, node.parent_id)
 
     def join(self, parallel: Span) -> None:
-        """Forgets what the branches of parallel span ``parallel`` saw, once they have ended."""
+        """Forgets what the branches of parallel span ``parallel`` saw, once they have ended, and keeps the
+        buffer their events leave when replayed in node-name order (contract §3.5)."""
         with self._lock:
-            self.branches.join(parallel.id)
+            stream = self.branches.join(parallel.id)
+            if stream is not None:
+                self.stream = stream
 
     def get_flow_log(self, flow_id: str) -> dict[str, Any] | None:
         """The flow log of run ``flow_id``, if that is this context's run."""

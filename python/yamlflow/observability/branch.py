@@ -47,11 +47,24 @@ class Branches:
         if fork is not None:
             self._branches[node] = _Branch(parallel, fork)
 
-    def join(self, parallel: str) -> None:
-        """Forgets parallel span ``parallel``'s fork and branches once its branches have ended."""
-        self._forks.pop(parallel, None)
+    def join(self, parallel: str) -> EventStream | None:
+        """Forgets parallel span ``parallel``'s fork and branches once its branches have ended, and returns
+        the buffer the run keeps from then on: the fork's, with each branch's events added as if the branches
+        had run one after another in the order of their node names (contract §3.5), back in ``seq`` order.
+        Which events a full buffer drops then does not depend on threads."""
+        fork = self._forks.pop(parallel, None)
+        if fork is None:
+            return None
+        ended = [b for b in self._branches.values() if b.parallel == parallel]
         for node in [n for n, b in self._branches.items() if b.parallel == parallel]:
             del self._branches[node]
+        ended.sort(key=_node_of)
+        stream = copy.copy(fork.stream)
+        for branch in ended:
+            for event in branch.own:
+                stream.push(event)
+        stream.sort_by_seq()
+        return stream
 
     def _find(self, span_id: str, parent: str | None) -> _Branch | None:
         branch = self._branches.get(span_id)
@@ -80,3 +93,8 @@ class Branches:
             spans.observe(event)
             stream.push(event)
         return stream, spans
+
+
+def _node_of(branch: _Branch) -> str:
+    """The node a branch ran (its first event's); a branch that emitted nothing adds nothing."""
+    return branch.own[0]["node"] if branch.own else ""

@@ -23,6 +23,12 @@ class EventStream:
             self._dropped += 1
         self._events.append(event)
 
+    def sort_by_seq(self) -> None:
+        """Puts the buffered events back in ``seq`` order (after a fan-out's replay, ``branch.py``)."""
+        ordered = sorted(self._events, key=lambda event: event["seq"])
+        self._events.clear()
+        self._events.extend(ordered)
+
     def iter(self) -> Iterator[dict[str, Any]]:
         """The buffered events, oldest (lowest ``seq``) first."""
         return iter(self._events)
