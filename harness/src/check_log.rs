@@ -167,9 +167,10 @@ pub fn compare_with_snapshot(
         .with_help(
             "if the change is intended, regenerate with scripts/regen-expected and review the diff",
         ),
+        // The finding is located at the snapshot's path (shown relative to the project).
         Ok(None) => Finding::new(
             Code::new(Check::Snapshot, "missing"),
-            format!("{} does not exist", path.display()),
+            "no snapshot of this fixture yet",
         )
         .with_help(
             "review the run and create the snapshot with scripts/regen-expected \
