@@ -205,3 +205,19 @@ def test_redactor_learns_strings_under_redacted_keys() -> None:
         {"user": "ann", "auth": {"api_key": ["sk-123", 7, {"x": "deep-1"}]}, "pin": "12", "password": "abc"}
     )
     assert r.scrub("sk-123 deep-1 ann abc") == "[REDACTED] [REDACTED] ann abc"
+
+
+def test_the_schemas_own_keys_are_never_redacted_by_name():
+    r = Redactor(["input", "attempt", "error", "type", "duration", "cost"])
+    data = {
+        "input": {"duration": 1, "x": 2},
+        "attempt": 2,
+        "error": {"type": "ActionError", "message": "m", "error_code": 7},
+    }
+    assert r.redact_data(data) == {
+        "input": {"duration": REDACTED, "x": 2},
+        "attempt": 2,
+        "error": {"type": "ActionError", "message": "m", "error_code": REDACTED},
+    }
+    metrics = {"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": 1}
+    assert r.redact_metrics(metrics) == {"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": REDACTED}

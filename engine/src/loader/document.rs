@@ -101,6 +101,15 @@ impl<'o> Reader<'o> {
         }
         Ok(name.to_owned())
     }
+    /// An action name as the event schema spells `action` (lower-case words of letters and `_`
+    /// joined by dots), known or not: an unknown one fails when it runs (contract §1.1).
+    fn expect_action(&self, node: &YNode, key: &str) -> Result<String, LoadError> {
+        let name = self.expect_str(node, key)?;
+        if !valid_action(name) {
+            return Err(self.invalid(format!("invalid action name '{name}'"), node, key));
+        }
+        Ok(name.to_owned())
+    }
     fn unknown_key(&self, key: &YNode, path: &str) -> LoadError {
         let text = key.key_text().unwrap_or_default();
         self.error(
@@ -383,7 +392,7 @@ impl<'o> Reader<'o> {
             let key_path = join(&path, key_name);
             match key_name {
                 "name" => name = Some(self.expect_name(value, &key_path, false)?),
-                "uses" => body.uses = Some(self.expect_str(value, &key_path)?.to_owned()),
+                "uses" => body.uses = Some(self.expect_action(value, &key_path)?),
                 "with" => {
                     let with =
                         map_to_json(self.origin, self.expect_map(value, &key_path)?, &key_path)?;
@@ -491,7 +500,7 @@ impl<'o> Reader<'o> {
             let key_path = join(path, name);
             match name {
                 "uses" => {
-                    call.uses = self.expect_str(value, &key_path)?.to_owned();
+                    call.uses = self.expect_action(value, &key_path)?;
                     has_uses = true;
                 }
                 "with" => {
@@ -607,6 +616,11 @@ fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some('a'..='z'))
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+fn valid_action(name: &str) -> bool {
+    name.split('.')
+        .all(|word| !word.is_empty() && word.chars().all(|c| matches!(c, 'a'..='z' | '_')))
 }
 
 fn join(path: &str, key: &str) -> String {

@@ -1,6 +1,6 @@
 //! Redaction (contract §3.4): every object key whose lower-cased name contains a listed fragment has
-//! its value replaced by `"[REDACTED]"`, at any depth of `data` and `metrics`; the one exemption
-//! is `tokens` directly inside the top-level `metrics`. Then every occurrence of a known secret
+//! its value replaced by `"[REDACTED]"`, at any depth of `data` and `metrics`; the keys the event
+//! schema defines at their top (and `data.error.type`) are exempt, so events stay valid. Then every occurrence of a known secret
 //! value (`settings.observability.secrets`, and with `learn_secrets` the strings under redacted
 //! keys of the starting state) inside any other string of `data`, `metrics` and the message is
 //! replaced by the same marker. Works in place on the event's own maps, so clean maps are walked
@@ -13,6 +13,12 @@ const DEFAULTS: [&str; 5] = ["api_key", "password", "token", "secret", "authoriz
 
 /// The replacement value.
 pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// The keys the event schema defines at the top of `data` and of `metrics`: never redacted by
+/// name, so an event stays valid whatever the flow's `redact` list holds (contract §3.4); what
+/// they hold is redacted as usual.
+const DATA_KEYS: [&str; 4] = ["input", "output", "error", "attempt"];
+const METRICS_KEYS: [&str; 3] = ["duration_ms", "tokens", "cost_usd"];
 
 /// The shortest secret value, in characters: a shorter listed one is a load error, a shorter
 /// learned one is ignored (contract §3.4).
@@ -126,28 +132,36 @@ impl Redactor {
         }
     }
 
-    /// Redacts an event's `data` at any depth.
+    /// Redacts an event's `data` at any depth, but for the schema's own keys at its top and the
+    /// `type` of `data.error` (its `message` is scrubbed of secret values like any string).
     pub(crate) fn redact_data(&self, data: &mut Map<String, Value>) {
-        self.redact_map(data);
-    }
-
-    /// Redacts an event's `metrics`, keeping the top-level `tokens` as it is.
-    pub(crate) fn redact_metrics(&self, metrics: &mut Map<String, Value>) {
-        for (key, value) in metrics.iter_mut() {
-            if key == "tokens" {
-                continue;
-            }
-            if self.matches(key) {
-                *value = Value::String(REDACTED.to_owned());
-            } else {
-                self.redact_value(value);
+        self.redact_map(data, &DATA_KEYS);
+        if let Some(Value::Object(error)) = data.get_mut("error") {
+            for (key, value) in error.iter_mut() {
+                match key.as_str() {
+                    "type" => {}
+                    "message" => self.redact_value(value),
+                    _ if self.matches(key) => *value = Value::String(REDACTED.to_owned()),
+                    _ => self.redact_value(value),
+                }
             }
         }
     }
 
-    fn redact_map(&self, map: &mut Map<String, Value>) {
+    /// Redacts an event's `metrics`, but for the schema's own keys at its top.
+    pub(crate) fn redact_metrics(&self, metrics: &mut Map<String, Value>) {
+        self.redact_map(metrics, &METRICS_KEYS);
+    }
+
+    /// Redacts `map` at any depth; the keys in `kept` (at this level only) keep their value, and
+    /// `error` is left to `redact_data`.
+    fn redact_map(&self, map: &mut Map<String, Value>, kept: &[&str]) {
         for (key, value) in map.iter_mut() {
-            if self.matches(key) {
+            if kept.contains(&key.as_str()) {
+                if key != "error" {
+                    self.redact_value(value);
+                }
+            } else if self.matches(key) {
                 *value = Value::String(REDACTED.to_owned());
             } else {
                 self.redact_value(value);
@@ -157,7 +171,7 @@ impl Redactor {
 
     fn redact_value(&self, value: &mut Value) {
         match value {
-            Value::Object(map) => self.redact_map(map),
+            Value::Object(map) => self.redact_map(map, &[]),
             Value::Array(items) => items.iter_mut().for_each(|item| self.redact_value(item)),
             Value::String(text) if !self.secrets.is_empty() => {
                 if let Some(clean) = self.scrub(text) {
@@ -185,6 +199,32 @@ mod tests {
         assert_eq!(
             Value::Object(data),
             json!({"input": {"API_KEY": "[REDACTED]", "MyApiKey": 2, "list": [{"db_Password": "[REDACTED]", "customer_ssn_hash": "[REDACTED]"}], "X-Api-Key": "k", "Proxy-Authorization": "[REDACTED]", "tokens_used": "[REDACTED]"}})
+        );
+    }
+
+    #[test]
+    fn the_schemas_own_keys_are_never_redacted_by_name() {
+        let extra = ["input", "attempt", "error", "type", "duration", "cost"].map(String::from);
+        let r = Redactor::new(&extra, &[]);
+        let mut data = json!({"input": {"duration": 1, "x": 2}, "attempt": 2,
+            "error": {"type": "ActionError", "message": "m", "error_code": 7}})
+        .as_object()
+        .cloned()
+        .unwrap();
+        r.redact_data(&mut data);
+        assert_eq!(
+            Value::Object(data),
+            json!({"input": {"duration": "[REDACTED]", "x": 2}, "attempt": 2,
+                "error": {"type": "ActionError", "message": "m", "error_code": "[REDACTED]"}})
+        );
+        let mut metrics = json!({"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        r.redact_metrics(&mut metrics);
+        assert_eq!(
+            Value::Object(metrics),
+            json!({"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": "[REDACTED]"})
         );
     }
 

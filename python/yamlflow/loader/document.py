@@ -34,6 +34,8 @@ from .yaml import (
 )
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# An action name as the event schema spells `action`: lower-case words of letters and `_` joined by dots.
+ACTION_RE = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 RESERVED = (START, END)
 
 TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parity")
@@ -114,6 +116,14 @@ class Reader:
             return value
         if not NAME_RE.fullmatch(value):
             raise self.origin.invalid(f"invalid name '{value}'", node, path)
+        return value
+
+    def _expect_action(self, node: Node, path: str) -> str:
+        """An action name as the event schema spells ``action``, known or not: an unknown one fails when it
+        runs (contract §1.1)."""
+        value = self._expect_str(node, path)
+        if not ACTION_RE.fullmatch(value):
+            raise self.origin.invalid(f"invalid action name '{value}'", node, path)
         return value
 
     def _expect_map(self, node: Node, path: str) -> list[tuple[ScalarNode, Node, str]]:
@@ -306,7 +316,7 @@ class Reader:
                 name = self._expect_name(v, p)
                 self._name_ref = NodeRef(name, v, p)
             elif key == "uses":
-                uses = self._expect_str(v, p)
+                uses = self._expect_action(v, p)
             elif key == "with":
                 with_ = self._with(v, p)
             elif key == "output":
@@ -348,7 +358,7 @@ class Reader:
         for key, (_k, v) in found.items():
             p = f"{path}.{key}"
             if key == "uses":
-                uses = self._expect_str(v, p)
+                uses = self._expect_action(v, p)
             elif key == "with":
                 with_ = self._with(v, p)
             else:

@@ -13,6 +13,11 @@ from typing import Any
 
 DEFAULT_KEYS = ("api_key", "password", "token", "secret", "authorization")
 REDACTED = "[REDACTED]"
+# The keys the event schema defines at the top of `data` and of `metrics`: never redacted by name, so an
+# event stays valid whatever the flow's `redact` list holds (contract §3.4); what they hold is redacted as
+# usual.
+DATA_KEYS = ("input", "output", "error", "attempt")
+METRICS_KEYS = ("duration_ms", "tokens", "cost_usd")
 # The shortest secret value, in characters: a shorter listed one is a load error, a shorter learned one is
 # ignored (contract §3.4).
 MIN_SECRET_CHARS = 4
@@ -83,7 +88,38 @@ class Redactor:
                 self._verdicts[key] = verdict
         return verdict
 
-    def redact_data(self, value: Any) -> Any:
+    def redact_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """An event's ``data``, redacted at any depth but for the schema's own keys at its top and the
+        ``type`` of ``data.error`` (its ``message`` is scrubbed of secret values like any string)."""
+        out = self._redact_map(data, DATA_KEYS)
+        error = data.get("error")
+        if type(error) is dict:
+            out["error"] = {
+                k: v
+                if k == "type"
+                else self._redact(v)
+                if k == "message" or not self.matches(k)
+                else REDACTED
+                for k, v in error.items()
+            }
+        return out
+
+    def redact_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """An event's ``metrics``, redacted but for the schema's own keys at its top."""
+        return self._redact_map(metrics, METRICS_KEYS) if metrics else {}
+
+    def _redact_map(self, mapping: dict[str, Any], kept: tuple[str, ...]) -> dict[str, Any]:
+        """``mapping`` redacted at any depth; the keys in ``kept`` (at this level only) keep their value,
+        and ``error`` is left to ``redact_data``."""
+        out = {}
+        for k, v in mapping.items():
+            if k in kept:
+                out[k] = v if k == "error" else self._redact(v)
+            else:
+                out[k] = REDACTED if self.matches(k) else self._redact(v)
+        return out
+
+    def _redact(self, value: Any) -> Any:
         """A redacted copy of a JSON value."""
         t = type(value)
         if self._pattern is not None:
@@ -96,14 +132,14 @@ class Redactor:
                     out[k] = REDACTED
                 else:
                     tv = type(v)
-                    out[k] = self.redact_data(v) if tv is dict or tv is list else v
+                    out[k] = self._redact(v) if tv is dict or tv is list else v
             return out
         if t is list:
-            return [self.redact_data(v) if type(v) is dict or type(v) is list else v for v in value]
+            return [self._redact(v) if type(v) is dict or type(v) is list else v for v in value]
         return value
 
     def _redact_all(self, value: Any) -> Any:
-        """``redact_data`` when secret values are known: every string is scrubbed too."""
+        """``_redact`` when secret values are known: every string is scrubbed too."""
         t = type(value)
         if t is dict:
             return {k: REDACTED if self.matches(k) else self._redact_all(v) for k, v in value.items()}
@@ -113,15 +149,3 @@ class Redactor:
             clean = self.scrub(value)
             return value if clean is None else clean
         return value
-
-    def redact_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
-        """An event's top-level metrics: like ``redact_data`` but ``tokens`` itself is exempt."""
-        if not metrics:
-            return {}
-        out = {}
-        for k, v in metrics.items():
-            if k != "tokens" and self.matches(k):
-                out[k] = REDACTED
-            else:
-                out[k] = self.redact_data(v)
-        return out
