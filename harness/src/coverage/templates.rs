@@ -206,7 +206,9 @@ pub fn rendered(text: &str, outcome: &Outcome) -> (BTreeSet<String>, BTreeSet<St
             yamlflow::NodeBody::Steps(steps) => steps.as_slice(),
         };
         for call in calls {
-            call.with.values().for_each(|value| strings(value, &mut templates));
+            call.with
+                .values()
+                .for_each(|value| strings(value, &mut templates));
         }
     }
     let from_completed = |from: &yamlflow::Endpoint| match from {
