@@ -174,7 +174,8 @@ fn literal_forms(source: &str, in_expr: bool) -> Result<(), MjError> {
                     && !digits.is_empty()
                     && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
             }
-            Token::Float(_) => text.ends_with('.'),
+            // `10.` and `1.e5`: no digit after the dot.
+            Token::Float(_) => text.ends_with('.') || text.contains(".e") || text.contains(".E"),
             _ => false,
         };
         if refused {

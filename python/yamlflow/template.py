@@ -348,13 +348,18 @@ def _budgeted(template: nodes.Template) -> nodes.Template:
 
 
 def _no_dot_ended_floats(src: str) -> None:
-    """A number written with nothing after its dot (``10.``) is a syntax error (contract §1.3). Jinja2
-    refuses it only where no name follows: ``10. else`` would read the attribute ``else`` of 10."""
-    previous = None
-    for _line, kind, value in ENV.lex(src):
-        if previous == "integer" and kind == "operator" and value == ".":
-            raise TemplateSyntaxError("number literal form", _line)
-        previous = kind
+    """A float with no digit after its dot is a syntax error (contract §1.3), as minijinja lexes it: an
+    integer (not an index, as in ``xs.0.name``) followed by ``.`` and then by no name (``10.``, ``10. else``)
+    or by an exponent's ``e`` (``1.e5``, ``10.else``). ``10.real`` stays the attribute ``real`` of 10."""
+    tokens = [(line, kind, value) for line, kind, value in ENV.lex(src)]
+    for i, (line, kind, _value) in enumerate(tokens):
+        index = i > 0 and tokens[i - 1][1:] == ("operator", ".")
+        if kind != "integer" or index:
+            continue
+        if tokens[i + 1 : i + 2] and tokens[i + 1][1:] == ("operator", "."):
+            after = tokens[i + 2] if i + 2 < len(tokens) else None
+            if after is None or after[1] != "name" or after[2][:1] in ("e", "E"):
+                raise TemplateSyntaxError("number literal form", line)
 
 
 def _no_unary_plus(template: nodes.Template) -> nodes.Template:
