@@ -219,5 +219,7 @@ def test_the_schemas_own_keys_are_never_redacted_by_name():
         "attempt": 2,
         "error": {"type": "ActionError", "message": "m", "error_code": REDACTED},
     }
+    # An `error` that is not the schema's object is a key like any other.
+    assert r.redact_data({"error": "Bearer abc"}) == {"error": REDACTED}
     metrics = {"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": 1}
     assert r.redact_metrics(metrics) == {"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": REDACTED}

@@ -157,7 +157,10 @@ impl Redactor {
     /// `error` is left to `redact_data`.
     fn redact_map(&self, map: &mut Map<String, Value>, kept: &[&str]) {
         for (key, value) in map.iter_mut() {
-            if kept.contains(&key.as_str()) {
+            // `data.error` is the schema's only as an object; anything else there is a key like
+            // any other.
+            let exempt = kept.contains(&key.as_str()) && (key != "error" || value.is_object());
+            if exempt {
                 if key != "error" {
                     self.redact_value(value);
                 }
@@ -217,6 +220,10 @@ mod tests {
             json!({"input": {"duration": "[REDACTED]", "x": 2}, "attempt": 2,
                 "error": {"type": "ActionError", "message": "m", "error_code": "[REDACTED]"}})
         );
+        // An `error` that is not the schema's object is a key like any other.
+        let mut data = json!({"error": "Bearer abc"}).as_object().cloned().unwrap();
+        r.redact_data(&mut data);
+        assert_eq!(Value::Object(data), json!({"error": "[REDACTED]"}));
         let mut metrics = json!({"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": 1})
             .as_object()
             .cloned()

@@ -113,7 +113,8 @@ class Redactor:
         and ``error`` is left to ``redact_data``."""
         out = {}
         for k, v in mapping.items():
-            if k in kept:
+            # `data.error` is the schema's only as an object; anything else there is a key like any other.
+            if k in kept and (k != "error" or type(v) is dict):
                 out[k] = v if k == "error" else self._redact(v)
             else:
                 out[k] = REDACTED if self.matches(k) else self._redact(v)
