@@ -325,6 +325,15 @@ fn read_xfail<'y>(
         };
         *slot = Some(read_declared(declared, &format!("xfail.{engine}"), at)?);
     }
+    // Paths are checked against the other engine's run, which must itself be held to its snapshot.
+    let scoped = [&xfail.rust, &xfail.python]
+        .into_iter()
+        .flatten()
+        .any(|declared| !declared.paths.is_empty());
+    if scoped && xfail.rust.is_some() && xfail.python.is_some() {
+        let message = "a divergence confined to paths is declared for one engine only".to_owned();
+        return Err(at(value, "xfail", message));
+    }
     Ok(xfail)
 }
 
@@ -405,7 +414,8 @@ fn read_pointers<'y>(
         YamlData::Sequence(items) if !items.is_empty() => items.iter().collect(),
         _ => vec![value],
     };
-    items
+    let mut paths: Vec<String> = Vec::new();
+    let found: Vec<String> = items
         .into_iter()
         .map(|item| match item.data.as_str() {
             Some(pointer) if pointer.starts_with('/') => Ok(pointer.to_owned()),
@@ -414,7 +424,14 @@ fn read_pointers<'y>(
                 Err(at(item, key, message.to_owned()))
             }
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // A path named twice is one path.
+    for path in found {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    Ok(paths)
 }
 
 /// The number of `{type: console}` entries under `settings.observability.handlers` (0 when the
@@ -532,17 +549,24 @@ mod tests {
 
     #[test]
     fn an_xfail_may_be_scoped_to_paths() {
-        let text = "name: demo\nparity:\n  xfail:\n    python: {reason: spelled, path: /flow#1/x}\n    rust: {reason: other, path: [/a~1b, /final_state/c]}\n";
+        let text = "name: demo\nparity:\n  xfail:\n    python: {reason: spelled, path: [/flow#1/x, /a~1b, /flow#1/x]}\n";
         let f = fixture(text).expect("valid");
         assert_eq!(
             f.parity.xfail.python,
             Some(Declared {
                 reason: "spelled".into(),
-                paths: vec!["/flow#1/x".into()]
+                paths: vec!["/flow#1/x".into(), "/a~1b".into()]
             })
         );
-        let rust = f.parity.xfail.rust.expect("declared");
-        assert_eq!(rust.paths, ["/a~1b", "/final_state/c"]);
+        let both =
+            "name: demo\nparity:\n  xfail:\n    python: {reason: a, path: /x}\n    rust: b\n";
+        let err = fixture(both).expect_err("one engine only");
+        assert!(
+            err.to_string().contains(
+                ":4:5: parity.xfail: a divergence confined to paths is declared for one engine only"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::coverage::{
 use crate::fixture::{self, Fixture};
 use crate::layout::Layout;
 use crate::report::{coverage_json, coverage_markdown, coverage_text};
-use crate::run::{Engine, RunConfig, run_both};
+use crate::run::{Engine, RunConfig, RunResult, run_both};
 
 /// How `coverage` prints its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,27 +78,9 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
     all.extend(filters.iter().map(|name| Item::new(FILTER, name.as_str())));
     all.extend(tests.iter().map(|name| Item::new(TEST, name.as_str())));
     all.extend(sections.coverable().map(|s| Item::new(SECTION, s)));
-    let mut per_runtime: Vec<(Engine, Vec<Category>)> = Vec::new();
-    let mut problems = unknown_claims(&fixtures, &sections);
-    for engine in Engine::ALL {
-        let mut seen = BTreeSet::new();
-        for (fixture, results) in fixtures.iter().zip(&runs) {
-            let result = &results[usize::from(engine == Engine::Python)];
-            seen.extend(covered(fixture, &result.outcome));
-            let (filters, tests) = rendered(&fixture.text, &result.outcome);
-            seen.extend(filters.into_iter().map(|name| Item::new(FILTER, name)));
-            seen.extend(tests.into_iter().map(|name| Item::new(TEST, name)));
-            let (backed, unbacked) = judge_claims(fixture, &result.outcome);
-            seen.extend(backed.into_iter().map(|s| Item::new(SECTION, s)));
-            problems.extend(unbacked.into_iter().map(|section| {
-                format!(
-                    "{}: claims {section} (parity.covers), but its {engine} run shows no sign of it",
-                    fixture.name
-                )
-            }));
-        }
-        per_runtime.push((engine, tally(&all, &seen)));
-    }
+    // Without a contract there is nothing to claim against: claims are neither counted nor judged.
+    let sections = contract.is_some().then_some(&sections);
+    let (per_runtime, problems) = tally_runtimes(&fixtures, &runs, &all, sections);
     let table: Vec<(&str, &[Category])> = per_runtime
         .iter()
         .map(|(engine, categories)| (engine.name(), categories.as_slice()))
@@ -130,6 +112,41 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<ExitStatus> {
     } else {
         Ok(ExitStatus::Failure)
     }
+}
+
+/// Each runtime's categories, and the claims of contract sections that are wrong (none judged
+/// without `sections`).
+fn tally_runtimes(
+    fixtures: &[Fixture],
+    runs: &[[RunResult; 2]],
+    all: &[Item],
+    sections: Option<&Sections>,
+) -> (Vec<(Engine, Vec<Category>)>, Vec<String>) {
+    let mut per_runtime = Vec::new();
+    let mut problems = sections.map_or_else(Vec::new, |s| unknown_claims(fixtures, s));
+    for engine in Engine::ALL {
+        let mut seen = BTreeSet::new();
+        for (fixture, results) in fixtures.iter().zip(runs) {
+            let result = &results[usize::from(engine == Engine::Python)];
+            seen.extend(covered(fixture, &result.outcome));
+            let (filters, tests) = rendered(&fixture.text, &result.outcome);
+            seen.extend(filters.into_iter().map(|name| Item::new(FILTER, name)));
+            seen.extend(tests.into_iter().map(|name| Item::new(TEST, name)));
+            if sections.is_none() {
+                continue;
+            }
+            let (backed, unbacked) = judge_claims(fixture, &result.outcome);
+            seen.extend(backed.into_iter().map(|s| Item::new(SECTION, s)));
+            problems.extend(unbacked.into_iter().map(|section| {
+                format!(
+                    "{}: claims {section} (parity.covers), but its {engine} run shows no sign of it",
+                    fixture.name
+                )
+            }));
+        }
+        per_runtime.push((engine, tally(all, &seen)));
+    }
+    (per_runtime, problems)
 }
 
 /// The coverage category of contract sections (contract §5.7).

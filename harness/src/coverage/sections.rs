@@ -159,8 +159,24 @@ fn shows(section: &str, run: &Run<'_>) -> Option<bool> {
             .is_some_and(|error| error.line.is_some() && error.column.is_some()),
         "§6.10" => run.has_error_type("TemplateError"),
         "§6.11" => run.has_action(|action| action.starts_with("file.")),
-        "§6.12" => run.has_error_type("LimitExceeded") || run.load_message("limit"),
-        "§6.13" => run.load_message("fan-out") || run.load_message("must list at least two"),
+        "§6.12" => {
+            run.has_error_type("LimitExceeded")
+                || [
+                    "document nests too deeply",
+                    "document is larger than",
+                    "document expands to",
+                ]
+                .iter()
+                .any(|message| run.load_message(message))
+                || run.load_message("settings.limits.")
+        }
+        "§6.13" => [
+            "is a fan-out branch and cannot be reached",
+            "twice",
+            "must list at least two",
+        ]
+        .iter()
+        .any(|message| run.load_message(message)),
         _ => return None,
     })
 }

@@ -1,7 +1,8 @@
 //! Template filters and tests as coverage items: the ones contract §1.3 requires ("Filters and
-//! tests a runtime provides"), and the ones a run used. A name counts for a runtime when a template
-//! holding it belongs to a node whose span that runtime completed (`exit`), or to an edge leaving
-//! such a node: the template was rendered, not only written.
+//! tests a runtime provides"), and the ones a run reached. A name counts for a runtime when a
+//! template holding it belongs to a node whose span that runtime completed (`exit`), or is the
+//! condition of an edge leaving such a node: the node ran, not only was written. (A condition after
+//! the one taken, or a branch of an `{% if %}` not taken, still counts: the check is per template.)
 
 use std::collections::BTreeSet;
 

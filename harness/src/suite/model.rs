@@ -215,7 +215,7 @@ impl FixtureReport {
 }
 
 /// What `xfail` declares for `engine`.
-fn xfail_declared(xfail: &Xfail, engine: Engine) -> Option<&Declared> {
+pub(crate) fn xfail_declared(xfail: &Xfail, engine: Engine) -> Option<&Declared> {
     match engine {
         Engine::Rust => xfail.rust.as_ref(),
         Engine::Python => xfail.python.as_ref(),

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{COLUMNS, Ended, EngineReport, FixtureReport, Status, xfail_reason};
+use super::model::{
+    COLUMNS, Ended, EngineReport, FixtureReport, Status, xfail_declared, xfail_reason,
+};
 use crate::finding::{Check, Code, Finding, Severity};
 use crate::run::Engine;
 
@@ -110,9 +112,15 @@ fn one_diff_each(report: &mut FixtureReport) {
     }
 }
 
-/// The findings `parity.xfail` excuses become [`Severity::Expected`].
+/// The findings `parity.xfail` excuses become [`Severity::Expected`]. A divergence confined to
+/// paths excuses its engine's snapshot only while the engines agree outside them (the other
+/// engine's run, held to the snapshot in full, then vouches for the rest).
 fn declare(report: &mut FixtureReport) {
     let any = report.xfail.any();
+    let beyond = report
+        .findings
+        .iter()
+        .any(|finding| finding.code == Code::new(Check::Parity, "beyond_xfail"));
     for finding in &mut report.findings {
         let engine = Engine::ALL
             .into_iter()
@@ -120,7 +128,10 @@ fn declare(report: &mut FixtureReport) {
         let declared = match finding.code.check {
             // A divergence beyond the declared paths, or a stale path, is never excused.
             Check::Parity => any && !matches!(&*finding.code.rule, "beyond_xfail" | "stale_xfail"),
-            Check::Snapshot => engine.is_some_and(|e| xfail_reason(&report.xfail, e).is_some()),
+            Check::Snapshot => engine.is_some_and(|e| {
+                xfail_declared(&report.xfail, e)
+                    .is_some_and(|declared| declared.paths.is_empty() || !beyond)
+            }),
             _ => false,
         };
         if declared && finding.severity == Severity::Error {
