@@ -158,7 +158,10 @@ fn shows(section: &str, run: &Run<'_>) -> Option<bool> {
             .load_error
             .is_some_and(|error| error.line.is_some() && error.column.is_some()),
         "§6.10" => run.has_error_type("TemplateError"),
-        "§6.11" => run.has_action(|action| action.starts_with("file.")),
+        "§6.11" => {
+            run.has_action(|action| action.starts_with("file."))
+                || run.has_error_type("PermissionDenied")
+        }
         "§6.12" => {
             run.has_error_type("LimitExceeded")
                 || [
