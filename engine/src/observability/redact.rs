@@ -191,13 +191,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A JSON object literal as the map an event holds.
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
     #[test]
     fn redacts_at_any_depth_case_insensitively() {
         let r = Redactor::new(&["SSN".to_owned()], &[]);
-        let mut data = json!({"input": {"API_KEY": 1, "MyApiKey": 2, "list": [{"db_Password": "x", "customer_ssn_hash": "y"}], "X-Api-Key": "k", "Proxy-Authorization": "b", "tokens_used": 3}})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let mut data = object(
+            json!({"input": {"API_KEY": 1, "MyApiKey": 2, "list": [{"db_Password": "x", "customer_ssn_hash": "y"}], "X-Api-Key": "k", "Proxy-Authorization": "b", "tokens_used": 3}}),
+        );
         r.redact_data(&mut data);
         assert_eq!(
             Value::Object(data),
@@ -209,11 +216,8 @@ mod tests {
     fn the_schemas_own_keys_are_never_redacted_by_name() {
         let extra = ["input", "attempt", "error", "type", "duration", "cost"].map(String::from);
         let r = Redactor::new(&extra, &[]);
-        let mut data = json!({"input": {"duration": 1, "x": 2}, "attempt": 2,
-            "error": {"type": "ActionError", "message": "m", "error_code": 7}})
-        .as_object()
-        .cloned()
-        .unwrap();
+        let mut data = object(json!({"input": {"duration": 1, "x": 2}, "attempt": 2,
+            "error": {"type": "ActionError", "message": "m", "error_code": 7}}));
         r.redact_data(&mut data);
         assert_eq!(
             Value::Object(data),
@@ -221,13 +225,11 @@ mod tests {
                 "error": {"type": "ActionError", "message": "m", "error_code": "[REDACTED]"}})
         );
         // An `error` that is not the schema's object is a key like any other.
-        let mut data = json!({"error": "Bearer abc"}).as_object().cloned().unwrap();
+        let mut data = object(json!({"error": "Bearer abc"}));
         r.redact_data(&mut data);
         assert_eq!(Value::Object(data), json!({"error": "[REDACTED]"}));
-        let mut metrics = json!({"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": 1})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let mut metrics =
+            object(json!({"duration_ms": 1.5, "cost_usd": 0.1, "tokens": 3, "cost_x": 1}));
         r.redact_metrics(&mut metrics);
         assert_eq!(
             Value::Object(metrics),
@@ -238,10 +240,7 @@ mod tests {
     #[test]
     fn top_level_metric_tokens_are_exempt() {
         let r = Redactor::new(&[], &[]);
-        let mut metrics = json!({"tokens": 250, "max_tokens": 5, "cost_usd": 0.1})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let mut metrics = object(json!({"tokens": 250, "max_tokens": 5, "cost_usd": 0.1}));
         r.redact_metrics(&mut metrics);
         assert_eq!(
             Value::Object(metrics),
@@ -260,11 +259,9 @@ mod tests {
             r.scrub("1abcdefgh abcd REDACTED é").as_deref(),
             Some("1[REDACTED]gh [REDACTED] [REDACTED] é")
         );
-        let mut data =
-            json!({"password": "REDACTED-no", "list": ["say abcd", 1], "k": {"abcd": "abcd"}})
-                .as_object()
-                .cloned()
-                .unwrap();
+        let mut data = object(
+            json!({"password": "REDACTED-no", "list": ["say abcd", 1], "k": {"abcd": "abcd"}}),
+        );
         r.redact_data(&mut data);
         assert_eq!(
             Value::Object(data),
@@ -275,10 +272,9 @@ mod tests {
     #[test]
     fn learns_strings_under_redacted_keys() {
         let mut r = Redactor::new(&[], &[]);
-        let state = json!({"user": "ann", "auth": {"api_key": ["sk-123", 7, {"x": "deep-1"}]}, "pin": "12", "password": "abc"})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let state = object(
+            json!({"user": "ann", "auth": {"api_key": ["sk-123", 7, {"x": "deep-1"}]}, "pin": "12", "password": "abc"}),
+        );
         r.learn(&state);
         assert_eq!(
             r.scrub("sk-123 deep-1 ann abc").as_deref(),
