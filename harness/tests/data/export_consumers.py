@@ -138,4 +138,5 @@ def main():
         print(json.dumps(record))
 
 
-main()
+if __name__ == "__main__":
+    main()
