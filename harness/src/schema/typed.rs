@@ -233,6 +233,7 @@ impl Event<'_> {
         facts.seq = Some(self.seq);
         facts.timestamp = Some(self.timestamp.0);
         facts.duration_ms = self.metrics.duration_ms;
+        facts.tenant = self.tenant.map(|tenant| tenant.0.into());
         facts
     }
 }
