@@ -98,6 +98,9 @@ pub struct Event {
     pub data: serde_json::Map<String, serde_json::Value>,
     /// Measurements.
     pub metrics: serde_json::Map<String, serde_json::Value>,
+    /// The run's tenant (contract §3.8), written last and only when the run has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<std::sync::Arc<str>>,
 }
 
 impl Level {

@@ -65,6 +65,19 @@ pub struct ObservabilitySettings {
     pub secrets: Vec<String>,
     /// Whether the strings under redacted keys of the starting state are secret values too.
     pub learn_secrets: bool,
+    /// Which runs keep their non-error events (contract §3.8); `None` keeps every run's.
+    pub sampling: Option<Sampling>,
+    /// The tenant stamped on every event of the run (contract §3.8); it wins over the input's.
+    pub tenant: Option<String>,
+}
+
+/// `settings.observability.sampling` (contract §3.8).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// The share of runs kept in full, 0.0 to 1.0.
+    pub rate: f64,
+    /// Spans lasting longer than this many milliseconds are kept in every run.
+    pub slow_ms: Option<f64>,
 }
 
 impl Default for ObservabilitySettings {
@@ -77,6 +90,8 @@ impl Default for ObservabilitySettings {
             redact: Vec::new(),
             secrets: Vec::new(),
             learn_secrets: false,
+            sampling: None,
+            tenant: None,
         }
     }
 }

@@ -26,7 +26,7 @@ pub use error::{LoadError, LoadErrorKind};
 pub use event::{ACTIONS, Event, EventType, Level, SpanKind};
 pub use flow::{
     ActionCall, END, Edge, Endpoint, Flow, HandlerSpec, Limits, Node, NodeBody,
-    ObservabilitySettings, START,
+    ObservabilitySettings, START, Sampling,
 };
 pub use loader::{load_file, load_str, parse_input, parse_yaml};
 pub use observability::{Callback, ConsoleSink, EventStream, ObservabilityContext};

@@ -14,7 +14,9 @@ use crate::error::{LoadError, LoadErrorKind, RunError};
 use crate::event::{Level, SpanKind};
 use crate::flow::{ActionCall, END, Edge, Endpoint, Flow, Node, NodeBody, START};
 use crate::limits;
-use crate::observability::{Callback, ConsoleSink, ObservabilityContext, Span, new_id, one};
+use crate::observability::{
+    Callback, ConsoleSink, ObservabilityContext, RunScope, Span, new_id, one,
+};
 use crate::template::{Scope, TemplateError, Templates, truthy};
 use memory::Memory;
 
@@ -82,6 +84,8 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
             key: None,
         });
     }
+    // The tenant and the sampling decision come from the input as given (contract §3.8).
+    let scope = RunScope::of(flow, &options.input)?;
     // The run's state: `state` with the input merged over it (existing keys in place, new appended).
     let mut state = flow.state.clone();
     for (key, value) in options.input {
@@ -98,6 +102,7 @@ pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
         options.callbacks,
         options.console.as_ref(),
         limited.is_ok().then_some(&state),
+        scope,
     );
     let runner = Runner::new(flow, &obs, options.sandbox);
     let root = Span::new(None, Arc::from(flow.name.as_str()), SpanKind::Flow, None);

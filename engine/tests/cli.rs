@@ -107,6 +107,20 @@ fn load_errors_and_bad_input_exit_2() {
         .assert()
         .code(2)
         .stderr("<input>: Io: input must be a JSON object\n");
+    let sandbox = tempfile::tempdir().unwrap();
+    yamlflow()
+        .args([
+            "run",
+            &fixture("linear_three_nodes"),
+            "--input",
+            r#"{"tenant": 5}"#,
+        ])
+        .arg("--sandbox")
+        .arg(sandbox.path())
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("<input>: Io: input 'tenant' must be a non-empty string\n");
     yamlflow()
         .args(["run", &fixture("linear_three_nodes"), "--input", "{nope"])
         .assert()

@@ -86,6 +86,20 @@ def test_bad_input_exit_2(tmp_path: Path) -> None:
     assert p.returncode == 2
     p = cli("run", str(FIXTURES / "linear_three_nodes.yaml"), "--input", "@/nonexistent/x.json")
     assert p.returncode == 2
+    # contract §3.8: an input tenant the run refuses is a load error too, one line.
+    p = cli(
+        "run",
+        str(FIXTURES / "linear_three_nodes.yaml"),
+        "--input",
+        '{"tenant": 5}',
+        "--sandbox",
+        str(tmp_path),
+    )
+    assert (p.returncode, p.stdout, p.stderr) == (
+        2,
+        "",
+        "<input>: Io: input 'tenant' must be a non-empty string\n",
+    )
 
 
 def test_validate_ok() -> None:

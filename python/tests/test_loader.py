@@ -344,6 +344,17 @@ def test_settings_limits_and_secrets_load() -> None:
     assert (flow.observability.secrets, flow.observability.learn_secrets) == (["hééé"], True)
 
 
+def test_sampling_and_tenant_load() -> None:
+    # contract §3.8 (the refusals are cases of tests/data/load_rules.json).
+    text = "settings: {observability: {sampling: {slow_ms: 20, rate: 0.25}, tenant: acme}}\nnodes:"
+    obs = yamlflow.load_str(FAN.replace("nodes:", text)).observability
+    assert (obs.sampling, obs.tenant) == (yamlflow.Sampling(0.25, 20), "acme")
+    obs = yamlflow.load_str(
+        FAN.replace("nodes:", "settings: {observability: {sampling: {rate: 1}}}\nnodes:")
+    ).observability
+    assert (obs.sampling, obs.tenant) == (yamlflow.Sampling(1, None), None)
+
+
 def test_branch_reached_otherwise_checked_after_unknown_node_before_missing_edge() -> None:
     reached = FAN + "  - {from: join, to: a, when: '{{ state.again }}'}\n"
     assert load_error(reached + "  - {from: zz, to: __end__}\n").kind == "UnknownNode"

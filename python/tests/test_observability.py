@@ -48,7 +48,7 @@ def test_redactor_tokens_exemption_only_top_level_metrics() -> None:
 def test_ring_buffer_drops() -> None:
     s = EventStream(3)
     for i in range(5):
-        s.push({"seq": i})
+        s.push({"seq": i, "event_type": "log", "level": "info"})
     assert [e["seq"] for e in s.iter()] == [2, 3, 4]
     assert (s.len(), s.dropped, s.capacity, s.is_empty()) == (3, 2, 3, False)
 

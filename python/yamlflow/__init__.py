@@ -27,6 +27,7 @@ from .flow import (
     Node,
     NodeBody,
     ObservabilitySettings,
+    Sampling,
 )
 from .loader import load_file, load_str, parse_input, parse_yaml
 from .observability import Callback, ConsoleSink, EventStream, ObservabilityContext, get_flow_log
@@ -56,6 +57,7 @@ __all__ = [
     "RunOptions",
     "RunOutcome",
     "RunStatus",
+    "Sampling",
     "SpanKind",
     "get_flow_log",
     "load_file",

@@ -136,6 +136,10 @@ def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> in
         options.callbacks.append(lambda event: out.write(to_json(event) + "\n"))
     try:
         outcome = run(flow, options)
+    except LoadError as e:
+        # An input tenant the run refuses (contract §3.8), as Rust's run returns it.
+        print(str(e), file=sys.stderr)
+        return 2
     finally:
         if sink is not None and sink is not sys.stdout:
             sink.close()

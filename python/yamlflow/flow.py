@@ -24,6 +24,16 @@ class HandlerSpec:
     path: str | None = None
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """``settings.observability.sampling`` (contract §3.8)."""
+
+    # The share of runs kept in full, 0.0 to 1.0.
+    rate: float
+    # Spans lasting longer than this many milliseconds are kept in every run.
+    slow_ms: float | None = None
+
+
 @dataclass
 class ObservabilitySettings:
     """``settings.observability`` with defaults filled in (contract §3.5)."""
@@ -37,6 +47,10 @@ class ObservabilitySettings:
     secrets: list[str] = field(default_factory=list)
     # Whether the strings under redacted keys of the starting state are secret values too.
     learn_secrets: bool = False
+    # Which runs keep their non-error events (contract §3.8); None keeps every run's.
+    sampling: Sampling | None = None
+    # The tenant stamped on every event of the run (contract §3.8); it wins over the input's.
+    tenant: str | None = None
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ pub(crate) mod tests {
             Vec::new(),
             None,
             None,
+            crate::observability::RunScope::default(),
         );
         let span = Span::new(None, Arc::from("n"), SpanKind::Node, Some(Arc::from(uses)));
         let memory = crate::runner::memory::Memory::default();

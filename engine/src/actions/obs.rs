@@ -38,6 +38,76 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// `obs.query`'s `data` filter (contract §2.2): a dotted path into an event's `data` and, when
+/// `equals` is given, the value that must be there (by JSON type: `1`, `1.0` and `true` differ).
+pub(crate) struct DataFilter<'a> {
+    path: Vec<&'a str>,
+    equals: Option<&'a Value>,
+}
+
+impl<'a> DataFilter<'a> {
+    /// The filter of parameter `data`, if given: `{path, equals}`, `path` a string of non-empty
+    /// segments joined by `.`.
+    pub(crate) fn of(params: &Params<'a>) -> Result<Option<Self>, ActionError> {
+        let Some(data) = params.opt_object("data")? else {
+            return Ok(None);
+        };
+        let path = match data.get("path") {
+            None => {
+                return Err(ActionError::action(
+                    "obs.query: missing parameter 'data.path'",
+                ));
+            }
+            Some(Value::String(path)) => path.as_str(),
+            Some(_) => {
+                let message = "obs.query: parameter 'data.path' must be a string";
+                return Err(ActionError::action(message));
+            }
+        };
+        let segments: Vec<&str> = path.split('.').collect();
+        if segments.iter().any(|segment| segment.is_empty()) {
+            let message = format!("obs.query: invalid data path '{path}'");
+            return Err(ActionError::action(message));
+        }
+        Ok(Some(Self {
+            path: segments,
+            equals: data.get("equals"),
+        }))
+    }
+
+    /// Whether the path leads somewhere in `data` (to `equals`, when given). A key that is absent,
+    /// an index out of range and a scalar on the way all mean no match.
+    pub(crate) fn matches(&self, data: &Map<String, Value>) -> bool {
+        let (first, rest) = self.path.split_first().unwrap_or((&"", &[]));
+        let mut found = data.get(*first);
+        for segment in rest {
+            found = found.and_then(|value| step(value, segment));
+        }
+        match (found, self.equals) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(value), Some(equals)) => value == equals,
+        }
+    }
+}
+
+/// One step of a data path: an object's key, or a list's index written in decimal without a
+/// leading zero (`0`, `12`).
+fn step<'v>(value: &'v Value, segment: &str) -> Option<&'v Value> {
+    match value {
+        Value::Object(map) => map.get(segment),
+        Value::Array(items) => {
+            let decimal = segment.bytes().all(|b| b.is_ascii_digit())
+                && (segment == "0" || !segment.starts_with('0'));
+            decimal
+                .then(|| segment.parse::<usize>().ok())
+                .flatten()
+                .and_then(|i| items.get(i))
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn query(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {
     let node = params.opt_str("node")?;
     let level = match params.opt_str("level")? {
@@ -48,10 +118,12 @@ pub(crate) fn query(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, A
         None => None,
     };
     let event_type = params.opt_str("event_type")?;
+    let data = DataFilter::of(params)?;
     let keep = |e: &Event| {
         node.is_none_or(|g| glob_match(g, &e.node))
             && level.is_none_or(|l| e.level >= l)
             && event_type.is_none_or(|t| t == e.event_type.as_str())
+            && data.as_ref().is_none_or(|d| d.matches(&e.data))
     };
     let matches = ctx.obs.with_events_in(ctx.span, |events| {
         events

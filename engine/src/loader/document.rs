@@ -10,7 +10,7 @@ use crate::error::{LoadError, LoadErrorKind};
 use crate::event::Level;
 use crate::flow::{
     ActionCall, END, Edge, Endpoint, HandlerSpec, Limits, Node, NodeBody, ObservabilitySettings,
-    START,
+    START, Sampling,
 };
 use crate::observability::MIN_SECRET_CHARS;
 
@@ -302,10 +302,58 @@ impl<'o> Reader<'o> {
                 }
                 "redact" => settings.redact = self.strings(value, &path, 1)?,
                 "secrets" => settings.secrets = self.strings(value, &path, MIN_SECRET_CHARS)?,
+                "sampling" => settings.sampling = Some(self.sampling(value, &path)?),
+                "tenant" => {
+                    let text = self.expect_str(value, &path)?;
+                    if text.is_empty() {
+                        return Err(self.invalid(
+                            format!("{path} must not be empty"),
+                            value,
+                            &path,
+                        ));
+                    }
+                    settings.tenant = Some(text.to_owned());
+                }
                 _ => return Err(self.unknown_key(key, P)),
             }
         }
         Ok(settings)
+    }
+
+    /// `settings.observability.sampling` (contract §3.8): `rate` (required, from 0 to 1) and
+    /// `slow_ms` (at least 0). Its keys are checked before its values, as everywhere in Python.
+    fn sampling(&self, node: &YNode, path: &str) -> Result<Sampling, LoadError> {
+        let pairs = self.expect_map(node, path)?;
+        if let Some((key, _)) = pairs
+            .iter()
+            .find(|(key, _)| !matches!(key.as_str(), Some("rate" | "slow_ms")))
+        {
+            return Err(self.unknown_key(key, path));
+        }
+        let mut sampling = Sampling {
+            rate: f64::NAN,
+            slow_ms: None,
+        };
+        for (key, value) in pairs {
+            let key_path = join(path, key.as_str().unwrap_or_default());
+            let n = self.expect_number(value, &key_path)?;
+            if key.as_str() == Some("rate") {
+                if !(0.0..=1.0).contains(&n) {
+                    let message = format!("{key_path} must be between 0 and 1");
+                    return Err(self.invalid(message, value, &key_path));
+                }
+                sampling.rate = n;
+            } else if n < 0.0 {
+                let message = format!("{key_path} must be at least 0");
+                return Err(self.invalid(message, value, &key_path));
+            } else {
+                sampling.slow_ms = Some(n);
+            }
+        }
+        if sampling.rate.is_nan() {
+            return Err(self.missing_key(node, path, "rate"));
+        }
+        Ok(sampling)
     }
 
     /// A list of strings of at least `min` characters (`redact` entries: not empty; `secrets`
@@ -332,6 +380,14 @@ impl<'o> Reader<'o> {
         match &node.kind {
             YKind::Scalar(ScalarOwned::Boolean(b), _) => Ok(*b),
             _ => Err(self.invalid(format!("{key} must be a boolean"), node, key)),
+        }
+    }
+
+    /// An integer or a float (finite, an integer within 64 bits).
+    fn expect_number(&self, node: &YNode, key: &str) -> Result<f64, LoadError> {
+        match yaml::to_json(self.origin, node, key)? {
+            Value::Number(n) => Ok(n.as_f64().unwrap_or(f64::NAN)),
+            _ => Err(self.invalid(format!("{key} must be a number"), node, key)),
         }
     }
 

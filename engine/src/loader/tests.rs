@@ -118,6 +118,32 @@ fn settings_limits_and_secrets_load() {
 }
 
 #[test]
+fn sampling_and_tenant_load() {
+    // contract §3.8 (the refusals are cases of python/tests/data/load_rules.json).
+    let text = FAN.replace(
+        "name: f\n",
+        "name: f\nsettings: {observability: {sampling: {slow_ms: 20, rate: 0.25}, tenant: acme}}\n",
+    );
+    let settings = load_str(&text, "t.yaml").unwrap().observability;
+    let sampling = crate::flow::Sampling {
+        rate: 0.25,
+        slow_ms: Some(20.0),
+    };
+    assert_eq!(settings.sampling, Some(sampling));
+    assert_eq!(settings.tenant.as_deref(), Some("acme"));
+    let text = FAN.replace(
+        "name: f\n",
+        "name: f\nsettings: {observability: {sampling: {rate: 1}}}\n",
+    );
+    let settings = load_str(&text, "t.yaml").unwrap().observability;
+    assert_eq!(
+        settings.sampling.map(|s| (s.rate, s.slow_ms)),
+        Some((1.0, None))
+    );
+    assert_eq!(settings.tenant, None);
+}
+
+#[test]
 fn nesting_limit() {
     // contract §6: 256 levels load (here as a state value), 257 are a YamlSyntax error at
     // the 257th collection; a deep document does not overflow the stack.

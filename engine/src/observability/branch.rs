@@ -16,11 +16,10 @@ struct Fork {
     spans: SpanTable,
 }
 
-/// One branch: its parallel span, that span's fork and the events the branch emitted since.
+/// One branch: its parallel span (whose fork it sees) and the events the branch emitted since.
 #[derive(Debug)]
 struct Branch {
     parallel: Arc<str>,
-    fork: Arc<Fork>,
     own: Vec<Event>,
 }
 
@@ -32,7 +31,7 @@ fn node_of(branch: &Branch) -> &str {
 /// The open forks of a run and their branches, by node span id (empty unless the run forks).
 #[derive(Debug, Default)]
 pub(crate) struct Branches {
-    forks: HashMap<Arc<str>, Arc<Fork>>,
+    forks: HashMap<Arc<str>, Fork>,
     branches: HashMap<Arc<str>, Branch>,
 }
 
@@ -43,15 +42,14 @@ impl Branches {
             stream: stream.clone(),
             spans: spans.clone(),
         };
-        self.forks.insert(parallel.clone(), Arc::new(fork));
+        self.forks.insert(parallel.clone(), fork);
     }
 
     /// Registers node span `node`, a branch of parallel span `parallel`, when that one forked.
     pub(crate) fn branch(&mut self, node: &Arc<str>, parallel: &Arc<str>) {
-        if let Some(fork) = self.forks.get(parallel) {
+        if self.forks.contains_key(parallel) {
             let branch = Branch {
                 parallel: parallel.clone(),
-                fork: Arc::clone(fork),
                 own: Vec::new(),
             };
             self.branches.insert(node.clone(), branch);
@@ -69,7 +67,6 @@ impl Branches {
             if branch.parallel == *parallel {
                 ended.push(Branch {
                     parallel: branch.parallel.clone(),
-                    fork: Arc::clone(&branch.fork),
                     own: std::mem::take(&mut branch.own),
                 });
                 false
@@ -95,13 +92,24 @@ impl Branches {
     }
 
     /// Keeps a copy of `event`, emitted in span `id` (child of `parent`), when it is a branch's.
+    /// Any other event emitted while a fork is open belongs before it: an entry a sampled run held
+    /// back and released by a branch (contract §3.8), which every branch then sees.
     pub(crate) fn record(&mut self, id: &Arc<str>, parent: Option<&Arc<str>>, event: &Event) {
-        if self.branches.is_empty() {
+        if self.forks.is_empty() {
             return;
         }
-        if let Some(key) = self.find(id, parent) {
-            if let Some(branch) = self.branches.get_mut(key) {
-                branch.own.push(event.clone());
+        match self.find(id, parent) {
+            Some(key) => {
+                if let Some(branch) = self.branches.get_mut(key) {
+                    branch.own.push(event.clone());
+                }
+            }
+            None => {
+                #[allow(clippy::iter_over_hash_type)] // each fork gets the same event
+                for fork in self.forks.values_mut() {
+                    fork.spans.observe(event);
+                    fork.stream.push(event.clone());
+                }
             }
         }
     }
@@ -115,8 +123,9 @@ impl Branches {
         parent: Option<&Arc<str>>,
     ) -> Option<(EventStream, SpanTable)> {
         let branch = &self.branches[self.find(id, parent)?];
-        let mut stream = branch.fork.stream.clone();
-        let mut spans = branch.fork.spans.clone();
+        let fork = self.forks.get(&branch.parallel)?;
+        let mut stream = fork.stream.clone();
+        let mut spans = fork.spans.clone();
         for event in &branch.own {
             spans.observe(event);
             stream.push(event.clone());

@@ -114,7 +114,12 @@ impl SpanTable {
 }
 
 /// Builds `{flow_id, events, spans, summary}`.
-pub(crate) fn build(flow_id: &str, stream: &EventStream, spans: &SpanTable) -> Value {
+pub(crate) fn build(
+    flow_id: &str,
+    tenant: Option<&str>,
+    stream: &EventStream,
+    spans: &SpanTable,
+) -> Value {
     let mut errors = 0u64;
     let mut tokens = 0i64;
     let mut cost = 0.0f64;
@@ -136,17 +141,22 @@ pub(crate) fn build(flow_id: &str, stream: &EventStream, spans: &SpanTable) -> V
         events.push(serde_json::to_value(event).unwrap_or(Value::Null));
     }
     let spans_json = spans.root.map_or_else(Vec::new, |r| vec![spans.tree(r)]);
-    json!({
-        "flow_id": flow_id,
-        "events": events,
-        "spans": spans_json,
-        "summary": {
-            "events": stream.len(),
-            "errors": errors,
-            "duration_ms": spans.root_duration(),
-            "tokens": tokens,
-            "cost_usd": cost,
-            "dropped": stream.dropped(),
-        }
-    })
+    let mut log = Map::with_capacity(5);
+    log.insert("flow_id".into(), Value::from(flow_id));
+    if let Some(tenant) = tenant {
+        // Only a run with a tenant says so (contract §3.8).
+        log.insert("tenant".into(), Value::from(tenant));
+    }
+    log.insert("events".into(), Value::Array(events));
+    log.insert("spans".into(), Value::Array(spans_json));
+    let summary = json!({
+        "events": stream.len(),
+        "errors": errors,
+        "duration_ms": spans.root_duration(),
+        "tokens": tokens,
+        "cost_usd": cost,
+        "dropped": stream.dropped(),
+    });
+    log.insert("summary".into(), summary);
+    Value::Object(log)
 }

@@ -10,6 +10,7 @@ mod branch;
 mod flow_log;
 mod handlers;
 mod redact;
+mod scope;
 mod stream;
 
 use std::fmt;
@@ -29,6 +30,8 @@ use flow_log::SpanTable;
 use handlers::Handler;
 pub(crate) use redact::MIN_SECRET_CHARS;
 use redact::Redactor;
+pub(crate) use scope::RunScope;
+use scope::Sampler;
 
 /// A new lower-case hyphenated UUID v4, shared cheaply between events.
 pub(crate) fn new_id() -> Arc<str> {
@@ -78,6 +81,28 @@ struct Shared {
     handlers: Vec<Handler>,
     /// What fan-out branches see (contract §3.6).
     branches: Branches,
+    /// The held spans of a run that does not keep every event (contract §3.8).
+    sampler: Option<Sampler>,
+    /// The last emitted event's timestamp: a held event released later never goes below it.
+    last_timestamp: f64,
+}
+
+impl Shared {
+    /// Emits `event`: its timestamp (never below the last one), its `seq`, the span table, the
+    /// branches, the handlers in order and the buffer.
+    fn publish(&mut self, mut event: Event) {
+        event.timestamp = event.timestamp.max(self.last_timestamp);
+        self.last_timestamp = event.timestamp;
+        event.seq = self.next_seq;
+        self.next_seq += 1;
+        self.spans.observe(&event);
+        self.branches
+            .record(&event.span_id, event.parent_id.as_ref(), &event);
+        for handler in self.handlers.iter_mut() {
+            handler.handle(&event);
+        }
+        self.stream.push(event);
+    }
 }
 
 struct Inner {
@@ -85,6 +110,10 @@ struct Inner {
     enabled: bool,
     level: Level,
     redactor: Redactor,
+    /// The run's tenant, stamped on every event (contract §3.8).
+    tenant: Option<Arc<str>>,
+    /// Whether the run holds events back (it does not keep every event, contract §3.8).
+    sampling: bool,
     shared: Mutex<Shared>,
     /// Events produced, emitted or not (the event limit counts them).
     produced: AtomicU64,
@@ -107,7 +136,8 @@ impl fmt::Debug for ObservabilityContext {
 
 impl ObservabilityContext {
     /// A context for a new run with id `flow_id`; `start` is the starting state when it is
-    /// within the limits (`learn_secrets` learns from it, contract §3.4).
+    /// within the limits (`learn_secrets` learns from it, contract §3.4); `scope` its tenant and
+    /// sampling decision (contract §3.8).
     pub(crate) fn new(
         flow_id: Arc<str>,
         settings: &ObservabilitySettings,
@@ -115,6 +145,7 @@ impl ObservabilityContext {
         callbacks: Vec<Callback>,
         console: Option<&ConsoleSink>,
         start: Option<&Map<String, Value>>,
+        scope: RunScope,
     ) -> Self {
         let mut handlers = if settings.enabled {
             Handler::declared(&settings.handlers, sandbox, &flow_id, console)
@@ -126,12 +157,18 @@ impl ObservabilityContext {
         if let (true, Some(start)) = (settings.learn_secrets, start) {
             redactor.learn(start);
         }
+        let sampler = match (scope.keeps_all, settings.sampling) {
+            (false, Some(sampling)) => Some(Sampler::new(sampling.slow_ms)),
+            _ => None,
+        };
         Self {
             inner: Arc::new(Inner {
                 flow_id,
                 enabled: settings.enabled,
                 level: settings.level,
                 redactor,
+                tenant: scope.tenant,
+                sampling: sampler.is_some(),
                 produced: AtomicU64::new(0),
                 shared: Mutex::new(Shared {
                     next_seq: 0,
@@ -139,6 +176,8 @@ impl ObservabilityContext {
                     spans: SpanTable::default(),
                     handlers,
                     branches: Branches::default(),
+                    sampler,
+                    last_timestamp: 0.0,
                 }),
             }),
         }
@@ -154,6 +193,11 @@ impl ObservabilityContext {
     /// The run's id.
     pub fn flow_id(&self) -> &str {
         &self.inner.flow_id
+    }
+
+    /// The run's tenant, if it has one (contract §3.8).
+    pub fn tenant(&self) -> Option<&str> {
+        self.inner.tenant.as_deref()
     }
 
     /// How many events the run has produced so far, emitted or dropped by the level filter
@@ -204,28 +248,46 @@ impl ObservabilityContext {
             message,
             data,
             metrics,
+            tenant: self.inner.tenant.clone(),
         };
         let mut shared = self.lock();
-        // Taken under the lock with the seq, so timestamps follow seq (contract §6).
+        // Taken under the lock with the seq, so timestamps follow seq (contract §6); a held
+        // event keeps the time it was produced (contract §3.8).
         event.timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        event.seq = shared.next_seq;
-        shared.next_seq += 1;
-        shared.spans.observe(&event);
-        shared
-            .branches
-            .record(&span.id, span.parent.as_ref(), &event);
-        for handler in shared.handlers.iter_mut() {
-            handler.handle(&event);
+        match shared.sampler.as_mut() {
+            None => shared.publish(event),
+            Some(sampler) => {
+                let mut out = Vec::new();
+                sampler.admit(event, &mut out);
+                for event in out {
+                    shared.publish(event);
+                }
+            }
         }
-        shared.stream.push(event);
+    }
+
+    /// Runs `f` on the sampler of a run that holds events back, and emits what it releases.
+    fn with_sampler(&self, f: impl FnOnce(&mut Sampler, &mut Vec<Event>)) {
+        if !self.inner.sampling {
+            return;
+        }
+        let mut shared = self.lock();
+        let mut out = Vec::new();
+        if let Some(sampler) = shared.sampler.as_mut() {
+            f(sampler, &mut out);
+        }
+        for event in out {
+            shared.publish(event);
+        }
     }
 
     // ---- span lifecycle (contract §6): every entry/exit/error message is written once ----
 
     /// A span's `entry` event (`{kind} started`); `data` is built only when the event is wanted.
     pub(crate) fn open(&self, span: &Span, data: impl FnOnce() -> Map<String, Value>) {
+        self.with_sampler(|sampler, _| sampler.begin(&span.id, span.parent.as_ref()));
         let level = span.kind.entry_level();
         if self.produce(level) {
             let message = lifecycle_messages(span.kind).started;
@@ -240,9 +302,12 @@ impl ObservabilityContext {
         }
     }
 
-    /// A span's `exit` event (`{kind} completed`, `{output}`), with its duration.
+    /// A span's `exit` event (`{kind} completed`, `{output}`), with its duration; a span slower
+    /// than `slow_ms` is kept (contract §3.8).
     pub(crate) fn exit(&self, span: &Span, output: impl FnOnce() -> Value) {
         let level = span.kind.entry_level();
+        let elapsed = span.elapsed_ms();
+        self.with_sampler(|sampler, out| sampler.settle(&span.id, elapsed, out));
         if self.produce(level) {
             let message = lifecycle_messages(span.kind).completed;
             self.emit(
@@ -251,9 +316,10 @@ impl ObservabilityContext {
                 EventType::Exit,
                 Some(message.to_owned()),
                 one("output", output()),
-                duration(span),
+                one("duration_ms", Value::from(elapsed)),
             );
         }
+        self.with_sampler(|sampler, _| sampler.finish(&span.id));
     }
 
     /// A span's final `error` event (`{kind} failed`, level error): `{error}`, plus `attempt`
@@ -274,6 +340,7 @@ impl ObservabilityContext {
                 duration(span),
             );
         }
+        self.with_sampler(|sampler, _| sampler.finish(&span.id));
     }
 
     /// The warn `error` event of a node attempt that will be retried: `attempt N failed`.
@@ -295,7 +362,12 @@ impl ObservabilityContext {
     /// The flow log so far (contract §3.6).
     pub fn flow_log(&self) -> Value {
         let shared = self.lock();
-        flow_log::build(&self.inner.flow_id, &shared.stream, &shared.spans)
+        self.build_flow_log(&shared.stream, &shared.spans)
+    }
+
+    fn build_flow_log(&self, stream: &EventStream, spans: &SpanTable) -> Value {
+        let tenant = self.inner.tenant.as_deref();
+        flow_log::build(&self.inner.flow_id, tenant, stream, spans)
     }
 
     /// The flow log as an action in `span` sees it: inside a fan-out branch, the run up to the fork
@@ -303,8 +375,8 @@ impl ObservabilityContext {
     pub(crate) fn flow_log_in(&self, span: &Span) -> Value {
         let shared = self.lock();
         match shared.branches.view(&span.id, span.parent.as_ref()) {
-            Some((stream, spans)) => flow_log::build(&self.inner.flow_id, &stream, &spans),
-            None => flow_log::build(&self.inner.flow_id, &shared.stream, &shared.spans),
+            Some((stream, spans)) => self.build_flow_log(&stream, &spans),
+            None => self.build_flow_log(&shared.stream, &shared.spans),
         }
     }
 
@@ -336,9 +408,10 @@ impl ObservabilityContext {
         }
     }
 
-    /// The flow log of run `flow_id`, if that is this context's run.
-    pub fn get_flow_log(&self, flow_id: &str) -> Option<Value> {
-        (flow_id == &*self.inner.flow_id).then(|| self.flow_log())
+    /// The flow log of run `flow_id`, if that is this context's run and `tenant` its tenant
+    /// (`None` for a run without one): no tenant reads another's run (contract §3.8).
+    pub fn get_flow_log(&self, flow_id: &str, tenant: Option<&str>) -> Option<Value> {
+        (flow_id == &*self.inner.flow_id && tenant == self.tenant()).then(|| self.flow_log())
     }
 
     /// A copy of the buffered events, in `seq` order.

@@ -1,9 +1,11 @@
-//! The in-memory ring buffer of a run's events (contract §3): keeps the last `buffer_size`
-//! events and counts what it overwrote (`summary.dropped`).
+//! The in-memory ring buffer of a run's events (contract §3.5): keeps the last `buffer_size`
+//! events and counts what it overwrote (`summary.dropped`); an error event is overwritten only
+//! by an error event, when the buffer holds nothing else (contract §3.8).
 
 use std::collections::VecDeque;
 
 use crate::event::Event;
+use crate::observability::scope::is_error_event;
 
 /// The in-memory ring buffer of a run's events.
 #[derive(Debug, Clone)]
@@ -25,11 +27,21 @@ impl EventStream {
         }
     }
 
-    /// Appends an event, overwriting (and counting) the oldest one when full.
+    /// Appends an event; when full, first drops (and counts) the oldest event that is not an
+    /// error event (contract §3.8). When every buffered event is an error event, a new error
+    /// event drops the oldest of them and any other new event is dropped itself.
     pub fn push(&mut self, event: Event) {
         if self.events.len() == self.capacity {
-            self.events.pop_front();
             self.dropped += 1;
+            match self.events.iter().position(|e| !is_error_event(e)) {
+                Some(oldest) => {
+                    self.events.remove(oldest);
+                }
+                None if is_error_event(&event) => {
+                    self.events.pop_front();
+                }
+                None => return,
+            }
         }
         self.events.push_back(event);
     }
@@ -72,6 +84,10 @@ mod tests {
     use std::sync::Arc;
 
     fn event(seq: u64) -> Event {
+        event_at(seq, Level::Info)
+    }
+
+    fn event_at(seq: u64, level: Level) -> Event {
         let id: Arc<str> = Arc::from("00000000-0000-4000-8000-000000000000");
         Event {
             flow_id: id.clone(),
@@ -80,14 +96,44 @@ mod tests {
             node: Arc::from("f"),
             kind: SpanKind::Flow,
             action: None,
-            level: Level::Info,
+            level,
             timestamp: 0.0,
             seq,
             event_type: EventType::Log,
             message: None,
             data: Default::default(),
             metrics: Default::default(),
+            tenant: None,
         }
+    }
+
+    fn seqs(stream: &EventStream) -> Vec<u64> {
+        stream.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn never_overwrites_an_error_event_while_another_one_can_go() {
+        let mut stream = EventStream::new(3);
+        stream.push(event_at(0, Level::Error));
+        stream.push(event(1));
+        stream.push(event_at(2, Level::Error));
+        stream.push(event(3));
+        assert_eq!(seqs(&stream), vec![0, 2, 3]);
+        stream.push(event_at(4, Level::Error));
+        assert_eq!(seqs(&stream), vec![0, 2, 4]);
+        assert_eq!(stream.dropped(), 2);
+    }
+
+    #[test]
+    fn a_buffer_of_error_events_drops_the_new_event_or_the_oldest_error() {
+        let mut stream = EventStream::new(2);
+        stream.push(event_at(0, Level::Error));
+        stream.push(event_at(1, Level::Error));
+        stream.push(event(2));
+        assert_eq!(seqs(&stream), vec![0, 1]);
+        stream.push(event_at(3, Level::Error));
+        assert_eq!(seqs(&stream), vec![1, 3]);
+        assert_eq!(stream.dropped(), 2);
     }
 
     #[test]

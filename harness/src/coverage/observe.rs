@@ -47,6 +47,9 @@ fn event_items(event: &Value, found: &mut BTreeSet<Item>) {
             }
         }
     }
+    if event.get("tenant").is_some() {
+        found.insert(Item::new("schema property", "tenant"));
+    }
     if let Some(kind) = event.pointer("/data/error/type").and_then(Value::as_str) {
         found.insert(Item::new("error type", kind));
     }
@@ -91,5 +94,14 @@ fn settings(text: &str, found: &mut BTreeSet<Item>) {
     }
     if settings.buffer_size != defaults.buffer_size {
         found.insert(Item::new("setting", "buffer_size"));
+    }
+    if let Some(sampling) = settings.sampling {
+        found.insert(Item::new("setting", "sampling"));
+        if sampling.slow_ms.is_some() {
+            found.insert(Item::new("setting", "sampling: slow_ms"));
+        }
+    }
+    if settings.tenant.is_some() {
+        found.insert(Item::new("setting", "tenant"));
     }
 }

@@ -145,6 +145,16 @@ fn shows(section: &str, run: &Run<'_>) -> Option<bool> {
         "§3.7" => {
             run.any(|event| event.get("event_type").and_then(Value::as_str) == Some("metric"))
         }
+        // Sampling, a tenant, or a small buffer in a run with error events to keep.
+        "§3.8" => {
+            run.loaded
+                && (run.text().contains("sampling:")
+                    || run.any(|event| event.get("tenant").is_some())
+                    || (run.text().contains("buffer_size")
+                        && run.any(|event| {
+                            event.get("event_type").and_then(Value::as_str) == Some("error")
+                        })))
+        }
         "§5.1" | "§5.5" | "§6.9" => run.loaded || run.load_error.is_some(),
         "§5.2" => {
             let parity = run.parity;

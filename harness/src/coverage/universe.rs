@@ -85,6 +85,7 @@ pub fn universe() -> Vec<Item> {
         "metrics.duration_ms",
         "metrics.tokens",
         "metrics.cost_usd",
+        "tenant",
     ];
     items.extend(
         properties
@@ -103,6 +104,9 @@ pub fn universe() -> Vec<Item> {
         "secrets",
         "learn_secrets",
         "buffer_size",
+        "sampling",
+        "sampling: slow_ms",
+        "tenant",
         "limits",
     ];
     items.extend(settings.into_iter().map(|s| Item::new("setting", s)));

@@ -195,6 +195,9 @@ fn settings() -> impl Strategy<Value = String> {
             .prop_map(|level| format!("settings:\n  observability: {{level: {level}}}\n")),
         1 => Just("settings:\n  observability: {enabled: false}\n".to_owned()),
         1 => Just("settings:\n  observability: {redact: [text, Items], buffer_size: 3}\n".to_owned()),
+        // A run sampled out keeps only its error events' spans (contract §3.8); no `slow_ms`,
+        // whose outcome would depend on the machine's speed.
+        1 => Just("settings:\n  observability: {sampling: {rate: 0}, tenant: fuzz, buffer_size: 4}\n".to_owned()),
     ]
 }
 

@@ -108,6 +108,16 @@ struct Event<'a> {
     message: Nullable<Str<'a>>,
     data: Data,
     metrics: Metrics,
+    /// Optional, a non-empty string when present (contract §3.8); `null` is not absent.
+    #[serde(borrow, default, deserialize_with = "present")]
+    tenant: Option<Str<'a>>,
+}
+
+/// An optional field that is there: its value must deserialize (a `null` fails, unlike `Option`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// What the schema's conditions need to know about `data`.
@@ -138,6 +148,10 @@ impl Event<'_> {
         let ok = is_uuid(&self.flow_id.0)
             && is_uuid(&self.span_id.0)
             && !self.node.0.is_empty()
+            && self
+                .tenant
+                .as_ref()
+                .is_none_or(|tenant| !tenant.0.is_empty())
             && match &self.action {
                 Nullable::Null => true,
                 Nullable::Some(action) => is_action(&action.0),
@@ -219,6 +233,7 @@ impl Event<'_> {
         facts.seq = Some(self.seq);
         facts.timestamp = Some(self.timestamp.0);
         facts.duration_ms = self.metrics.duration_ms;
+        facts.tenant = self.tenant.map(|tenant| tenant.0.into());
         facts
     }
 }

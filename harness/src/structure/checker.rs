@@ -143,6 +143,7 @@ impl StructureChecker {
         let spans_before = flow.spans.len();
         let version = check_version(&mut self.log_version, flow, &facts, line);
         self.found.extend(version);
+        self.found.extend(check_tenant(flow, &facts, line));
         let root_ended = flow.push(&facts, line, &mut self.found);
         let (new_spans, judged) = (flow.spans.len() - spans_before, is_judged(flow));
         self.open.touched(&key, line, new_spans, judged);
@@ -276,6 +277,30 @@ fn open_flow<'a>(
             entry.insert(flow)
         }
     }
+}
+
+/// The events of one run carry one tenant, or none (contract §3.8): the first event's. A run that
+/// differs is reported once.
+fn check_tenant(flow: &mut FlowState, facts: &EventFacts, line: u64) -> Option<StructureViolation> {
+    let Some((tenant, first_line)) = &flow.tenant else {
+        flow.tenant = Some((facts.tenant.clone(), line));
+        return None;
+    };
+    if *tenant == facts.tenant || flow.tenant_reported {
+        return None;
+    }
+    let spell = |t: &Option<Box<str>>| {
+        t.as_deref()
+            .map_or_else(|| "none".to_owned(), super::span::quote)
+    };
+    let message = format!(
+        "tenant {} differs from {} on the run's first event (line {first_line}); every event of \
+         a run carries the run's tenant",
+        spell(&facts.tenant),
+        spell(tenant)
+    );
+    flow.tenant_reported = true;
+    Some(flow.violation(ViolationKind::MixedTenants, line, facts.seq, None, message))
 }
 
 /// Events of one log carry one schema version marker: the first event's (`log_version`, set

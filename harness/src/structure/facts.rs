@@ -186,6 +186,8 @@ pub struct EventFacts {
     pub(crate) node: Option<Name>,
     pub(crate) action: Action,
     pub(crate) version: Option<Box<str>>,
+    /// The run's tenant, when the event carries one (contract §3.8).
+    pub(crate) tenant: Option<Box<str>>,
     /// Pointers of values the redaction rule covers that were not redacted (contract §3.4).
     pub(crate) unredacted: Vec<String>,
 }
@@ -223,6 +225,7 @@ impl EventFacts {
                 "event_type" => facts.event_type = value.as_str().and_then(EventType::parse),
                 "level" => facts.level = value.as_str().and_then(Level::parse),
                 "seq" => facts.seq = value.as_u64(),
+                "tenant" => facts.tenant = value.as_str().map(Into::into),
                 "timestamp" => facts.timestamp = value.as_f64(),
                 "metrics" => {
                     facts.duration_ms = value.as_object().and_then(|metrics| {
@@ -259,6 +262,7 @@ impl EventFacts {
             node: None,
             action: Action::Unknown,
             version: None,
+            tenant: None,
             unredacted: Vec::new(),
         }
     }

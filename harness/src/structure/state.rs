@@ -30,6 +30,10 @@ pub(crate) struct FlowState {
     /// Spans whose parent had not entered when they started, by parent id.
     pub(crate) waiting: HashMap<Id, Vec<usize>>,
     pub(crate) version_reported: bool,
+    /// The run's first event's tenant and line: every event of a run carries the same one, or
+    /// none does (contract §3.8).
+    pub(crate) tenant: Option<(Option<Box<str>>, u64)>,
+    pub(crate) tenant_reported: bool,
     /// A unit plausibility warning was given: one per run.
     pub(crate) units_reported: bool,
     /// The log's count of unreadable lines at this run's latest event.
@@ -57,6 +61,8 @@ impl FlowState {
             root: None,
             waiting: HashMap::new(),
             version_reported: false,
+            tenant: None,
+            tenant_reported: false,
             units_reported: false,
             unreadable_mark: 0,
             unreadable_before: 0,

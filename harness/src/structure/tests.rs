@@ -306,6 +306,20 @@ fn mixed_schema_versions() {
 }
 
 #[test]
+fn mixed_tenants() {
+    // contract §3.8: every event of a run carries the run's tenant, or none does.
+    let mut events = Log::simple(FLOW).events;
+    for event in &mut events {
+        event["tenant"] = json!("acme");
+    }
+    assert_eq!(check_events(&events), Vec::new());
+    events[2]["tenant"] = json!("globex");
+    events[3].as_object_mut().unwrap().remove("tenant");
+    let found = expect_kinds(&events, &["mixed_tenants"]);
+    assert_eq!(found[0].line, 3);
+}
+
+#[test]
 fn info_level_logs_lack_step_entries_legitimately() {
     // At the default level step entry/exit (debug) are filtered: only the step's log remains.
     let mut log = Log::of("root entry, n1 entry, s1 log, s2 error, n1 error, root error");

@@ -41,6 +41,9 @@ pub enum ViolationKind {
     TimestampDecreasing,
     /// Events of one log carry different schema version markers.
     MixedSchemaVersions,
+    /// The events of one run disagree on `tenant`, or some carry one and others not (contract
+    /// §3.8).
+    MixedTenants,
     /// A value under a key of the default redaction list is not `[REDACTED]` (contract §3.4).
     RedactionMiss,
     /// More flows and spans of unfinished runs are open at once than the checker holds
@@ -54,7 +57,7 @@ pub enum ViolationKind {
 
 impl ViolationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::SeqGap,
         Self::SeqNotIncreasing,
         Self::EventBeforeEntry,
@@ -71,6 +74,7 @@ impl ViolationKind {
         Self::NegativeDuration,
         Self::TimestampDecreasing,
         Self::MixedSchemaVersions,
+        Self::MixedTenants,
         Self::RedactionMiss,
         Self::TooManyOpen,
         Self::ImplausibleUnits,
@@ -96,6 +100,7 @@ impl ViolationKind {
             Self::NegativeDuration => "negative_duration",
             Self::TimestampDecreasing => "timestamp_decreasing",
             Self::MixedSchemaVersions => "mixed_schema_versions",
+            Self::MixedTenants => "mixed_tenants",
             Self::RedactionMiss => "redaction_miss",
             Self::TooManyOpen => "too_many_open",
             Self::ImplausibleUnits => "implausible_units",

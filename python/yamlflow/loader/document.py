@@ -11,7 +11,17 @@ from typing import Any
 
 from ..error import LoadError
 from ..event import Level
-from ..flow import DEFAULT_LIMITS, END, START, ActionCall, Edge, HandlerSpec, Limits, ObservabilitySettings
+from ..flow import (
+    DEFAULT_LIMITS,
+    END,
+    START,
+    ActionCall,
+    Edge,
+    HandlerSpec,
+    Limits,
+    ObservabilitySettings,
+    Sampling,
+)
 from ..flow import Node as FlowNode
 from ..observability.redact import MIN_SECRET_CHARS
 
@@ -42,7 +52,18 @@ TOP_KEYS = ("name", "description", "state", "settings", "nodes", "edges", "parit
 NODE_KEYS = ("name", "uses", "with", "output", "retry", "on_error", "steps")
 STEP_KEYS = ("uses", "with", "output")
 EDGE_KEYS = ("from", "to", "when")
-OBS_KEYS = ("enabled", "level", "buffer_size", "handlers", "redact", "secrets", "learn_secrets")
+OBS_KEYS = (
+    "enabled",
+    "level",
+    "buffer_size",
+    "handlers",
+    "redact",
+    "secrets",
+    "learn_secrets",
+    "sampling",
+    "tenant",
+)
+SAMPLING_KEYS = ("rate", "slow_ms")
 HANDLER_TYPES = ("console", "file", "callback")
 LIMIT_KEYS = ("value_depth", "value_size", "state_size", "events", "template_iterations", "template_output")
 
@@ -155,6 +176,13 @@ class Reader:
         self._numbers_ok(node, path)
         raise self._want("bool", node, path)
 
+    def _expect_number(self, node: Node, path: str) -> int | float:
+        """An integer or a float (finite, an integer within 64 bits)."""
+        value = to_json(self.origin, node, path)
+        if type(value) in (int, float):
+            return value
+        raise self._want("number", node, path)
+
     def _expect_int(self, node: Node, path: str) -> int:
         if isinstance(node, ScalarNode) and node.tag == T_INT:
             value = to_json(self.origin, node, path)
@@ -262,7 +290,34 @@ class Reader:
                 obs.secrets = self._strings(v, p, MIN_SECRET_CHARS)
             elif key == "learn_secrets":
                 obs.learn_secrets = self._expect_bool(v, p)
+            elif key == "sampling":
+                obs.sampling = self._sampling(v, p)
+            elif key == "tenant":
+                obs.tenant = self._expect_str(v, p)
+                if not obs.tenant:
+                    raise self.origin.invalid(f"{p} must not be empty", v, p)
         return obs
+
+    def _sampling(self, node: Node, path: str) -> Sampling:
+        """``settings.observability.sampling`` (contract §3.8): ``rate`` (required, from 0 to 1) and
+        ``slow_ms`` (at least 0)."""
+        found = self._keys(node, path, SAMPLING_KEYS)
+        rate: float | None = None
+        slow_ms: float | None = None
+        for key, (_k, v) in found.items():
+            p = f"{path}.{key}"
+            n = self._expect_number(v, p)
+            if key == "rate":
+                if not 0 <= n <= 1:
+                    raise self.origin.invalid(f"{p} must be between 0 and 1", v, p)
+                rate = n
+            elif n < 0:
+                raise self.origin.invalid(f"{p} must be at least 0", v, p)
+            else:
+                slow_ms = n
+        self._missing(found, node, path, ("rate",))
+        assert rate is not None
+        return Sampling(rate, slow_ms)
 
     def _strings(self, node: Node, path: str, least: int) -> list[str]:
         """A list of strings of at least ``least`` characters (``redact`` entries: not empty; ``secrets``

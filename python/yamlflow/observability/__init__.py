@@ -27,6 +27,7 @@ from .branch import Branches
 from .flow_log import SpanTable
 from .handlers import Callback, ConsoleSink, Handler, _Callback
 from .redact import Redactor
+from .scope import RunScope, Sampler
 from .stream import EventStream
 
 __all__ = ["Callback", "ConsoleSink", "EventStream", "ObservabilityContext", "Span", "get_flow_log"]
@@ -38,11 +39,12 @@ _REGISTRY_LIMIT = 16  # recent runs only: each holds its whole buffer (contract 
 _REGISTRY_LOCK = threading.Lock()
 
 
-def get_flow_log(flow_id: str) -> dict[str, Any] | None:
-    """The flow log of a recent run of this process (``get_flow_log(flow_id)`` of contract §3.6)."""
+def get_flow_log(flow_id: str, tenant: str | None = None) -> dict[str, Any] | None:
+    """The flow log of a recent run of this process (``get_flow_log(flow_id)`` of contract §3.6), when
+    ``tenant`` is that run's tenant (None for a run without one): no tenant reads another's run (§3.8)."""
     with _REGISTRY_LOCK:
         ctx = _REGISTRY.get(flow_id)
-    return ctx.flow_log() if ctx is not None else None
+    return ctx.get_flow_log(flow_id, tenant) if ctx is not None else None
 
 
 def new_id() -> str:
@@ -81,9 +83,12 @@ class ObservabilityContext:
         callbacks: list[Callback] | tuple[Callback, ...] = (),
         console: ConsoleSink | None = None,
         start: dict[str, Any] | None = None,
+        scope: RunScope | None = None,
     ) -> None:
         """A context for a new run with id ``flow_id``; ``start`` is the starting state when it is within
-        the limits (``learn_secrets`` learns from it, contract §3.4)."""
+        the limits (``learn_secrets`` learns from it, contract §3.4); ``scope`` its tenant and sampling
+        decision (contract §3.8)."""
+        scope = scope if scope is not None else RunScope()
         handlers = Handler.declared(settings.handlers, sandbox, flow_id, console) if settings.enabled else []
         handlers.extend(_Callback(cb) for cb in callbacks)
         self._flow_id = flow_id
@@ -97,6 +102,13 @@ class ObservabilityContext:
         self._produced = 0
         self._produced_lock = threading.Lock()
         self._next_seq = 0
+        # The run's tenant, stamped on every event (contract §3.8).
+        self._tenant = scope.tenant
+        # The held spans of a run that does not keep every event (contract §3.8).
+        sampling = settings.sampling
+        self._sampler = Sampler(sampling.slow_ms) if sampling is not None and not scope.keeps_all else None
+        # The last emitted event's timestamp: a held event released later never goes below it.
+        self._last_timestamp = 0.0
         self.stream = EventStream(settings.buffer_size)
         self.spans = SpanTable()
         # What fan-out branches see (contract §3.6).
@@ -112,6 +124,11 @@ class ObservabilityContext:
     def flow_id(self) -> str:
         """The run's id."""
         return self._flow_id
+
+    @property
+    def tenant(self) -> str | None:
+        """The run's tenant, if it has one (contract §3.8)."""
+        return self._tenant
 
     def produced(self) -> int:
         """How many events the run has produced so far, emitted or dropped by the level filter (contract
@@ -156,38 +173,70 @@ class ObservabilityContext:
             "data": red.redact_data(data) if data else {},
             "metrics": red.redact_metrics(metrics) if metrics else {},
         }
+        if self._tenant is not None:
+            event["tenant"] = self._tenant
         with self._lock:
-            # Taken under the lock with the seq, so timestamps follow seq (contract §6).
+            # Taken under the lock with the seq, so timestamps follow seq (contract §6); a held event keeps
+            # the time it was produced (contract §3.8).
             event["timestamp"] = time.time()
-            event["seq"] = self._next_seq
-            self._next_seq += 1
-            self.spans.observe(event)
-            self.branches.record(span.id, span.parent_id, event)
-            if self.handlers:
-                # Serialized once, and only when a handler writes lines (the file handler).
-                line = to_json(event) if self._wants_line else None
-                for handler in self.handlers:
-                    try:
-                        handler.handle(event, line)
-                    except Exception:
-                        continue
-            self.stream.push(event)
+            if self._sampler is None:
+                self._publish(event)
+            else:
+                out: list[dict[str, Any]] = []
+                self._sampler.admit(event, out)
+                for released in out:
+                    self._publish(released)
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        """Emits ``event``, under the lock: its timestamp (never below the last one), its ``seq``, the span
+        table, the branches, the handlers in order and the buffer. Rust: ``Shared::publish``."""
+        event["timestamp"] = max(event["timestamp"], self._last_timestamp)
+        self._last_timestamp = event["timestamp"]
+        event["seq"] = self._next_seq
+        self._next_seq += 1
+        self.spans.observe(event)
+        self.branches.record(event["span_id"], event["parent_id"], event)
+        if self.handlers:
+            # Serialized once, and only when a handler writes lines (the file handler).
+            line = to_json(event) if self._wants_line else None
+            for handler in self.handlers:
+                try:
+                    handler.handle(event, line)
+                except Exception:
+                    continue
+        self.stream.push(event)
+
+    def _with_sampler(self, f: Callable[[Sampler, list[dict[str, Any]]], None]) -> None:
+        """Runs ``f`` on the sampler of a run that holds events back, and emits what it releases."""
+        sampler = self._sampler
+        if sampler is None:
+            return
+        with self._lock:
+            out: list[dict[str, Any]] = []
+            f(sampler, out)
+            for event in out:
+                self._publish(event)
 
     # -- span lifecycle (contract §6): every entry/exit/error message is written once ------------------
 
     def open(self, span: Span, data: Callable[[], dict[str, Any]]) -> None:
         """A span's ``entry`` event (``{kind} started``); ``data`` is built only when the event is wanted."""
+        self._with_sampler(lambda sampler, _out: sampler.begin(span.id, span.parent_id))
         level = span.kind.entry_level()
         if self.produce(level):
             message = lifecycle_messages(span.kind).started
             self.emit(span, level, EventType.ENTRY, message, data(), {})
 
     def exit(self, span: Span, output: Callable[[], Any]) -> None:
-        """A span's ``exit`` event (``{kind} completed``, ``{output}``), with its duration."""
+        """A span's ``exit`` event (``{kind} completed``, ``{output}``), with its duration; a span slower than
+        ``slow_ms`` is kept (contract §3.8)."""
         level = span.kind.entry_level()
+        elapsed = span.elapsed_ms()
+        self._with_sampler(lambda sampler, out: sampler.settle(span.id, elapsed, out))
         if self.produce(level):
             message = lifecycle_messages(span.kind).completed
-            self.emit(span, level, EventType.EXIT, message, one("output", output()), _duration(span))
+            self.emit(span, level, EventType.EXIT, message, one("output", output()), {"duration_ms": elapsed})
+        self._with_sampler(lambda sampler, _out: sampler.finish(span.id))
 
     def fail(self, span: Span, error: dict[str, Any], attempt: int | None) -> None:
         """A span's final ``error`` event (``{kind} failed``, level error): ``{error}``, plus ``attempt`` for
@@ -198,6 +247,7 @@ class ObservabilityContext:
                 data["attempt"] = attempt
             message = lifecycle_messages(span.kind).failed
             self.emit(span, Level.ERROR, EventType.ERROR, message, data, _duration(span))
+        self._with_sampler(lambda sampler, _out: sampler.finish(span.id))
 
     def retry(self, span: Span, error: dict[str, Any], attempt: int) -> None:
         """The warn ``error`` event of a node attempt that will be retried: ``attempt N failed``."""
@@ -209,7 +259,7 @@ class ObservabilityContext:
     def flow_log(self) -> dict[str, Any]:
         """The flow log so far (contract §3.6)."""
         with self._lock:
-            return flow_log.build(self._flow_id, self.stream, self.spans)
+            return flow_log.build(self._flow_id, self._tenant, self.stream, self.spans)
 
     def flow_log_in(self, span: Span) -> dict[str, Any]:
         """The flow log as an action in ``span`` sees it: inside a fan-out branch, the run up to the fork and
@@ -217,7 +267,7 @@ class ObservabilityContext:
         with self._lock:
             view = self.branches.view(span.id, span.parent_id)
             stream, spans = view if view is not None else (self.stream, self.spans)
-            return flow_log.build(self._flow_id, stream, spans)
+            return flow_log.build(self._flow_id, self._tenant, stream, spans)
 
     def fork(self, parallel: Span) -> None:
         """Keeps what the branches of parallel span ``parallel``, just opened, will see (contract §3.6)."""
@@ -238,9 +288,10 @@ class ObservabilityContext:
             if stream is not None:
                 self.stream = stream
 
-    def get_flow_log(self, flow_id: str) -> dict[str, Any] | None:
-        """The flow log of run ``flow_id``, if that is this context's run."""
-        return self.flow_log() if flow_id == self._flow_id else None
+    def get_flow_log(self, flow_id: str, tenant: str | None = None) -> dict[str, Any] | None:
+        """The flow log of run ``flow_id``, if that is this context's run and ``tenant`` its tenant (None for
+        a run without one): no tenant reads another's run (contract §3.8)."""
+        return self.flow_log() if flow_id == self._flow_id and tenant == self._tenant else None
 
     def events(self) -> list[dict[str, Any]]:
         """A copy of the buffered events, in ``seq`` order."""

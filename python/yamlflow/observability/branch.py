@@ -23,10 +23,9 @@ class _Fork:
 
 @dataclass
 class _Branch:
-    """One branch: its parallel span, that span's fork and the events the branch emitted since."""
+    """One branch: its parallel span (whose fork it sees) and the events the branch emitted since."""
 
     parallel: str
-    fork: _Fork
     own: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -43,9 +42,8 @@ class Branches:
 
     def branch(self, node: str, parallel: str) -> None:
         """Registers node span ``node``, a branch of parallel span ``parallel``, when that one forked."""
-        fork = self._forks.get(parallel)
-        if fork is not None:
-            self._branches[node] = _Branch(parallel, fork)
+        if parallel in self._forks:
+            self._branches[node] = _Branch(parallel)
 
     def join(self, parallel: str) -> EventStream | None:
         """Forgets parallel span ``parallel``'s fork and branches once its branches have ended, and returns
@@ -73,12 +71,18 @@ class Branches:
         return branch
 
     def record(self, span_id: str, parent: str | None, event: dict[str, Any]) -> None:
-        """Keeps ``event``, emitted in span ``span_id`` (child of ``parent``), when it is a branch's."""
-        if not self._branches:
+        """Keeps ``event``, emitted in span ``span_id`` (child of ``parent``), when it is a branch's. Any
+        other event emitted while a fork is open belongs before it: an entry a sampled run held back and
+        released by a branch (contract §3.8), which every branch then sees."""
+        if not self._forks:
             return
         branch = self._find(span_id, parent)
         if branch is not None:
             branch.own.append(event)
+            return
+        for fork in self._forks.values():
+            fork.spans.observe(event)
+            fork.stream.push(event)
 
     def view(self, span_id: str, parent: str | None) -> tuple[EventStream, SpanTable] | None:
         """The buffer and span table span ``span_id`` (child of ``parent``) sees when it is in a branch: the
@@ -87,8 +91,9 @@ class Branches:
         branch = self._find(span_id, parent)
         if branch is None:
             return None
-        stream = copy.copy(branch.fork.stream)
-        spans = copy.deepcopy(branch.fork.spans)
+        fork = self._forks[branch.parallel]
+        stream = copy.copy(fork.stream)
+        spans = copy.deepcopy(fork.spans)
         for event in branch.own:
             spans.observe(event)
             stream.push(event)

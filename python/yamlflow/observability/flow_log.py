@@ -56,8 +56,9 @@ def _copy_span(span: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build(flow_id: str, stream: EventStream, spans: SpanTable) -> dict[str, Any]:
-    """``{flow_id, events, spans, summary}`` from the buffered events and the span table."""
+def build(flow_id: str, tenant: str | None, stream: EventStream, spans: SpanTable) -> dict[str, Any]:
+    """``{flow_id, events, spans, summary}`` from the buffered events and the span table, with ``tenant``
+    after ``flow_id`` only for a run with a tenant (contract §3.8)."""
     events = list(stream.iter())
     tokens = 0
     cost = 0.0
@@ -73,18 +74,23 @@ def build(flow_id: str, stream: EventStream, spans: SpanTable) -> dict[str, Any]
         if type(c) in (int, float):
             cost += c
     root = spans.root
-    return {
-        "flow_id": flow_id,
-        "events": [copy_json(e) for e in events],
-        "spans": [_copy_span(root)] if root is not None else [],
-        "summary": {
-            "events": len(events),
-            "errors": errors,
-            "duration_ms": root["duration_ms"] if root is not None else None,
-            # Saturating at i64::MAX as the Rust twin's `saturating_add` (contract §6); tokens are
-            # never negative.
-            "tokens": min(tokens, I64_MAX),
-            "cost_usd": float(cost),
-            "dropped": stream.dropped,
-        },
-    }
+    log: dict[str, Any] = {"flow_id": flow_id}
+    if tenant is not None:
+        log["tenant"] = tenant
+    log.update(
+        {
+            "events": [copy_json(e) for e in events],
+            "spans": [_copy_span(root)] if root is not None else [],
+            "summary": {
+                "events": len(events),
+                "errors": errors,
+                "duration_ms": root["duration_ms"] if root is not None else None,
+                # Saturating at i64::MAX as the Rust twin's `saturating_add` (contract §6); tokens are
+                # never negative.
+                "tokens": min(tokens, I64_MAX),
+                "cost_usd": float(cost),
+                "dropped": stream.dropped,
+            },
+        }
+    )
+    return log

@@ -1,11 +1,14 @@
-"""The in-memory ring buffer of a run's events (contract §3): keeps the last ``buffer_size`` events and
-counts what it overwrote (``summary.dropped``). Mirrors ``engine/src/observability/stream.rs``."""
+"""The in-memory ring buffer of a run's events (contract §3.5): keeps the last ``buffer_size`` events and
+counts what it overwrote (``summary.dropped``); an error event is overwritten only by an error event, when the
+buffer holds nothing else (contract §3.8). Mirrors ``engine/src/observability/stream.rs``."""
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
+
+from .scope import is_error_event
 
 
 class EventStream:
@@ -14,14 +17,24 @@ class EventStream:
     def __init__(self, capacity: int) -> None:
         """An empty buffer keeping at most ``capacity`` events (at least one)."""
         self._capacity = max(capacity, 1)
-        self._events: deque[dict[str, Any]] = deque(maxlen=self._capacity)
+        self._events: deque[dict[str, Any]] = deque()
         self._dropped = 0
 
     def push(self, event: dict[str, Any]) -> None:
-        """Appends an event, overwriting (and counting) the oldest one when full."""
-        if len(self._events) == self._capacity:
+        """Appends an event; when full, first drops (and counts) the oldest event that is not an error event
+        (contract §3.8). When every buffered event is an error event, a new error event drops the oldest of
+        them and any other new event is dropped itself."""
+        events = self._events
+        if len(events) == self._capacity:
             self._dropped += 1
-        self._events.append(event)
+            oldest = next((i for i, e in enumerate(events) if not is_error_event(e)), None)
+            if oldest is not None:
+                del events[oldest]
+            elif is_error_event(event):
+                events.popleft()
+            else:
+                return
+        events.append(event)
 
     def sort_by_seq(self) -> None:
         """Puts the buffered events back in ``seq`` order (after a fan-out's replay, ``branch.py``)."""

@@ -22,6 +22,7 @@ from ..error import LoadError, RunError
 from ..event import Level, SpanKind
 from ..flow import END, START, ActionCall, Endpoint, Flow, Node
 from ..observability import Callback, ConsoleSink, ObservabilityContext, Span, new_id, one
+from ..observability.scope import RunScope
 from ..template import TemplateError, render_str, render_value, truthy
 from ..values import copy_json, json_equal
 from . import threads
@@ -77,6 +78,8 @@ def run(flow: Flow, options: RunOptions) -> RunOutcome:
     sandbox = Path(options.sandbox)
     if not sandbox.is_dir():
         raise LoadError("Io", f"sandbox is not a directory: {options.sandbox}", flow.origin)
+    # The tenant and the sampling decision come from the input as given (contract §3.8).
+    scope = RunScope.of(flow, options.input)
     # The run's state: `state` with the input merged over it (existing keys in place, new appended).
     state = copy_json(flow.state)
     state.update(copy_json(options.input))
@@ -89,7 +92,7 @@ def run(flow: Flow, options: RunOptions) -> RunOutcome:
     flow_id = new_id()
     start = state if limited is None else None
     obs = ObservabilityContext(
-        flow_id, flow.observability, sandbox, options.callbacks, options.console, start
+        flow_id, flow.observability, sandbox, options.callbacks, options.console, start, scope
     )
     runner = _Runner(flow, obs, sandbox)
     root = Span(None, flow.name, SpanKind.FLOW, None)
