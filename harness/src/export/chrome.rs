@@ -91,6 +91,9 @@ impl<'a> ChromeSink<'a> {
         args.insert("span_id".into(), json!(span.span_id));
         args.insert("parent_id".into(), json!(span.parent_id));
         args.insert("action".into(), json!(span.action));
+        if let Some(tenant) = &span.tenant {
+            args.insert("tenant".into(), json!(tenant));
+        }
         let status = match &span.status {
             Status::Ok => json!("ok"),
             Status::Error { kind, message } => json!(format!("error: {kind}: {message}")),

@@ -10,7 +10,8 @@
 //!
 //! Ids are derived, never random, so one log always exports the same: the trace id is the
 //! `flow_id` UUID's 128 bits (a hash for an id that is not a UUID), the span id a 64-bit FNV-1a
-//! hash of `flow_id` and `span_id`.
+//! hash of `flow_id` and `span_id`. A run's tenant (contract §3.8) is the span attribute
+//! `yamlflow.tenant`, so a backend can keep tenants apart.
 
 use std::io::{self, Write};
 
@@ -134,6 +135,9 @@ pub fn span_json(span: &Span) -> Value {
     ];
     if let Some(action) = &span.action {
         attrs.push(attribute("yamlflow.action", &json!(action)));
+    }
+    if let Some(tenant) = &span.tenant {
+        attrs.push(attribute("yamlflow.tenant", &json!(tenant)));
     }
     attrs.extend(attributes(&span.entry_data, "yamlflow."));
     attrs.extend(attributes(&span.end_data, "yamlflow."));
@@ -372,6 +376,30 @@ mod tests {
         assert_ne!(span_id(flow, "a"), span_id(flow, "b"));
         assert_ne!(span_id(flow, "a"), span_id("other", "a"));
         assert_eq!(span_id(flow, "a").len(), 16);
+    }
+
+    #[test]
+    fn a_runs_tenant_becomes_an_attribute_of_its_spans() {
+        let mut assembler = super::super::spans::Assembler::new();
+        let entry = json!({"flow_id": "f", "span_id": "s", "parent_id": null, "node": "n",
+                           "kind": "flow", "action": null, "level": "info", "timestamp": 1.0,
+                           "seq": 0, "event_type": "entry", "message": null,
+                           "data": {"input": {}}, "metrics": {}, "tenant": "acme"});
+        let mut exit = entry.clone();
+        exit["event_type"] = json!("exit");
+        exit["data"] = json!({"output": {}});
+        exit["metrics"] = json!({"duration_ms": 1.0});
+        assembler.push(&entry);
+        let spans = assembler.push(&exit).ended;
+        let text = span_json(&spans[0]).to_string();
+        assert!(
+            text.contains(r#"{"key":"yamlflow.tenant","value":{"stringValue":"acme"}}"#),
+            "{text}"
+        );
+        exit.as_object_mut().unwrap().remove("tenant");
+        let mut assembler = super::super::spans::Assembler::new();
+        let untenanted = assembler.push(&exit).ended;
+        assert!(!span_json(&untenanted[0]).to_string().contains("tenant"));
     }
 
     #[test]

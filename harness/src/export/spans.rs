@@ -70,6 +70,8 @@ pub struct Span {
     pub kind: String,
     /// The span's `action`.
     pub action: Option<String>,
+    /// The run's tenant (contract §3.8), when its events carry one.
+    pub tenant: Option<String>,
     /// Seconds since the Unix epoch: its entry's timestamp (or its first event's).
     pub start: f64,
     /// Seconds since the Unix epoch: its end's timestamp; while it has none, its last event's or
@@ -271,6 +273,7 @@ fn open_span(event: &Value, flow_id: String, span_id: String, timestamp: f64) ->
         node: text(event, "node").unwrap_or_default(),
         kind: text(event, "kind").unwrap_or_default(),
         action: text(event, "action"),
+        tenant: text(event, "tenant"),
         start: timestamp,
         end: timestamp,
         status: Status::Unfinished,
