@@ -6,6 +6,7 @@ InvalidValue). The graph rules are ``graph.py``'s. Mirrors ``engine/src/loader/d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,14 +191,15 @@ class Reader:
         self._numbers_ok(node, path)
         raise self._want("int", node, path)
 
-    def _keys(self, node: Node, path: str, allowed: tuple[str, ...]) -> dict[str, tuple[ScalarNode, Node]]:
-        """Checks the keys of a mapping in document order; returns key → (key node, value node)."""
-        found: dict[str, tuple[ScalarNode, Node]] = {}
+    def _keys(
+        self, node: Node, path: str, allowed: tuple[str, ...]
+    ) -> Iterator[tuple[str, ScalarNode, Node]]:
+        """The (key, key node, value node) entries of a mapping in document order, each key checked when
+        it is reached, so that a value before an unknown key is checked first (contract §1.4, phase 2)."""
         for k, v, key in self._expect_map(node, path):
             if not (isinstance(k, ScalarNode) and k.tag == T_STR and key in allowed):
                 raise self.origin.error("UnknownKey", f"unknown key '{key}'", k, _join(path, key))
-            found[key] = (k, v)
-        return found
+            yield key, k, v
 
     def _missing(self, found: dict[str, Any], node: Node, path: str, required: tuple[str, ...]) -> None:
         for key in required:
@@ -245,7 +247,7 @@ class Reader:
         return doc
 
     def _settings(self, node: Node, doc: Doc) -> None:
-        for key, (_k, v) in self._keys(node, "settings", ("observability", "limits")).items():
+        for key, _k, v in self._keys(node, "settings", ("observability", "limits")):
             if key == "observability":
                 doc.observability = self._observability(v, "settings.observability")
             else:
@@ -254,7 +256,7 @@ class Reader:
     def _limits(self, node: Node, path: str) -> Limits:
         """``settings.limits`` (contract §6.12): each an integer from 1 to its default."""
         values: dict[str, int] = {}
-        for key, (_k, v) in self._keys(node, path, LIMIT_KEYS).items():
+        for key, _k, v in self._keys(node, path, LIMIT_KEYS):
             p = f"{path}.{key}"
             n = self._expect_int(v, p)
             if n < 1:
@@ -267,7 +269,7 @@ class Reader:
 
     def _observability(self, node: Node, path: str) -> ObservabilitySettings:
         obs = ObservabilitySettings()
-        for key, (_k, v) in self._keys(node, path, OBS_KEYS).items():
+        for key, _k, v in self._keys(node, path, OBS_KEYS):
             p = f"{path}.{key}"
             if key == "enabled":
                 obs.enabled = self._expect_bool(v, p)
@@ -301,7 +303,8 @@ class Reader:
     def _sampling(self, node: Node, path: str) -> Sampling:
         """``settings.observability.sampling`` (contract §3.8): ``rate`` (required, from 0 to 1) and
         ``slow_ms`` (at least 0)."""
-        found = self._keys(node, path, SAMPLING_KEYS)
+        # Every key is checked before any value here (contract §6.12).
+        found = {key: (k, v) for key, k, v in self._keys(node, path, SAMPLING_KEYS)}
         rate: float | None = None
         slow_ms: float | None = None
         for key, (_k, v) in found.items():
@@ -335,9 +338,10 @@ class Reader:
         return out
 
     def _handler(self, node: Node, path: str) -> HandlerSpec:
-        found = self._keys(node, path, ("type", "path"))
+        found: dict[str, tuple[ScalarNode, Node]] = {}
         htype = hpath = None
-        for key, (_k, v) in found.items():
+        for key, k, v in self._keys(node, path, ("type", "path")):
+            found[key] = (k, v)
             if key == "type":
                 htype = self._expect_str(v, f"{path}.type")
                 if htype not in HANDLER_TYPES:
@@ -357,15 +361,15 @@ class Reader:
         return map_to_json(self.origin, node, path)
 
     def _node(self, node: Node, path: str, refs: list[NodeRef]) -> FlowNode:
-        found = self._keys(node, path, NODE_KEYS)
-        # Values in document order (the order `keys` returned them in).
+        found: dict[str, tuple[ScalarNode, Node]] = {}
         name = None
         max_attempts = 1
         on_error = None
         steps: list[ActionCall] | None = None
         with_: dict[str, Any] = {}
         uses = output = None
-        for key, (_k, v) in found.items():
+        for key, k, v in self._keys(node, path, NODE_KEYS):
+            found[key] = (k, v)
             p = f"{path}.{key}"
             if key == "name":
                 name = self._expect_name(v, p)
@@ -377,8 +381,9 @@ class Reader:
             elif key == "output":
                 output = self._expect_name(v, p)
             elif key == "retry":
-                rfound = self._keys(v, p, ("max_attempts",))
-                for _rk, (_k2, rv) in rfound.items():
+                rfound: dict[str, tuple[ScalarNode, Node]] = {}
+                for rkey, rk, rv in self._keys(v, p, ("max_attempts",)):
+                    rfound[rkey] = (rk, rv)
                     max_attempts = self._expect_int(rv, f"{p}.max_attempts")
                     if max_attempts < 1:
                         raise self.origin.invalid(
@@ -407,10 +412,11 @@ class Reader:
         return FlowNode(name, body, max_attempts, on_error)
 
     def _step(self, node: Node, path: str) -> ActionCall:
-        found = self._keys(node, path, STEP_KEYS)
+        found: dict[str, tuple[ScalarNode, Node]] = {}
         uses = output = None
         with_: dict[str, Any] = {}
-        for key, (_k, v) in found.items():
+        for key, k, v in self._keys(node, path, STEP_KEYS):
+            found[key] = (k, v)
             p = f"{path}.{key}"
             if key == "uses":
                 uses = self._expect_action(v, p)
@@ -447,11 +453,12 @@ class Reader:
         return n
 
     def _edge(self, node: Node, path: str, refs: list[NodeRef]) -> tuple[Edge, EdgeKeys]:
-        found = self._keys(node, path, EDGE_KEYS)
+        found: dict[str, tuple[ScalarNode, Node]] = {}
         src: str | list[str] = ""
         dst: str | list[str] = ""
         when = None
-        for key, (_k, v) in found.items():
+        for key, k, v in self._keys(node, path, EDGE_KEYS):
+            found[key] = (k, v)
             p = f"{path}.{key}"
             if key == "from":
                 src = self._endpoint(v, p, START, refs)
