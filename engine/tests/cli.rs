@@ -90,6 +90,25 @@ fn events_to_stdout_are_jsonl_only() {
 }
 
 #[test]
+fn a_sandbox_that_is_no_directory_is_named_by_the_flow() {
+    // contract §1.2: the Io error of an unusable sandbox names the flow's file, as in the Python CLI.
+    let dir = tempfile::tempdir().unwrap();
+    let not_dir = dir.path().join("file");
+    std::fs::write(&not_dir, "x").unwrap();
+    let flow = fixture("linear_three_nodes");
+    yamlflow()
+        .args(["run", &flow, "--sandbox"])
+        .arg(&not_dir)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "{flow}: Io: sandbox is not a directory: {}\n",
+            not_dir.display()
+        ));
+}
+
+#[test]
 fn load_errors_and_bad_input_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");

@@ -81,6 +81,19 @@ def test_load_error_exit_2(tmp_path: Path) -> None:
         assert p.stdout == ""
 
 
+def test_sandbox_not_a_directory_names_the_flow(tmp_path: Path) -> None:
+    """contract §1.2: an unusable sandbox is an Io error named by the flow's file, as in Rust."""
+    flow = str(FIXTURES / "linear_three_nodes.yaml")
+    not_dir = tmp_path / "file"
+    not_dir.write_text("x", encoding="utf-8")
+    p = cli("run", flow, "--sandbox", str(not_dir))
+    assert (p.returncode, p.stdout, p.stderr) == (
+        2,
+        "",
+        f"{flow}: Io: sandbox is not a directory: {not_dir}\n",
+    )
+
+
 def test_bad_input_exit_2(tmp_path: Path) -> None:
     p = cli("run", str(FIXTURES / "linear_three_nodes.yaml"), "--input", "[1]", "--sandbox", str(tmp_path))
     assert p.returncode == 2

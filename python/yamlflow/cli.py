@@ -118,7 +118,7 @@ def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> in
         flow = load_str(_read_text(flow_path, "flow"), flow_path)
         input_ = _parse_input(input_arg)
         if not Path(sandbox).is_dir():
-            raise LoadError("Io", f"sandbox is not a directory: {sandbox}", sandbox)
+            raise LoadError("Io", f"sandbox is not a directory: {sandbox}", flow_path)
         sink: TextIO | None = None
         if events == "-":
             sink = sys.stdout
