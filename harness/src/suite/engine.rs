@@ -48,7 +48,7 @@ pub(crate) fn check_side(
             findings.extend(console_mismatch(ran, fixture.console_handlers));
             let checked = check_log(&ran.events, None, against.validator);
             findings.extend(checked.findings);
-            report.rendered = checked.normalized;
+            report.rendered = checked.normalized.map(|normalized| normalized.to_yaml());
         }
         Outcome::Load(failure) => report.rendered = Some(load_failure_yaml(failure)),
         Outcome::Errored(failure) => findings.push(errored(failure)),
