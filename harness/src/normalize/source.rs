@@ -324,3 +324,132 @@ impl<'de> Visitor<'de> for FieldValueVisitor {
         Ok(Field::Other)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{normalize, normalize_source};
+
+    const FLOW: &str = "0000000a-0000-4000-8000-000000000000";
+    const ROOT: &str = "0000000a-0000-4000-8000-000000000001";
+    const CHILD: &str = "0000000a-0000-4000-8000-000000000002";
+
+    /// `lines` as a log read from a file.
+    fn log_of(lines: &[String]) -> LogEvents {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("log.jsonl");
+        std::fs::write(&path, lines.join("\n")).expect("write");
+        crate::jsonl::read_events(&path).expect("a log of JSON lines")
+    }
+
+    /// Normalizes `lines` held as text and parsed as values; both must give the same text.
+    fn both_ways(lines: &[String]) -> String {
+        let log = log_of(lines);
+        let from_text = normalize_source(&log).expect("normalizes").to_yaml();
+        let values = log.values();
+        assert_eq!(values.len(), lines.len());
+        let from_values = normalize(&values).expect("normalizes").to_yaml();
+        assert_eq!(from_text, from_values);
+        from_text
+    }
+
+    /// One run whose lines hold what a compact reading could get wrong: integers beyond 2^53
+    /// and 2^63, repeated keys, escapes (in values, keys and in an id), non-ASCII text, and keys
+    /// in an unusual order.
+    fn tricky_run() -> Vec<String> {
+        vec![
+            format!(
+                r#"{{"flow_id":"{FLOW}","span_id":"{ROOT}","parent_id":null,"node":"demo","kind":"flow","action":null,"level":"info","timestamp":1.5,"seq":0,"event_type":"entry","message":"caf\u00e9 \"q\" \ud83d\ude00 \u00e9t\u00e9 {CHILD}","data":{{"big":9007199254740993,"neg":-9223372036854775808,"max":18446744073709551615,"one":1.0,"dup":1,"dup":2,"k\u0065y":"tab\there","z":"last","a":"first"}},"metrics":{{}}}}"#
+            ),
+            format!(
+                r#"{{"seq":7,"seq":1,"event_type":"entry","metrics":{{}},"data":{{}},"message":"node started","timestamp":1.6,"level":"info","action":"state.set","kind":"node","node":"a","parent_id":"{ROOT}","span_id":"{CHILD}","flow_id":"{FLOW}"}}"#
+            ),
+            // The same span id, spelled with an escaped hyphen and digit.
+            format!(
+                r#"{{"flow_id":"{FLOW}","span_id":"\u0030000000a\u002d0000-4000-8000-000000000002","parent_id":"{ROOT}","node":"a","kind":"node","action":"state.set","level":"info","timestamp":1.7,"seq":2,"event_type":"exit","message":"node completed","data":{{"output":null}},"metrics":{{"duration_ms":0.25}}}}"#
+            ),
+            format!(
+                r#"{{"flow_id":"{FLOW}","span_id":"{ROOT}","parent_id":null,"node":"demo","kind":"flow","action":null,"level":"info","timestamp":1.8,"seq":3,"event_type":"exit","message":"flow completed","data":{{"output":{{}}}},"metrics":{{"duration_ms":2}}}}"#
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_log_held_as_text_normalizes_like_its_values() {
+        let text = both_ways(&tricky_run());
+        for expected in [
+            "big: 9007199254740993\n",
+            "neg: -9223372036854775808\n",
+            "max: 18446744073709551615\n",
+            "one: 1\n",
+            "dup: 2\n",
+            "key: \"tab\\there\"\n",
+            "message: \"café \\\"q\\\" 😀 été span#2\"\n",
+            "duration_ms: <duration_ms>\n",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+        }
+        assert!(!text.contains("dup: 1"), "{text}");
+        // The escaped id is the child's: one child span, its entry and exit in one timeline.
+        assert!(!text.contains("span#3"), "{text}");
+        assert!(text.find("a: first") < text.find("z: last"), "{text}");
+    }
+
+    #[test]
+    fn a_line_reads_the_head_a_value_reads() {
+        let lines = tricky_run();
+        let log = log_of(&lines);
+        for index in 0..lines.len() {
+            let values = [serde_json::from_str::<Value>(&lines[index]).expect("JSON")];
+            let from_text = Head::read(&log, index).expect("a head");
+            let from_value = Head::read(&values[..], 0).expect("a head");
+            assert_eq!(format!("{from_text:?}"), format!("{from_value:?}"));
+        }
+        assert_eq!(Head::read(&log, 2).expect("a head").span_id, CHILD);
+    }
+
+    #[test]
+    fn heads_that_cannot_place_an_event_fail_alike() {
+        for (line, expected) in [
+            (r#"[1]"#, "not a JSON object"),
+            (r#"{"seq":0}"#, "parent_id"),
+            (r#"{"parent_id":null,"seq":-1}"#, "seq"),
+            (r#"{"parent_id":null,"seq":1.0}"#, "seq"),
+            (r#"{"parent_id":null,"seq":1,"flow_id":7}"#, "flow_id"),
+            (
+                r#"{"parent_id":null,"seq":1,"flow_id":"f","span_id":"s"}"#,
+                "event_type",
+            ),
+        ] {
+            let log = log_of(&[line.to_owned()]);
+            let values = [serde_json::from_str::<Value>(line).expect("JSON")];
+            let from_text = Head::read(&log, 0).expect_err("no head").to_string();
+            let from_value = Head::read(&values[..], 0).expect_err("no head").to_string();
+            assert_eq!(from_text, from_value);
+            assert!(from_text.contains(expected), "{from_text}");
+        }
+    }
+
+    #[test]
+    fn chunked_rendering_is_the_whole_text() {
+        // Enough runs for the text to be handed out in several chunks.
+        let mut lines = Vec::new();
+        for run in 0..400 {
+            let flow = format!("{run:08x}-0000-4000-8000-000000000000");
+            for line in tricky_run() {
+                lines.push(line.replace(FLOW, &flow));
+            }
+        }
+        let log = log_of(&lines);
+        let normalized = normalize_source(&log).expect("normalizes");
+        assert_eq!(normalized.flow_count(), 400);
+        let (mut chunks, mut text) = (0, String::new());
+        normalized.write_yaml(&mut |chunk| {
+            chunks += 1;
+            text.push_str(chunk);
+        });
+        assert!(chunks > 1, "{chunks} chunk(s)");
+        assert_eq!(text, normalized.to_yaml());
+        assert_eq!(text, both_ways(&lines));
+    }
+}
