@@ -219,7 +219,7 @@ mod tests {
             serde_json::json!({"flow_id": "f", "span_id": "s", "parent_id": null, "seq": 1,
                 "event_type": "entry", "level": "info", "kind": "flow", "node": "x"}),
         ];
-        let checked = check_log(&events, Some(&[7]), &EventValidator::bundled());
+        let checked = check_log(events.as_slice(), Some(&[7]), &EventValidator::bundled());
         let codes: Vec<String> = checked
             .findings
             .iter()

@@ -45,18 +45,6 @@ impl EventSource for [Value] {
     }
 }
 
-impl EventSource for Vec<Value> {
-    fn event_count(&self) -> usize {
-        self.len()
-    }
-    fn parsed(&self, index: usize) -> Option<&Value> {
-        self.get(index)
-    }
-    fn text(&self, _: usize) -> Option<&str> {
-        None
-    }
-}
-
 impl EventSource for LogEvents {
     fn event_count(&self) -> usize {
         self.len()
@@ -129,6 +117,17 @@ impl<'a> Field<'a> {
     }
 }
 
+/// The fields a head is read from.
+const HEAD_FIELDS: [&str; 7] = [
+    "flow_id",
+    "span_id",
+    "parent_id",
+    "seq",
+    "event_type",
+    "kind",
+    "node",
+];
+
 /// The head fields of one event object (the last value of a repeated key, as `serde_json` keeps).
 #[derive(Debug, Default)]
 struct Fields<'a> {
@@ -160,15 +159,7 @@ impl<'a> Fields<'a> {
     fn of_value(value: &'a Value) -> Option<Self> {
         let object = value.as_object()?;
         let mut fields = Self::default();
-        for key in [
-            "flow_id",
-            "span_id",
-            "parent_id",
-            "seq",
-            "event_type",
-            "kind",
-            "node",
-        ] {
+        for key in HEAD_FIELDS {
             if let (Some(slot), Some(value)) = (fields.slot(key), object.get(key)) {
                 *slot = Some(Field::of_value(value));
             }
@@ -399,8 +390,8 @@ mod tests {
     fn a_line_reads_the_head_a_value_reads() {
         let lines = tricky_run();
         let log = log_of(&lines);
-        for index in 0..lines.len() {
-            let values = [serde_json::from_str::<Value>(&lines[index]).expect("JSON")];
+        for (index, line) in lines.iter().enumerate() {
+            let values = [serde_json::from_str::<Value>(line).expect("JSON")];
             let from_text = Head::read(&log, index).expect("a head");
             let from_value = Head::read(&values[..], 0).expect("a head");
             assert_eq!(format!("{from_text:?}"), format!("{from_value:?}"));
