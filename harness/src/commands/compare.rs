@@ -105,7 +105,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         eprintln!("error: {name}: {}", why.unwrap_or_default());
         return finish_output(flushed, ExitStatus::Error);
     };
-    let problems = checked.findings;
+    let mut problems = checked.findings;
     let stored = snapshot::read_expected(&expected_dir, &args.fixture);
     let same = render_once(&normalized, &stored, args.write.as_deref())?;
     let snapshot_path = snapshot::path_for(&expected_dir, &args.fixture);
@@ -127,7 +127,6 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     } else {
         compare_with_snapshot(&normalized.to_yaml(), &stored, &expected_dir, &args.fixture)
     };
-    let mut problems = problems;
     let end = compare_end::EndArgs {
         root: args.root.as_deref(),
         fixture: &args.fixture,
