@@ -8,7 +8,7 @@
 //! be read or parsed, its events cannot be placed in a span tree, there is no snapshot).
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -21,7 +21,7 @@ use crate::layout::Layout;
 use crate::normalize::Normalized;
 use crate::report::text;
 use crate::schema::EventValidator;
-use crate::snapshot::{self, BodyMatcher, SnapshotError};
+use crate::snapshot::{self, BodyMatcher};
 
 /// Arguments of `twinflow compare`.
 #[derive(Debug, clap::Args)]
@@ -106,12 +106,17 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         return finish_output(flushed, ExitStatus::Error);
     };
     let mut problems = checked.findings;
-    let stored = snapshot::read_expected(&expected_dir, &args.fixture);
-    let same = render_once(&normalized, &stored, args.write.as_deref())?;
+    // The snapshot's body is read in chunks as the log's is rendered: neither is held whole.
+    let opened = snapshot::open_body(&expected_dir, &args.fixture);
+    let same = render_once(&normalized, opened, args.write.as_deref())?;
+    // A snapshot that matched exists and equals the log's body: it is read whole only when its
+    // text is needed (to say why it cannot be used, for the diff, for an empty log's end check).
+    let stored =
+        (!same || log.is_empty()).then(|| snapshot::read_expected(&expected_dir, &args.fixture));
     let snapshot_path = snapshot::path_for(&expected_dir, &args.fixture);
-    if !matches!(stored, Ok(Some(_))) {
+    if let Some(unusable) = stored.as_ref().filter(|s| !matches!(s, Ok(Some(_)))) {
         let flushed = print(&mut out, &problems);
-        match &stored {
+        match unusable {
             Err(err) => eprintln!("error: {err}"),
             _ => eprintln!(
                 "error: no expected snapshot for fixture '{}': {} does not exist",
@@ -122,10 +127,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         return finish_output(flushed, ExitStatus::Error);
     }
     // Only a log that differs is rendered whole, for the diff.
-    let difference = if same {
-        None
-    } else {
-        compare_with_snapshot(&normalized.to_yaml(), &stored, &expected_dir, &args.fixture)
+    let difference = match &stored {
+        Some(stored) if !same => {
+            compare_with_snapshot(&normalized.to_yaml(), stored, &expected_dir, &args.fixture)
+        }
+        _ => None,
     };
     let end = compare_end::EndArgs {
         root: args.root.as_deref(),
@@ -133,7 +139,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         status: args.status,
         state: args.state.as_deref(),
     };
-    match compare_end::check_end(&end, &log, &stored) {
+    match compare_end::check_end(&end, &log, stored.as_ref()) {
         Ok(findings) => problems.extend(findings),
         Err(message) => {
             eprintln!("error: {message}");
@@ -154,10 +160,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// Renders the normalized log once, in chunks, into `--write`'s file and against the stored
-/// snapshot, so that its text is never held whole; whether it equals the snapshot.
+/// snapshot's body (read as it goes), so that neither text is held whole; whether they certainly
+/// are the same (when not, [`compare_with_snapshot`] decides on the whole texts).
 fn render_once(
     normalized: &Normalized<'_, LogEvents>,
-    stored: &Result<Option<String>, SnapshotError>,
+    stored: Option<impl BufRead>,
     write: Option<&Path>,
 ) -> anyhow::Result<bool> {
     let context = |path: &Path| format!("cannot write the normalized log to {}", path.display());
@@ -167,10 +174,7 @@ fn render_once(
         )),
         None => None,
     };
-    let mut matcher = match stored {
-        Ok(Some(body)) => Some(BodyMatcher::new(body)),
-        _ => None,
-    };
+    let mut matcher = stored.map(BodyMatcher::new);
     let mut written = Ok(());
     normalized.write_yaml(&mut |chunk| {
         if let Some(matcher) = &mut matcher {

@@ -36,18 +36,20 @@ pub(super) struct EndArgs<'a> {
 }
 
 /// The findings about the run's end: none when the fixture is a load error or nothing is asked of
-/// a non-empty log; `conform.state` for an empty log without `--status`.
+/// a non-empty log; `conform.state` for an empty log without `--status`. `stored` is the
+/// snapshot's body when it was read whole (always for an empty log).
 ///
 /// # Errors
 /// Why the reference cannot be had (no checkout, no such fixture, an unreadable state).
 pub(super) fn check_end(
     args: &EndArgs<'_>,
     events: &LogEvents,
-    stored: &Result<Option<String>, SnapshotError>,
+    stored: Option<&Result<Option<String>, SnapshotError>>,
 ) -> Result<Vec<Finding>, String> {
     // Parsing the snapshot for a pinned load error is only needed for an empty log (a big log's
     // snapshot is big).
-    let pins_load_error = || matches!(stored, Ok(Some(body)) if conform::pinned(body).is_some());
+    let pins_load_error =
+        || matches!(stored, Some(Ok(Some(body))) if conform::pinned(body).is_some());
     let Some(status) = args.status else {
         if events.is_empty() && !pins_load_error() {
             let finding = Finding::new(
