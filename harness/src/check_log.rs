@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::diff::render_diff;
 use crate::finding::{Check, Code, Finding};
-use crate::normalize::normalize;
-use crate::schema::{EventValidator, SchemaViolation};
+use crate::normalize::{EventSource, Normalized, normalize_source};
+use crate::schema::{EventValidator, SchemaViolation, fast_facts};
 use crate::snapshot::{self, SnapshotError};
 use crate::structure::{EventFacts, StructureChecker};
 
@@ -48,6 +48,25 @@ impl<'v> LogChecker<'v> {
     pub fn push(&mut self, event: &Value, line: u64, findings: &mut Vec<Finding>) {
         let violations = self.validator.validate(event);
         self.push_checked(EventFacts::from_value(event), &violations, line, findings);
+    }
+
+    /// Checks event `index` of `events`: an event held as a line of JSON takes `validate`'s typed
+    /// fast path when the bundled schema is in use and the line passes it (nothing is built), any
+    /// other is checked as a value.
+    fn push_from<S: EventSource + ?Sized>(
+        &mut self,
+        events: &S,
+        index: usize,
+        line: u64,
+        findings: &mut Vec<Finding>,
+    ) {
+        if self.validator.is_bundled() {
+            if let Some(facts) = events.text(index).and_then(fast_facts) {
+                self.push_checked(facts, &[], line, findings);
+                return;
+            }
+        }
+        self.push(&events.value(index), line, findings);
     }
 
     /// Checks one event whose schema violations and structural facts were taken elsewhere (on
@@ -101,34 +120,43 @@ impl<'v> LogChecker<'v> {
 }
 
 /// A whole log through the chain.
-#[derive(Debug, Clone)]
-pub struct CheckedLog {
+pub struct CheckedLog<'e, S: ?Sized> {
     /// Schema and structure findings in log order, then the end-of-log ones; a log that cannot be
     /// normalized adds `structure.normalize`.
     pub findings: Vec<Finding>,
-    /// The normalized log as a snapshot body (contract §4 step 5), when it can be normalized.
-    pub normalized: Option<String>,
+    /// The normalized log (contract §4), when it can be normalized: its snapshot body is rendered
+    /// on demand ([`Normalized::to_yaml`], or [`Normalized::write_yaml`] in chunks).
+    pub normalized: Option<Normalized<'e, S>>,
+}
+
+impl<S: EventSource + ?Sized> std::fmt::Debug for CheckedLog<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedLog")
+            .field("findings", &self.findings)
+            .field("normalized", &self.normalized)
+            .finish()
+    }
 }
 
 /// Runs `events` through schema, structure and normalization. `lines` gives each event's line in
 /// its file; without it, an event is located by its 1-based position.
 #[must_use]
-pub fn check_log(
-    events: &[Value],
+pub fn check_log<'e, S: EventSource + ?Sized>(
+    events: &'e S,
     lines: Option<&[u64]>,
     validator: &EventValidator,
-) -> CheckedLog {
+) -> CheckedLog<'e, S> {
     let mut findings = Vec::new();
     let mut checker = LogChecker::new(validator);
-    for (index, event) in events.iter().enumerate() {
+    for index in 0..events.event_count() {
         let line = lines
             .and_then(|lines| lines.get(index).copied())
             .unwrap_or(index as u64 + 1);
-        checker.push(event, line, &mut findings);
+        checker.push_from(events, index, line, &mut findings);
     }
     checker.finish(&mut findings);
-    let normalized = match normalize(events) {
-        Ok(normalized) => Some(normalized.to_yaml()),
+    let normalized = match normalize_source(events) {
+        Ok(normalized) => Some(normalized),
         Err(err) => {
             findings.push(Finding::new(
                 Code::new(Check::Structure, "normalize"),
@@ -191,7 +219,7 @@ mod tests {
             serde_json::json!({"flow_id": "f", "span_id": "s", "parent_id": null, "seq": 1,
                 "event_type": "entry", "level": "info", "kind": "flow", "node": "x"}),
         ];
-        let checked = check_log(&events, Some(&[7]), &EventValidator::bundled());
+        let checked = check_log(events.as_slice(), Some(&[7]), &EventValidator::bundled());
         let codes: Vec<String> = checked
             .findings
             .iter()

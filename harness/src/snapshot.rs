@@ -6,6 +6,8 @@
 //! `fixtures` test writes them through insta; `twinflow check` only reads them, comparing bodies the
 //! way insta does (trailing whitespace and CRLF ignored).
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -53,9 +55,13 @@ pub fn read_expected(dir: &Path, name: &str) -> Result<Option<String>, SnapshotE
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(SnapshotError::Io { path, source }),
     };
-    body(&text)
-        .map(|body| Some(body.to_owned()))
-        .ok_or(SnapshotError::UnclosedHeader { path })
+    let Some(header) = body(&text).map(|body| text.len() - body.len()) else {
+        return Err(SnapshotError::UnclosedHeader { path });
+    };
+    // In place: a big log's snapshot is big, and a copy would hold it twice.
+    let mut text = text;
+    text.drain(..header);
+    Ok(Some(text))
 }
 
 /// The part of a snapshot file after its header, as insta reads it; `None` for an unclosed header.
@@ -83,6 +89,109 @@ pub fn body(text: &str) -> Option<&str> {
 #[must_use]
 pub fn same_body(stored: &str, rendered: &str) -> bool {
     canonical_body(stored) == canonical_body(rendered)
+}
+
+/// [`same_body`] for a rendered body that arrives in chunks ([`feed`](Self::feed)), read against
+/// a stored body that is read as it is needed (a file: [`open_body`]), so that neither is held
+/// whole. The rendered text must hold no `\r`, as a normalized log's does (strings with control
+/// characters are quoted, contract §4 step 5). It answers `true` only when the bodies certainly
+/// are the same: when it cannot tell (a read error, text that is not UTF-8, trailing non-ASCII
+/// whitespace), it answers `false`, and [`same_body`] on the whole texts decides.
+#[derive(Debug)]
+pub struct BodyMatcher<R> {
+    stored: R,
+    /// Whitespace just rendered: trailing (ignored) unless more text follows.
+    pending: Vec<u8>,
+    same: bool,
+}
+
+impl<R: BufRead> BodyMatcher<R> {
+    /// A matcher against the `stored` body.
+    #[must_use]
+    pub fn new(stored: R) -> Self {
+        Self {
+            stored,
+            pending: Vec::new(),
+            same: true,
+        }
+    }
+
+    /// The next chunk of the rendered body.
+    pub fn feed(&mut self, chunk: &str) {
+        for &byte in chunk.as_bytes() {
+            if !self.same {
+                return;
+            }
+            if byte.is_ascii_whitespace() {
+                self.pending.push(byte);
+                continue;
+            }
+            let pending = std::mem::take(&mut self.pending);
+            self.same = pending.iter().all(|&b| self.expect(b)) && self.expect(byte);
+            self.pending = pending;
+            self.pending.clear();
+        }
+    }
+
+    /// Whether the rendered body equals the stored one, once every chunk was fed: what is left of
+    /// the stored body must be ASCII whitespace (trailing whitespace does not count).
+    #[must_use]
+    pub fn finish(mut self) -> bool {
+        while self.same {
+            match self.stored.fill_buf() {
+                Ok([]) => return true,
+                Ok(rest) => {
+                    self.same = rest.iter().all(u8::is_ascii_whitespace);
+                    let used = rest.len();
+                    self.stored.consume(used);
+                }
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// Consumes the stored body's next byte (`\r\n` read as `\n`) if it is `byte`.
+    fn expect(&mut self, byte: u8) -> bool {
+        let next = match self.next_byte() {
+            Some(b'\r') if self.peek_byte() == Some(b'\n') => self.next_byte(),
+            next => next,
+        };
+        next == Some(byte)
+    }
+
+    fn next_byte(&mut self) -> Option<u8> {
+        let byte = self.peek_byte()?;
+        self.stored.consume(1);
+        Some(byte)
+    }
+
+    fn peek_byte(&mut self) -> Option<u8> {
+        self.stored.fill_buf().ok()?.first().copied()
+    }
+}
+
+/// The body of `dir/<name>.snap` (after insta's header, as [`body`] finds it), to be read in
+/// chunks; `None` when the file cannot be opened or its header read ([`read_expected`] says why).
+#[must_use]
+pub fn open_body(dir: &Path, name: &str) -> Option<impl BufRead> {
+    let mut file = BufReader::new(File::open(path_for(dir, name)).ok()?);
+    let mut first = Vec::new();
+    file.read_until(b'\n', &mut first).ok()?;
+    if first != b"---\n" && first != b"---\r\n" {
+        // insta's legacy format has no header block; the whole text is the body.
+        return Some(io::Cursor::new(first).chain(file));
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if file.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line.trim_end() == "---" {
+            return Some(io::Cursor::new(Vec::new()).chain(file));
+        }
+    }
 }
 
 /// A body with CRLF turned into LF and the trailing whitespace removed.
@@ -201,6 +310,67 @@ mod tests {
     fn bodies_compare_like_insta() {
         assert!(same_body("a: 1\nb: 2", "a: 1\r\nb: 2\n\n"));
         assert!(!same_body("a: 1", "a: 2"));
+    }
+
+    /// Feeds `rendered` to a matcher against `stored` in chunks of `size` bytes.
+    fn matches_in_chunks(stored: &str, rendered: &str, size: usize) -> bool {
+        // A one-byte buffer: the stored body's CRLFs are split across reads too.
+        let mut matcher = BodyMatcher::new(BufReader::with_capacity(1, stored.as_bytes()));
+        for chunk in rendered.as_bytes().chunks(size) {
+            matcher.feed(std::str::from_utf8(chunk).expect("ASCII test bodies"));
+        }
+        matcher.finish()
+    }
+
+    #[test]
+    fn the_matcher_agrees_with_same_body_in_any_chunking() {
+        let cases = [
+            ("a: 1\r\nb: 2\r\n", "a: 1\nb: 2\n"),
+            ("a: 1\nb: 2", "a: 1\nb: 2\n\n"),
+            ("a: 1\nb: 2\n  \n", "a: 1\nb: 2\n"),
+            ("a: 1\nb: 2\n", "a: 1\nb: 3\n"),
+            ("a: 1\nb: 2\n", "a: 1\n"),
+            ("a: 1\n", "a: 1\nb: 2\n"),
+            ("a: 1\n", "a:  1\n"),
+            ("a: 1\r\r\n", "a: 1\r\n"),
+            ("", "{}\n"),
+            ("{}\n", "{}\n"),
+        ];
+        for (stored, rendered) in cases {
+            for size in [1, 2, 3, 64] {
+                assert_eq!(
+                    matches_in_chunks(stored, rendered, size),
+                    same_body(stored, rendered),
+                    "{stored:?} against {rendered:?} in chunks of {size}"
+                );
+            }
+        }
+        // Unsure (trailing non-ASCII whitespace): not the same, and `same_body` decides.
+        assert!(same_body("a: 1\u{3000}", "a: 1\n"));
+        assert!(!matches_in_chunks("a: 1\u{3000}", "a: 1\n", 1));
+    }
+
+    #[test]
+    fn a_body_is_opened_after_its_header() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let read = |text: &str| {
+            std::fs::write(dir.path().join("x.snap"), text).expect("write");
+            open_body(dir.path(), "x").map(|mut body| {
+                let mut rest = String::new();
+                body.read_to_string(&mut rest).expect("UTF-8");
+                rest
+            })
+        };
+        for text in [
+            "---\nsource: x\n---\nflow#1:\n  a: 1\n",
+            "---\r\nsource: x\r\n--- \r\nflow#1:\r\n",
+            "legacy: body\n",
+            "---",
+            "---\nsource: x\n",
+        ] {
+            assert_eq!(read(text).as_deref(), body(text), "{text:?}");
+        }
+        assert!(open_body(dir.path(), "absent").is_none());
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn check(events: &[Value]) -> Findings {
     }
     let normalized = checked
         .normalized
+        .map(|normalized| normalized.to_yaml())
         .ok_or_else(|| normalize_error.unwrap_or_default());
     Findings {
         schema,

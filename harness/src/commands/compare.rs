@@ -7,8 +7,9 @@
 //! schema or the structural rules, or differs from the snapshot; 2 unusable input (the log cannot
 //! be read or parsed, its events cannot be placed in a span tree, there is no snapshot).
 
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -17,9 +18,10 @@ use crate::check_log::{check_log, compare_with_snapshot};
 use crate::finding::Finding;
 use crate::jsonl::{self, JsonlError, LogEvents};
 use crate::layout::Layout;
+use crate::normalize::Normalized;
 use crate::report::text;
 use crate::schema::EventValidator;
-use crate::snapshot;
+use crate::snapshot::{self, BodyMatcher};
 
 /// Arguments of `twinflow compare`.
 #[derive(Debug, clap::Args)]
@@ -92,29 +94,29 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     let color = args.color.enabled(&stdout);
     let mut out = io::BufWriter::new(stdout.lock());
     // The same chain `twinflow check` runs on the engines' own runs.
-    let mut checked = check_log(&log.events, Some(&log.lines), &EventValidator::bundled());
+    let mut checked = check_log(&log, Some(&log.lines), &EventValidator::bundled());
     for finding in &mut checked.findings {
         finding.location.file = Some(name.clone());
     }
-    let (problems, normalized): (Vec<Finding>, _) = match checked.normalized.take() {
-        Some(normalized) => (checked.findings, normalized),
-        None => {
-            // The chain's last finding says why; it makes the log unusable, not just invalid.
-            let why = checked.findings.pop().map(|finding| finding.message);
-            let flushed = print(&mut out, &checked.findings);
-            eprintln!("error: {name}: {}", why.unwrap_or_default());
-            return finish_output(flushed, ExitStatus::Error);
-        }
+    let Some(normalized) = checked.normalized.take() else {
+        // The chain's last finding says why; it makes the log unusable, not just invalid.
+        let why = checked.findings.pop().map(|finding| finding.message);
+        let flushed = print(&mut out, &checked.findings);
+        eprintln!("error: {name}: {}", why.unwrap_or_default());
+        return finish_output(flushed, ExitStatus::Error);
     };
-    if let Some(path) = &args.write {
-        std::fs::write(path, &normalized)
-            .with_context(|| format!("cannot write the normalized log to {}", path.display()))?;
-    }
-    let stored = snapshot::read_expected(&expected_dir, &args.fixture);
+    let mut problems = checked.findings;
+    // The snapshot's body is read in chunks as the log's is rendered: neither is held whole.
+    let opened = snapshot::open_body(&expected_dir, &args.fixture);
+    let same = render_once(&normalized, opened, args.write.as_deref())?;
+    // A snapshot that matched exists and equals the log's body: it is read whole only when its
+    // text is needed (to say why it cannot be used, for the diff, for an empty log's end check).
+    let stored =
+        (!same || log.is_empty()).then(|| snapshot::read_expected(&expected_dir, &args.fixture));
     let snapshot_path = snapshot::path_for(&expected_dir, &args.fixture);
-    if !matches!(stored, Ok(Some(_))) {
+    if let Some(unusable) = stored.as_ref().filter(|s| !matches!(s, Ok(Some(_)))) {
         let flushed = print(&mut out, &problems);
-        match &stored {
+        match unusable {
             Err(err) => eprintln!("error: {err}"),
             _ => eprintln!(
                 "error: no expected snapshot for fixture '{}': {} does not exist",
@@ -124,15 +126,20 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         }
         return finish_output(flushed, ExitStatus::Error);
     }
-    let difference = compare_with_snapshot(&normalized, &stored, &expected_dir, &args.fixture);
-    let mut problems = problems;
+    // Only a log that differs is rendered whole, for the diff.
+    let difference = match &stored {
+        Some(stored) if !same => {
+            compare_with_snapshot(&normalized.to_yaml(), stored, &expected_dir, &args.fixture)
+        }
+        _ => None,
+    };
     let end = compare_end::EndArgs {
         root: args.root.as_deref(),
         fixture: &args.fixture,
         status: args.status,
         state: args.state.as_deref(),
     };
-    match compare_end::check_end(&end, &log.events, &stored) {
+    match compare_end::check_end(&end, &log, stored.as_ref()) {
         Ok(findings) => problems.extend(findings),
         Err(message) => {
             eprintln!("error: {message}");
@@ -141,7 +148,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     }
     let summary = format!(
         "{name}: {} events, {} {}",
-        log.events.len(),
+        log.len(),
         if difference.is_none() {
             "same as"
         } else {
@@ -150,6 +157,39 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitStatus> {
         snapshot_path.display()
     );
     conclude(&mut out, &problems, difference.as_ref(), color, &summary)
+}
+
+/// Renders the normalized log once, in chunks, into `--write`'s file and against the stored
+/// snapshot's body (read as it goes), so that neither text is held whole; whether they certainly
+/// are the same (when not, [`compare_with_snapshot`] decides on the whole texts).
+fn render_once(
+    normalized: &Normalized<'_, LogEvents>,
+    stored: Option<impl BufRead>,
+    write: Option<&Path>,
+) -> anyhow::Result<bool> {
+    let context = |path: &Path| format!("cannot write the normalized log to {}", path.display());
+    let mut file = match write {
+        Some(path) => Some(io::BufWriter::new(
+            File::create(path).with_context(|| context(path))?,
+        )),
+        None => None,
+    };
+    let mut matcher = stored.map(BodyMatcher::new);
+    let mut written = Ok(());
+    normalized.write_yaml(&mut |chunk| {
+        if let Some(matcher) = &mut matcher {
+            matcher.feed(chunk);
+        }
+        if let (Some(file), Ok(())) = (&mut file, &written) {
+            written = file.write_all(chunk.as_bytes());
+        }
+    });
+    if let (Some(path), Some(mut file)) = (write, file) {
+        written
+            .and_then(|()| file.flush())
+            .with_context(|| context(path))?;
+    }
+    Ok(matcher.is_some_and(BodyMatcher::finish))
 }
 
 /// Prints the findings and the snapshot's diff, then the summary with a tally on standard error.
@@ -191,7 +231,7 @@ fn conclude(
 
 /// `compare --load-error STDERR --fixture NAME`: the runtime's standard error against the load
 /// error the snapshot pins.
-fn run_load_error(args: &CompareArgs, stderr: &std::path::Path) -> anyhow::Result<ExitStatus> {
+fn run_load_error(args: &CompareArgs, stderr: &Path) -> anyhow::Result<ExitStatus> {
     let inputs = expected_dir(args)
         .and_then(|dir| compare_end::load_error_inputs(&dir, &args.fixture, stderr));
     let (pinned, text) = match inputs {

@@ -6,11 +6,10 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::conform::{self, ExpectedEnd};
 use crate::finding::{Check, Code, Finding};
 use crate::fixture;
+use crate::jsonl::LogEvents;
 use crate::layout::Layout;
 use crate::run::{DEFAULT_TIMEOUT, RunConfig, RunStatus};
 use crate::snapshot::{self, SnapshotError};
@@ -37,18 +36,22 @@ pub(super) struct EndArgs<'a> {
 }
 
 /// The findings about the run's end: none when the fixture is a load error or nothing is asked of
-/// a non-empty log; `conform.state` for an empty log without `--status`.
+/// a non-empty log; `conform.state` for an empty log without `--status`. `stored` is the
+/// snapshot's body when it was read whole (always for an empty log).
 ///
 /// # Errors
 /// Why the reference cannot be had (no checkout, no such fixture, an unreadable state).
 pub(super) fn check_end(
     args: &EndArgs<'_>,
-    events: &[Value],
-    stored: &Result<Option<String>, SnapshotError>,
+    events: &LogEvents,
+    stored: Option<&Result<Option<String>, SnapshotError>>,
 ) -> Result<Vec<Finding>, String> {
-    let pins_load_error = matches!(stored, Ok(Some(body)) if conform::pinned(body).is_some());
+    // Parsing the snapshot for a pinned load error is only needed for an empty log (a big log's
+    // snapshot is big).
+    let pins_load_error =
+        || matches!(stored, Some(Ok(Some(body))) if conform::pinned(body).is_some());
     let Some(status) = args.status else {
-        if events.is_empty() && !pins_load_error {
+        if events.is_empty() && !pins_load_error() {
             let finding = Finding::new(
                 Code::new(Check::Conform, "state"),
                 "the log is empty: it shows neither how the run ended nor its final state",
@@ -83,7 +86,9 @@ pub(super) fn check_end(
         let text = read_text(path).map_err(|err| format!("{}: {err}", path.display()))?;
         let state = conform::parse_state(text.as_bytes());
         if findings.is_empty() {
-            findings.extend(conform::check_state(&expected, events, status, state));
+            // Only here are the events needed as values (the state may name their ids).
+            let values = events.values();
+            findings.extend(conform::check_state(&expected, &values, status, state));
         }
     }
     if let ExpectedEnd::Unavailable(why) = expected {

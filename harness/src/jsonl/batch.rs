@@ -5,7 +5,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::error::LineError;
-use super::locate::parse_line;
+use super::locate::{check_line, parse_line};
 
 /// One line of a batch: its number, where its bytes are, and what the reader noticed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,13 +77,28 @@ impl RawLine {
     /// # Errors
     /// The line's [`LineError`].
     pub fn parse(&self, bytes: &[u8]) -> Result<Value, LineError> {
-        if let Some((length, limit)) = self.too_long {
-            return Err(LineError::TooLong {
+        self.kept()?;
+        parse_line(bytes, self.number, self.unterminated)
+    }
+
+    /// Checks that this line's `bytes` are one JSON value, without building it; returns its text.
+    ///
+    /// # Errors
+    /// The line's [`LineError`], as [`parse`](Self::parse) gives it.
+    pub fn check<'b>(&self, bytes: &'b [u8]) -> Result<&'b str, LineError> {
+        self.kept()?;
+        check_line(bytes, self.number, self.unterminated)
+    }
+
+    /// Fails for a line that was too long to keep.
+    fn kept(&self) -> Result<(), LineError> {
+        match self.too_long {
+            Some((length, limit)) => Err(LineError::TooLong {
                 line: self.number,
                 length,
                 limit,
-            });
+            }),
+            None => Ok(()),
         }
-        parse_line(bytes, self.number, self.unterminated)
     }
 }

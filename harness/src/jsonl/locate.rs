@@ -20,6 +20,30 @@ const SNIPPET_AFTER: usize = 16;
 /// # Errors
 /// [`LineError::InvalidUtf8`] or [`LineError::Json`], located by line and byte column.
 pub fn parse_line(bytes: &[u8], line: u64, unterminated: bool) -> Result<Value, LineError> {
+    parse_with(bytes, line, unterminated, serde_json::from_str)
+}
+
+/// Checks that one line of a log is UTF-8 and one JSON value, without building it (a whole log is
+/// held as text, its events parsed when needed); the errors are [`parse_line`]'s, word for word.
+///
+/// # Errors
+/// As [`parse_line`].
+pub fn check_line(bytes: &[u8], line: u64, unterminated: bool) -> Result<&str, LineError> {
+    parse_with(bytes, line, unterminated, |text| {
+        let mut walker = serde_json::Deserializer::from_str(text);
+        Walk { distinct: false }.deserialize(&mut walker)?;
+        walker.end().map(|()| text)
+    })
+}
+
+/// The UTF-8 check and error location shared by [`parse_line`] and [`check_line`]; `parse` reads
+/// the text.
+fn parse_with<'b, T>(
+    bytes: &'b [u8],
+    line: u64,
+    unterminated: bool,
+    parse: impl FnOnce(&'b str) -> Result<T, serde_json::Error>,
+) -> Result<T, LineError> {
     let text = std::str::from_utf8(bytes).map_err(|err| {
         let at = err.valid_up_to();
         LineError::InvalidUtf8 {
@@ -28,7 +52,7 @@ pub fn parse_line(bytes: &[u8], line: u64, unterminated: bool) -> Result<Value, 
             byte: bytes[at],
         }
     })?;
-    serde_json::from_str(text).map_err(|err| {
+    parse(text).map_err(|err| {
         // The line holds no newline, so serde_json's column is a byte offset into this line.
         let column = err.column() as u64;
         let full = err.to_string();
@@ -57,7 +81,7 @@ pub fn parse_line(bytes: &[u8], line: u64, unterminated: bool) -> Result<Value, 
 #[must_use]
 pub fn duplicate_key(text: &str, line: u64) -> Option<LineError> {
     let mut walker = serde_json::Deserializer::from_str(text);
-    let found = Distinct.deserialize(&mut walker).err()?;
+    let found = Walk { distinct: true }.deserialize(&mut walker).err()?;
     // Any other error means the line is not JSON: `parse_line` reports that.
     let message = found.to_string();
     let key = message
@@ -87,10 +111,15 @@ fn key_start(text: &[u8], column: usize) -> u64 {
 
 const DUPLICATE: &str = "duplicate key ";
 
-/// Walks a JSON value and fails at the first key repeated within one object.
-struct Distinct;
+/// Walks a JSON value, building nothing, every string decoded as `serde_json::Value` would decode
+/// it (so the errors are the same); with `distinct`, fails at the first key repeated within one
+/// object.
+#[derive(Clone, Copy)]
+struct Walk {
+    distinct: bool,
+}
 
-impl<'de> DeserializeSeed<'de> for Distinct {
+impl<'de> DeserializeSeed<'de> for Walk {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -98,7 +127,7 @@ impl<'de> DeserializeSeed<'de> for Distinct {
     }
 }
 
-impl<'de> Visitor<'de> for Distinct {
+impl<'de> Visitor<'de> for Walk {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -123,18 +152,20 @@ impl<'de> Visitor<'de> for Distinct {
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Distinct)?.is_some() {}
+        while seq.next_element_seed(self)?.is_some() {}
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
         while let Some(key) = map.next_key::<Text<'de>>()? {
-            if seen.contains(&key.0) {
-                let quoted = serde_json::to_string(&key.0).unwrap_or_default();
-                return Err(de::Error::custom(format!("{DUPLICATE}{quoted}")));
+            if self.distinct {
+                if seen.contains(&key.0) {
+                    let quoted = serde_json::to_string(&key.0).unwrap_or_default();
+                    return Err(de::Error::custom(format!("{DUPLICATE}{quoted}")));
+                }
+                seen.insert(key.0);
             }
-            seen.insert(key.0);
-            map.next_value_seed(Distinct)?;
+            map.next_value_seed(self)?;
         }
         Ok(())
     }

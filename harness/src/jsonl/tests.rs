@@ -173,8 +173,9 @@ fn read_events_stops_at_the_first_bad_line() {
     );
     std::fs::write(&path, "{\"a\":1}\n\n{\"b\":2}").unwrap();
     let log = read_events(&path).unwrap();
+    assert_eq!(log.get(1), Some("{\"b\":2}"));
     assert_eq!(
-        log.events,
+        log.values(),
         [serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]
     );
     assert_eq!(log.lines, [1, 3]);

@@ -152,7 +152,12 @@ fn push_zeros(out: &mut String, count: i32) {
 
 /// Writes the entries of a non-empty map, one per line at `indent`; with `first_inline` the first
 /// entry continues the current line (after a list item's `- `).
-fn write_map(out: &mut String, map: &BTreeMap<String, Canon>, indent: usize, first_inline: bool) {
+pub(super) fn write_map(
+    out: &mut String,
+    map: &BTreeMap<String, Canon>,
+    indent: usize,
+    first_inline: bool,
+) {
     for (i, (key, value)) in map.iter().enumerate() {
         if i > 0 || !first_inline {
             pad(out, indent);
@@ -175,7 +180,7 @@ fn write_list(out: &mut String, list: &[Canon], indent: usize) {
 /// Writes `value` after a map key's `:` or (`after_dash`) a list item's `-`, nested at `indent`:
 /// a non-empty map on the next lines (after a `-`, from the same line on), a non-empty list on the
 /// next lines, anything else on the same line.
-fn write_nested(out: &mut String, value: &Canon, indent: usize, after_dash: bool) {
+pub(super) fn write_nested(out: &mut String, value: &Canon, indent: usize, after_dash: bool) {
     match value {
         Canon::Map(inner) if !inner.is_empty() => {
             out.push(if after_dash { ' ' } else { '\n' });
@@ -193,7 +198,7 @@ fn write_nested(out: &mut String, value: &Canon, indent: usize, after_dash: bool
     }
 }
 
-fn pad(out: &mut String, indent: usize) {
+pub(super) fn pad(out: &mut String, indent: usize) {
     for _ in 0..indent {
         out.push(' ');
     }
@@ -220,7 +225,7 @@ fn write_scalar(out: &mut String, value: &Canon) {
 /// Writes a string plain when a YAML reader would read it back as the same string, and
 /// double-quoted (JSON escapes, which YAML's double-quoted style shares) otherwise. The test is
 /// deliberately conservative: quoting too often costs readability, never correctness.
-fn write_string(out: &mut String, s: &str) {
+pub(super) fn write_string(out: &mut String, s: &str) {
     if is_plain_safe(s) {
         out.push_str(s);
     } else {

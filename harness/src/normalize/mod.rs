@@ -54,44 +54,72 @@ mod canon;
 mod error;
 mod labels;
 mod nested;
+mod render;
+mod source;
 mod tree;
 
-use std::collections::BTreeMap;
+use std::fmt;
 
 use serde_json::Value;
 
 pub use canon::{Canon, canonical_number};
 pub use error::NormalizeError;
+pub use source::EventSource;
 
 use nested::Context;
-use tree::{FlowPlan, Item, SpanPlan};
+use render::{Out, Renderer};
+use tree::Plan;
 
-/// A normalized event log: one canonical tree per run (contract §4). Two logs are equal runs
-/// exactly when their `Normalized` forms are equal, which is exactly when their
-/// [`to_yaml`](Self::to_yaml) texts are equal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Normalized {
-    tree: Canon,
-    flows: usize,
+/// A normalized event log: one canonical tree per run (contract §4), rendered on demand from the
+/// events it was planned from. Two logs are equal runs exactly when their
+/// [`to_yaml`](Self::to_yaml) texts are equal (which is what `==` compares).
+pub struct Normalized<'e, S: ?Sized> {
+    plan: Plan<'e>,
+    events: &'e S,
 }
 
-impl Normalized {
+impl<S: EventSource + ?Sized> Normalized<'_, S> {
     /// The snapshot body: the canonical tree as block YAML, keys sorted (contract §4 step 5).
     #[must_use]
     pub fn to_yaml(&self) -> String {
-        self.tree.to_yaml()
+        let mut out = Out::whole();
+        self.renderer().write_tree(&self.plan.flows, &mut out);
+        out.buf
     }
 
-    /// The canonical tree (`flow#N` → root span label → span).
-    #[must_use]
-    pub fn tree(&self) -> &Canon {
-        &self.tree
+    /// Writes [`to_yaml`](Self::to_yaml)'s text to `sink` in chunks, never holding it whole.
+    pub fn write_yaml(&self, sink: &mut dyn FnMut(&str)) {
+        let mut out = Out::chunked(sink);
+        self.renderer().write_tree(&self.plan.flows, &mut out);
+        out.flush();
     }
 
     /// How many runs the log held.
     #[must_use]
     pub fn flow_count(&self) -> usize {
-        self.flows
+        self.plan.flows.len()
+    }
+
+    fn renderer(&self) -> Renderer<'_, '_, '_, S> {
+        Renderer {
+            events: self.events,
+            context: Context {
+                labels: &self.plan.labels,
+                order: &self.plan.order,
+            },
+        }
+    }
+}
+
+impl<S: EventSource + ?Sized> PartialEq for Normalized<'_, S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_yaml() == other.to_yaml()
+    }
+}
+
+impl<S: EventSource + ?Sized> fmt::Debug for Normalized<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_yaml())
     }
 }
 
@@ -101,20 +129,21 @@ impl Normalized {
 /// [`NormalizeError`] when an event lacks `flow_id`, `span_id`, `parent_id`, `seq` or
 /// `event_type` (or has them with the wrong type), or when `parent_id`s form a cycle. Every
 /// schema-valid event has those fields.
-pub fn normalize(events: &[Value]) -> Result<Normalized, NormalizeError> {
-    let plan = tree::plan(events)?;
-    let context = Context {
-        labels: &plan.labels,
-        event_order: &plan.event_order,
-    };
-    let flows = plan.flows.len();
-    let tree = Canon::Map(
-        plan.flows
-            .iter()
-            .map(|flow| (flow.label.clone(), render_flow(flow, &context)))
-            .collect(),
-    );
-    Ok(Normalized { tree, flows })
+pub fn normalize(events: &[Value]) -> Result<Normalized<'_, [Value]>, NormalizeError> {
+    normalize_source(events)
+}
+
+/// [`normalize`] for events from any [`EventSource`] (a log held as lines of JSON).
+///
+/// # Errors
+/// As [`normalize`].
+pub fn normalize_source<S: EventSource + ?Sized>(
+    events: &S,
+) -> Result<Normalized<'_, S>, NormalizeError> {
+    Ok(Normalized {
+        plan: tree::plan(events)?,
+        events,
+    })
 }
 
 /// Normalizes a value that belongs to the run of `events` (a run's final state, which may hold
@@ -144,83 +173,9 @@ pub fn normalize_end(
     }
     let context = Context {
         labels: &plan.labels,
-        event_order: &plan.event_order,
+        order: &plan.order,
     };
     Ok(context.value(value))
-}
-
-fn render_flow(flow: &FlowPlan<'_>, context: &Context<'_, '_>) -> Canon {
-    Canon::Map(
-        flow.roots
-            .iter()
-            .map(|root| (root.label.clone(), render_span(flow, root, context)))
-            .collect(),
-    )
-}
-
-/// Span-level fields, taken from the span's first event.
-const SPAN_FIELDS: [&str; 3] = ["node", "kind", "action"];
-
-fn render_span(flow: &FlowPlan<'_>, span: &SpanPlan, context: &Context<'_, '_>) -> Canon {
-    let first = &flow.events[span.first_event];
-    let mut map = BTreeMap::new();
-    for field in SPAN_FIELDS {
-        if let Some(value) = first.object.get(field) {
-            map.insert(field.to_owned(), context.value(value));
-        }
-    }
-    if let Some(parent) = &span.missing_parent {
-        map.insert("parent".to_owned(), Canon::String(parent.clone()));
-    }
-    let timeline = span
-        .timeline
-        .iter()
-        .map(|item| match item {
-            Item::Event(index) => {
-                let event = &flow.events[*index];
-                let body = render_event(flow, span.first_event, *index, context);
-                single(context.labels.relabel(event.event_type).into_owned(), body)
-            }
-            Item::Span(child) => single(child.label.clone(), render_span(flow, child, context)),
-        })
-        .collect();
-    map.insert("timeline".to_owned(), Canon::List(timeline));
-    Canon::Map(map)
-}
-
-/// Fields that the tree itself expresses (or that contract §4 step 3 drops).
-const STRUCTURAL_FIELDS: [&str; 5] = ["flow_id", "span_id", "timestamp", "seq", "event_type"];
-
-fn render_event(
-    flow: &FlowPlan<'_>,
-    first_of_span: usize,
-    index: usize,
-    context: &Context<'_, '_>,
-) -> Canon {
-    let event = &flow.events[index];
-    let first = &flow.events[first_of_span];
-    let mut map = BTreeMap::new();
-    for (key, value) in event.object {
-        if STRUCTURAL_FIELDS.contains(&key.as_str()) {
-            continue;
-        }
-        let same_as_span = (SPAN_FIELDS.contains(&key.as_str()) || key == "parent_id")
-            && first.object.get(key) == Some(value);
-        if same_as_span {
-            continue;
-        }
-        let canon = if key == "metrics" && nested::measures_duration(event.event_type) {
-            context.metrics(value)
-        } else {
-            context.value(value)
-        };
-        map.insert(context.labels.relabel(key).into_owned(), canon);
-    }
-    Canon::Map(map)
-}
-
-fn single(key: String, value: Canon) -> Canon {
-    Canon::Map(BTreeMap::from([(key, value)]))
 }
 
 #[cfg(test)]

@@ -16,13 +16,14 @@
 //! A `duration_ms` that is `null` (a span still running) stays `null`: that is a fact both
 //! runtimes must agree on, not a measurement.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use yamlflow::{EventType, SpanKind};
 
 use super::canon::{Canon, canonical_number};
 use super::labels::Labels;
+use super::tree::EventOrder;
 
 /// The placeholder that replaces every measured duration (contract §4 step 3).
 pub(crate) const DURATION: Canon = Canon::Placeholder("duration_ms");
@@ -30,7 +31,7 @@ pub(crate) const DURATION: Canon = Canon::Placeholder("duration_ms");
 /// What nested normalization needs to know about the whole log.
 pub(crate) struct Context<'p, 'a> {
     pub(crate) labels: &'p Labels,
-    pub(crate) event_order: &'p HashMap<(&'a str, u64), usize>,
+    pub(crate) order: &'p EventOrder<'a>,
 }
 
 /// What an object inside an event is, judged by its keys.
@@ -161,7 +162,7 @@ impl Context<'_, '_> {
             }
             let flow_id = map.get("flow_id")?.as_str()?;
             let seq = map.get("seq")?.as_u64()?;
-            keyed.push((*self.event_order.get(&(flow_id, seq))?, i));
+            keyed.push((self.order.position(flow_id, seq)?, i));
         }
         keyed.sort_unstable();
         Some(keyed.into_iter().map(|(_, i)| i).collect())

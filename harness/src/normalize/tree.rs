@@ -7,102 +7,29 @@
 //! span are ordered by `node`: branches run concurrently, so their relative order is not part of
 //! the contract. Step 3's labels are given in that canonical order, depth first.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use indexmap::IndexMap;
-use serde_json::{Map, Value};
+use indexmap::{IndexMap, IndexSet};
 use yamlflow::SpanKind;
 
 use super::error::NormalizeError;
 use super::labels::Labels;
+use super::source::{EventSource, Head};
 
 /// Deepest span nesting followed; a deeper (hostile) log is refused rather than overflowing the
 /// stack.
 pub(crate) const MAX_DEPTH: usize = 1000;
 
-/// The fields of one event that the tree is built from; the rest stays in `object`.
-#[derive(Debug)]
-pub(crate) struct EventRef<'a> {
-    pub(crate) object: &'a Map<String, Value>,
-    pub(crate) flow_id: &'a str,
-    pub(crate) span_id: &'a str,
-    pub(crate) parent_id: Option<&'a str>,
-    pub(crate) seq: u64,
-    pub(crate) event_type: &'a str,
-}
+/// One event of the flow being built: its index in the log and its head.
+type Placed<'a> = (usize, Head<'a>);
 
-impl<'a> EventRef<'a> {
-    /// Reads the fields normalization relies on; any other field may be anything.
-    pub(crate) fn parse(line: usize, value: &'a Value) -> Result<Self, NormalizeError> {
-        let object = value
-            .as_object()
-            .ok_or(NormalizeError::NotAnObject { line })?;
-        let string = |field: &'static str| -> Result<&'a str, NormalizeError> {
-            match object.get(field) {
-                None => Err(NormalizeError::MissingField { line, field }),
-                Some(Value::String(s)) => Ok(s.as_str()),
-                Some(_) => Err(NormalizeError::WrongType {
-                    line,
-                    field,
-                    expected: "a string",
-                }),
-            }
-        };
-        let parent_id = match object.get("parent_id") {
-            None => {
-                return Err(NormalizeError::MissingField {
-                    line,
-                    field: "parent_id",
-                });
-            }
-            Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.as_str()),
-            Some(_) => {
-                return Err(NormalizeError::WrongType {
-                    line,
-                    field: "parent_id",
-                    expected: "a string or null",
-                });
-            }
-        };
-        let seq = match object.get("seq") {
-            None => return Err(NormalizeError::MissingField { line, field: "seq" }),
-            Some(value) => value.as_u64().ok_or(NormalizeError::WrongType {
-                line,
-                field: "seq",
-                expected: "an integer ≥ 0",
-            })?,
-        };
-        Ok(Self {
-            object,
-            flow_id: string("flow_id")?,
-            span_id: string("span_id")?,
-            parent_id,
-            seq,
-            event_type: string("event_type")?,
-        })
-    }
-
-    /// The `kind` field when it is a string.
-    fn kind(&self) -> Option<&'a str> {
-        self.object.get("kind").and_then(Value::as_str)
-    }
-
-    /// The `node` field when it is a string (the sort key of parallel children).
-    fn node(&self) -> &'a str {
-        self.object
-            .get("node")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-    }
-}
-
-/// One span under construction: its events (indices into the flow's seq-sorted events) and
+/// One span under construction: its events (positions in the flow's seq-sorted events) and
 /// children (indices into the flow's spans).
 #[derive(Debug)]
-struct SpanBuild<'a> {
-    id: &'a str,
-    parent: Option<&'a str>,
+struct SpanBuild<'h> {
+    id: &'h str,
+    parent: Option<&'h str>,
     first_seq: u64,
     events: Vec<usize>,
     children: Vec<usize>,
@@ -110,10 +37,8 @@ struct SpanBuild<'a> {
 
 /// A flow in canonical order, ready to render.
 #[derive(Debug)]
-pub(crate) struct FlowPlan<'a> {
+pub(crate) struct FlowPlan {
     pub(crate) label: String,
-    /// The flow's events sorted by `seq` (input order among equal `seq`).
-    pub(crate) events: Vec<EventRef<'a>>,
     /// Root spans (no parent, or a parent that is not in the log), by first `seq`.
     pub(crate) roots: Vec<SpanPlan>,
 }
@@ -122,8 +47,7 @@ pub(crate) struct FlowPlan<'a> {
 #[derive(Debug)]
 pub(crate) struct SpanPlan {
     pub(crate) label: String,
-    /// Index of the span's first event in [`FlowPlan::events`]: its `node`, `kind` and `action`
-    /// are the span's.
+    /// The log index of the span's first event: its `node`, `kind` and `action` are the span's.
     pub(crate) first_event: usize,
     /// The label of a `parent_id` that names no span of the flow.
     pub(crate) missing_parent: Option<String>,
@@ -133,66 +57,95 @@ pub(crate) struct SpanPlan {
 /// One entry of a span's timeline.
 #[derive(Debug)]
 pub(crate) enum Item {
-    /// An event of the span itself (index into [`FlowPlan::events`]).
+    /// An event of the span itself (its index in the log).
     Event(usize),
     /// A child span.
-    Span(SpanPlan),
+    Span(Box<SpanPlan>),
+}
+
+/// Each event's canonical position, keyed by its run and `seq`: the order of event lists found in
+/// `data`.
+#[derive(Debug, Default)]
+pub(crate) struct EventOrder<'a> {
+    /// The log's `flow_id`s, in order of first appearance.
+    flows: IndexSet<Cow<'a, str>>,
+    positions: HashMap<(usize, u64), usize>,
+}
+
+impl EventOrder<'_> {
+    /// The canonical position of the event `seq` of run `flow_id`, when the log has it.
+    pub(crate) fn position(&self, flow_id: &str, seq: u64) -> Option<usize> {
+        let flow = self.flows.get_index_of(flow_id)?;
+        self.positions.get(&(flow, seq)).copied()
+    }
+
+    fn place(&mut self, flow: usize, seq: u64) {
+        let next = self.positions.len();
+        self.positions.entry((flow, seq)).or_insert(next);
+    }
 }
 
 /// Every flow of the log in canonical order, the labels given to their ids, and each event's
-/// canonical position (keyed by `flow_id` and `seq`), used to order event lists found in `data`.
+/// canonical position.
 #[derive(Debug)]
 pub(crate) struct Plan<'a> {
-    pub(crate) flows: Vec<FlowPlan<'a>>,
+    pub(crate) flows: Vec<FlowPlan>,
     pub(crate) labels: Labels,
-    pub(crate) event_order: HashMap<(&'a str, u64), usize>,
+    pub(crate) order: EventOrder<'a>,
 }
 
-/// contract §4 steps 1–3 (ordering and labels) over a whole log.
-pub(crate) fn plan(events: &[Value]) -> Result<Plan<'_>, NormalizeError> {
-    let mut by_flow: IndexMap<&str, Vec<EventRef<'_>>> = IndexMap::new();
-    for (line, value) in (1..).zip(events) {
-        let event = EventRef::parse(line, value)?;
-        by_flow.entry(event.flow_id).or_default().push(event);
+/// contract §4 steps 1–3 (ordering and labels) over a whole log. Only each event's index is kept
+/// for the whole log; a flow's heads are read again when its tree is built, and dropped after.
+pub(crate) fn plan<S: EventSource + ?Sized>(events: &S) -> Result<Plan<'_>, NormalizeError> {
+    let mut by_flow: IndexMap<Cow<'_, str>, Vec<usize>> = IndexMap::new();
+    for index in 0..events.event_count() {
+        let head = Head::read(events, index)?;
+        by_flow.entry(head.flow_id).or_default().push(index);
     }
     let mut plan = Plan {
         flows: Vec::with_capacity(by_flow.len()),
         labels: Labels::default(),
-        event_order: HashMap::with_capacity(events.len()),
+        order: EventOrder {
+            flows: IndexSet::with_capacity(by_flow.len()),
+            positions: HashMap::with_capacity(events.event_count()),
+        },
     };
-    for (flow_id, mut flow_events) in by_flow {
+    for (flow_index, (flow_id, indices)) in by_flow.into_iter().enumerate() {
+        let mut flow_events = indices
+            .into_iter()
+            .map(|index| Head::read(events, index).map(|head| (index, head)))
+            .collect::<Result<Vec<Placed<'_>>, _>>()?;
         // Stable: events with equal seq (an invalid log) keep their input order.
-        flow_events.sort_by_key(|event| event.seq);
-        let label = plan.labels.add_flow(flow_id);
+        flow_events.sort_by_key(|(_, event)| event.seq);
+        let label = plan.labels.add_flow(&flow_id);
         plan.labels.restart_spans();
-        let roots = FlowBuilder::new(flow_id, &flow_events).build(&mut plan)?;
-        plan.flows.push(FlowPlan {
-            label,
-            events: flow_events,
-            roots,
-        });
+        let roots = FlowBuilder::new(&flow_id, flow_index, &flow_events).build(&mut plan)?;
+        plan.order.flows.insert(flow_id);
+        plan.flows.push(FlowPlan { label, roots });
     }
     Ok(plan)
 }
 
 /// Builds one flow's span tree and walks it in canonical order.
-struct FlowBuilder<'e, 'a> {
-    flow_id: &'a str,
-    events: &'e [EventRef<'a>],
-    spans: IndexMap<&'a str, SpanBuild<'a>>,
+struct FlowBuilder<'h, 'a> {
+    flow_id: &'h str,
+    /// The flow's index in the log's order of first appearance.
+    flow_index: usize,
+    events: &'h [Placed<'a>],
+    spans: IndexMap<&'h str, SpanBuild<'h>>,
     visited: usize,
 }
 
-impl<'e, 'a> FlowBuilder<'e, 'a> {
-    fn new(flow_id: &'a str, events: &'e [EventRef<'a>]) -> Self {
+impl<'h, 'a> FlowBuilder<'h, 'a> {
+    fn new(flow_id: &'h str, flow_index: usize, events: &'h [Placed<'a>]) -> Self {
         // Spans in order of their first event, so `first_seq` grows with the index.
         let mut spans: IndexMap<&str, SpanBuild<'_>> = IndexMap::new();
-        for (index, event) in events.iter().enumerate() {
+        for (index, (_, event)) in events.iter().enumerate() {
             spans
-                .entry(event.span_id)
+                .entry(&event.span_id)
                 .or_insert_with(|| SpanBuild {
-                    id: event.span_id,
-                    parent: event.parent_id,
+                    id: &event.span_id,
+                    parent: event.parent_id.as_deref(),
                     first_seq: event.seq,
                     events: Vec::new(),
                     children: Vec::new(),
@@ -202,13 +155,14 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         }
         Self {
             flow_id,
+            flow_index,
             events,
             spans,
             visited: 0,
         }
     }
 
-    fn build(mut self, plan: &mut Plan<'a>) -> Result<Vec<SpanPlan>, NormalizeError> {
+    fn build(mut self, plan: &mut Plan<'_>) -> Result<Vec<SpanPlan>, NormalizeError> {
         let mut roots = Vec::new();
         for index in 0..self.spans.len() {
             let parent = self.spans[index].parent;
@@ -246,7 +200,7 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         &mut self,
         index: usize,
         depth: usize,
-        plan: &mut Plan<'a>,
+        plan: &mut Plan<'_>,
     ) -> Result<SpanPlan, NormalizeError> {
         if depth >= MAX_DEPTH {
             return Err(NormalizeError::TooDeep {
@@ -257,19 +211,18 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         self.visited += 1;
         let span = &self.spans[index];
         let label = plan.labels.add_span(span.id);
-        let first_event = span.events[0];
+        let first_event = self.events[span.events[0]].0;
         let order = self.timeline_order(index);
         let mut timeline = Vec::with_capacity(order.len());
         for entry in order {
             match entry {
                 Slot::Event(event) => {
-                    let next = plan.event_order.len();
-                    let key = (self.flow_id, self.events[event].seq);
-                    plan.event_order.entry(key).or_insert(next);
-                    timeline.push(Item::Event(event));
+                    let (index, head) = &self.events[event];
+                    plan.order.place(self.flow_index, head.seq);
+                    timeline.push(Item::Event(*index));
                 }
                 Slot::Span(child) => {
-                    timeline.push(Item::Span(self.walk(child, depth + 1, plan)?))
+                    timeline.push(Item::Span(Box::new(self.walk(child, depth + 1, plan)?)));
                 }
             }
         }
@@ -288,7 +241,7 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         let mut slots: Vec<(u64, Slot)> = span
             .events
             .iter()
-            .map(|&e| (self.events[e].seq, Slot::Event(e)))
+            .map(|&e| (self.events[e].1.seq, Slot::Event(e)))
             .chain(
                 span.children
                     .iter()
@@ -298,10 +251,17 @@ impl<'e, 'a> FlowBuilder<'e, 'a> {
         // Stable, and events come before children in `chain`: on a tie (an invalid log) the
         // span's own event goes first.
         slots.sort_by_key(|(seq, _)| *seq);
-        let is_parallel = self.events[span.events[0]].kind() == Some(SpanKind::Parallel.as_str());
+        let is_parallel =
+            self.events[span.events[0]].1.kind.as_deref() == Some(SpanKind::Parallel.as_str());
         if is_parallel {
             let mut children: Vec<usize> = span.children.clone();
-            children.sort_by_key(|&c| self.events[self.spans[c].events[0]].node());
+            children.sort_by_key(|&c| {
+                self.events[self.spans[c].events[0]]
+                    .1
+                    .node
+                    .as_deref()
+                    .unwrap_or("")
+            });
             let mut sorted = children.into_iter();
             for (_, slot) in &mut slots {
                 if let Slot::Span(child) = slot {

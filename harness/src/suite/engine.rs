@@ -46,9 +46,9 @@ pub(crate) fn check_side(
             report.events = ran.events.len();
             findings.extend(status_mismatch(ran));
             findings.extend(console_mismatch(ran, fixture.console_handlers));
-            let checked = check_log(&ran.events, None, against.validator);
+            let checked = check_log(ran.events.as_slice(), None, against.validator);
             findings.extend(checked.findings);
-            report.rendered = checked.normalized;
+            report.rendered = checked.normalized.map(|normalized| normalized.to_yaml());
         }
         Outcome::Load(failure) => report.rendered = Some(load_failure_yaml(failure)),
         Outcome::Errored(failure) => findings.push(errored(failure)),

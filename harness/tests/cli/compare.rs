@@ -410,3 +410,69 @@ fn a_load_error_is_checked_against_the_snapshot() {
     assert_eq!(out.code, 2, "{}", out.render());
     assert!(out.stderr.contains("pins no load error"), "{}", out.stderr);
 }
+
+/// A log held as text by `compare` comes out byte for byte as the library normalizes the same
+/// events parsed as values: integers beyond 2^53, escapes, non-ASCII text and repeated keys
+/// included; and a snapshot differing only in 2^53 + 1 against 2^53 differs.
+#[test]
+fn compact_reading_keeps_every_byte() {
+    let flow = "0000000a-0000-4000-8000-000000000000";
+    let span = "0000000a-0000-4000-8000-000000000001";
+    let head = format!(
+        r#""flow_id":"{flow}","span_id":"{span}","parent_id":null,"node":"demo","kind":"flow","action":null,"level":"info""#
+    );
+    let lines = [
+        format!(
+            r#"{{{head},"timestamp":1.5,"seq":0,"event_type":"entry","message":"caf\u00e9 \"q\" \ud83d\ude00 {span}","data":{{"input":{{"big":9007199254740993,"max":18446744073709551615,"dup":1,"dup":2,"t\u0061b":"a\tb"}}}},"metrics":{{}}}}"#
+        ),
+        format!(
+            r#"{{"seq":1,"event_type":"exit","timestamp":1.6,"message":"flow completed","data":{{"output":{{"z":1,"a":2}}}},"metrics":{{"duration_ms":3}},{head}}}"#
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("tricky.jsonl");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let expected = twinflow::normalize::normalize(&values).unwrap().to_yaml();
+    let body = normalized(log.to_str().unwrap(), dir.path());
+    assert_eq!(body, expected);
+    for kept in [
+        "big: 9007199254740993\n",
+        "max: 18446744073709551615\n",
+        "dup: 2\n",
+        "tab: \"a\\tb\"\n",
+        "message: \"café \\\"q\\\" 😀 span#1\"\n",
+    ] {
+        assert!(body.contains(kept), "{kept:?} not in:\n{body}");
+    }
+    let snapshots = dir.path().to_str().unwrap();
+    write_snapshot(dir.path(), "tricky", &body);
+    let same = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "tricky",
+        "--expected",
+        snapshots,
+    ]);
+    assert_eq!(same.code, 0, "{}", same.render());
+    let neighbour = body.replace("9007199254740993", "9007199254740992");
+    write_snapshot(dir.path(), "tricky", &neighbour);
+    let differs = compare(&[
+        log.to_str().unwrap(),
+        "--fixture",
+        "tricky",
+        "--expected",
+        snapshots,
+    ]);
+    assert_eq!(differs.code, 1, "{}", differs.render());
+    assert!(
+        differs
+            .stdout
+            .contains("+              big: 9007199254740993"),
+        "{}",
+        differs.stdout
+    );
+}
