@@ -606,6 +606,17 @@ def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
 _NOT_A_NUMBER = object()
 
 
+def _counted_items(builtin: Any) -> Any:
+    """``length`` and ``count`` of a sequence a filter gives (``map``, ``select``, ``batch``, ``reverse``...)
+    are its number of items, as minijinja counts them (contract §1.3); Python's ``len`` refuses generators."""
+
+    @functools.wraps(builtin)
+    def filter_(value: Any) -> Any:
+        return builtin(list(value) if isinstance(value, Iterator) else value)
+
+    return filter_
+
+
 def _number_filter(builtin: Any, none: Any) -> Any:
     """``int`` and ``float`` as minijinja reads numbers (contract §1.3): text with spaces or ``_`` is not a
     number, and a value that is not one gives the filter's default when one is given, else ``cannot
@@ -648,7 +659,10 @@ def _divisibleby_test(value: Any, num: Any) -> bool:
     return _is_number(value) and _is_number(num) and value % num == 0
 
 
-ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
+# No constant folding (``optimized=False``): an expression is evaluated when it runs, as in minijinja, so a
+# constant part that uses an undefined value (``'' | first``) fails only if a rendering reaches it (contract
+# §1.3), never while the template is compiled.
+ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize, optimized=False)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
 ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
@@ -673,6 +687,8 @@ ENV.filters["items"] = _pair_lists(_defined_only(ENV.filters["items"]))
 ENV.filters["dictsort"] = _pair_lists(ENV.filters["dictsort"])
 ENV.filters["indent"] = _spelled_input(_indent_filter)
 ENV.filters["tojson"] = _tojson_filter
+ENV.filters["length"] = _counted_items(ENV.filters["length"])
+ENV.filters["count"] = _counted_items(ENV.filters["count"])
 ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
 ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
 ENV.tests["odd"] = _odd_test
