@@ -603,6 +603,16 @@ def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
     return _JINJA_TOJSON(eval_ctx, value, indent)
 
 
+def _json_list(value: Any) -> list[Any]:
+    """``tojson`` writes a sequence a filter gives (``reverse``, ``map``...) or a range, at any depth, as a
+    list (contract §1.3), as minijinja does; anything else has no JSON form."""
+    if isinstance(value, (Iterator, range)):
+        items = list(value)
+        _check_ints(items)
+        return items
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
 _NOT_A_NUMBER = object()
 
 
@@ -664,7 +674,7 @@ def _divisibleby_test(value: Any, num: Any) -> bool:
 # §1.3), never while the template is compiled.
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize, optimized=False)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
-ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False, "default": _json_list}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _Container
