@@ -24,6 +24,7 @@ use crate::limits;
 use crate::pyrepr;
 
 mod budget;
+mod filters;
 
 /// A template failure: always the contract type `TemplateError` (contract §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,12 +194,10 @@ fn strict_inputs(env: &mut Environment<'static>) {
     let builtins = [
         ("abs", MjValue::from_function(filters::abs)),
         ("round", MjValue::from_function(filters::round)),
-        ("dictsort", MjValue::from_function(filters::dictsort)),
         ("list", MjValue::from_function(filters::list)),
         ("max", MjValue::from_function(filters::max)),
         ("min", MjValue::from_function(filters::min)),
         ("sort", MjValue::from_function(filters::sort)),
-        ("indent", MjValue::from_function(filters::indent)),
         ("format", MjValue::from_function(filters::format)),
         ("escape", MjValue::from_function(filters::escape)),
         ("e", MjValue::from_function(filters::escape)),
@@ -362,6 +361,7 @@ fn environment() -> Environment<'static> {
     });
     strict_inputs(&mut env);
     text_filters(&mut env);
+    filters::register(&mut env);
     strict_tests(&mut env);
     // minijinja treats none as an (empty) iterable; Python's iter(None) fails.
     env.add_test("iterable", |value: MjValue| -> Result<bool, MjError> {

@@ -20,6 +20,8 @@ _KINDS = {type(None): 0, bool: 1, int: 2, float: 2, str: 3, list: 4, tuple: 4, d
 
 
 def _kind(value: Any) -> int:
+    if isinstance(value, jinja2.Undefined):
+        return -1  # a missing attribute of `sort`, `min`, `max`: before every value, as in minijinja
     return _KINDS.get(type(value), 3 if isinstance(value, str) else 6)
 
 

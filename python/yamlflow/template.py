@@ -110,13 +110,18 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _WrongOperand
         if operator == "%" and isinstance(left, str):
             raise _WrongOperand
+        if operator in ("+", "*"):
+            left, right = _listed(left), _listed(right)
         if operator == "*":
+            left, right = _whole_count(left, right), _whole_count(right, left)
             for seq, n in ((left, right), (right, left)):
                 size = _repeat_size(seq)
                 if size is not None and type(n) is int and size * max(n, 0) > _MAX_REPEAT:
                     raise _OverBudget
         elif operator == "**" and _over_exponent(left, right):
             raise _OverBudget
+        elif operator == "**" and _float_power(left, right):
+            return _ieee_pow(float(left), float(right))
         return _within_int128(super().call_binop(context, operator, left, right))
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
@@ -125,6 +130,44 @@ class _Environment(ImmutableSandboxedEnvironment):
         if isinstance(arg, jinja2.Undefined) or type(arg) is bool:
             raise _WrongOperand
         return _within_int128(super().call_unop(context, operator, arg))
+
+
+def _listed(value: Any) -> Any:
+    """A lazy sequence (``reverse``, ``map``, ``select``..., ``range``) as a list: ``+`` and ``*`` take it as
+    one, as minijinja does (contract §1.3)."""
+    return list(value) if isinstance(value, (Iterator, range)) else value
+
+
+def _whole_count(count: Any, other: Any) -> Any:
+    """A repetition count as minijinja reads it (contract §1.3): a float with no fraction is that integer
+    (``'a' * 2.0`` is ``aa``) if it lies within 64 bits, a negative count is 0; any other float stays and is
+    refused."""
+    if not isinstance(other, (str, list, tuple)):
+        return count
+    if type(count) is float and count.is_integer() and I64_MIN <= count < -I64_MIN:
+        count = int(count)
+    return max(count, 0) if type(count) is int else count
+
+
+def _float_power(left: Any, right: Any) -> bool:
+    """A power computed on floats: a float operand, or an integer base with a negative exponent (not 0)."""
+    if type(left) not in (int, float, bool) or type(right) not in (int, float, bool):
+        return False
+    if left == 0 and right < 0:
+        return False  # division by zero, as in minijinja
+    return type(left) is float or type(right) is float or right < 0
+
+
+def _ieee_pow(left: float, right: float) -> float:
+    """``left ** right`` as IEEE computes it (minijinja's ``powf``, contract §1.3): an overflow is inf or
+    -inf, a negative base with a fractional exponent nan, where Python raises or gives a complex."""
+    try:
+        return math.pow(left, right)
+    except OverflowError:
+        odd = right.is_integer() and math.fmod(right, 2.0) != 0.0
+        return -math.inf if left < 0 and odd else math.inf
+    except ValueError:
+        return math.nan
 
 
 def _within_int128(value: Any) -> Any:
@@ -201,6 +244,9 @@ class _Container:
             item = _mj_text(item)
         if isinstance(self.value, dict) and isinstance(item, (list, dict)):
             return False  # no key is a list or an object (Python would refuse the unhashable value)
+        if isinstance(self.value, (list, tuple)):
+            # An undefined item equals nothing (as in minijinja): `1 in [state.missing]` is false.
+            return item in [v for v in self.value if not isinstance(v, jinja2.Undefined)]
         return item in self.value
 
 
@@ -235,22 +281,34 @@ def _mixed_order(builtin: Any) -> Any:
     def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
         if value is None:
             value = []  # none is an empty sequence, as in minijinja
-        try:
-            return builtin(environment, value, *args, **kwargs)
-        except TypeError:
-            if kwargs.get("attribute") is not None or isinstance(value, (str, dict)):
-                raise
+        attribute = kwargs.get("attribute")
+        if attribute is None:
+            try:
+                return builtin(environment, value, *args, **kwargs)
+            except TypeError:
+                if isinstance(value, (str, dict)):
+                    raise
         items = list(value)
         sort = builtin is _JINJA_SORT
         reverse = bool(args[0] if sort and args else kwargs.get("reverse", False))
         case_sensitive = bool(args[1 if sort else 0] if len(args) > (1 if sort else 0) else False)
         case_sensitive = bool(kwargs.get("case_sensitive", case_sensitive))
         order = ordering.key(case_sensitive)
+        if attribute is not None:
+            # By the attribute's value; an item lacking it orders first (contract §1.3, as in minijinja).
+            order = _by_attribute(order, jinja2.filters.make_attrgetter(environment, attribute))
         if sort:
             return sorted(items, key=order, reverse=reverse)
+        if not items:
+            return environment.undefined("min or max of an empty sequence")
         return (min if builtin is _JINJA_MIN else max)(items, key=order)
 
     return filter_
+
+
+def _by_attribute(order: Any, get: Any) -> Any:
+    """A sort key ordering items by ``order`` of their attribute (``get``)."""
+    return lambda item: order(get(item))
 
 
 _JINJA_SORT = jinja2.filters.do_sort
@@ -291,6 +349,13 @@ def _mj_text(value: Any, nested: bool = False) -> str:
         return quote(value)
     # Integers of any size in decimal: minijinja writes its 128-bit ones so.
     return json_text(value)
+
+
+def _tilde_operand(value: Any) -> Any:
+    """An operand of ``~`` spelled by ``_mj_text``; an undefined one is left for the concatenation, which
+    refuses it once every operand was evaluated (contract §1.3: an error inside a later operand comes
+    first, ``state.missing ~ (1 + state.missing)`` is ``cannot evaluate``)."""
+    return value if isinstance(value, jinja2.Undefined) else _mj_text(value)
 
 
 def _spelled_input(builtin: Any) -> Any:
@@ -492,6 +557,40 @@ def _eager_input(builtin: Any, mapping: bool) -> Any:
     return filter_
 
 
+def _indent_filter(value: Any, width: Any = None, first: Any = None, blank: Any = None) -> str:
+    """``indent`` (contract §1.3): lines are split at ``\\n``; every line but the first (and the first too
+    with ``first``) gets ``width`` spaces in front, unless it is empty and ``blank`` is false; one ``\\n``
+    ending the text stays (Jinja2 splits at every line break Python knows, minijinja drops the last
+    ``\\n``). The Rust engine writes the same filter (``template/filters.rs``)."""
+    width = 4 if width is None else width
+    first = False if first is None else first
+    blank = False if blank is None else blank
+    if type(width) is not int or width < 0:
+        raise _WrongOperand
+    for flag in (first, blank):
+        if type(flag) is not bool:
+            raise _WrongOperand
+    text = str(value)
+    body = text.removesuffix("\n")
+    lines = body.split("\n")
+    if width * len(lines) > _MAX_REPEAT:
+        raise _WrongOperand
+    pad = " " * width
+    indented = [pad + line if (i > 0 or first) and (blank or line) else line for i, line in enumerate(lines)]
+    return "\n".join(indented) + text[len(body) :]
+
+
+def _pair_lists(builtin: Any) -> Any:
+    """``items`` and ``dictsort`` give each pair as a two-item list, in a list (contract §1.3): spelled
+    ``['k', 1]`` in text, by ``join`` and by ``~`` alike, where Python's tuples would be ``('k', 1)``."""
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> list[list[Any]]:
+        return [list(pair) for pair in builtin(*args, **kwargs)]
+
+    return filter_
+
+
 _JINJA_TOJSON = jinja2.filters.do_tojson
 
 
@@ -500,10 +599,32 @@ def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
     """``tojson`` of an undefined value is ``undefined value`` (contract §1.3), not a failed dump."""
     if isinstance(value, jinja2.Undefined):
         raise UndefinedError("tojson of an undefined value")
+    _check_ints(value)  # JSON text holds no integer outside 64 bits, as any text (contract §1.3)
     return _JINJA_TOJSON(eval_ctx, value, indent)
 
 
+def _json_list(value: Any) -> list[Any]:
+    """``tojson`` writes a sequence a filter gives (``reverse``, ``map``...) or a range, at any depth, as a
+    list (contract §1.3), as minijinja does; anything else has no JSON form."""
+    if isinstance(value, (Iterator, range)):
+        items = list(value)
+        _check_ints(items)
+        return items
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
 _NOT_A_NUMBER = object()
+
+
+def _counted_items(builtin: Any) -> Any:
+    """``length`` and ``count`` of a sequence a filter gives (``map``, ``select``, ``batch``, ``reverse``...)
+    are its number of items, as minijinja counts them (contract §1.3); Python's ``len`` refuses generators."""
+
+    @functools.wraps(builtin)
+    def filter_(value: Any) -> Any:
+        return builtin(list(value) if isinstance(value, Iterator) else value)
+
+    return filter_
 
 
 def _number_filter(builtin: Any, none: Any) -> Any:
@@ -548,19 +669,22 @@ def _divisibleby_test(value: Any, num: Any) -> bool:
     return _is_number(value) and _is_number(num) and value % num == 0
 
 
-ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize)
+# No constant folding (``optimized=False``): an expression is evaluated when it runs, as in minijinja, so a
+# constant part that uses an undefined value (``'' | first``) fails only if a rendering reaches it (contract
+# §1.3), never while the template is compiled.
+ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize, optimized=False)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
-ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False, "default": _json_list}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _Container
-ENV.filters[_SPELLED] = _mj_text
+ENV.filters[_SPELLED] = _tilde_operand
 ENV.filters[_ORDERED] = ordering.Ordered
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
 for _name in ("sum", "list", "join"):
     ENV.filters[_name] = _none_as_empty(ENV.filters[_name])
-for _name in ("upper", "lower", "capitalize", "title", "trim", "replace", "indent"):
+for _name in ("upper", "lower", "capitalize", "title", "trim", "replace"):
     ENV.filters[_name] = _spelled_input(ENV.filters[_name])
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
@@ -569,8 +693,12 @@ for _name in ("lipsum", "cycler", "joiner"):
 # Filters and tests on inputs of other types, as both engines compute them (contract §1.3).
 ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
 ENV.filters["round"] = _numbers_only(ENV.filters["round"])
-ENV.filters["items"] = _defined_only(ENV.filters["items"])
+ENV.filters["items"] = _pair_lists(_defined_only(ENV.filters["items"]))
+ENV.filters["dictsort"] = _pair_lists(ENV.filters["dictsort"])
+ENV.filters["indent"] = _spelled_input(_indent_filter)
 ENV.filters["tojson"] = _tojson_filter
+ENV.filters["length"] = _counted_items(ENV.filters["length"])
+ENV.filters["count"] = _counted_items(ENV.filters["count"])
 ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
 ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
 ENV.tests["odd"] = _odd_test

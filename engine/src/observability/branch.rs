@@ -59,7 +59,8 @@ impl Branches {
     /// Forgets parallel span `parallel`'s fork and branches once its branches have ended, and
     /// returns the buffer the run keeps from then on: the fork's, with each branch's events added
     /// as if the branches had run one after another in the order of their node names (contract
-    /// §3.5), back in `seq` order. Which events a full buffer drops then does not depend on threads.
+    /// §3.5), and kept in that order: which events a full buffer drops, then and later, does not
+    /// depend on threads (the buffer is read in `seq` order, `stream.rs`).
     pub(crate) fn join(&mut self, parallel: &Arc<str>) -> Option<EventStream> {
         let fork = self.forks.remove(parallel)?;
         let mut ended: Vec<Branch> = Vec::new();
@@ -79,7 +80,6 @@ impl Branches {
         for event in ended.into_iter().flat_map(|branch| branch.own) {
             stream.push(event);
         }
-        stream.sort_by_seq();
         Some(stream)
     }
 

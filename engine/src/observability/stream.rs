@@ -46,14 +46,13 @@ impl EventStream {
         self.events.push_back(event);
     }
 
-    /// Puts the buffered events back in `seq` order (after a fan-out's replay, `branch.rs`).
-    pub(crate) fn sort_by_seq(&mut self) {
-        self.events.make_contiguous().sort_by_key(|event| event.seq);
-    }
-
-    /// The buffered events, oldest (lowest `seq`) first.
+    /// The buffered events, oldest (lowest `seq`) first. After a fan-out the buffer holds its
+    /// branches' events in their replay order (`branch.rs`), which decides what a later overflow
+    /// drops first; they are read in `seq` order all the same (contract §3.5).
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
-        self.events.iter()
+        let mut events: Vec<&Event> = self.events.iter().collect();
+        events.sort_by_key(|event| event.seq);
+        events.into_iter()
     }
 
     /// How many events are buffered.

@@ -48,8 +48,9 @@ class Branches:
     def join(self, parallel: str) -> EventStream | None:
         """Forgets parallel span ``parallel``'s fork and branches once its branches have ended, and returns
         the buffer the run keeps from then on: the fork's, with each branch's events added as if the branches
-        had run one after another in the order of their node names (contract §3.5), back in ``seq`` order.
-        Which events a full buffer drops then does not depend on threads."""
+        had run one after another in the order of their node names (contract §3.5), and kept in that order:
+        which events a full buffer drops, then and later, does not depend on threads (the buffer is read in
+        ``seq`` order, ``stream.py``)."""
         fork = self._forks.pop(parallel, None)
         if fork is None:
             return None
@@ -61,7 +62,6 @@ class Branches:
         for branch in ended:
             for event in branch.own:
                 stream.push(event)
-        stream.sort_by_seq()
         return stream
 
     def _find(self, span_id: str, parent: str | None) -> _Branch | None:

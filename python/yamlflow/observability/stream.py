@@ -36,15 +36,11 @@ class EventStream:
                 return
         events.append(event)
 
-    def sort_by_seq(self) -> None:
-        """Puts the buffered events back in ``seq`` order (after a fan-out's replay, ``branch.py``)."""
-        ordered = sorted(self._events, key=lambda event: event["seq"])
-        self._events.clear()
-        self._events.extend(ordered)
-
     def iter(self) -> Iterator[dict[str, Any]]:
-        """The buffered events, oldest (lowest ``seq``) first."""
-        return iter(self._events)
+        """The buffered events, oldest (lowest ``seq``) first. After a fan-out the buffer holds its branches'
+        events in their replay order (``branch.py``), which decides what a later overflow drops first; they
+        are read in ``seq`` order all the same (contract §3.5)."""
+        return iter(sorted(self._events, key=lambda event: event["seq"]))
 
     def len(self) -> int:
         """How many events are buffered."""
