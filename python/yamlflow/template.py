@@ -90,6 +90,8 @@ class _Environment(ImmutableSandboxedEnvironment):
         if isinstance(obj, jinja2.Undefined):
             obj._fail_with_undefined_error()
         if isinstance(obj, (dict, list, str, tuple, range)):
+            if isinstance(argument, slice) and argument.step == 0:
+                raise _WrongOperand  # minijinja refuses a step of 0: cannot evaluate (contract §1.3)
             try:
                 return obj[argument]
             except (KeyError, IndexError, TypeError, ValueError):
