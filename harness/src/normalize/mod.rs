@@ -152,7 +152,10 @@ pub fn normalize_source<S: EventSource + ?Sized>(
 ///
 /// # Errors
 /// As [`normalize`], for the events.
-pub fn normalize_value(events: &[Value], value: &Value) -> Result<Canon, NormalizeError> {
+pub fn normalize_value<S: EventSource + ?Sized>(
+    events: &S,
+    value: &Value,
+) -> Result<Canon, NormalizeError> {
     normalize_end(events, None, value)
 }
 
@@ -162,8 +165,8 @@ pub fn normalize_value(events: &[Value], value: &Value) -> Result<Canon, Normali
 ///
 /// # Errors
 /// As [`normalize_value`].
-pub fn normalize_end(
-    events: &[Value],
+pub fn normalize_end<S: EventSource + ?Sized>(
+    events: &S,
     flow_id: Option<&str>,
     value: &Value,
 ) -> Result<Canon, NormalizeError> {

@@ -198,21 +198,26 @@ fn run_on(mut worker: Worker, fixture: &Fixture, timeout: Duration) -> (RunResul
 
 /// A worker's reply (`worker.py`).
 fn decode(line: &str) -> Outcome {
-    let Ok(value) = serde_json::from_str::<Value>(line) else {
+    let Ok(mut value) = serde_json::from_str::<Value>(line) else {
         return Outcome::Errored(RunFailure::BadJsonl {
             line: 1,
             message: format!("a Python worker's reply is not JSON: {line}"),
         });
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    if let Some(run) = value.get("ran") {
+    if let Some(run) = value.get_mut("ran") {
+        // Taken out of the reply, not copied: the events' text can be big.
+        let mut take = |key: &str| match run.get_mut(key).map(Value::take) {
+            Some(Value::String(text)) => Some(text),
+            _ => None,
+        };
         let fields = (
-            text(run, "events"),
-            text(run, "status"),
-            text(run, "state"),
-            text(run, "console"),
-            text(run, "flow_id"),
-            text(run, "error"),
+            take("events"),
+            take("status"),
+            take("state"),
+            take("console"),
+            take("flow_id"),
+            take("error"),
         );
         if let (
             Some(events),
@@ -223,7 +228,7 @@ fn decode(line: &str) -> Outcome {
             Some(error),
         ) = fields
         {
-            return ran(&TextRun {
+            return ran(TextRun {
                 events,
                 status,
                 state,

@@ -13,7 +13,8 @@ use crate::check_log::{check_log, compare_with_snapshot};
 use crate::diff::render_labeled_diff;
 use crate::finding::{Check, Code, Finding};
 use crate::fixture::{Expect, Fixture};
-use crate::normalize::Canon;
+use crate::jsonl::LogEvents;
+use crate::normalize::{Canon, EventSource};
 use crate::run::{LoadError, Outcome, Ran, RunFailure, RunResult, RunStatus};
 use crate::schema::EventValidator;
 use crate::snapshot::SnapshotError;
@@ -46,7 +47,7 @@ pub(crate) fn check_side(
             report.events = ran.events.len();
             findings.extend(status_mismatch(ran));
             findings.extend(console_mismatch(ran, fixture.console_handlers));
-            let checked = check_log(ran.events.as_slice(), None, against.validator);
+            let checked = check_log(&ran.events, None, against.validator);
             findings.extend(checked.findings);
             report.rendered = checked.normalized.map(|normalized| normalized.to_yaml());
         }
@@ -125,9 +126,9 @@ fn errored(failure: &RunFailure) -> Finding {
 }
 
 /// The last end event (`exit` or `error` at level `error`) of the root span, by `seq`.
-fn root_end(events: &[Value]) -> Option<RunStatus> {
+fn root_end(events: &LogEvents) -> Option<RunStatus> {
     let mut last: Option<(u64, bool)> = None;
-    for event in events {
+    for event in events.iter_values() {
         let field = |name: &str| event.get(name).and_then(Value::as_str);
         let is_root =
             field("kind") == Some("flow") && event.get("parent_id").is_some_and(Value::is_null);
@@ -165,10 +166,17 @@ fn status_mismatch(ran: &Ran) -> Option<Finding> {
 /// writes `[{level}] {node} {event_type}` (then `: {message}`) per event, in `seq` order
 /// (contract §3.5). `None` when it matches.
 fn console_mismatch(ran: &Ran, handlers: usize) -> Option<Finding> {
-    let mut ordered: Vec<&Value> = ran.events.iter().collect();
-    ordered.sort_by_key(|event| event.get("seq").and_then(Value::as_u64));
     let mut expected = String::new();
-    for event in ordered {
+    // Each event is parsed once for its `seq`, then again when its line is written.
+    let mut ordered: Vec<(Option<u64>, usize)> = if handlers == 0 {
+        Vec::new()
+    } else {
+        let seq = |event: Value| event.get("seq").and_then(Value::as_u64);
+        ran.events.iter_values().map(seq).zip(0..).collect()
+    };
+    ordered.sort_by_key(|&(seq, _)| seq);
+    for (_, index) in ordered {
+        let event = ran.events.value(index);
         let field = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or("?");
         let mut line = format!(
             "[{}] {} {}",
@@ -328,10 +336,10 @@ mod tests {
         };
         Ran {
             // Out of seq order on purpose: lines follow seq.
-            events: vec![
+            events: LogEvents::from_values(&[
                 event(1, "metric", Value::Null),
                 event(0, "entry", Value::from("node started")),
-            ],
+            ]),
             status: RunStatus::Completed,
             state: serde_json::json!({}),
             console: console.to_owned(),
@@ -360,7 +368,7 @@ mod tests {
         let log = serde_json::json!({"flow_id": flow_id, "events": [], "spans": [],
             "summary": {"events": 0}});
         Ran {
-            events: vec![],
+            events: LogEvents::new(),
             status: RunStatus::Failed,
             state: serde_json::json!({"log": log}),
             console: String::new(),

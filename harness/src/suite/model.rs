@@ -109,7 +109,7 @@ pub struct EngineReport {
     /// Whether its snapshot was compared (selected, and something to compare).
     pub snapshot_compared: bool,
     /// Its raw events, kept only when the fixture fails (for `twinflow check --export-dir`).
-    pub log: Option<Vec<serde_json::Value>>,
+    pub log: Option<crate::jsonl::LogEvents>,
 }
 
 /// Everything checked for one fixture.
