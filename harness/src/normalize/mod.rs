@@ -84,6 +84,8 @@ impl<S: EventSource + ?Sized> Normalized<'_, S> {
     pub fn to_yaml(&self) -> String {
         let mut out = Out::whole();
         self.renderer().write_tree(&self.plan.flows, &mut out);
+        // Grown by doubling: up to twice the text, for as long as the text is kept.
+        out.buf.shrink_to_fit();
         out.buf
     }
 
