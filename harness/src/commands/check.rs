@@ -308,7 +308,7 @@ fn export_failures(dir: &Path, reports: &[FixtureReport]) -> ExitStatus {
         let sides = report.engines.each_ref().map(|side| Side {
             name: side.engine.name(),
             events: side.log.as_ref().unwrap_or(LogEvents::none()),
-            normalized: side.rendered.as_deref(),
+            normalized: side.rendered.as_deref().map(String::as_str),
         });
         let folder = dir.join(&report.name);
         if let Err(err) = write_fixture_dir(&folder, &sides) {

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ use crate::diff::render_labeled_diff;
 use crate::finding::{Check, Code, Finding};
 use crate::fixture::{Expect, Fixture};
 use crate::jsonl::LogEvents;
-use crate::normalize::{Canon, EventSource};
+use crate::normalize::{Canon, EventSource, Normalized};
 use crate::run::{LoadError, Outcome, Ran, RunFailure, RunResult, RunStatus};
 use crate::schema::EventValidator;
 use crate::snapshot::SnapshotError;
@@ -27,10 +28,12 @@ pub(crate) struct Against<'a> {
 }
 
 /// Checks one engine's run of `fixture`; the findings are tagged with the fixture and engine.
+/// `same_as` is the other engine's body, when already rendered: an identical body shares it.
 pub(crate) fn check_side(
     fixture: &Fixture,
     run: &RunResult,
     against: &Against<'_>,
+    same_as: Option<&Arc<String>>,
 ) -> (EngineReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut report = EngineReport {
@@ -49,9 +52,11 @@ pub(crate) fn check_side(
             findings.extend(console_mismatch(ran, fixture.console_handlers));
             let checked = check_log(&ran.events, None, against.validator);
             findings.extend(checked.findings);
-            report.rendered = checked.normalized.map(|normalized| normalized.to_yaml());
+            report.rendered = checked
+                .normalized
+                .map(|normalized| render(&normalized, same_as));
         }
-        Outcome::Load(failure) => report.rendered = Some(load_failure_yaml(failure)),
+        Outcome::Load(failure) => report.rendered = Some(Arc::new(load_failure_yaml(failure))),
         Outcome::Errored(failure) => findings.push(errored(failure)),
     }
     if let Some((expected, stored)) = against.snapshot {
@@ -78,6 +83,25 @@ pub(crate) fn check_side(
         finding.runtime = Some(run.engine.name().into());
     }
     (report, findings)
+}
+
+/// The normalized body, or `same_as` itself when the body is the same text: rendered in chunks
+/// and compared as it goes, so that a second copy is built only when the bodies differ.
+fn render<S: EventSource + ?Sized>(
+    normalized: &Normalized<'_, S>,
+    same_as: Option<&Arc<String>>,
+) -> Arc<String> {
+    if let Some(other) = same_as {
+        let (mut at, mut same) = (0, true);
+        normalized.write_yaml(&mut |chunk| {
+            same = same && other.as_bytes().get(at..at + chunk.len()) == Some(chunk.as_bytes());
+            at += chunk.len();
+        });
+        if same && at == other.len() {
+            return Arc::clone(other);
+        }
+    }
+    Arc::new(normalized.to_yaml())
 }
 
 fn ended(outcome: &Outcome) -> Ended {

@@ -3,6 +3,7 @@
 //! the suite (in process, through a forked child's pipe, from a Python worker's reply).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -65,6 +66,7 @@ fn runs_held_as_text_check_like_their_values_in_every_way_they_arrive() {
             timeout: run::DEFAULT_TIMEOUT,
             isolate,
         };
+        let mut rust_body: Option<Arc<String>> = None;
         for result in run::run_both(&fixture, &config) {
             let Outcome::Events(ran) = &result.outcome else {
                 panic!(
@@ -89,7 +91,7 @@ fn runs_held_as_text_check_like_their_values_in_every_way_they_arrive() {
                 validator: &validator,
                 snapshot: None,
             };
-            let (report, findings) = check_side(&fixture, &result, &against);
+            let (report, findings) = check_side(&fixture, &result, &against, rust_body.as_ref());
             assert_eq!(
                 findings,
                 Vec::new(),
@@ -97,6 +99,18 @@ fn runs_held_as_text_check_like_their_values_in_every_way_they_arrive() {
                 result.engine
             );
             assert_eq!(report.events, ran.events.len());
+            let rendered = report.rendered.expect("rendered");
+            assert_eq!(*rendered, body);
+            match &rust_body {
+                // The same body is held once, shared with the Rust side's.
+                Some(rust) => assert!(Arc::ptr_eq(rust, &rendered)),
+                None => rust_body = Some(rendered),
+            }
+            // A different body is never shared.
+            let other = Arc::new(format!("{body}more\n"));
+            let (report, _) = check_side(&fixture, &result, &against, Some(&other));
+            let rendered = report.rendered.expect("rendered");
+            assert!(!Arc::ptr_eq(&other, &rendered) && *rendered == body);
             bodies.push(body);
         }
     }
