@@ -18,6 +18,7 @@ use crate::export::{Side, write_fixture_dir};
 use crate::finding::Check;
 use crate::finding::Severity;
 use crate::fixture::{self, Fixture};
+use crate::jsonl::LogEvents;
 use crate::layout::Layout;
 use crate::report::{
     Totals, github, render_json, render_junit, render_rerun, render_table, render_timings, text,
@@ -306,8 +307,8 @@ fn export_failures(dir: &Path, reports: &[FixtureReport]) -> ExitStatus {
     for report in reports.iter().filter(|report| !report.verdict().is_ok()) {
         let sides = report.engines.each_ref().map(|side| Side {
             name: side.engine.name(),
-            events: side.log.as_deref().unwrap_or_default(),
-            normalized: side.rendered.as_deref(),
+            events: side.log.as_ref().unwrap_or(LogEvents::none()),
+            normalized: side.rendered.as_deref().map(String::as_str),
         });
         let folder = dir.join(&report.name);
         if let Err(err) = write_fixture_dir(&folder, &sides) {

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::diff::render_labeled_diff;
 use crate::finding::{Check, Code, Finding};
 use crate::fixture::Fixture;
+use crate::jsonl::LogEvents;
 use crate::run::{self, Engine, Outcome, Ran, RunConfig, RunStatus};
 use crate::suite::end_yaml;
 
@@ -119,7 +120,7 @@ pub fn parse_state(text: &[u8]) -> Result<Value, String> {
 #[must_use]
 pub fn check_state(
     expected: &ExpectedEnd,
-    events: &[Value],
+    events: &LogEvents,
     status: RunStatus,
     state: Result<Value, String>,
 ) -> Option<Finding> {
@@ -132,7 +133,7 @@ pub fn check_state(
         Err(why) => return Some(Finding::new(code, why)),
     };
     let ran = Ran {
-        events: events.to_vec(),
+        events: events.clone(),
         status,
         state,
         console: String::new(),
@@ -174,7 +175,7 @@ mod tests {
     #[test]
     fn states_are_compared_by_value() {
         let end = end_yaml(&Ran {
-            events: vec![],
+            events: LogEvents::new(),
             status: RunStatus::Completed,
             state: serde_json::json!({"a": 1, "b": [2.0]}),
             console: String::new(),
@@ -187,14 +188,23 @@ mod tests {
         };
         let same = parse_state(b"{\"b\": [2], \"a\": 1.0}");
         assert_eq!(
-            check_state(&expected, &[], RunStatus::Completed, same),
+            check_state(&expected, &LogEvents::new(), RunStatus::Completed, same),
             None
         );
         let other = parse_state(b"{\"a\": 2, \"b\": [2]}");
-        let finding = check_state(&expected, &[], RunStatus::Completed, other).unwrap();
+        let finding =
+            check_state(&expected, &LogEvents::new(), RunStatus::Completed, other).unwrap();
         assert_eq!(finding.code.to_string(), "conform.state");
         assert!(finding.detail.unwrap().contains("+  a: 2"));
         assert_eq!(parse_state(b" \n").unwrap_err(), "no final state");
-        assert!(check_state(&expected, &[], RunStatus::Completed, parse_state(b"[]")).is_some());
+        assert!(
+            check_state(
+                &expected,
+                &LogEvents::new(),
+                RunStatus::Completed,
+                parse_state(b"[]")
+            )
+            .is_some()
+        );
     }
 }

@@ -4,11 +4,9 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::check_log::{check_log, compare_with_snapshot};
 use crate::finding::{Check, Code, Finding};
-use crate::jsonl::{self, JsonlError};
+use crate::jsonl::{self, JsonlError, LogEvents};
 use crate::schema::EventValidator;
 use crate::snapshot::SnapshotError;
 
@@ -28,11 +26,11 @@ pub(super) fn check_events(
     path: &Path,
     validator: &EventValidator,
     stored: &Stored<'_>,
-) -> (Vec<Value>, Vec<Finding>) {
+) -> (LogEvents, Vec<Finding>) {
     let log = match jsonl::read_events(path) {
         Ok(log) => log,
         Err(JsonlError::Line { source, .. }) => {
-            return (Vec::new(), vec![Finding::from_line_error(&source)]);
+            return (LogEvents::new(), vec![Finding::from_line_error(&source)]);
         }
         Err(err) => {
             let finding = Finding::new(
@@ -40,7 +38,7 @@ pub(super) fn check_events(
                 format!("no event log: {err}"),
             )
             .with_help("the runtime must write its events as JSON Lines to {events}, an empty file when there are none");
-            return (Vec::new(), vec![finding]);
+            return (LogEvents::new(), vec![finding]);
         }
     };
     let checked = check_log(&log, Some(&log.lines), validator);
@@ -53,6 +51,6 @@ pub(super) fn check_events(
             stored.fixture,
         ));
     }
-    // The run's end is checked against its events as values (small: one run of a fixture).
-    (log.values(), findings)
+    // The run's end is checked against its events, held as text.
+    (log, findings)
 }

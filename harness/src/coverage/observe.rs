@@ -16,8 +16,8 @@ pub fn covered(fixture: &Fixture, outcome: &Outcome) -> BTreeSet<Item> {
     let mut found = BTreeSet::new();
     match outcome {
         Outcome::Events(ran) => {
-            for event in &ran.events {
-                event_items(event, &mut found);
+            for event in ran.events.iter_values() {
+                event_items(&event, &mut found);
             }
             settings(&fixture.text, &mut found);
         }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::fixture::{Fixture, Parity};
+use crate::jsonl::LogEvents;
 use crate::run::Outcome;
 
 /// The section whose table lists what fixtures cannot cover.
@@ -76,14 +77,14 @@ fn exemptions(contract: &str) -> BTreeMap<String, String> {
 struct Run<'r> {
     parity: &'r Parity,
     text: &'r str,
-    events: &'r [Value],
+    events: &'r LogEvents,
     loaded: bool,
     load_error: Option<&'r crate::run::LoadError>,
 }
 
 impl Run<'_> {
     fn any(&self, test: impl Fn(&Value) -> bool) -> bool {
-        self.events.iter().any(test)
+        self.events.iter_values().any(|event| test(&event))
     }
 
     fn has_action(&self, test: impl Fn(&str) -> bool) -> bool {
@@ -202,7 +203,7 @@ pub fn evidence_is_defined<'s>(coverable: impl Iterator<Item = &'s str>) -> Vec<
     let run = Run {
         parity: &parity,
         text: "",
-        events: &[],
+        events: LogEvents::none(),
         loaded: false,
         load_error: None,
     };
@@ -226,14 +227,14 @@ pub fn judge_claims(fixture: &Fixture, outcome: &Outcome) -> (BTreeSet<String>, 
         Outcome::Load(error) => Run {
             parity,
             text,
-            events: &[],
+            events: LogEvents::none(),
             loaded: false,
             load_error: Some(error),
         },
         Outcome::Errored(_) => Run {
             parity,
             text,
-            events: &[],
+            events: LogEvents::none(),
             loaded: false,
             load_error: None,
         },

@@ -187,14 +187,14 @@ pub fn rendered(text: &str, outcome: &Outcome) -> (BTreeSet<String>, BTreeSet<St
     let (Outcome::Events(ran), Ok(flow)) = (outcome, yamlflow::load_str(text, "<fixture>")) else {
         return (filters, tests);
     };
-    let completed: BTreeSet<&str> = ran
+    let completed: BTreeSet<String> = ran
         .events
-        .iter()
+        .iter_values()
         .filter(|event| {
             event.get("event_type").and_then(Value::as_str) == Some("exit")
                 && event.get("kind").and_then(Value::as_str) == Some("node")
         })
-        .filter_map(|event| event.get("node").and_then(Value::as_str))
+        .filter_map(|event| event.get("node").and_then(Value::as_str).map(str::to_owned))
         .collect();
     let mut templates: Vec<&str> = Vec::new();
     for node in flow

@@ -25,6 +25,7 @@ use self::metrics::MetricSet;
 use self::sink::Sink;
 use self::spans::{Assembler, Span};
 use crate::finding::Finding;
+use crate::jsonl::LogEvents;
 
 /// An output format (`--to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -139,7 +140,7 @@ pub struct Side<'a> {
     /// The engine's name (`rust`, `python`): the files' and the trace process's name.
     pub name: &'a str,
     /// Its raw events, when it ran.
-    pub events: &'a [Value],
+    pub events: &'a LogEvents,
     /// Its normalized log or load error, as in its snapshot.
     pub normalized: Option<&'a str>,
 }
@@ -157,10 +158,9 @@ pub fn write_fixture_dir(dir: &Path, sides: &[Side<'_>]) -> io::Result<()> {
         let mut log =
             io::BufWriter::new(fs::File::create(dir.join(format!("{}.jsonl", side.name)))?);
         exporter.begin_log(side.name)?;
-        for event in side.events {
-            serde_json::to_writer(&mut log, event)?;
-            log.write_all(b"\n")?;
-            exporter.push(event)?;
+        side.events.write_jsonl(&mut log)?;
+        for event in side.events.iter_values() {
+            exporter.push(&event)?;
         }
         log.flush()?;
         exporter.end_log()?;

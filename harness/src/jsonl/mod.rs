@@ -11,70 +11,18 @@
 
 mod batch;
 mod error;
+mod events;
 mod locate;
 mod read;
 
 use std::path::Path;
 
-use serde_json::Value;
-
 pub use batch::{LineBatch, RawLine};
 pub use error::{JsonlError, LineError};
+pub use events::LogEvents;
 pub use locate::{Text, check_line, duplicate_key, parse_line};
 use read::READ_BUFFER;
 pub use read::{JsonlReader, MAX_LINE_BYTES};
-
-/// A whole log in memory, each event held once as its line of JSON (a `serde_json::Value` tree
-/// takes about ten times the text): the chain parses an event when it needs it, and borrows from
-/// the line what it keeps.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogEvents {
-    /// Every event's line, back to back.
-    text: String,
-    /// Where each event's line ends in `text`.
-    ends: Vec<usize>,
-    /// The 1-based line of each event (blank lines are skipped but counted).
-    pub lines: Vec<u64>,
-}
-
-impl LogEvents {
-    /// The number of events.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Whether the log holds no event.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// The line of JSON of event `index` (0-based), when there is one.
-    #[must_use]
-    pub fn get(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)?;
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        self.text.get(start..end)
-    }
-
-    /// Every event parsed, for the uses that need them all as values at once (a run's end, the
-    /// `--state` check); costs what holding `serde_json::Value`s costs.
-    #[must_use]
-    pub fn values(&self) -> Vec<Value> {
-        (0..self.len())
-            .filter_map(|index| self.get(index))
-            // Every line was checked to be JSON when the log was read.
-            .filter_map(|text| serde_json::from_str(text).ok())
-            .collect()
-    }
-
-    fn push(&mut self, text: &str, line: u64) {
-        self.text.push_str(text);
-        self.ends.push(self.text.len());
-        self.lines.push(line);
-    }
-}
 
 /// Reads a whole log into memory, every line an event (for `twinflow compare`, which needs the
 /// complete run); blank lines are skipped. Each line is checked to be JSON and kept as text.
@@ -96,7 +44,7 @@ pub fn read_events(path: &Path) -> Result<LogEvents, JsonlError> {
             log.push(text, line.number);
         }
         if !more {
-            log.text.shrink_to_fit();
+            log.shrink_to_fit();
             return Ok(log);
         }
     }

@@ -84,6 +84,8 @@ impl<S: EventSource + ?Sized> Normalized<'_, S> {
     pub fn to_yaml(&self) -> String {
         let mut out = Out::whole();
         self.renderer().write_tree(&self.plan.flows, &mut out);
+        // Grown by doubling: up to twice the text, for as long as the text is kept.
+        out.buf.shrink_to_fit();
         out.buf
     }
 
@@ -152,7 +154,10 @@ pub fn normalize_source<S: EventSource + ?Sized>(
 ///
 /// # Errors
 /// As [`normalize`], for the events.
-pub fn normalize_value(events: &[Value], value: &Value) -> Result<Canon, NormalizeError> {
+pub fn normalize_value<S: EventSource + ?Sized>(
+    events: &S,
+    value: &Value,
+) -> Result<Canon, NormalizeError> {
     normalize_end(events, None, value)
 }
 
@@ -162,8 +167,8 @@ pub fn normalize_value(events: &[Value], value: &Value) -> Result<Canon, Normali
 ///
 /// # Errors
 /// As [`normalize_value`].
-pub fn normalize_end(
-    events: &[Value],
+pub fn normalize_end<S: EventSource + ?Sized>(
+    events: &S,
     flow_id: Option<&str>,
     value: &Value,
 ) -> Result<Canon, NormalizeError> {

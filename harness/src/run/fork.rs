@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::model::{Engine, LoadError, Outcome, Ran, RunFailure, RunResult, RunStatus};
+use super::output::parse_jsonl;
 use super::process::{MEMORY_LIMIT, crashed, kill_and_reap, read_tail, timed_out};
 use super::rust::execute;
 use super::worker::panic_message;
@@ -85,7 +86,7 @@ pub(crate) fn in_child(
     let mut status = 0;
     // SAFETY: reaps the child, which has closed its end of the pipe.
     unsafe { libc::waitpid(pid, &raw mut status, 0) };
-    match decode(&bytes) {
+    match decode(bytes) {
         Some(outcome) if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 => {
             result(outcome)
         }
@@ -107,8 +108,8 @@ fn child(read_fd: i32, write_fd: i32, stderr_fd: i32, work: impl FnOnce() -> Out
         })
     });
     // SAFETY: write_fd is this process's write end of the pipe.
-    let mut out = unsafe { File::from_raw_fd(write_fd) };
-    let code = match out.write_all(&encode(&outcome)) {
+    let mut out = std::io::BufWriter::new(unsafe { File::from_raw_fd(write_fd) });
+    let code = match encode(&outcome, &mut out).and_then(|()| out.flush()) {
         Ok(()) => 0,
         Err(_) => 3,
     };
@@ -133,11 +134,12 @@ fn limit_child() {
     }
 }
 
-/// An outcome as one JSON document (what crosses the pipe).
-fn encode(outcome: &Outcome) -> Vec<u8> {
+/// An outcome as it crosses the pipe: one line of JSON, then, for a run, its events as the JSON
+/// Lines the engine wrote (never built into values).
+fn encode(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
     let value = match outcome {
         Outcome::Events(ran) => json!({"ran": {
-            "events": ran.events, "status": ran.status.name(), "state": ran.state,
+            "status": ran.status.name(), "state": ran.state,
             "console": ran.console, "flow_id": ran.flow_id, "error": ran.error,
         }}),
         Outcome::Load(error) => json!({"load": {
@@ -147,19 +149,32 @@ fn encode(outcome: &Outcome) -> Vec<u8> {
         Outcome::Errored(RunFailure::Panic { message }) => json!({"panic": message}),
         Outcome::Errored(failure) => json!({"setup": failure.to_string()}),
     };
-    serde_json::to_vec(&value).unwrap_or_default()
+    serde_json::to_writer(&mut *out, &value)?;
+    out.write_all(b"\n")?;
+    match outcome {
+        Outcome::Events(ran) => ran.events.write_jsonl(out),
+        _ => Ok(()),
+    }
 }
 
 /// The outcome `encode` wrote, or `None` for anything else (a child that died mid-write).
-fn decode(bytes: &[u8]) -> Option<Outcome> {
-    let value: Value = serde_json::from_slice(bytes).ok()?;
+fn decode(mut bytes: Vec<u8>) -> Option<Outcome> {
+    let at = bytes.iter().position(|&byte| byte == b'\n')?;
+    let value: Value = serde_json::from_slice(&bytes[..at]).ok()?;
     if let Some(ran) = value.get("ran") {
         let status = match ran.get("status")?.as_str()? {
             "completed" => RunStatus::Completed,
             _ => RunStatus::Failed,
         };
+        // The events follow the first line; moved to the front, the buffer becomes their text.
+        bytes.drain(..=at);
+        let events = match String::from_utf8(bytes).map(parse_jsonl) {
+            Ok(Ok(events)) => events,
+            Ok(Err(failure)) => return Some(Outcome::Errored(failure)),
+            Err(_) => return None,
+        };
         return Some(Outcome::Events(Ran {
-            events: ran.get("events")?.as_array()?.clone(),
+            events,
             status,
             state: ran.get("state")?.clone(),
             console: ran.get("console")?.as_str()?.to_owned(),

@@ -1,6 +1,6 @@
 //! Running one fixture through one engine: the Rust crate in-process, the Python package through
-//! the embedded interpreter. Both hand back the run's events as JSON Lines text, parsed here into
-//! `Vec<Value>`, so both sides go through the same JSON reading.
+//! the embedded interpreter. Both hand back the run's events as JSON Lines text, checked here and
+//! kept as text (`jsonl::LogEvents`), so both sides go through the same JSON reading.
 //!
 //! Every run gets a fresh temporary sandbox (contract §2: `file.*`, `obs.export` and file
 //! handlers write there) and runs on a worker thread with a time limit: a hung or panicking engine

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::jsonl::LogEvents;
 use crate::layout::Layout;
 use crate::python::PyException;
 
@@ -158,8 +159,9 @@ impl RunStatus {
 /// can hide the root span's end (contract §3.5).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ran {
-    /// The events in emission order.
-    pub events: Vec<Value>,
+    /// The events in emission order, each held as its line of JSON (a `Value` tree would take
+    /// about ten times the text).
+    pub events: LogEvents,
     /// How the engine says the run ended.
     pub status: RunStatus,
     /// The final state.

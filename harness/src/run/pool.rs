@@ -38,7 +38,7 @@ struct Worker {
     root: PathBuf,
     child: Child,
     stdin: ChildStdin,
-    replies: Receiver<String>,
+    replies: Receiver<Reply>,
     stderr: Arc<Mutex<Vec<u8>>>,
 }
 
@@ -65,14 +65,7 @@ impl Worker {
             return Err("a Python worker without pipes".to_owned());
         };
         let (sender, replies) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        std::thread::spawn(move || read_replies(BufReader::new(stdout), &sender));
         let kept = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&kept);
         std::thread::spawn(move || {
@@ -92,7 +85,7 @@ impl Worker {
             stderr: kept,
         };
         match worker.replies.recv_timeout(STARTUP) {
-            Ok(line) if line == r#"{"ready": true}"# => Ok(worker),
+            Ok((line, None)) if line == r#"{"ready": true}"# => Ok(worker),
             _ => Err(format!(
                 "a Python worker did not start: {}",
                 worker.kill().trim_end()
@@ -177,7 +170,10 @@ fn run_on(mut worker: Worker, fixture: &Fixture, timeout: Duration) -> (RunResul
         Err(_) => Err(RecvTimeoutError::Disconnected),
     };
     match reply {
-        Ok(line) => (result(decode(&line), started.elapsed()), Some(worker)),
+        Ok((line, events)) => (
+            result(decode(&line, events), started.elapsed()),
+            Some(worker),
+        ),
         Err(RecvTimeoutError::Timeout) => {
             let tail = worker.kill();
             (
@@ -196,23 +192,69 @@ fn run_on(mut worker: Worker, fixture: &Fixture, timeout: Duration) -> (RunResul
     }
 }
 
+/// A worker's reply: its line, and the bytes of events that follow a run's line.
+type Reply = (String, Option<Vec<u8>>);
+
+/// Reads the worker's replies until its output ends: each line, and after a run's line the
+/// number of bytes of events it announces (`events_bytes`), read as they are, never escaped.
+fn read_replies(mut stdout: impl BufRead, sender: &mpsc::Sender<Reply>) {
+    loop {
+        let mut line = String::new();
+        if !matches!(stdout.read_line(&mut line), Ok(1..)) {
+            return;
+        }
+        let line = line.trim_end_matches(['\n', '\r']).to_owned();
+        let length = serde_json::from_str::<Value>(&line)
+            .ok()
+            .and_then(|reply| reply.get("ran")?.get("events_bytes")?.as_u64())
+            .and_then(|n| usize::try_from(n).ok());
+        let events = match length {
+            Some(n) => {
+                let mut bytes = vec![0; n];
+                if stdout.read_exact(&mut bytes).is_err() {
+                    return;
+                }
+                Some(bytes)
+            }
+            None => None,
+        };
+        if sender.send((line, events)).is_err() {
+            return;
+        }
+    }
+}
+
 /// A worker's reply (`worker.py`).
-fn decode(line: &str) -> Outcome {
-    let Ok(value) = serde_json::from_str::<Value>(line) else {
+fn decode(line: &str, events: Option<Vec<u8>>) -> Outcome {
+    let events = match events.map(String::from_utf8) {
+        Some(Err(err)) => {
+            return Outcome::Errored(RunFailure::BadJsonl {
+                line: 0,
+                message: format!("a Python worker's events are not UTF-8: {err}"),
+            });
+        }
+        events => events.and_then(Result::ok),
+    };
+    let Ok(mut value) = serde_json::from_str::<Value>(line) else {
         return Outcome::Errored(RunFailure::BadJsonl {
             line: 1,
             message: format!("a Python worker's reply is not JSON: {line}"),
         });
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    if let Some(run) = value.get("ran") {
+    if let Some(run) = value.get_mut("ran") {
+        // The events arrive after the line, as bytes; the other fields are taken out of it.
+        let mut take = |key: &str| match run.get_mut(key).map(Value::take) {
+            Some(Value::String(text)) => Some(text),
+            _ => None,
+        };
         let fields = (
-            text(run, "events"),
-            text(run, "status"),
-            text(run, "state"),
-            text(run, "console"),
-            text(run, "flow_id"),
-            text(run, "error"),
+            events,
+            take("status"),
+            take("state"),
+            take("console"),
+            take("flow_id"),
+            take("error"),
         );
         if let (
             Some(events),
@@ -223,7 +265,7 @@ fn decode(line: &str) -> Outcome {
             Some(error),
         ) = fields
         {
-            return ran(&TextRun {
+            return ran(TextRun {
                 events,
                 status,
                 state,
@@ -321,6 +363,34 @@ mod tests {
             ),
             "{:?}",
             result.outcome
+        );
+    }
+
+    #[test]
+    fn a_run_reply_carries_its_events_as_bytes_after_its_line() {
+        let events = "{\"m\":\"été 😀\",\"n\":9223372036854775807}\n{\"m\":\"\\n\"}\n";
+        let head = format!(
+            r#"{{"ran": {{"events_bytes": {}, "status": "completed", "state": "{{}}", "console": "", "flow_id": "f", "error": "null"}}}}"#,
+            events.len()
+        );
+        let stream = format!("{{\"ready\": true}}\n{head}\n{events}{{\"load\": {{}}}}\n");
+        let (sender, replies) = mpsc::channel();
+        read_replies(stream.as_bytes(), &sender);
+        drop(sender);
+        let replies: Vec<Reply> = replies.iter().collect();
+        assert_eq!(replies.len(), 3, "{replies:?}");
+        assert_eq!(replies[0], (r#"{"ready": true}"#.to_owned(), None));
+        assert_eq!(replies[1], (head.clone(), Some(events.as_bytes().to_vec())));
+        assert_eq!(replies[2].1, None);
+        let Outcome::Events(ran) = decode(&replies[1].0, replies[1].1.clone()) else {
+            panic!("not a run")
+        };
+        assert_eq!(ran.events.len(), 2);
+        assert_eq!(ran.events.get(0), events.lines().next());
+        let bad = decode(&head, Some(vec![0xff; 3]));
+        assert!(
+            matches!(bad, Outcome::Errored(RunFailure::BadJsonl { .. })),
+            "{bad:?}"
         );
     }
 }

@@ -38,7 +38,7 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
                 let _ = thread_sender.send(thread);
             });
             match result {
-                Ok(run) => ran(&run),
+                Ok(run) => ran(run),
                 Err(CallError::Load(error)) => Outcome::Load(*error),
                 Err(CallError::Exception(exception)) => {
                     Outcome::Errored(RunFailure::Exception(exception))
@@ -54,8 +54,8 @@ pub(super) fn run(fixture: &Fixture, config: &RunConfig) -> RunResult {
 }
 
 /// The run's events, status and state, or why they are unusable.
-pub(super) fn ran(run: &TextRun) -> Outcome {
-    let events = match parse_jsonl(&run.events) {
+pub(super) fn ran(run: TextRun) -> Outcome {
+    let events = match parse_jsonl(run.events) {
         Ok(events) => events,
         Err(failure) => return Outcome::Errored(failure),
     };
@@ -75,8 +75,8 @@ pub(super) fn ran(run: &TextRun) -> Outcome {
             events,
             status,
             state,
-            console: run.console.clone(),
-            flow_id: Some(run.flow_id.clone()),
+            console: run.console,
+            flow_id: Some(run.flow_id),
             error: serde_json::from_str(&run.error)
                 .ok()
                 .filter(|e: &serde_json::Value| !e.is_null()),

@@ -62,7 +62,7 @@ pub(super) fn execute(text: &str, input: serde_json::Map<String, serde_json::Val
             });
         }
     };
-    match parse_jsonl(&text) {
+    match parse_jsonl(text) {
         Ok(events) => Outcome::Events(Ran {
             events,
             status,

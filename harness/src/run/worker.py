@@ -1,7 +1,8 @@
 # The Python twin's worker process for `twinflow check --isolate` (harness/src/run/pool.rs): the
 # sys.path set-up of the embedded interpreter comes first (prepended by pool.rs), then this loop.
 # One JSON request per line on stdin ({text, input, sandbox}), one JSON reply per line on stdout:
-# {"ran": {events, status, state, console, flow_id, error}}, {"load": {kind, message, file, line, column, key}} or
+# {"ran": {events_bytes, status, state, console, flow_id, error}} then that many bytes of events (JSON
+# Lines), {"load": {kind, message, file, line, column, key}} or
 # {"exception": {type, message, traceback}}. stdout is kept for replies: anything else printed goes
 # to stderr, whose tail a finding shows when the worker dies.
 import json
@@ -28,13 +29,16 @@ def _type_name(e):
 
 for _line in sys.stdin:
     _request = json.loads(_line)
+    _data = b""
     try:
         _events, _status, _state, _console, _flow_id, _error = yamlflow.run_text(
             _request["text"], _request["input"], _request["sandbox"]
         )
+        # The events' text follows the reply's line as raw bytes (not escaped inside it).
+        _data = _events.encode("utf-8", "surrogatepass")
         _reply = {
             "ran": {
-                "events": _events,
+                "events_bytes": len(_data),
                 "status": _status,
                 "state": _state,
                 "console": _console,
@@ -50,3 +54,6 @@ for _line in sys.stdin:
         _reply = {"exception": {"type": _type_name(e), "message": str(e), "traceback": traceback.format_exc()}}
     _replies.write(json.dumps(_reply) + "\n")
     _replies.flush()
+    if _data:
+        _replies.buffer.write(_data)
+        _replies.buffer.flush()

@@ -68,8 +68,9 @@ impl Suite {
                 .as_ref()
                 .map(|stored| (self.expected.as_path(), stored)),
         };
-        let [(rust, mut findings), (python, python_findings)] =
-            [&runs[0], &runs[1]].map(|run| check_side(fixture, run, &against));
+        let (rust, mut findings) = check_side(fixture, &runs[0], &against, None);
+        let (python, python_findings) =
+            check_side(fixture, &runs[1], &against, rust.rendered.as_ref());
         findings.extend(python_findings);
         let engines = [rust, python];
         findings.extend(compare_engines(

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -13,7 +14,8 @@ use crate::check_log::{check_log, compare_with_snapshot};
 use crate::diff::render_labeled_diff;
 use crate::finding::{Check, Code, Finding};
 use crate::fixture::{Expect, Fixture};
-use crate::normalize::Canon;
+use crate::jsonl::LogEvents;
+use crate::normalize::{Canon, EventSource, Normalized};
 use crate::run::{LoadError, Outcome, Ran, RunFailure, RunResult, RunStatus};
 use crate::schema::EventValidator;
 use crate::snapshot::SnapshotError;
@@ -26,10 +28,12 @@ pub(crate) struct Against<'a> {
 }
 
 /// Checks one engine's run of `fixture`; the findings are tagged with the fixture and engine.
+/// `same_as` is the other engine's body, when already rendered: an identical body shares it.
 pub(crate) fn check_side(
     fixture: &Fixture,
     run: &RunResult,
     against: &Against<'_>,
+    same_as: Option<&Arc<String>>,
 ) -> (EngineReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut report = EngineReport {
@@ -46,11 +50,13 @@ pub(crate) fn check_side(
             report.events = ran.events.len();
             findings.extend(status_mismatch(ran));
             findings.extend(console_mismatch(ran, fixture.console_handlers));
-            let checked = check_log(ran.events.as_slice(), None, against.validator);
+            let checked = check_log(&ran.events, None, against.validator);
             findings.extend(checked.findings);
-            report.rendered = checked.normalized.map(|normalized| normalized.to_yaml());
+            report.rendered = checked
+                .normalized
+                .map(|normalized| render(&normalized, same_as));
         }
-        Outcome::Load(failure) => report.rendered = Some(load_failure_yaml(failure)),
+        Outcome::Load(failure) => report.rendered = Some(Arc::new(load_failure_yaml(failure))),
         Outcome::Errored(failure) => findings.push(errored(failure)),
     }
     if let Some((expected, stored)) = against.snapshot {
@@ -77,6 +83,25 @@ pub(crate) fn check_side(
         finding.runtime = Some(run.engine.name().into());
     }
     (report, findings)
+}
+
+/// The normalized body, or `same_as` itself when the body is the same text: rendered in chunks
+/// and compared as it goes, so that a second copy is built only when the bodies differ.
+fn render<S: EventSource + ?Sized>(
+    normalized: &Normalized<'_, S>,
+    same_as: Option<&Arc<String>>,
+) -> Arc<String> {
+    if let Some(other) = same_as {
+        let (mut at, mut same) = (0, true);
+        normalized.write_yaml(&mut |chunk| {
+            same = same && other.as_bytes().get(at..at + chunk.len()) == Some(chunk.as_bytes());
+            at += chunk.len();
+        });
+        if same && at == other.len() {
+            return Arc::clone(other);
+        }
+    }
+    Arc::new(normalized.to_yaml())
 }
 
 fn ended(outcome: &Outcome) -> Ended {
@@ -125,9 +150,9 @@ fn errored(failure: &RunFailure) -> Finding {
 }
 
 /// The last end event (`exit` or `error` at level `error`) of the root span, by `seq`.
-fn root_end(events: &[Value]) -> Option<RunStatus> {
+fn root_end(events: &LogEvents) -> Option<RunStatus> {
     let mut last: Option<(u64, bool)> = None;
-    for event in events {
+    for event in events.iter_values() {
         let field = |name: &str| event.get(name).and_then(Value::as_str);
         let is_root =
             field("kind") == Some("flow") && event.get("parent_id").is_some_and(Value::is_null);
@@ -165,10 +190,17 @@ fn status_mismatch(ran: &Ran) -> Option<Finding> {
 /// writes `[{level}] {node} {event_type}` (then `: {message}`) per event, in `seq` order
 /// (contract §3.5). `None` when it matches.
 fn console_mismatch(ran: &Ran, handlers: usize) -> Option<Finding> {
-    let mut ordered: Vec<&Value> = ran.events.iter().collect();
-    ordered.sort_by_key(|event| event.get("seq").and_then(Value::as_u64));
     let mut expected = String::new();
-    for event in ordered {
+    // Each event is parsed once for its `seq`, then again when its line is written.
+    let mut ordered: Vec<(Option<u64>, usize)> = if handlers == 0 {
+        Vec::new()
+    } else {
+        let seq = |event: Value| event.get("seq").and_then(Value::as_u64);
+        ran.events.iter_values().map(seq).zip(0..).collect()
+    };
+    ordered.sort_by_key(|&(seq, _)| seq);
+    for (_, index) in ordered {
+        let event = ran.events.value(index);
         let field = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or("?");
         let mut line = format!(
             "[{}] {} {}",
@@ -328,10 +360,10 @@ mod tests {
         };
         Ran {
             // Out of seq order on purpose: lines follow seq.
-            events: vec![
+            events: LogEvents::from_values(&[
                 event(1, "metric", Value::Null),
                 event(0, "entry", Value::from("node started")),
-            ],
+            ]),
             status: RunStatus::Completed,
             state: serde_json::json!({}),
             console: console.to_owned(),
@@ -360,7 +392,7 @@ mod tests {
         let log = serde_json::json!({"flow_id": flow_id, "events": [], "spans": [],
             "summary": {"events": 0}});
         Ran {
-            events: vec![],
+            events: LogEvents::new(),
             status: RunStatus::Failed,
             state: serde_json::json!({"log": log}),
             console: String::new(),

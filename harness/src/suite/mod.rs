@@ -24,3 +24,6 @@ pub use model::{
 };
 pub use scheduler::run_all;
 pub use verdict::{Movement, movement};
+
+#[cfg(test)]
+mod tests;

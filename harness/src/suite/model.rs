@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::finding::{Check, Finding};
@@ -104,12 +105,13 @@ pub struct EngineReport {
     pub ended: Ended,
     /// How many events it emitted.
     pub events: usize,
-    /// The snapshot body this run produces: the normalized events, or the load error.
-    pub rendered: Option<String>,
+    /// The snapshot body this run produces: the normalized events, or the load error. Shared with
+    /// the other engine's when both are the same text, so agreeing engines hold it once.
+    pub rendered: Option<Arc<String>>,
     /// Whether its snapshot was compared (selected, and something to compare).
     pub snapshot_compared: bool,
     /// Its raw events, kept only when the fixture fails (for `twinflow check --export-dir`).
-    pub log: Option<Vec<serde_json::Value>>,
+    pub log: Option<crate::jsonl::LogEvents>,
 }
 
 /// Everything checked for one fixture.
@@ -210,7 +212,10 @@ impl FixtureReport {
         let reference = Engine::ALL
             .into_iter()
             .find(|&engine| xfail_reason(&self.xfail, engine).is_none())?;
-        self.engine(reference).rendered.as_deref()
+        self.engine(reference)
+            .rendered
+            .as_deref()
+            .map(String::as_str)
     }
 }
 

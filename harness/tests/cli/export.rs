@@ -274,7 +274,7 @@ fn write_fixture_logs(dir: &Path) -> BTreeMap<String, Expected> {
         let mut logs = Vec::new();
         for result in run::run_both(&fixture, &config) {
             match result.outcome {
-                run::Outcome::Events(ran) => logs.push(ran.events),
+                run::Outcome::Events(ran) => logs.push(ran.events.values()),
                 run::Outcome::Load(_) => {} // a load-error fixture: no events
                 run::Outcome::Errored(failure) => panic!("{}: {failure}", fixture.name),
             }
