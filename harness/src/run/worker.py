@@ -7,13 +7,14 @@
 # to stderr, whose tail a finding shows when the worker dies.
 import json
 import resource
+import sys  # the prelude imported it too: said again for readers and linters
 import traceback
 
-_limit = int(memory_limit)
+_limit = int(sys.argv[3])  # the prelude's memory_limit
 resource.setrlimit(resource.RLIMIT_AS, (_limit, _limit))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-import yamlflow  # noqa: E402
+import yamlflow
 
 _replies = sys.stdout
 sys.stdout = sys.stderr
@@ -24,7 +25,11 @@ _replies.flush()
 
 def _type_name(e):
     t = type(e)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    return (
+        t.__qualname__
+        if t.__module__ == "builtins"
+        else f"{t.__module__}.{t.__qualname__}"
+    )
 
 
 for _line in sys.stdin:
@@ -48,10 +53,19 @@ for _line in sys.stdin:
         }
     except yamlflow.LoadError as e:
         _reply = {
-            "load": {k: getattr(e, k) for k in ("kind", "message", "file", "line", "column", "key")}
+            "load": {
+                k: getattr(e, k)
+                for k in ("kind", "message", "file", "line", "column", "key")
+            }
         }
     except BaseException as e:  # noqa: BLE001 (every failure is the fixture's finding)
-        _reply = {"exception": {"type": _type_name(e), "message": str(e), "traceback": traceback.format_exc()}}
+        _reply = {
+            "exception": {
+                "type": _type_name(e),
+                "message": str(e),
+                "traceback": traceback.format_exc(),
+            }
+        }
     _replies.write(json.dumps(_reply) + "\n")
     _replies.flush()
     if _data:
