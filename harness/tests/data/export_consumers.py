@@ -103,7 +103,11 @@ def metrics(path):
                     points = metric.histogram.data_points
                     counts["durations"] += sum(p.count for p in points)
                 elif metric.name == "yamlflow.tokens":
-                    counts["tokens"] += sum(p.as_int for p in metric.sum.data_points)
+                    # A sum past 64 bits is written as a double (the log holds tokens near 2^63).
+                    counts["tokens"] += sum(
+                        p.as_int if p.WhichOneof("value") == "as_int" else p.as_double
+                        for p in metric.sum.data_points
+                    )
                 elif metric.HasField("gauge"):
                     counts["gauges"] += len(metric.gauge.data_points)
     return found
@@ -117,7 +121,7 @@ def prometheus(path):
             if sample.name == "yamlflow_span_duration_seconds_count":
                 counts["durations"] += int(sample.value)
             elif sample.name == "yamlflow_tokens_total":
-                counts["tokens"] += int(sample.value)
+                counts["tokens"] += sample.value
             elif family.type == "gauge":
                 counts["gauges"] += 1
     return found
