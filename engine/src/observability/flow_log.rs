@@ -154,7 +154,8 @@ pub(crate) fn build(
         "errors": errors,
         "duration_ms": spans.root_duration(),
         "tokens": tokens,
-        "cost_usd": cost,
+        // A sum past the largest double is null, as JSON has no infinity (contract §3.6).
+        "cost_usd": cost.is_finite().then_some(cost),
         "dropped": stream.dropped(),
     });
     log.insert("summary".into(), summary);

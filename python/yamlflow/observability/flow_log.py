@@ -8,6 +8,7 @@ not the warn retry) → failed, duration_ms from the event's metrics.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..values import copy_json
@@ -88,7 +89,8 @@ def build(flow_id: str, tenant: str | None, stream: EventStream, spans: SpanTabl
                 # Saturating at i64::MAX as the Rust twin's `saturating_add` (contract §6); tokens are
                 # never negative.
                 "tokens": min(tokens, I64_MAX),
-                "cost_usd": float(cost),
+                # A sum past the largest double is null, as JSON has no infinity (contract §3.6).
+                "cost_usd": float(cost) if math.isfinite(cost) else None,
                 "dropped": stream.dropped,
             },
         }
