@@ -25,6 +25,13 @@ pub(super) fn execute(text: &str, input: serde_json::Map<String, serde_json::Val
         Ok(flow) => flow,
         Err(err) => return Outcome::Load(err),
     };
+    // The input goes through the engine's own input reader as JSON text, as the Python twin's
+    // `run_text` takes it (contract §5.3), so both refuse the same inputs (nesting, 64-bit integers).
+    let input =
+        match yamlflow::parse_input(&serde_json::Value::Object(input).to_string(), "<input>") {
+            Ok(input) => input,
+            Err(err) => return Outcome::Load(err),
+        };
     let sandbox = match sandbox() {
         Ok(dir) => dir,
         Err(failure) => return Outcome::Errored(failure),

@@ -316,6 +316,17 @@ fn flow_log_id(value: &Value) -> Option<String> {
     }
 }
 
+/// Whether `failure` is a run input the JSON reader refused, with the reader's own detail, which
+/// contract §6.12 leaves uncompared (`input is not valid JSON: {detail}`; the 64-bit rule's detail
+/// is the contract's and stays).
+fn input_parser_detail(failure: &LoadError) -> bool {
+    failure.kind == yamlflow::LoadErrorKind::Io
+        && failure
+            .message
+            .strip_prefix("input is not valid JSON: ")
+            .is_some_and(|detail| !detail.starts_with("integer outside 64 bits"))
+}
+
 /// The snapshot body of a run that did not load: the load error, without its origin (both engines
 /// load the text as `<string>`).
 #[must_use]
@@ -324,11 +335,12 @@ pub fn load_failure_yaml(failure: &LoadError) -> String {
         |value: Option<usize>| value.map_or(Canon::Null, |v| Canon::Number(v.to_string()));
     // The parser's own wording: only kind and position are contract for a runtime (§1.4); the two
     // reference engines share saphyr-parser, and so its messages, but a runtime may not.
-    let message = if failure.kind == yamlflow::LoadErrorKind::YamlSyntax {
-        Canon::Placeholder("parser message")
-    } else {
-        Canon::String(failure.message.clone())
-    };
+    let message =
+        if failure.kind == yamlflow::LoadErrorKind::YamlSyntax || input_parser_detail(failure) {
+            Canon::Placeholder("parser message")
+        } else {
+            Canon::String(failure.message.clone())
+        };
     let key = failure
         .key
         .as_ref()
