@@ -77,8 +77,15 @@ fn run_and_check(
         .ok()
         .and_then(|body| body.as_deref().and_then(load_error::pinned));
     if let Some(pinned) = pinned {
+        // A refused input is named by the input file, not the flow (contract §6.12).
         let reported =
-            load_error::parse_reported(&output.stderr_tail, Some(&paths.flow.to_string_lossy()));
+            load_error::parse_reported(&output.stderr_tail, Some(&paths.flow.to_string_lossy()))
+                .or_else(|| {
+                    load_error::parse_reported(
+                        &output.stderr_tail,
+                        Some(&paths.input.to_string_lossy()),
+                    )
+                });
         report
             .findings
             .extend(load_error::check(reported.as_ref(), &pinned));
