@@ -1,5 +1,6 @@
 //! Running a flow: routing, retries, `on_error`, steps and fan-out (contract §1, §1.2).
 
+pub(crate) mod file_order;
 pub(crate) mod memory;
 mod threads;
 
@@ -18,6 +19,7 @@ use crate::observability::{
     Callback, ConsoleSink, ObservabilityContext, RunScope, Span, new_id, one,
 };
 use crate::template::{Scope, TemplateError, Templates, truthy};
+use file_order::FileOrder;
 use memory::Memory;
 
 /// How to run a flow.
@@ -195,6 +197,7 @@ struct Runner<'f, 'o> {
     templates: Templates,
     obs: &'o ObservabilityContext,
     memory: Memory,
+    files: FileOrder,
     sandbox: PathBuf,
     nodes: HashMap<&'f str, NodeInfo<'f>>,
     routes: HashMap<&'f str, Route<'f>>,
@@ -257,6 +260,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             templates: Templates::new(&flow.limits),
             obs,
             memory: Memory::default(),
+            files: FileOrder::default(),
             sandbox,
             nodes,
             routes,
@@ -374,6 +378,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             obs: self.obs,
             span,
             memory: &self.memory,
+            files: &self.files,
             sandbox: &self.sandbox,
             attempt,
             limits: &self.flow.limits,
@@ -398,6 +403,7 @@ impl<'f, 'o> Runner<'f, 'o> {
         let obs = self.obs;
         if parent.kind == SpanKind::Parallel {
             self.memory.branch(&span);
+            self.files.branch(&span);
             if self.reads_obs {
                 obs.branch(&span);
             }
@@ -566,12 +572,15 @@ impl<'f, 'o> Runner<'f, 'o> {
         }
         let infos: Vec<&NodeInfo<'f>> = branches.iter().map(|b| &self.nodes[b.as_str()]).collect();
         let shared: &Map<String, Value> = state;
+        self.files.fork(branches);
         let jobs: Vec<_> = infos
             .iter()
-            .map(|info| {
+            .enumerate()
+            .map(|(place, info)| {
                 let mut copy = shared.clone();
                 let span = &span;
                 move || {
+                    let _ending = self.files.ending(place);
                     let result = self.exec_node(info, &mut copy, span, None);
                     (copy, result)
                 }
@@ -579,6 +588,7 @@ impl<'f, 'o> Runner<'f, 'o> {
             .collect();
         let results: Vec<(Map<String, Value>, Result<(), ActionError>)> = threads::run_all(jobs);
         self.memory.join(branches);
+        self.files.join();
         if self.reads_obs {
             obs.join(&span);
         }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::error::{RunError, error_json};
 use crate::flow::Limits;
 use crate::observability::{ObservabilityContext, Span};
+use crate::runner::file_order::FileOrder;
 use crate::runner::memory::Memory;
 use crate::sandbox::{OpenError, SandboxEscape};
 
@@ -84,6 +85,8 @@ pub(crate) struct ActionCtx<'a> {
     pub(crate) span: &'a Span,
     /// The run's memory (a fan-out branch sees its own copy, contract §1.2).
     pub(crate) memory: &'a Memory,
+    /// The order of file actions in a fan-out (contract §1.2).
+    pub(crate) files: &'a FileOrder,
     /// Root of file paths.
     pub(crate) sandbox: &'a Path,
     /// The node's 1-based attempt (for `fail`).

@@ -1,5 +1,5 @@
 //! `file.write` and `file.read` (contract §2, §2.2); paths follow the sandbox rule
-//! of [`crate::sandbox`].
+//! of [`crate::sandbox`], and inside a fan-out a branch's turn (contract §1.2, "Files").
 
 use std::io::{ErrorKind, Read, Write};
 
@@ -18,6 +18,7 @@ pub(crate) fn write(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, A
             io_reason(&err)
         ))
     };
+    ctx.files.wait(ctx.span);
     sandbox::open("file.write", ctx.sandbox, path, Access::Write)
         .map_err(|e| e.into_action(io))?
         .write_all(content.as_bytes())
@@ -38,6 +39,7 @@ pub(crate) fn read(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Ac
         })
     };
     let mut bytes = Vec::new();
+    ctx.files.wait(ctx.span);
     sandbox::open("file.read", ctx.sandbox, path, Access::Read)
         .map_err(|e: OpenError| e.into_action(io))?
         .read_to_end(&mut bytes)

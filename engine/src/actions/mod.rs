@@ -108,6 +108,7 @@ pub(crate) mod tests {
             obs: &obs,
             span: &span,
             memory: &memory,
+            files: &crate::runner::file_order::FileOrder::default(),
             sandbox,
             attempt,
             limits: &crate::flow::Limits::DEFAULT,

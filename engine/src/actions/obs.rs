@@ -159,6 +159,7 @@ pub(crate) fn export(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, 
             io_reason(&err)
         ))
     };
+    ctx.files.wait(ctx.span);
     sandbox::open(params.action(), ctx.sandbox, path, sandbox::Access::Write)
         .map_err(|e| e.into_action(io))?
         .write_all(&text)

@@ -12,6 +12,7 @@ from ..error import error_json
 if TYPE_CHECKING:
     from ..flow import Limits
     from ..observability import ObservabilityContext, Span
+    from ..runner.file_order import FileOrder
     from ..runner.memory import Memory
 
 
@@ -50,6 +51,8 @@ class ActionCtx:
     span: Span
     # The run's memory (a fan-out branch sees its own copy, contract §1.2).
     memory: Memory
+    # The order of file actions in a fan-out (contract §1.2).
+    files: FileOrder
     # Root of file paths.
     sandbox: Path
     # The node's 1-based attempt (for `fail`).

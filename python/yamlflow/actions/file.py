@@ -1,4 +1,5 @@
-"""``file.write`` and ``file.read`` (contract §2, §2.2); paths follow the sandbox rule of ``sandbox.py``.
+"""``file.write`` and ``file.read`` (contract §2, §2.2); paths follow the sandbox rule of ``sandbox.py``,
+and inside a fan-out a branch's turn (contract §1.2, "Files").
 Mirrors ``engine/src/actions/file.rs``."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ def write(params: Params, ctx: ActionCtx) -> Any:
     path = params.str("path")
     content = params.str("content")
     data = content.encode("utf-8")
+    ctx.files.wait(ctx.span)
     try:
         with sandbox.open("file.write", ctx.sandbox, path, sandbox.Access.WRITE) as f:
             f.write(data)
@@ -24,6 +26,7 @@ def write(params: Params, ctx: ActionCtx) -> Any:
 
 def read(params: Params, ctx: ActionCtx) -> Any:
     path = params.str("path")
+    ctx.files.wait(ctx.span)
     try:
         with sandbox.open("file.read", ctx.sandbox, path, sandbox.Access.READ) as f:
             data = f.read()

@@ -123,6 +123,7 @@ def export(params: Params, ctx: ActionCtx) -> Any:
     text, count = ctx.obs.with_events_in(
         ctx.span, lambda events: ("".join(to_json(e) + "\n" for e in events), len(events))
     )
+    ctx.files.wait(ctx.span)
     try:
         with sandbox.open(params.action(), ctx.sandbox, path, sandbox.Access.WRITE) as f:
             f.write(text.encode("utf-8"))

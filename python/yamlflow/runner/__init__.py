@@ -26,6 +26,7 @@ from ..observability.scope import RunScope
 from ..template import TemplateError, render_str, render_value, truthy
 from ..values import copy_json, json_equal
 from . import threads
+from .file_order import FileOrder
 from .memory import Memory
 
 
@@ -129,6 +130,7 @@ class _Runner:
         self.flow = flow
         self.obs = obs
         self.memory = Memory()
+        self.files = FileOrder()
         self.sandbox = sandbox
         self.nodes = {n.name: n for n in flow.nodes}
         # Where routing goes from a source: conditional edges in order, then the unconditional one.
@@ -235,7 +237,7 @@ class _Runner:
         return to
 
     def ctx(self, span: Span, attempt: int) -> ActionCtx:
-        return ActionCtx(self.obs, span, self.memory, self.sandbox, attempt, self.flow.limits)
+        return ActionCtx(self.obs, span, self.memory, self.files, self.sandbox, attempt, self.flow.limits)
 
     def exec_node(
         self, node: Node, state: dict[str, Any], parent: Span, error: dict[str, Any] | None
@@ -245,6 +247,7 @@ class _Runner:
         obs = self.obs
         if parent.kind == SpanKind.PARALLEL:
             self.memory.branch(span)
+            self.files.branch(span)
             if self.reads_obs:
                 obs.branch(span)
         max_attempts = max(node.max_attempts, 1)
@@ -361,15 +364,19 @@ class _Runner:
             obs.fork(span)
         nodes = [self.nodes[b] for b in branches]
 
-        def job(node: Node, copy: dict[str, Any]) -> tuple[dict[str, Any], ActionError | None]:
-            try:
-                self.exec_node(node, copy, span, None)
-            except ActionError as err:
-                return copy, err
-            return copy, None
+        self.files.fork(branches)
 
-        results = threads.run_all([partial(job, node, copy_json(state)) for node in nodes])
+        def job(place: int, node: Node, copy: dict[str, Any]) -> tuple[dict[str, Any], ActionError | None]:
+            with self.files.ending(place):
+                try:
+                    self.exec_node(node, copy, span, None)
+                except ActionError as err:
+                    return copy, err
+                return copy, None
+
+        results = threads.run_all([partial(job, i, node, copy_json(state)) for i, node in enumerate(nodes)])
         self.memory.join(branches)
+        self.files.join()
         if self.reads_obs:
             obs.join(span)
         for node, (_, err) in zip(nodes, results, strict=True):
