@@ -14,6 +14,9 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
     let level = Level::parse(level_name)
         .ok_or_else(|| ActionError::action(format!("log.emit: unknown level '{level_name}'")))?;
     let data = params.opt_object("data")?;
+    if let Some(data) = data {
+        check_data(data)?;
+    }
     crate::limits::check_events(ctx.obs.produced(), ctx.limits)?;
     if ctx.obs.produce(level) {
         ctx.obs.emit(
@@ -26,6 +29,35 @@ pub(crate) fn log(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, Act
         );
     }
     Ok(Value::Null)
+}
+
+/// The event schema types two keys of `data` (contract §2.2): a value it would reject never leaves
+/// the engine.
+fn check_data(data: &Map<String, Value>) -> Result<(), ActionError> {
+    if data
+        .get("attempt")
+        .is_some_and(|a| a.as_u64().is_none_or(|n| n == 0))
+    {
+        return Err(ActionError::action(
+            "log.emit: data 'attempt' must be an integer of at least 1",
+        ));
+    }
+    let is_error = |e: &Map<String, Value>| {
+        e.len() == 2
+            && e.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.is_empty())
+            && e.get("message").is_some_and(Value::is_string)
+    };
+    if data
+        .get("error")
+        .is_some_and(|e| !e.as_object().is_some_and(is_error))
+    {
+        return Err(ActionError::action(
+            "log.emit: data 'error' must be an object of a non-empty string 'type' and a string 'message'",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn metric(params: &Params<'_>, ctx: &ActionCtx<'_>) -> Result<Value, ActionError> {

@@ -21,10 +21,32 @@ def log(params: Params, ctx: ActionCtx) -> Any:
     if level is None:
         raise ActionError.action(f"log.emit: unknown level '{level_name}'")
     data = params.opt_object("data")
+    if data is not None:
+        _check_data(data)
     check_events(ctx.obs.produced(), ctx.limits)
     if ctx.obs.produce(level):
         ctx.obs.emit(ctx.span, level, EventType.LOG, message, data or {}, {})
     return None
+
+
+def _check_data(data: dict[str, Any]) -> None:
+    """The event schema types two keys of ``data`` (contract §2.2): a value it would reject never leaves
+    the engine."""
+    attempt = data.get("attempt", 1)
+    if type(attempt) is not int or attempt < 1:
+        raise ActionError.action("log.emit: data 'attempt' must be an integer of at least 1")
+    error = data.get("error", {"type": "x", "message": ""})
+    is_error = (
+        type(error) is dict
+        and len(error) == 2
+        and isinstance(error.get("type"), str)
+        and error["type"] != ""
+        and isinstance(error.get("message"), str)
+    )
+    if not is_error:
+        raise ActionError.action(
+            "log.emit: data 'error' must be an object of a non-empty string 'type' and a string 'message'"
+        )
 
 
 def metric(params: Params, ctx: ActionCtx) -> Any:
