@@ -30,4 +30,4 @@ pub use flow::{
 };
 pub use loader::{load_file, load_str, parse_input, parse_yaml};
 pub use observability::{Callback, ConsoleSink, EventStream, ObservabilityContext};
-pub use runner::{RunOptions, RunOutcome, RunStatus, run};
+pub use runner::{RunOptions, RunOutcome, RunStatus, check_sandbox, run};

@@ -198,7 +198,7 @@ fn run(
             return Ok(ExitCode::from(2));
         }
     };
-    let mut options = RunOptions::new(sandbox);
+    let mut options = RunOptions::new(sandbox.clone());
     options.input = match parse_input(input) {
         Ok(input) => input,
         Err(err) => {
@@ -206,6 +206,11 @@ fn run(
             return Ok(ExitCode::from(2));
         }
     };
+    // Before the events file is created: a refused run leaves nothing behind.
+    if let Err(err) = yamlflow::check_sandbox(&loaded, &sandbox) {
+        eprintln!("{err}");
+        return Ok(ExitCode::from(2));
+    }
     let events_to_stdout = events.as_deref() == Some("-");
     let sink: Option<Sink> = match events.as_deref() {
         None => None,

@@ -5,7 +5,7 @@ pub(crate) mod memory;
 mod threads;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -73,19 +73,27 @@ pub struct RunOutcome {
 /// Node executions allowed per run (contract §1.2).
 const LOOP_LIMIT: usize = 1000;
 
+/// Refuses a sandbox that is no directory, as `run` does before anything else: an `Io` load error
+/// naming the flow's file (contract §1.2). A command line asks first, before it creates its events
+/// file, so that a refused run leaves nothing behind.
+pub fn check_sandbox(flow: &Flow, sandbox: &Path) -> Result<(), LoadError> {
+    if sandbox.is_dir() {
+        return Ok(());
+    }
+    Err(LoadError {
+        kind: LoadErrorKind::Io,
+        message: format!("sandbox is not a directory: {}", sandbox.display()),
+        file: flow.origin.clone(),
+        line: None,
+        column: None,
+        key: None,
+    })
+}
+
 /// Runs a loaded flow to its end. Run failures are reported in the outcome and as events;
 /// the `Err` case is reserved for options that make the run impossible (unusable sandbox).
 pub fn run(flow: &Flow, options: RunOptions) -> Result<RunOutcome, LoadError> {
-    if !options.sandbox.is_dir() {
-        return Err(LoadError {
-            kind: LoadErrorKind::Io,
-            message: format!("sandbox is not a directory: {}", options.sandbox.display()),
-            file: flow.origin.clone(),
-            line: None,
-            column: None,
-            key: None,
-        });
-    }
+    check_sandbox(flow, &options.sandbox)?;
     // The tenant and the sampling decision come from the input as given (contract §3.8).
     let scope = RunScope::of(flow, &options.input)?;
     // The run's state: `state` with the input merged over it (existing keys in place, new appended).

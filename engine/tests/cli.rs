@@ -91,13 +91,17 @@ fn events_to_stdout_are_jsonl_only() {
 
 #[test]
 fn a_sandbox_that_is_no_directory_is_named_by_the_flow() {
-    // contract §1.2: the Io error of an unusable sandbox names the flow's file, as in the Python CLI.
+    // contract §1.2: the Io error of an unusable sandbox names the flow's file, as in the Python CLI,
+    // and the refused run creates no events file.
     let dir = tempfile::tempdir().unwrap();
     let not_dir = dir.path().join("file");
     std::fs::write(&not_dir, "x").unwrap();
+    let events = dir.path().join("events.jsonl");
     let flow = fixture("linear_three_nodes");
     yamlflow()
-        .args(["run", &flow, "--sandbox"])
+        .args(["run", &flow, "--events"])
+        .arg(&events)
+        .arg("--sandbox")
         .arg(&not_dir)
         .assert()
         .code(2)
@@ -106,6 +110,7 @@ fn a_sandbox_that_is_no_directory_is_named_by_the_flow() {
             "{flow}: Io: sandbox is not a directory: {}\n",
             not_dir.display()
         ));
+    assert!(!events.exists(), "a refused run created its events file");
 }
 
 #[test]

@@ -82,16 +82,19 @@ def test_load_error_exit_2(tmp_path: Path) -> None:
 
 
 def test_sandbox_not_a_directory_names_the_flow(tmp_path: Path) -> None:
-    """contract §1.2: an unusable sandbox is an Io error named by the flow's file, as in Rust."""
+    """contract §1.2: an unusable sandbox is an Io error named by the flow's file, as in Rust, and leaves no
+    events file behind."""
     flow = str(FIXTURES / "linear_three_nodes.yaml")
     not_dir = tmp_path / "file"
     not_dir.write_text("x", encoding="utf-8")
-    p = cli("run", flow, "--sandbox", str(not_dir))
+    events = tmp_path / "events.jsonl"
+    p = cli("run", flow, "--events", str(events), "--sandbox", str(not_dir))
     assert (p.returncode, p.stdout, p.stderr) == (
         2,
         "",
         f"{flow}: Io: sandbox is not a directory: {not_dir}\n",
     )
+    assert not events.exists()  # a refused run creates no events file
 
 
 def test_bad_input_exit_2(tmp_path: Path) -> None:

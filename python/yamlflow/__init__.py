@@ -31,7 +31,7 @@ from .flow import (
 )
 from .loader import load_file, load_str, parse_input, parse_yaml
 from .observability import Callback, ConsoleSink, EventStream, ObservabilityContext, get_flow_log
-from .runner import RunOptions, RunOutcome, RunStatus, run
+from .runner import RunOptions, RunOutcome, RunStatus, check_sandbox, run
 
 __all__ = [
     "ACTIONS",
@@ -59,6 +59,7 @@ __all__ = [
     "RunStatus",
     "Sampling",
     "SpanKind",
+    "check_sandbox",
     "get_flow_log",
     "load_file",
     "load_str",

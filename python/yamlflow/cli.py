@@ -19,7 +19,7 @@ from typing import TextIO
 from .error import LoadError
 from .event import to_json
 from .loader import load_str, parse_input, parse_yaml
-from .runner import RunOptions, run
+from .runner import RunOptions, check_sandbox, run
 
 # The most a flow or input file may hold: `--input @/dev/zero` or a gigabyte of input is refused, not read
 # (contract §6.8).
@@ -117,8 +117,8 @@ def _run(flow_path: str, input_arg: str, events: str | None, sandbox: str) -> in
     try:
         flow = load_str(_read_text(flow_path, "flow"), flow_path)
         input_ = _parse_input(input_arg)
-        if not Path(sandbox).is_dir():
-            raise LoadError("Io", f"sandbox is not a directory: {sandbox}", flow_path)
+        # Before the events file is created: a refused run leaves nothing behind.
+        check_sandbox(flow, sandbox)
         sink: TextIO | None = None
         if events == "-":
             sink = sys.stdout

@@ -73,12 +73,19 @@ class RunOutcome:
 LOOP_LIMIT = 1000
 
 
+def check_sandbox(flow: Flow, sandbox: str | Path) -> None:
+    """Refuses a sandbox that is no directory, as ``run`` does before anything else: an ``Io`` load error
+    naming the flow's file (contract §1.2). A command line asks first, before it creates its events file, so
+    that a refused run leaves nothing behind."""
+    if not Path(sandbox).is_dir():
+        raise LoadError("Io", f"sandbox is not a directory: {sandbox}", flow.origin)
+
+
 def run(flow: Flow, options: RunOptions) -> RunOutcome:
     """Runs a loaded flow to its end. Run failures are reported in the outcome and as events; a LoadError
     is raised only for options that make the run impossible (an unusable sandbox)."""
+    check_sandbox(flow, options.sandbox)
     sandbox = Path(options.sandbox)
-    if not sandbox.is_dir():
-        raise LoadError("Io", f"sandbox is not a directory: {options.sandbox}", flow.origin)
     # The tenant and the sampling decision come from the input as given (contract §3.8).
     scope = RunScope.of(flow, options.input)
     # The run's state: `state` with the input merged over it (existing keys in place, new appended).
