@@ -27,6 +27,8 @@ from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 from . import ordering
 from .flow import DEFAULT_LIMITS, Limits
@@ -93,7 +95,8 @@ class _Environment(ImmutableSandboxedEnvironment):
             if isinstance(argument, slice) and argument.step == 0:
                 raise _WrongOperand  # minijinja refuses a step of 0: cannot evaluate (contract §1.3)
             try:
-                return obj[argument]
+                # An item or slice of a safe string is a plain string, as in minijinja (contract §1.3).
+                return str.__getitem__(obj, argument) if isinstance(obj, Markup) else obj[argument]
             except (KeyError, IndexError, TypeError, ValueError):
                 # Jinja2 would fall back to getattr here and reach str/dict methods: not in this contract.
                 return self.undefined(obj=obj, name=argument)
@@ -112,6 +115,8 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _WrongOperand
         if operator == "%" and isinstance(left, str):
             raise _WrongOperand
+        if operator == "+" and isinstance(left, str) and isinstance(right, str):
+            return _joined((left, right), str.__add__(left, right))
         if operator in ("+", "*"):
             left, right = _listed(left), _listed(right)
         if operator == "*":
@@ -318,7 +323,7 @@ _JINJA_MIN = jinja2.filters.do_min
 
 
 # A filter name no template can spell: the operands of `~` go through it.
-_SPELLED = "tilde-operand"
+_SPELLED = "tilde-join"
 
 
 def _mj_float(value: float, nested: bool) -> str:
@@ -353,11 +358,45 @@ def _mj_text(value: Any, nested: bool = False) -> str:
     return json_text(value)
 
 
-def _tilde_operand(value: Any) -> Any:
-    """An operand of ``~`` spelled by ``_mj_text``; an undefined one is left for the concatenation, which
-    refuses it once every operand was evaluated (contract §1.3: an error inside a later operand comes
-    first, ``state.missing ~ (1 + state.missing)`` is ``cannot evaluate``)."""
-    return value if isinstance(value, jinja2.Undefined) else _mj_text(value)
+def _tilde_join(operands: list[Any]) -> str:
+    """``a ~ b ~ ...``: every operand evaluated first, then an undefined one refused (contract §1.3: an
+    error inside a later operand comes first, ``state.missing ~ (1 + state.missing)`` is ``cannot
+    evaluate``), each spelled by ``_mj_text``."""
+    for value in operands:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+    return _joined(operands, "".join(_mj_text(value) for value in operands))
+
+
+def _joined(operands: Iterable[Any], text: str) -> str:
+    """The text that ``~`` or ``+`` made of ``operands``: safe when every operand was, else plain, as in
+    minijinja (contract §1.3; Jinja2's Markup would escape the plain side of ``+``)."""
+    return Markup(text) if all(isinstance(value, Markup) for value in operands) else text
+
+
+def _plain_slice(value: Any) -> Any:
+    """A slice of a safe string is a plain string, as in minijinja (contract §1.3)."""
+    return str.__str__(value) if isinstance(value, Markup) else value
+
+
+# A filter name no template can spell: every slice `x[a:b]` goes through it (Jinja2 slices bypass getitem).
+_SLICED = "plain-slice"
+
+
+class _TildeJoined(NodeTransformer):
+    """Every ``~`` chain becomes one call of ``_tilde_join`` on the list of its operands, and every slice
+    goes through ``_plain_slice``."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        operands = nodes.List(node.nodes, lineno=node.lineno)
+        return nodes.Filter(operands, _SPELLED, [], [], None, None, lineno=node.lineno)
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        self.generic_visit(node)
+        if not isinstance(node.arg, nodes.Slice):
+            return node
+        return nodes.Filter(node, _SLICED, [], [], None, None, lineno=node.lineno)
 
 
 def _spelled_input(builtin: Any) -> Any:
@@ -376,9 +415,8 @@ def _spelled_input(builtin: Any) -> Any:
 
 def _checked_in(template: nodes.Template) -> nodes.Template:
     """Every right operand of ``in`` and ``not in`` becomes a ``_Container``, every operand of ``<`` and
-    friends an ``ordering.Ordered``, every operand of ``~`` goes through ``_mj_text``."""
-    for concat in template.find_all(nodes.Concat):
-        concat.nodes = [nodes.Filter(n, _SPELLED, [], [], None, None, lineno=n.lineno) for n in concat.nodes]
+    friends an ``ordering.Ordered``, every ``~`` chain a call of ``_tilde_join``."""
+    template = _TildeJoined().visit(template)
     for compare in template.find_all(nodes.Compare):
         if all(op.op in ("lt", "lteq", "gt", "gteq") for op in compare.ops):
             # Ordering comparisons order any two values as minijinja does (contract §1.3).
@@ -605,6 +643,25 @@ def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
     return _JINJA_TOJSON(eval_ctx, value, indent)
 
 
+# What `escape` replaces, and with what: minijinja's HTML escaping (contract §1.3).
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "/": "&#x2f;"}
+)
+
+
+def _escape_filter(value: Any) -> str:
+    """``escape``/``e`` as minijinja writes it (contract §1.3): a safe string as it is; any other value
+    spelled as ``~`` spells it, ``& < > " ' /`` replaced, and the result safe."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(_mj_text(value).translate(_HTML_ESCAPES))
+
+
+def _safe_filter(value: Any) -> str:
+    """``safe`` marks its input, spelled as ``~`` spells it, safe (contract §1.3)."""
+    return Markup(_mj_text(value))
+
+
 def _json_list(value: Any) -> list[Any]:
     """``tojson`` writes a sequence a filter gives (``reverse``, ``map``...) or a range, at any depth, as a
     list (contract §1.3), as minijinja does; anything else has no JSON form."""
@@ -680,7 +737,8 @@ ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False, 
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _Container
-ENV.filters[_SPELLED] = _tilde_operand
+ENV.filters[_SPELLED] = _tilde_join
+ENV.filters[_SLICED] = _plain_slice
 ENV.filters[_ORDERED] = ordering.Ordered
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
@@ -699,6 +757,8 @@ ENV.filters["items"] = _pair_lists(_defined_only(ENV.filters["items"]))
 ENV.filters["dictsort"] = _pair_lists(ENV.filters["dictsort"])
 ENV.filters["indent"] = _spelled_input(_indent_filter)
 ENV.filters["tojson"] = _tojson_filter
+ENV.filters["escape"] = ENV.filters["e"] = _escape_filter
+ENV.filters["safe"] = _safe_filter
 ENV.filters["length"] = _counted_items(ENV.filters["length"])
 ENV.filters["count"] = _counted_items(ENV.filters["count"])
 ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
@@ -717,7 +777,7 @@ for _name in FILTERS - {"default", "d"}:
 for _name in TESTS - {"defined", "undefined"}:
     ENV.tests[_name] = _defined_only(ENV.tests[_name])
 # Jinja2's builtins outside the contract (contract §1.3) do not exist.
-for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED, _ORDERED}:
+for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED, _ORDERED, _SLICED}:
     del ENV.filters[_name]
 for _name in set(ENV.tests) - TESTS:
     del ENV.tests[_name]
