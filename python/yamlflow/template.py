@@ -453,11 +453,14 @@ def _budgeted(template: nodes.Template) -> nodes.Template:
 
 
 def _no_dot_ended_floats(src: str) -> None:
-    """A float with no digit after its dot is a syntax error (contract §1.3), as minijinja lexes it: an
-    integer (not an index, as in ``xs.0.name``) followed by ``.`` and then by no name (``10.``, ``10. else``)
-    or by an exponent's ``e`` (``1.e5``, ``10.else``). ``10.real`` stays the attribute ``real`` of 10."""
+    """Number literals as minijinja lexes them (contract §1.3): an integer literal past 2^128 - 1 (an index
+    too) is a syntax error, and so is a float with no digit after its dot: an integer (not an index, as in
+    ``xs.0.name``) followed by ``.`` and then by no name (``10.``, ``10. else``) or by an exponent's ``e``
+    (``1.e5``, ``10.else``). ``10.real`` stays the attribute ``real`` of 10."""
     tokens = [(line, kind, value) for line, kind, value in ENV.lex(src)]
-    for i, (line, kind, _value) in enumerate(tokens):
+    for i, (line, kind, value) in enumerate(tokens):
+        if kind == "integer" and int(value, 0) > _INT_MAX:
+            raise TemplateSyntaxError("invalid integer (too large)", line)
         index = i > 0 and tokens[i - 1][1:] == ("operator", ".")
         if kind != "integer" or index:
             continue
