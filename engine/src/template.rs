@@ -9,6 +9,7 @@
 //!   values without that key, which is the contract's rule; strict undefined makes every use of an
 //!   undefined value an error.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
@@ -454,7 +455,10 @@ impl Templates {
             // engine the name is undefined too).
             return Err(TemplateError::undefined(src));
         }
-        if let Some(inner) = single_expression(src) {
+        // Line breaks as Jinja2 reads them (contract §1.3): minijinja would keep `\r\n` and `\r`.
+        let text = jinja_newlines(src);
+        let text = text.as_ref();
+        if let Some(inner) = single_expression(text) {
             let expr = self
                 .expression(inner)
                 .map_err(|err| TemplateError::from_mj(src, &err))?;
@@ -466,7 +470,7 @@ impl Templates {
                 Conversion::Invalid => TemplateError::evaluate(src),
             });
         }
-        let counted = self.counted_source(src);
+        let counted = self.counted_source(text);
         let mut out = Bounded {
             bytes: Vec::new(),
             chars: 0,
@@ -476,9 +480,9 @@ impl Templates {
         // Names and literal forms are checked on the flow's own text, the loops counted in the
         // rewritten one (the counter is a function, not a filter or test).
         let rendered = ENVIRONMENT
-            .template_from_str(counted.as_deref().unwrap_or(src))
+            .template_from_str(counted.as_deref().unwrap_or(text))
             .and_then(|template| {
-                literal_forms(src, false)?;
+                literal_forms(text, false)?;
                 let compiled = machinery::get_compiled_template(&template);
                 known_names(&compiled.instructions)?;
                 compiled.blocks.values().try_for_each(known_names)?;
@@ -491,6 +495,16 @@ impl Templates {
         String::from_utf8(out.bytes)
             .map(Value::String)
             .map_err(|_| TemplateError::evaluate(src))
+    }
+}
+
+/// A template's text with `\r\n` and `\r` read as `\n`, everywhere (its text and its string
+/// literals), as Jinja2 reads a template (contract §1.3).
+fn jinja_newlines(src: &str) -> Cow<'_, str> {
+    if src.contains('\r') {
+        Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(src)
     }
 }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -23,6 +24,7 @@ from typing import Any
 import jinja2
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.environment import TemplateExpression
+from jinja2.lexer import Lexer
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -69,11 +71,110 @@ def _syntax(src: str) -> TemplateError:
 _TEMPLATE_OBJECTS = (LoopContext, Namespace)
 
 
+class _BadEscape(Exception):
+    r"""A string literal's escape minijinja refuses (contract §1.3): ``cannot evaluate template``."""
+
+
+def _mj_unescape(text: str) -> str:
+    r"""A string literal's text as minijinja reads its escapes (contract §1.3): ``\\ \" \' \/``, ``\b \f \n
+    \r \t``, ``\uXXXX`` (a surrogate pair makes one character, a lone surrogate is refused), ``\xHH`` and up
+    to three octal digits (a character up to 255); any other escape stays as written (``\a``, ``\U...``)."""
+    out: list[str] = []
+    high: int | None = None  # a high surrogate waiting for its low half
+    i = 0
+    while i < len(text):
+        if text[i] != "\\":
+            piece: str | int = text[i]
+            i += 1
+        else:
+            piece, i = _escape_at(text, i + 1)
+        if isinstance(piece, int):  # a `\uXXXX` code unit
+            if high is not None:
+                if not 0xDC00 <= piece <= 0xDFFF:
+                    raise _BadEscape
+                piece, high = chr(0x10000 + (high - 0xD800) * 0x400 + piece - 0xDC00), None
+            elif 0xD800 <= piece <= 0xDBFF:
+                high = piece
+                continue
+            elif 0xDC00 <= piece <= 0xDFFF:
+                raise _BadEscape
+            else:
+                piece = chr(piece)
+        elif high is not None:
+            raise _BadEscape
+        out.append(piece)
+    if high is not None:
+        raise _BadEscape
+    return "".join(out)
+
+
+def _escape_at(text: str, i: int) -> tuple[str | int, int]:
+    r"""The escape whose letter is ``text[i]``: a ``\u`` code unit as an integer, any other as its text; and
+    where the text goes on."""
+    if i == len(text):
+        raise _BadEscape
+    d, i = text[i], i + 1
+    if d in "\"\\/'":
+        return d, i
+    if d in _CONTROL_ESCAPES:
+        return _CONTROL_ESCAPES[d], i
+    if d in "ux":
+        width = 4 if d == "u" else 2
+        digits = text[i : i + width]
+        if len(digits) != width or not _HEX_DIGITS.fullmatch(digits):
+            raise _BadEscape
+        code = int(digits, 16)
+        return (code if d == "u" else chr(code)), i + width
+    if "0" <= d <= "7":
+        end = i
+        while end < min(len(text), i + 2) and "0" <= text[end] <= "7":
+            end += 1
+        code = int(text[i - 1 : end], 8)
+        if code > 255:
+            raise _BadEscape
+        return chr(code), end
+    return "\\" + d, i
+
+
+_CONTROL_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+# Rust's from_str_radix takes a leading `+` and hexadecimal digits, nothing else.
+_HEX_DIGITS = re.compile(r"\+?[0-9a-fA-F]+")
+
+
+class _Lexer(Lexer):
+    r"""Jinja2's lexer with string literals read as minijinja reads them (``_mj_unescape``): Jinja2 would
+    read Python's escapes (``\U0001F600``, ``\N{...}``, ``\a``) and keep a lone surrogate."""
+
+    def wrap(
+        self, stream: Iterable[tuple[int, str, str]], name: str | None = None, filename: str | None = None
+    ):
+        # Jinja2 decodes a string token's text with "unicode-escape": hand it minijinja's value so encoded.
+        return super().wrap(
+            (
+                (line, kind, '"' + _mj_unescape(value[1:-1]).encode("unicode_escape").decode("ascii") + '"')
+                if kind == "string"
+                else (line, kind, value)
+                for line, kind, value in stream
+            ),
+            name,
+            filename,
+        )
+
+
+@functools.cache
+def _lexer(environment: Any) -> Lexer:
+    return _Lexer(environment)
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """Jinja2's immutable sandbox whose attribute and item access only ever look keys up in JSON values.
 
     The sandbox is the second wall: it refuses unsafe attributes and calls even on the template objects
     this class lets through, and never lets a template mutate a list or dict it was given."""
+
+    @property
+    def lexer(self) -> Lexer:
+        return _lexer(self)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, jinja2.Undefined):
@@ -459,6 +560,8 @@ def _no_dot_ended_floats(src: str) -> None:
     (``1.e5``, ``10.else``). ``10.real`` stays the attribute ``real`` of 10."""
     tokens = [(line, kind, value) for line, kind, value in ENV.lex(src)]
     for i, (line, kind, value) in enumerate(tokens):
+        if kind == "string":
+            _mj_unescape(value[1:-1])
         if kind == "integer" and int(value, 0) > _INT_MAX:
             raise TemplateSyntaxError("invalid integer (too large)", line)
         index = i > 0 and tokens[i - 1][1:] == ("operator", ".")
@@ -839,6 +942,8 @@ class _Compiled:
         except (TemplateSyntaxError, RecursionError):
             # Nesting beyond the parser's depth is a syntax error in minijinja too (contract §6.12).
             self.error = _syntax(src)
+        except _BadEscape:
+            self.error = _cannot(src)
 
 
 _CACHE: dict[str, _Compiled] = {}
