@@ -4,9 +4,10 @@ twin follows it where Python would refuse (``1 < 'x'``, ``{'a': 1} < {'b': 1}``,
 engine gets it from the library (no module of its own).
 
 - A boolean next to a number is the integer 0 or 1.
-- Otherwise values of different kinds order by kind: none < boolean < number < string < list < object.
-- Within a kind: booleans and numbers by value, strings by code point, lists item by item (then the shorter
-  first), objects pair by pair in their key order (key, then value; then the shorter first).
+- Otherwise values of different kinds order by kind: none < boolean < number < string < list < object <
+  iterable (``values.MjIterable``: a range, ``reverse``, a slice, ``+``, ``*``...) < anything else.
+- Within a kind: booleans and numbers by value, strings by code point, lists and iterables item by item (then
+  the shorter first), objects pair by pair in their key order (key, then value; then the shorter first).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from typing import Any
 
 import jinja2
 
-_KINDS = {type(None): 0, bool: 1, int: 2, float: 2, str: 3, list: 4, tuple: 4, dict: 5}
+from .values import MjIterable
+
+_KINDS = {type(None): 0, bool: 1, int: 2, float: 2, str: 3, list: 4, tuple: 4, dict: 5, MjIterable: 6}
 
 
 def _kind(value: Any) -> int:
     if isinstance(value, jinja2.Undefined):
         return -1  # a missing attribute of `sort`, `min`, `max`: before every value, as in minijinja
-    return _KINDS.get(type(value), 3 if isinstance(value, str) else 6)
+    # Anything else (`loop`, a macro, a namespace) is minijinja's plain object, after every other kind.
+    return _KINDS.get(type(value), 3 if isinstance(value, str) else 7)
 
 
 def compare(a: Any, b: Any) -> int:
@@ -34,7 +38,7 @@ def compare(a: Any, b: Any) -> int:
     ka, kb = _kind(a), _kind(b)
     if ka != kb:
         return -1 if ka < kb else 1
-    if ka == 4:
+    if ka in (4, 6):
         return _items(a, b)
     if ka == 5:
         return _items(list(a.items()), list(b.items()))

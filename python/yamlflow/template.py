@@ -17,7 +17,6 @@ import math
 import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from types import GeneratorType
 from typing import Any
 
 import jinja2
@@ -25,13 +24,14 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.environment import TemplateExpression
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Namespace
+from jinja2.visitor import NodeTransformer
 
 from . import ordering
 from .flow import DEFAULT_LIMITS, Limits
 from .pyrepr import json_text, quote
-from .values import has_lone_surrogate
+from .values import MjIterable, has_lone_surrogate
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -89,7 +89,7 @@ class _Environment(ImmutableSandboxedEnvironment):
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(obj, jinja2.Undefined):
             obj._fail_with_undefined_error()
-        if isinstance(obj, (dict, list, str, tuple, range)):
+        if isinstance(obj, (dict, list, str, tuple)):
             if isinstance(argument, slice) and argument.step == 0:
                 raise _WrongOperand  # minijinja refuses a step of 0: cannot evaluate (contract §1.3)
             try:
@@ -112,8 +112,6 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _WrongOperand
         if operator == "%" and isinstance(left, str):
             raise _WrongOperand
-        if operator in ("+", "*"):
-            left, right = _listed(left), _listed(right)
         if operator == "*":
             left, right = _whole_count(left, right), _whole_count(right, left)
             for seq, n in ((left, right), (right, left)):
@@ -124,7 +122,7 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _OverBudget
         elif operator == "**" and _float_power(left, right):
             return _ieee_pow(float(left), float(right))
-        return _within_int128(super().call_binop(context, operator, left, right))
+        return _iterable_result(operator, super().call_binop(context, operator, left, right))
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
         """Unary ``-`` takes a number: an undefined operand or a boolean is ``cannot evaluate`` (contract
@@ -134,10 +132,12 @@ class _Environment(ImmutableSandboxedEnvironment):
         return _within_int128(super().call_unop(context, operator, arg))
 
 
-def _listed(value: Any) -> Any:
-    """A lazy sequence (``reverse``, ``map``, ``select``..., ``range``) as a list: ``+`` and ``*`` take it as
-    one, as minijinja does (contract §1.3)."""
-    return list(value) if isinstance(value, (Iterator, range)) else value
+def _iterable_result(operator: str, result: Any) -> Any:
+    """An operator's result as minijinja gives it (contract §1.3): ``+`` of two lists and a ``*`` of a list
+    that has items are iterables (a tuple's stay tuples); an integer must stay within minijinja's integers."""
+    if type(result) is list:
+        return MjIterable(result) if operator == "+" or result else result
+    return _within_int128(result)
 
 
 def _whole_count(count: Any, other: Any) -> Any:
@@ -341,8 +341,6 @@ def _mj_text(value: Any, nested: bool = False) -> str:
         value._fail_with_undefined_error()
     if type(value) is float:
         return _mj_float(value, nested)
-    if isinstance(value, (Iterator, range)):
-        value = list(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_mj_text(v, True) for v in value) + "]"
     if isinstance(value, dict):
@@ -374,9 +372,31 @@ def _spelled_input(builtin: Any) -> Any:
     return filter_
 
 
+# A filter name no template can spell: every slice's result goes through it.
+_SLICED = "sliced"
+
+
+def _sliced(value: Any) -> Any:
+    """A slice of a list or an iterable is an iterable (contract §1.3); of a string or a tuple, the same."""
+    return MjIterable(value) if type(value) is list else value
+
+
+class _Slices(NodeTransformer):
+    """Jinja2 compiles a slice ``x[a:b]`` to Python's, bypassing ``getitem``: its result goes through
+    ``_sliced``."""
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        self.generic_visit(node)
+        if not isinstance(node.arg, nodes.Slice):
+            return node
+        return nodes.Filter(node, _SLICED, [], [], None, None, lineno=node.lineno)
+
+
 def _checked_in(template: nodes.Template) -> nodes.Template:
     """Every right operand of ``in`` and ``not in`` becomes a ``_Container``, every operand of ``<`` and
-    friends an ``ordering.Ordered``, every operand of ``~`` goes through ``_mj_text``."""
+    friends an ``ordering.Ordered``, every operand of ``~`` goes through ``_mj_text``, every slice through
+    ``_sliced``."""
+    template = _Slices().visit(template)
     for concat in template.find_all(nodes.Concat):
         concat.nodes = [nodes.Filter(n, _SPELLED, [], [], None, None, lineno=n.lineno) for n in concat.nodes]
     for compare in template.find_all(nodes.Compare):
@@ -457,17 +477,15 @@ def _check_ints(value: Any) -> None:
         if t is int:
             if not I64_MIN <= v <= I64_MAX:
                 raise _OutsideI64
-        elif t is list or t is tuple:
+        elif t is list or t is tuple or t is MjIterable:
             todo.extend(v)
         elif t is dict:
             todo.extend(v.values())
 
 
 def _finalize(value: Any) -> Any:
-    # `{{ x }}` in text: Jinja2 writes str(value); lists, objects and lazy sequences need the pinned repr.
+    # `{{ x }}` in text: Jinja2 writes str(value); lists (iterables too), objects need the pinned repr.
     # An integer the Rust twin cannot hold is an error in text too (contract §6).
-    if isinstance(value, (Iterator, range)):
-        value = list(value)
     _check_ints(value)
     if isinstance(value, (list, tuple, dict)):
         return json_text(value)
@@ -476,8 +494,6 @@ def _finalize(value: Any) -> Any:
 
 def _string_filter(value: Any) -> str:
     """The ``string`` filter: the text spelling, with the same 64-bit rule as ``{{ x }}`` in text."""
-    if isinstance(value, (Iterator, range)):
-        value = list(value)
     _check_ints(value)
     return json_text(value)
 
@@ -540,23 +556,39 @@ def _defined_only(builtin: Any) -> Any:
 
 
 def _eager_input(builtin: Any, mapping: bool) -> Any:
-    """Filters that give a lazy sequence check their input at once, as minijinja does (contract §1.3): a
-    value that is not iterable (an object for ``items``) fails when the filter runs, not when (or if) the
+    """Filters that give a sequence give a list, computed when the filter runs, as minijinja does (contract
+    §1.3): a value that is not iterable (an object for ``items``) fails at once, not when (or if) the
     sequence is read. None stays an empty sequence."""
     at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
 
     @functools.wraps(builtin)
-    def filter_(*args: Any, **kwargs: Any) -> Any:
+    def filter_(*args: Any, **kwargs: Any) -> list[Any]:
         value = args[at]
         if mapping and not isinstance(value, dict):
             raise _WrongOperand
         if value is None:
             args = (*args[:at], [], *args[at + 1 :])
-        elif not isinstance(value, (str, list, tuple, dict, range, Iterator)):
+        elif not isinstance(value, (str, list, tuple, dict)):
             raise _WrongOperand
-        return builtin(*args, **kwargs)
+        return list(builtin(*args, **kwargs))
 
     return filter_
+
+
+def _reverse_filter(builtin: Any) -> Any:
+    """``reverse`` of a list or an object (its keys) is an iterable (contract §1.3); of a string, a string."""
+
+    @functools.wraps(builtin)
+    def filter_(value: Any) -> Any:
+        reversed_ = builtin(value)
+        return reversed_ if isinstance(reversed_, str) else MjIterable(reversed_)
+
+    return filter_
+
+
+def _range(*args: Any) -> MjIterable:
+    """The global ``range`` (at most 100 000 items in both libraries) gives an iterable (contract §1.3)."""
+    return MjIterable(safe_range(*args))
 
 
 def _indent_filter(value: Any, width: Any = None, first: Any = None, blank: Any = None) -> str:
@@ -605,28 +637,7 @@ def _tojson_filter(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
     return _JINJA_TOJSON(eval_ctx, value, indent)
 
 
-def _json_list(value: Any) -> list[Any]:
-    """``tojson`` writes a sequence a filter gives (``reverse``, ``map``...) or a range, at any depth, as a
-    list (contract §1.3), as minijinja does; anything else has no JSON form."""
-    if isinstance(value, (Iterator, range)):
-        items = list(value)
-        _check_ints(items)
-        return items
-    raise TypeError(f"{type(value).__name__} has no JSON form")
-
-
 _NOT_A_NUMBER = object()
-
-
-def _counted_items(builtin: Any) -> Any:
-    """``length`` and ``count`` of a sequence a filter gives (``map``, ``select``, ``batch``, ``reverse``...)
-    are its number of items, as minijinja counts them (contract §1.3); Python's ``len`` refuses generators."""
-
-    @functools.wraps(builtin)
-    def filter_(value: Any) -> Any:
-        return builtin(list(value) if isinstance(value, Iterator) else value)
-
-    return filter_
 
 
 def _number_filter(builtin: Any, none: Any) -> Any:
@@ -662,9 +673,9 @@ def _even_test(value: Any) -> bool:
 
 
 def _sequence_test(value: Any) -> bool:
-    """``sequence``: a list (or a range, or the sequence a filter such as ``map`` or ``unique`` gives; not
-    ``reverse``'s iterator), not a string or a mapping (contract §1.3), as in minijinja."""
-    return isinstance(value, (list, tuple, range, GeneratorType))
+    """``sequence``: a list (or the list a filter such as ``map`` or ``unique`` gives), not an iterable
+    (``range``, ``reverse``, a slice...), a string or a mapping (contract §1.3), as in minijinja."""
+    return isinstance(value, (list, tuple)) and type(value) is not MjIterable
 
 
 def _divisibleby_test(value: Any, num: Any) -> bool:
@@ -676,12 +687,13 @@ def _divisibleby_test(value: Any, num: Any) -> bool:
 # §1.3), never while the template is compiled.
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize, optimized=False)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
-ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False, "default": _json_list}
+ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _Container
 ENV.filters[_SPELLED] = _tilde_operand
 ENV.filters[_ORDERED] = ordering.Ordered
+ENV.filters[_SLICED] = _sliced
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
 for _name in ("sum", "list", "join"):
@@ -692,6 +704,7 @@ for _name in ("upper", "lower", "capitalize", "title", "trim", "replace"):
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
+ENV.globals["range"] = _range
 # Filters and tests on inputs of other types, as both engines compute them (contract §1.3).
 ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
 ENV.filters["round"] = _numbers_only(ENV.filters["round"])
@@ -699,8 +712,7 @@ ENV.filters["items"] = _pair_lists(_defined_only(ENV.filters["items"]))
 ENV.filters["dictsort"] = _pair_lists(ENV.filters["dictsort"])
 ENV.filters["indent"] = _spelled_input(_indent_filter)
 ENV.filters["tojson"] = _tojson_filter
-ENV.filters["length"] = _counted_items(ENV.filters["length"])
-ENV.filters["count"] = _counted_items(ENV.filters["count"])
+ENV.filters["reverse"] = _reverse_filter(ENV.filters["reverse"])
 ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
 ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
 ENV.tests["odd"] = _odd_test
@@ -717,7 +729,7 @@ for _name in FILTERS - {"default", "d"}:
 for _name in TESTS - {"defined", "undefined"}:
     ENV.tests[_name] = _defined_only(ENV.tests[_name])
 # Jinja2's builtins outside the contract (contract §1.3) do not exist.
-for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED, _ORDERED}:
+for _name in set(ENV.filters) - FILTERS - {_COUNTED, _OPERAND, _SPELLED, _ORDERED, _SLICED}:
     del ENV.filters[_name]
 for _name in set(ENV.tests) - TESTS:
     del ENV.tests[_name]
@@ -748,14 +760,12 @@ def to_json(value: Any, src: str) -> Any:
                 raise _cannot(src)
             out[str(k)] = to_json(v, src)
         return out
-    if t is list or t is tuple:
+    if t is list or t is tuple or t is MjIterable:
         return [to_json(v, src) for v in value]
     if isinstance(value, jinja2.Undefined):
         raise _undefined(src)
     if isinstance(value, str):  # Markup from tojson and friends
         return to_json(str(value), src)
-    if isinstance(value, (Iterator, range)):
-        return [to_json(v, src) for v in value]
     raise _cannot(src)
 
 
