@@ -276,20 +276,14 @@ def _none_as_empty(builtin: Any) -> Any:
 
 
 def _mixed_order(builtin: Any) -> Any:
-    """``sort``, ``min`` and ``max`` of values of different types order them as minijinja does (contract
-    §1.3), where Python's comparison would refuse them."""
+    """``sort``, ``min`` and ``max`` order items as minijinja does (contract §1.3), always: Python's own
+    comparison would refuse values of different types, and would order an iterable inside as a list."""
 
     @functools.wraps(builtin)
     def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
         if value is None:
             value = []  # none is an empty sequence, as in minijinja
         attribute = kwargs.get("attribute")
-        if attribute is None:
-            try:
-                return builtin(environment, value, *args, **kwargs)
-            except TypeError:
-                if isinstance(value, (str, dict)):
-                    raise
         items = list(value)
         sort = builtin is _JINJA_SORT
         reverse = bool(args[0] if sort and args else kwargs.get("reverse", False))
@@ -373,7 +367,7 @@ def _spelled_input(builtin: Any) -> Any:
 
 
 # A filter name no template can spell: every slice's result goes through it.
-_SLICED = "sliced"
+_SLICED = "slice-result"
 
 
 def _sliced(value: Any) -> Any:
