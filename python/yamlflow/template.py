@@ -122,7 +122,10 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _OverBudget
         elif operator == "**" and _float_power(left, right):
             return _ieee_pow(float(left), float(right))
-        return _iterable_result(operator, super().call_binop(context, operator, left, right))
+        iterable = _iterable_result(operator, left, right)
+        if iterable is not None:
+            return iterable
+        return _within_int128(super().call_binop(context, operator, left, right))
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
         """Unary ``-`` takes a number: an undefined operand or a boolean is ``cannot evaluate`` (contract
@@ -132,12 +135,21 @@ class _Environment(ImmutableSandboxedEnvironment):
         return _within_int128(super().call_unop(context, operator, arg))
 
 
-def _iterable_result(operator: str, result: Any) -> Any:
-    """An operator's result as minijinja gives it (contract §1.3): ``+`` of two lists and a ``*`` of a list
-    that has items are iterables (a tuple's stay tuples); an integer must stay within minijinja's integers."""
-    if type(result) is list:
-        return MjIterable(result) if operator == "+" or result else result
-    return _within_int128(result)
+def _iterable_result(operator: str, left: Any, right: Any) -> MjIterable | None:
+    """``+`` of two lists and ``*`` of a list that has items by a positive count are iterables, as minijinja
+    makes them (contract §1.3; a tuple's stay tuples, ``[] * 2`` is a list), built in place: a repetition
+    may hold 10^8 items, and is not copied."""
+    if operator == "+" and isinstance(left, list) and isinstance(right, list):
+        joined = MjIterable(left)
+        joined += right
+        return joined
+    if operator == "*":
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, list) and seq and type(count) in (int, bool) and count > 0:
+                repeated = MjIterable(seq)
+                repeated *= count
+                return repeated
+    return None
 
 
 def _whole_count(count: Any, other: Any) -> Any:
