@@ -7,7 +7,8 @@ engine gets it from the library (no module of its own).
 - Otherwise values of different kinds order by kind: none < boolean < number < string < list < object <
   iterable (``values.MjIterable``: a range, ``reverse``, a slice, ``+``, ``*``...) < anything else.
 - Within a kind: booleans and numbers by value, strings by code point, lists and iterables item by item (then
-  the shorter first), objects pair by pair in their key order (key, then value; then the shorter first).
+  the shorter first; a tuple after every list), objects pair by pair in their key order (key, then value;
+  then the shorter first).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def compare(a: Any, b: Any) -> int:
     ka, kb = _kind(a), _kind(b)
     if ka != kb:
         return -1 if ka < kb else 1
+    if ka == 4 and (type(a) is tuple) != (type(b) is tuple):
+        return 1 if type(a) is tuple else -1  # a tuple orders after every list
     if ka in (4, 6):
         return _items(a, b)
     if ka == 5:
