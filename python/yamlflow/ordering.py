@@ -13,6 +13,7 @@ engine gets it from the library (no module of its own).
 
 from __future__ import annotations
 
+import bisect
 import functools
 from typing import Any
 
@@ -90,3 +91,36 @@ def key(case_sensitive: bool) -> Any:
         return value if case_sensitive or not isinstance(value, str) else value.lower()
 
     return functools.cmp_to_key(lambda a, b: compare(fold(a), fold(b)))
+
+
+def distinct(items: list[Any], keys: list[Any], case_sensitive: bool) -> list[Any]:
+    """The items whose key equals no earlier item's key, in their order, as minijinja's ``unique`` keeps the
+    keys it saw in a set ordered so (contract §1.3): lists, objects and iterables are keys too (a list and
+    an iterable of the same items are two keys). A key Python can hash is looked up by hash (``1``, ``1.0``
+    and ``true`` are one key), any other among the others, in their order."""
+    order = key(case_sensitive)
+    hashed: set[Any] = set()
+    ordered: list[Any] = []  # the keys seen that Python cannot hash, sorted
+    kept = []
+    for item, item_key in zip(items, keys, strict=True):
+        if not isinstance(item_key, jinja2.Undefined) and _hashable(item_key):
+            folded = item_key if case_sensitive or not isinstance(item_key, str) else item_key.lower()
+            if folded in hashed:
+                continue
+            hashed.add(folded)
+        else:
+            sortable = order(item_key)
+            at = bisect.bisect_left(ordered, sortable)
+            if at < len(ordered) and ordered[at] == sortable:
+                continue
+            ordered.insert(at, sortable)
+        kept.append(item)
+    return kept
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

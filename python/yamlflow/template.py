@@ -314,6 +314,15 @@ def _mixed_order(builtin: Any) -> Any:
     return filter_
 
 
+@jinja2.pass_environment
+def _unique_filter(environment: Any, value: Any, case_sensitive: bool = False, attribute: Any = None) -> Any:
+    """``unique`` as minijinja computes it (contract §1.3): an item whose key (itself, or its ``attribute``; a
+    string lower-cased unless ``case_sensitive``) orders equal to an earlier one's is left out."""
+    get = jinja2.filters.make_attrgetter(environment, attribute)
+    items = list(value)
+    return ordering.distinct(items, [get(item) for item in items], case_sensitive)
+
+
 def _by_attribute(order: Any, get: Any) -> Any:
     """A sort key ordering items by ``order`` of their attribute (``get``)."""
     return lambda item: order(get(item))
@@ -725,6 +734,7 @@ ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 ENV.tests["sequence"] = _sequence_test
+ENV.filters["unique"] = _unique_filter
 for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
     ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
 # A filter given an undefined value fails, but `default`/`d`, before any lazy sequence is returned
