@@ -737,8 +737,7 @@ ENV.tests["sequence"] = _sequence_test
 ENV.filters["unique"] = _unique_filter
 for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
     ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
-# A filter given an undefined value fails, but `default`/`d`, before any lazy sequence is returned
-# (contract §1.3).
+# A filter given an undefined value fails, but `default`/`d`, before the filter runs (contract §1.3).
 for _name in FILTERS - {"default", "d"}:
     ENV.filters[_name] = _defined_only(ENV.filters[_name])
 # A test given an undefined value fails, but `defined` and `undefined` (contract §1.3).
@@ -847,9 +846,6 @@ def render_str(src: str, ctx: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -
         raise _cannot(src) from None
     try:
         return to_json(value, src)
-    except UndefinedError:
-        # Converting a lazy sequence can touch an undefined value.
-        raise _undefined(src) from None
     except TemplateError:
         raise
     except Exception:
