@@ -630,7 +630,8 @@ fn check_text_ints(value: &MjValue) -> Result<(), MjError> {
                 "integer outside 64 bits in text",
             ))
         }
-        ValueKind::Seq => value.try_iter().map_or(Ok(()), |mut iter| {
+        // An iterable (`reverse`, `range`, `xs * 2`...) is written as a list (contract §1.3).
+        ValueKind::Seq | ValueKind::Iterable => value.try_iter().map_or(Ok(()), |mut iter| {
             iter.try_for_each(|item| check_text_ints(&item))
         }),
         ValueKind::Map => value.try_iter().map_or(Ok(()), |mut iter| {

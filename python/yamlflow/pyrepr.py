@@ -9,7 +9,6 @@ instead of CPython's ``repr`` (which also escapes non-printable non-ASCII charac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 # Characters that need an escape or decide the quote in a repr'd string.
@@ -63,8 +62,6 @@ def json_text(value: Any) -> str:
         # int: decimal; float: shortest round-trip repr (1.0, 1.5e-05, 1e+16).
         return repr(value)
     if isinstance(value, (list, tuple, dict)):
+        # Iterables (a range, `reverse`..., contract §1.3) are lists and are written as lists.
         return pyrepr(value)
-    if isinstance(value, (Iterator, range)):
-        # Lazy sequences from filters (map, select, reverse) are written as the list they produce.
-        return pyrepr(list(value))
     return str(value)

@@ -18,7 +18,6 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from types import GeneratorType
 from typing import Any
 
 import jinja2
@@ -27,7 +26,7 @@ from jinja2.environment import TemplateExpression
 from jinja2.lexer import Lexer
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
@@ -35,7 +34,7 @@ from markupsafe import Markup
 from . import ordering
 from .flow import DEFAULT_LIMITS, Limits
 from .pyrepr import json_text, quote
-from .values import has_lone_surrogate
+from .values import MjIterable, has_lone_surrogate
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -192,7 +191,7 @@ class _Environment(ImmutableSandboxedEnvironment):
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(obj, jinja2.Undefined):
             obj._fail_with_undefined_error()
-        if isinstance(obj, (dict, list, str, tuple, range)):
+        if isinstance(obj, (dict, list, str, tuple)):
             if isinstance(argument, slice) and argument.step == 0:
                 raise _WrongOperand  # minijinja refuses a step of 0: cannot evaluate (contract §1.3)
             try:
@@ -218,8 +217,6 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _WrongOperand
         if operator == "+" and isinstance(left, str) and isinstance(right, str):
             return _joined((left, right), str.__add__(left, right))
-        if operator in ("+", "*"):
-            left, right = _listed(left), _listed(right)
         if operator == "*":
             left, right = _whole_count(left, right), _whole_count(right, left)
             for seq, n in ((left, right), (right, left)):
@@ -230,6 +227,9 @@ class _Environment(ImmutableSandboxedEnvironment):
             raise _OverBudget
         elif operator == "**" and _float_power(left, right):
             return _ieee_pow(float(left), float(right))
+        iterable = _iterable_result(operator, left, right)
+        if iterable is not None:
+            return iterable
         return _within_int128(super().call_binop(context, operator, left, right))
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
@@ -240,10 +240,21 @@ class _Environment(ImmutableSandboxedEnvironment):
         return _within_int128(super().call_unop(context, operator, arg))
 
 
-def _listed(value: Any) -> Any:
-    """A lazy sequence (``reverse``, ``map``, ``select``..., ``range``) as a list: ``+`` and ``*`` take it as
-    one, as minijinja does (contract §1.3)."""
-    return list(value) if isinstance(value, (Iterator, range)) else value
+def _iterable_result(operator: str, left: Any, right: Any) -> MjIterable | None:
+    """``+`` of two lists and ``*`` of a list that has items by a positive count are iterables, as minijinja
+    makes them (contract §1.3; a tuple's stay tuples, ``[] * 2`` is a list), built in place: a repetition
+    may hold 10^8 items, and is not copied."""
+    if operator == "+" and isinstance(left, list) and isinstance(right, list):
+        joined = MjIterable(left)
+        joined += right
+        return joined
+    if operator == "*":
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, list) and seq and type(count) in (int, bool) and count > 0:
+                repeated = MjIterable(seq)
+                repeated *= count
+                return repeated
+    return None
 
 
 def _whole_count(count: Any, other: Any) -> Any:
@@ -382,20 +393,14 @@ def _none_as_empty(builtin: Any) -> Any:
 
 
 def _mixed_order(builtin: Any) -> Any:
-    """``sort``, ``min`` and ``max`` of values of different types order them as minijinja does (contract
-    §1.3), where Python's comparison would refuse them."""
+    """``sort``, ``min`` and ``max`` order items as minijinja does (contract §1.3), always: Python's own
+    comparison would refuse values of different types, and would order an iterable inside as a list."""
 
     @functools.wraps(builtin)
     def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
         if value is None:
             value = []  # none is an empty sequence, as in minijinja
         attribute = kwargs.get("attribute")
-        if attribute is None:
-            try:
-                return builtin(environment, value, *args, **kwargs)
-            except TypeError:
-                if isinstance(value, (str, dict)):
-                    raise
         items = list(value)
         sort = builtin is _JINJA_SORT
         reverse = bool(args[0] if sort and args else kwargs.get("reverse", False))
@@ -412,6 +417,15 @@ def _mixed_order(builtin: Any) -> Any:
         return (min if builtin is _JINJA_MIN else max)(items, key=order)
 
     return filter_
+
+
+@jinja2.pass_environment
+def _unique_filter(environment: Any, value: Any, case_sensitive: bool = False, attribute: Any = None) -> Any:
+    """``unique`` as minijinja computes it (contract §1.3): an item whose key (itself, or its ``attribute``; a
+    string lower-cased unless ``case_sensitive``) orders equal to an earlier one's is left out."""
+    get = jinja2.filters.make_attrgetter(environment, attribute)
+    items = list(value)
+    return ordering.distinct(items, [get(item) for item in items], case_sensitive)
 
 
 def _by_attribute(order: Any, get: Any) -> Any:
@@ -447,8 +461,6 @@ def _mj_text(value: Any, nested: bool = False) -> str:
         value._fail_with_undefined_error()
     if type(value) is float:
         return _mj_float(value, nested)
-    if isinstance(value, (Iterator, range)):
-        value = list(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_mj_text(v, True) for v in value) + "]"
     if isinstance(value, dict):
@@ -475,31 +487,6 @@ def _joined(operands: Iterable[Any], text: str) -> str:
     return Markup(text) if all(isinstance(value, Markup) for value in operands) else text
 
 
-def _plain_slice(value: Any) -> Any:
-    """A slice of a safe string is a plain string, as in minijinja (contract §1.3)."""
-    return str.__str__(value) if isinstance(value, Markup) else value
-
-
-# A filter name no template can spell: every slice `x[a:b]` goes through it (Jinja2 slices bypass getitem).
-_SLICED = "plain-slice"
-
-
-class _TildeJoined(NodeTransformer):
-    """Every ``~`` chain becomes one call of ``_tilde_join`` on the list of its operands, and every slice
-    goes through ``_plain_slice``."""
-
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        self.generic_visit(node)
-        operands = nodes.List(node.nodes, lineno=node.lineno)
-        return nodes.Filter(operands, _SPELLED, [], [], None, None, lineno=node.lineno)
-
-    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
-        self.generic_visit(node)
-        if not isinstance(node.arg, nodes.Slice):
-            return node
-        return nodes.Filter(node, _SLICED, [], [], None, None, lineno=node.lineno)
-
-
 def _spelled_input(builtin: Any) -> Any:
     """A string filter given another value reads it as minijinja spells it (contract §1.3)."""
     # A filter marked pass_eval_context takes that first and its input second.
@@ -514,10 +501,39 @@ def _spelled_input(builtin: Any) -> Any:
     return filter_
 
 
+# A filter name no template can spell: every slice's result goes through it.
+_SLICED = "slice-result"
+
+
+def _sliced(value: Any) -> Any:
+    """A slice of a list or an iterable is an iterable (contract §1.3); of a safe string a plain string; of a
+    string or a tuple, the same."""
+    if isinstance(value, Markup):
+        return str.__str__(value)
+    return MjIterable(value) if type(value) is list else value
+
+
+class _Rewritten(NodeTransformer):
+    """Every ``~`` chain becomes one call of ``_tilde_join`` on the list of its operands; Jinja2 compiles a
+    slice ``x[a:b]`` to Python's, bypassing ``getitem``: its result goes through ``_sliced``."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        operands = nodes.List(node.nodes, lineno=node.lineno)
+        return nodes.Filter(operands, _SPELLED, [], [], None, None, lineno=node.lineno)
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        self.generic_visit(node)
+        if not isinstance(node.arg, nodes.Slice):
+            return node
+        return nodes.Filter(node, _SLICED, [], [], None, None, lineno=node.lineno)
+
+
 def _checked_in(template: nodes.Template) -> nodes.Template:
     """Every right operand of ``in`` and ``not in`` becomes a ``_Container``, every operand of ``<`` and
-    friends an ``ordering.Ordered``, every ``~`` chain a call of ``_tilde_join``."""
-    template = _TildeJoined().visit(template)
+    friends an ``ordering.Ordered``, every ``~`` chain a call of ``_tilde_join``, every slice's result goes
+    through ``_sliced``."""
+    template = _Rewritten().visit(template)
     for compare in template.find_all(nodes.Compare):
         if all(op.op in ("lt", "lteq", "gt", "gteq") for op in compare.ops):
             # Ordering comparisons order any two values as minijinja does (contract §1.3).
@@ -601,17 +617,15 @@ def _check_ints(value: Any) -> None:
         if t is int:
             if not I64_MIN <= v <= I64_MAX:
                 raise _OutsideI64
-        elif t is list or t is tuple:
+        elif t is list or t is tuple or t is MjIterable:
             todo.extend(v)
         elif t is dict:
             todo.extend(v.values())
 
 
 def _finalize(value: Any) -> Any:
-    # `{{ x }}` in text: Jinja2 writes str(value); lists, objects and lazy sequences need the pinned repr.
+    # `{{ x }}` in text: Jinja2 writes str(value); lists (iterables too), objects need the pinned repr.
     # An integer the Rust twin cannot hold is an error in text too (contract §6).
-    if isinstance(value, (Iterator, range)):
-        value = list(value)
     _check_ints(value)
     if isinstance(value, (list, tuple, dict)):
         return json_text(value)
@@ -620,8 +634,6 @@ def _finalize(value: Any) -> Any:
 
 def _string_filter(value: Any) -> str:
     """The ``string`` filter: the text spelling, with the same 64-bit rule as ``{{ x }}`` in text."""
-    if isinstance(value, (Iterator, range)):
-        value = list(value)
     _check_ints(value)
     return json_text(value)
 
@@ -684,23 +696,39 @@ def _defined_only(builtin: Any) -> Any:
 
 
 def _eager_input(builtin: Any, mapping: bool) -> Any:
-    """Filters that give a lazy sequence check their input at once, as minijinja does (contract §1.3): a
-    value that is not iterable (an object for ``items``) fails when the filter runs, not when (or if) the
+    """Filters that give a sequence give a list, computed when the filter runs, as minijinja does (contract
+    §1.3): a value that is not iterable (an object for ``items``) fails at once, not when (or if) the
     sequence is read. None stays an empty sequence."""
     at = 1 if hasattr(builtin, "jinja_pass_arg") else 0
 
     @functools.wraps(builtin)
-    def filter_(*args: Any, **kwargs: Any) -> Any:
+    def filter_(*args: Any, **kwargs: Any) -> list[Any]:
         value = args[at]
         if mapping and not isinstance(value, dict):
             raise _WrongOperand
         if value is None:
             args = (*args[:at], [], *args[at + 1 :])
-        elif not isinstance(value, (str, list, tuple, dict, range, Iterator)):
+        elif not isinstance(value, (str, list, tuple, dict)):
             raise _WrongOperand
-        return builtin(*args, **kwargs)
+        return list(builtin(*args, **kwargs))
 
     return filter_
+
+
+def _reverse_filter(builtin: Any) -> Any:
+    """``reverse`` of a list or an object (its keys) is an iterable (contract §1.3); of a string, a string."""
+
+    @functools.wraps(builtin)
+    def filter_(value: Any) -> Any:
+        reversed_ = builtin(value)
+        return reversed_ if isinstance(reversed_, str) else MjIterable(reversed_)
+
+    return filter_
+
+
+def _range(*args: Any) -> MjIterable:
+    """The global ``range`` (at most 100 000 items in both libraries) gives an iterable (contract §1.3)."""
+    return MjIterable(safe_range(*args))
 
 
 def _indent_filter(value: Any, width: Any = None, first: Any = None, blank: Any = None) -> str:
@@ -768,28 +796,7 @@ def _safe_filter(value: Any) -> str:
     return Markup(_mj_text(value))
 
 
-def _json_list(value: Any) -> list[Any]:
-    """``tojson`` writes a sequence a filter gives (``reverse``, ``map``...) or a range, at any depth, as a
-    list (contract §1.3), as minijinja does; anything else has no JSON form."""
-    if isinstance(value, (Iterator, range)):
-        items = list(value)
-        _check_ints(items)
-        return items
-    raise TypeError(f"{type(value).__name__} has no JSON form")
-
-
 _NOT_A_NUMBER = object()
-
-
-def _counted_items(builtin: Any) -> Any:
-    """``length`` and ``count`` of a sequence a filter gives (``map``, ``select``, ``batch``, ``reverse``...)
-    are its number of items, as minijinja counts them (contract §1.3); Python's ``len`` refuses generators."""
-
-    @functools.wraps(builtin)
-    def filter_(value: Any) -> Any:
-        return builtin(list(value) if isinstance(value, Iterator) else value)
-
-    return filter_
 
 
 def _number_filter(builtin: Any, none: Any) -> Any:
@@ -825,9 +832,9 @@ def _even_test(value: Any) -> bool:
 
 
 def _sequence_test(value: Any) -> bool:
-    """``sequence``: a list (or a range, or the sequence a filter such as ``map`` or ``unique`` gives; not
-    ``reverse``'s iterator), not a string or a mapping (contract §1.3), as in minijinja."""
-    return isinstance(value, (list, tuple, range, GeneratorType))
+    """``sequence``: a list (or the list a filter such as ``map`` or ``unique`` gives), not an iterable
+    (``range``, ``reverse``, a slice...), a string or a mapping (contract §1.3), as in minijinja."""
+    return isinstance(value, (list, tuple)) and type(value) is not MjIterable
 
 
 def _divisibleby_test(value: Any, num: Any) -> bool:
@@ -839,13 +846,13 @@ def _divisibleby_test(value: Any, num: Any) -> bool:
 # §1.3), never while the template is compiled.
 ENV = _Environment(undefined=StrictUndefined, autoescape=False, finalize=_finalize, optimized=False)
 # tojson (contract §1): keys in the object's order, non-ASCII as is; Jinja2 adds the \u003c... escapes.
-ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False, "default": _json_list}
+ENV.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 ENV.filters["string"] = _string_filter
 ENV.filters[_COUNTED] = _counted
 ENV.filters[_OPERAND] = _Container
 ENV.filters[_SPELLED] = _tilde_join
-ENV.filters[_SLICED] = _plain_slice
 ENV.filters[_ORDERED] = ordering.Ordered
+ENV.filters[_SLICED] = _sliced
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
 for _name in ("sum", "list", "join"):
@@ -856,6 +863,7 @@ for _name in ("upper", "lower", "capitalize", "title", "trim", "replace"):
 # are Jinja2-only and `lipsum.__globals__` reached the host (contract §6).
 for _name in ("lipsum", "cycler", "joiner"):
     ENV.globals.pop(_name, None)
+ENV.globals["range"] = _range
 # Filters and tests on inputs of other types, as both engines compute them (contract §1.3).
 ENV.filters["abs"] = _numbers_only(ENV.filters["abs"])
 ENV.filters["round"] = _numbers_only(ENV.filters["round"])
@@ -865,18 +873,17 @@ ENV.filters["indent"] = _spelled_input(_indent_filter)
 ENV.filters["tojson"] = _tojson_filter
 ENV.filters["escape"] = ENV.filters["e"] = _escape_filter
 ENV.filters["safe"] = _safe_filter
-ENV.filters["length"] = _counted_items(ENV.filters["length"])
-ENV.filters["count"] = _counted_items(ENV.filters["count"])
+ENV.filters["reverse"] = _reverse_filter(ENV.filters["reverse"])
 ENV.filters["int"] = _number_filter(ENV.filters["int"], 0)
 ENV.filters["float"] = _number_filter(ENV.filters["float"], 0.0)
 ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 ENV.tests["sequence"] = _sequence_test
+ENV.filters["unique"] = _unique_filter
 for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
     ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
-# A filter given an undefined value fails, but `default`/`d`, before any lazy sequence is returned
-# (contract §1.3).
+# A filter given an undefined value fails, but `default`/`d`, before the filter runs (contract §1.3).
 for _name in FILTERS - {"default", "d"}:
     ENV.filters[_name] = _defined_only(ENV.filters[_name])
 # A test given an undefined value fails, but `defined` and `undefined` (contract §1.3).
@@ -914,14 +921,12 @@ def to_json(value: Any, src: str) -> Any:
                 raise _cannot(src)
             out[str(k)] = to_json(v, src)
         return out
-    if t is list or t is tuple:
+    if t is list or t is tuple or t is MjIterable:
         return [to_json(v, src) for v in value]
     if isinstance(value, jinja2.Undefined):
         raise _undefined(src)
     if isinstance(value, str):  # Markup from tojson and friends
         return to_json(str(value), src)
-    if isinstance(value, (Iterator, range)):
-        return [to_json(v, src) for v in value]
     raise _cannot(src)
 
 
@@ -989,9 +994,6 @@ def render_str(src: str, ctx: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -
         raise _cannot(src) from None
     try:
         return to_json(value, src)
-    except UndefinedError:
-        # Converting a lazy sequence can touch an undefined value.
-        raise _undefined(src) from None
     except TemplateError:
         raise
     except Exception:

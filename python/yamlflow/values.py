@@ -1,7 +1,9 @@
-"""Helpers on JSON values (dict/list/str/int/float/bool/None) shared by the runner and actions.
+"""Helpers on JSON values (dict/list/str/int/float/bool/None) shared by the runner and actions, and the one
+template value JSON lacks, minijinja's iterable (``MjIterable``).
 
 No Rust twin: the Rust engine gets these from serde_json (``Value::clone``, ``PartialEq`` on ``Value``,
-which also tells 1, 1.0 and true apart); Python's dicts need them written out."""
+which also tells 1, 1.0 and true apart) and from minijinja (its ``ValueKind::Iterable``); Python's dicts need
+them written out."""
 
 from __future__ import annotations
 
@@ -10,6 +12,15 @@ from typing import Any
 
 # A UTF-16 surrogate code point: a Python string may hold one alone, UTF-8 (and a Rust String) cannot.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class MjIterable(list):  # type: ignore[type-arg]
+    """A sequence of minijinja's iterable kind (contract §1.3): what ``range``, ``reverse``, slicing, ``+`` of
+    two lists and ``*`` of a non-empty list by a positive count give. It holds its items (it iterates again,
+    has a length, indexes and slices like a list, equals the list of the same items), but it orders after
+    every list and object, and it is not a ``sequence``."""
+
+    __slots__ = ()
 
 
 def has_lone_surrogate(text: str) -> bool:
