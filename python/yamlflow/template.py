@@ -192,8 +192,6 @@ class _Environment(ImmutableSandboxedEnvironment):
         if isinstance(obj, jinja2.Undefined):
             obj._fail_with_undefined_error()
         if isinstance(obj, (dict, list, str, tuple)):
-            if isinstance(argument, slice) and argument.step == 0:
-                raise _WrongOperand  # minijinja refuses a step of 0: cannot evaluate (contract §1.3)
             try:
                 # An item or slice of a safe string is a plain string, as in minijinja (contract §1.3).
                 return str.__getitem__(obj, argument) if isinstance(obj, Markup) else obj[argument]
@@ -394,24 +392,28 @@ def _none_as_empty(builtin: Any) -> Any:
 
 def _mixed_order(builtin: Any) -> Any:
     """``sort``, ``min`` and ``max`` order items as minijinja does (contract §1.3), always: Python's own
-    comparison would refuse values of different types, and would order an iterable inside as a list."""
+    comparison would refuse values of different types, and would order an iterable inside as a list. Like
+    minijinja's they take keyword arguments only; ``sort``'s ``attribute`` may name several keys."""
+    sort = builtin is _JINJA_SORT
 
     @functools.wraps(builtin)
     def filter_(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        _keywords_only(
+            args,
+            kwargs,
+            ("reverse", "case_sensitive", "attribute") if sort else ("case_sensitive", "attribute"),
+        )
         if value is None:
             value = []  # none is an empty sequence, as in minijinja
         attribute = kwargs.get("attribute")
         items = list(value)
-        sort = builtin is _JINJA_SORT
-        reverse = bool(args[0] if sort and args else kwargs.get("reverse", False))
-        case_sensitive = bool(args[1 if sort else 0] if len(args) > (1 if sort else 0) else False)
-        case_sensitive = bool(kwargs.get("case_sensitive", case_sensitive))
+        case_sensitive = bool(kwargs.get("case_sensitive"))
         order = ordering.key(case_sensitive)
         if attribute is not None:
             # By the attribute's value; an item lacking it orders first (contract §1.3, as in minijinja).
-            order = _by_attribute(order, jinja2.filters.make_attrgetter(environment, attribute))
+            order = _by_attribute(order, _attribute_key(environment, attribute, sort, case_sensitive))
         if sort:
-            return sorted(items, key=order, reverse=reverse)
+            return sorted(items, key=order, reverse=bool(kwargs.get("reverse")))
         if not items:
             return environment.undefined("min or max of an empty sequence")
         return (min if builtin is _JINJA_MIN else max)(items, key=order)
@@ -419,13 +421,46 @@ def _mixed_order(builtin: Any) -> Any:
     return filter_
 
 
+def _keywords_only(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
+    """minijinja's ``sort``, ``min``, ``max`` and ``unique`` take only these keyword arguments: flags a
+    boolean (or none), ``attribute`` a string (or none); anything else is ``cannot evaluate template``."""
+    if args or not set(kwargs) <= set(names):
+        raise _WrongOperand
+    for name, value in kwargs.items():
+        if value is not None and type(value) is not (str if name == "attribute" else bool):
+            raise _WrongOperand
+
+
+def _attribute_key(environment: Any, attribute: str, several: bool, case_sensitive: bool) -> Any:
+    """An item's key for ``attribute``: for ``sort`` (``several``), ``'a, b'`` names two keys, compared as a
+    list whose strings are lower-cased unless ``case_sensitive``, as minijinja splits it."""
+    keys = [key.strip() for key in attribute.split(",") if key.strip()] if several else []
+    if len(keys) < 2:
+        return jinja2.filters.make_attrgetter(environment, keys[0] if keys else attribute)
+    getters = [jinja2.filters.make_attrgetter(environment, key) for key in keys]
+
+    def fold(part: Any) -> Any:
+        return part.lower() if isinstance(part, str) and not case_sensitive else part
+
+    return lambda item: [fold(get(item)) for get in getters]
+
+
 @jinja2.pass_environment
-def _unique_filter(environment: Any, value: Any, case_sensitive: bool = False, attribute: Any = None) -> Any:
+def _unique_filter(environment: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
     """``unique`` as minijinja computes it (contract §1.3): an item whose key (itself, or its ``attribute``; a
     string lower-cased unless ``case_sensitive``) orders equal to an earlier one's is left out."""
-    get = jinja2.filters.make_attrgetter(environment, attribute)
+    _keywords_only(args, kwargs, ("case_sensitive", "attribute"))
+    get = jinja2.filters.make_attrgetter(environment, kwargs.get("attribute"))
     items = list(value)
-    return ordering.distinct(items, [get(item) for item in items], case_sensitive)
+    return ordering.distinct(items, [get(item) for item in items], bool(kwargs.get("case_sensitive")))
+
+
+def _join_filter(value: Any, separator: Any = None) -> str:
+    """``join`` as both engines write it (contract §1.3): each item in its text spelling, ``separator`` (as
+    ``~`` spells it; none is nothing) between them; an integer outside 64 bits is refused as in any text."""
+    items = list(value)
+    _check_ints(items)
+    return ("" if separator is None else _mj_text(separator)).join(json_text(item) for item in items)
 
 
 def _by_attribute(order: Any, get: Any) -> Any:
@@ -502,20 +537,42 @@ def _spelled_input(builtin: Any) -> Any:
 
 
 # A filter name no template can spell: every slice's result goes through it.
-_SLICED = "slice-result"
+_SLICED = "slice-of"
 
 
-def _sliced(value: Any) -> Any:
-    """A slice of a list or an iterable is an iterable (contract §1.3); of a safe string a plain string; of a
-    string or a tuple, the same."""
+def _sliced(value: Any, start: Any, stop: Any, step: Any) -> Any:
+    """``value[start:stop:step]`` as minijinja slices (contract §1.3): an undefined value fails, none gives an
+    empty list, a list or an iterable an iterable, a safe string a plain string, a string or a tuple the
+    same; the bounds are none or integers within 64 bits, and a step of 0 is refused."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    bounds = slice(*(_slice_bound(bound) for bound in (start, stop, step)))
+    if bounds.step == 0:
+        raise _WrongOperand
+    if value is None:
+        return []
+    if not isinstance(value, (str, list, tuple)):
+        raise _WrongOperand
     if isinstance(value, Markup):
-        return str.__str__(value)
-    return MjIterable(value) if type(value) is list else value
+        return str.__getitem__(value, bounds)
+    return MjIterable(value[bounds]) if isinstance(value, list) else value[bounds]
+
+
+def _slice_bound(bound: Any) -> int | None:
+    """A slice bound as minijinja reads it: none, or an integer within 64 bits; a boolean is 0 or 1 and a
+    float with no fraction its integer; an undefined bound is a value of the wrong type."""
+    if bound is None:
+        return None
+    if type(bound) is float and bound.is_integer() and I64_MIN <= bound <= -I64_MIN:
+        return min(int(bound), I64_MAX)  # minijinja's cast saturates at 2^63
+    if type(bound) in (int, bool) and I64_MIN <= bound <= I64_MAX:
+        return int(bound)
+    raise _WrongOperand
 
 
 class _Rewritten(NodeTransformer):
-    """Every ``~`` chain becomes one call of ``_tilde_join`` on the list of its operands; Jinja2 compiles a
-    slice ``x[a:b]`` to Python's, bypassing ``getitem``: its result goes through ``_sliced``."""
+    """Every ``~`` chain becomes one call of ``_tilde_join`` on the list of its operands, and every slice
+    ``x[a:b:c]`` one of ``_sliced`` (Jinja2 would compile it to Python's slicing, bypassing ``getitem``)."""
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
@@ -526,13 +583,15 @@ class _Rewritten(NodeTransformer):
         self.generic_visit(node)
         if not isinstance(node.arg, nodes.Slice):
             return node
-        return nodes.Filter(node, _SLICED, [], [], None, None, lineno=node.lineno)
+        parts = [node.arg.start, node.arg.stop, node.arg.step]
+        bounds = [nodes.Const(None, lineno=node.lineno) if part is None else part for part in parts]
+        return nodes.Filter(node.node, _SLICED, bounds, [], None, None, lineno=node.lineno)
 
 
 def _checked_in(template: nodes.Template) -> nodes.Template:
     """Every right operand of ``in`` and ``not in`` becomes a ``_Container``, every operand of ``<`` and
-    friends an ``ordering.Ordered``, every ``~`` chain a call of ``_tilde_join``, every slice's result goes
-    through ``_sliced``."""
+    friends an ``ordering.Ordered``, every ``~`` chain a call of ``_tilde_join``, every slice one of
+    ``_sliced``."""
     template = _Rewritten().visit(template)
     for compare in template.find_all(nodes.Compare):
         if all(op.op in ("lt", "lteq", "gt", "gteq") for op in compare.ops):
@@ -853,6 +912,7 @@ ENV.filters[_OPERAND] = _Container
 ENV.filters[_SPELLED] = _tilde_join
 ENV.filters[_ORDERED] = ordering.Ordered
 ENV.filters[_SLICED] = _sliced
+ENV.filters["join"] = _join_filter
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
 for _name in ("sum", "list", "join"):
