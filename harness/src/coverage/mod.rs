@@ -4,7 +4,7 @@
 
 mod observe;
 mod sections;
-mod templates;
+pub(crate) mod templates;
 mod universe;
 
 use std::collections::{BTreeMap, BTreeSet};

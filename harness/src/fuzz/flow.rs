@@ -30,9 +30,11 @@ fn json_scalar() -> impl Strategy<Value = String> {
 /// Values in the YAML forms that have split loaders before (some have no JSON value: `.inf`), the
 /// YAML 1.2 forms contract §1.1 admits (anchors and aliases, explicit keys, `:x` in flow, tabs,
 /// multi-line and block scalars, escapes), the ones §1.4 refuses (tags outside the core schema,
-/// non-string, duplicate and empty keys, unknown aliases) and broken ones, for load errors. Each is
-/// written as the value of a key at two spaces of indentation.
-const FORMS: [&str; 52] = [
+/// non-string, duplicate and empty keys, unknown aliases) and broken ones, for load errors; raw
+/// control characters (C0, DEL, and U+001C to U+001F, whitespace to Python alone), a raw NUL, and
+/// `\u` escapes of surrogates (a pair and a lone one, both refused). Each is written as the value
+/// of a key at two spaces of indentation.
+const FORMS: [&str; 58] = [
     "0x1F",
     "017",
     "9223372036854775808",
@@ -85,6 +87,12 @@ const FORMS: [&str; 52] = [
     "a: b: c",
     "[a]]",
     "\"value\"# glued comment",
+    "x\u{7}y\u{1b}",
+    "'q\u{1}r\u{7f}'",
+    "\"\u{1c}s\u{1f} \\a\\e\\0\\x85\"",
+    "a\u{0}b",
+    "\"\\udc00\"",
+    "\"\\U0001F600\\ud83d\\ude00\"",
 ];
 
 /// A YAML scalar: one with a JSON value, or one of the forms that have split loaders before.
