@@ -272,7 +272,7 @@ fn text_filters(env: &mut Environment<'static>) {
         if value.is_undefined() {
             return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
         }
-        check_text_ints(&value)?;
+        check_text(&value)?;
         let mut text = String::new();
         pyrepr::write_mj_text(&mut text, &value);
         Ok(MjValue::from(text))
@@ -290,7 +290,7 @@ fn text_filters(env: &mut Environment<'static>) {
                 if i > 0 {
                     out.push_str(&sep);
                 }
-                check_text_ints(&item)?;
+                check_text(&item)?;
                 pyrepr::write_mj_text(&mut out, &item);
             }
             Ok(out)
@@ -354,7 +354,7 @@ fn environment() -> Environment<'static> {
         if value.is_undefined() {
             return Err(MjError::new(ErrorKind::UndefinedError, "undefined value"));
         }
-        check_text_ints(value)?;
+        check_text(value)?;
         let mut text = String::new();
         pyrepr::write_mj_text(&mut text, value);
         out.write_str(&text)
@@ -620,10 +620,12 @@ pub(crate) fn to_json(value: &MjValue) -> Result<Value, Conversion> {
     convert(value, Keys::Strict)
 }
 
-/// Fails when a value written into text is or holds an integer outside i64 (contract §6:
-/// Python's finalize hook refuses it the same way).
-fn check_text_ints(value: &MjValue) -> Result<(), MjError> {
+/// Fails when a value written into text is or holds an integer outside i64 or an undefined value
+/// (contract §1.3, Text spelling; Python's finalize hook refuses them the same way): minijinja would
+/// write the integer, and an undefined item as `None`.
+fn check_text(value: &MjValue) -> Result<(), MjError> {
     match value.kind() {
+        ValueKind::Undefined => Err(MjError::new(ErrorKind::UndefinedError, "undefined value")),
         ValueKind::Number if value.is_integer() && i64::try_from(value.clone()).is_err() => {
             Err(MjError::new(
                 ErrorKind::InvalidOperation,
@@ -632,12 +634,12 @@ fn check_text_ints(value: &MjValue) -> Result<(), MjError> {
         }
         // An iterable (`reverse`, `range`, `xs * 2`...) is written as a list (contract §1.3).
         ValueKind::Seq | ValueKind::Iterable => value.try_iter().map_or(Ok(()), |mut iter| {
-            iter.try_for_each(|item| check_text_ints(&item))
+            iter.try_for_each(|item| check_text(&item))
         }),
         ValueKind::Map => value.try_iter().map_or(Ok(()), |mut iter| {
             iter.try_for_each(|key| {
-                check_text_ints(&key)?;
-                check_text_ints(&value.get_item(&key).unwrap_or_default())
+                check_text(&key)?;
+                check_text(&value.get_item(&key).unwrap_or_default())
             })
         }),
         _ => Ok(()),

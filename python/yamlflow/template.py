@@ -493,6 +493,8 @@ def _mj_text(value: Any, nested: bool = False) -> str:
     """A value as minijinja spells it where the library writes it itself (contract §1.3): the text
     spelling but for floats (``_mj_float``)."""
     if isinstance(value, jinja2.Undefined):
+        if nested:
+            return "undefined"  # minijinja writes an undefined item so; alone it is refused
         value._fail_with_undefined_error()
     if type(value) is float:
         return _mj_float(value, nested)
@@ -859,14 +861,14 @@ _NOT_A_NUMBER = object()
 
 
 def _number_filter(builtin: Any, none: Any) -> Any:
-    """``int`` and ``float`` as minijinja reads numbers (contract §1.3): text with spaces or ``_`` is not a
-    number, and a value that is not one gives the filter's default when one is given, else ``cannot
-    evaluate`` (Jinja2 alone would give 0)."""
+    """``int`` and ``float`` as minijinja reads numbers (contract §1.3): text with spaces, ``_`` or digits
+    other than ASCII's is not a number, and a value that is not one gives the filter's default when one is
+    given, else ``cannot evaluate`` (Jinja2 alone would give 0)."""
 
     def filter_(value: Any, default: Any = _NOT_A_NUMBER, *args: Any, **kwargs: Any) -> Any:
         if value is None:
             return none
-        text = isinstance(value, str) and (value != value.strip() or "_" in value)
+        text = isinstance(value, str) and (value != value.strip() or "_" in value or not value.isascii())
         result = _NOT_A_NUMBER if text else builtin(value, _NOT_A_NUMBER, *args, **kwargs)
         if result is not _NOT_A_NUMBER:
             return result
@@ -888,6 +890,107 @@ def _odd_test(value: Any) -> bool:
 
 def _even_test(value: Any) -> bool:
     return _is_number(value) and value % 2 == 0
+
+
+def _name_test(builtin: Any) -> Any:
+    """``test`` and ``filter`` ask whether a string names one (contract §1.3); minijinja refuses any other
+    value (``1.5 is test``: cannot evaluate), where Jinja2 would answer false."""
+
+    @functools.wraps(builtin)
+    def test(*args: Any) -> bool:
+        # Jinja2 passes the environment first (`jinja_pass_arg`, kept by `wraps`): the value is last.
+        if not isinstance(args[-1], str):
+            raise _WrongOperand
+        return builtin(*args)
+
+    return test
+
+
+def _order_test(holds: Any) -> Any:
+    """``gt``, ``ge``, ``lt``, ``le`` and their aliases order any two values as ``<`` does, minijinja's way
+    (contract §1.3, Ordering), where Python would refuse ``'a' > 1``."""
+
+    def test(value: Any, other: Any) -> bool:
+        for operand in (value, other):
+            if isinstance(operand, jinja2.Undefined):
+                operand._fail_with_undefined_error()
+        return holds(ordering.compare(value, other))
+
+    return test
+
+
+_ORDER_TESTS = {
+    (lambda order: order > 0): ("gt", ">", "greaterthan"),
+    (lambda order: order >= 0): ("ge", ">="),
+    (lambda order: order < 0): ("lt", "<", "lessthan"),
+    (lambda order: order <= 0): ("le", "<="),
+}
+
+# Rust's `char::is_whitespace` (Unicode's White_Space): Python's `isspace` adds U+001C-U+001F.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+_WORD_SEPARATORS = re.compile("([-({\\[<" + _WHITESPACE + "]+)")
+
+
+def _trim_filter(value: str, chars: str | None = None) -> str:
+    """``trim`` as minijinja strips (contract §1.3): ``chars`` from both ends, or else Unicode whitespace."""
+    return value.strip(_WHITESPACE if chars is None else chars)
+
+
+def _title_filter(value: str) -> str:
+    """``title`` as minijinja writes it (contract §1.3): a word begins after ``-``, ``(``, ``{``, ``[``, ``<``
+    or Unicode whitespace; its first character upper-cased, the rest lower-cased."""
+    return "".join(word[0].upper() + word[1:].lower() for word in _WORD_SEPARATORS.split(value) if word)
+
+
+def _round_filter(builtin: Any) -> Any:
+    """``round`` of an integer to a precision of 0 or more is that integer (contract §1.3), whatever the
+    method, as in minijinja; Jinja2's ``ceil`` and ``floor`` would give a float."""
+
+    def filter_(value: Any, precision: Any = 0, method: Any = "common") -> Any:
+        if type(value) is int and type(precision) is int and precision >= 0 and method in _ROUNDINGS:
+            return value
+        return builtin(value, precision, method)
+
+    return filter_
+
+
+_ROUNDINGS = ("common", "ceil", "floor")
+
+
+def _attribute_truth(builtin: Any, keep: bool) -> Any:
+    """``selectattr``/``rejectattr`` with no test keep the items whose attribute is true (false); a missing
+    attribute counts as false, as in minijinja (contract §1.3), where Jinja2 would fail on it."""
+
+    @jinja2.pass_context
+    def filter_(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or kwargs or not isinstance(args[0], str):
+            return builtin(context, value, *args, **kwargs)
+        get = jinja2.filters.make_attrgetter(context.environment, args[0])
+        return [item for item in value if _truth(get(item)) == keep]
+
+    return filter_
+
+
+def _truth(value: Any) -> bool:
+    return False if isinstance(value, jinja2.Undefined) else bool(value)
+
+
+def _no_lone_surrogates(builtin: Any) -> Any:
+    """``format`` refuses a result holding a lone surrogate (``'%c' | format(56320)``), as minijinja's
+    strings cannot hold one (contract §3.1): ``cannot evaluate template``."""
+
+    @functools.wraps(builtin)
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        result = builtin(*args, **kwargs)
+        if isinstance(result, str) and has_lone_surrogate(result):
+            raise _WrongOperand
+        return result
+
+    return filter_
 
 
 def _sequence_test(value: Any) -> bool:
@@ -917,6 +1020,8 @@ for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
 for _name in ("sum", "list", "join"):
     ENV.filters[_name] = _none_as_empty(ENV.filters[_name])
+ENV.filters["trim"] = _trim_filter
+ENV.filters["title"] = _title_filter
 for _name in ("upper", "lower", "capitalize", "title", "trim", "replace"):
     ENV.filters[_name] = _spelled_input(ENV.filters[_name])
 # Only the globals minijinja also has (`range`, `dict`, `namespace`); `lipsum`, `cycler` and `joiner`
@@ -940,6 +1045,15 @@ ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 ENV.tests["sequence"] = _sequence_test
+ENV.tests["test"] = _name_test(ENV.tests["test"])
+ENV.tests["filter"] = _name_test(ENV.tests["filter"])
+for _holds, _names in _ORDER_TESTS.items():
+    for _name in _names:
+        ENV.tests[_name] = _order_test(_holds)
+ENV.filters["round"] = _round_filter(ENV.filters["round"])
+ENV.filters["selectattr"] = _attribute_truth(ENV.filters["selectattr"], True)
+ENV.filters["rejectattr"] = _attribute_truth(ENV.filters["rejectattr"], False)
+ENV.filters["format"] = _no_lone_surrogates(ENV.filters["format"])
 ENV.filters["unique"] = _unique_filter
 for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
     ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
