@@ -155,17 +155,13 @@ fn main() -> ExitCode {
 /// One line of `yamlflow yaml`: the file's JSON value or its load error, as JSON.
 fn yaml_line(file: &std::path::Path) -> String {
     let origin = file.display().to_string();
-    let result = std::fs::read_to_string(file)
-        .map_err(|err| err.to_string())
-        .map(|text| yamlflow::parse_yaml(&text, &origin));
+    // Read as `run` and `validate` read a flow: the same limit and the same `Io` messages.
+    let result = read_text(&origin, "flow").and_then(|text| yamlflow::parse_yaml(&text, &origin));
     let line = match result {
-        Ok(Ok(value)) => serde_json::json!({ "value": value }),
-        Ok(Err(err)) => serde_json::json!({ "error": {
+        Ok(value) => serde_json::json!({ "value": value }),
+        Err(err) => serde_json::json!({ "error": {
             "kind": err.kind.name(), "message": err.message, "line": err.line,
             "column": err.column, "key": err.key,
-        }}),
-        Err(reason) => serde_json::json!({ "error": {
-            "kind": "Io", "message": reason, "line": null, "column": null, "key": null,
         }}),
     };
     line.to_string()

@@ -217,3 +217,30 @@ fn a_closed_stdout_is_not_a_panic() {
         assert_eq!(output.status.code(), Some(0), "{extra:?}: {stderr}");
     }
 }
+
+#[test]
+fn yaml_prints_a_line_per_file_and_reads_files_as_run_does() {
+    // contract §6.8: one JSON line per file; a file that cannot be read is the `Io` error `run`
+    // and `validate` give (the same words as the Python CLI).
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    let latin1 = dir.path().join("latin1.yaml");
+    std::fs::write(&good, "a: [1, x]\n").unwrap();
+    std::fs::write(&latin1, b"a: \xff\n").unwrap();
+    let io = |message: &str| {
+        format!(
+            r#"{{"error":{{"kind":"Io","message":"{message}","line":null,"column":null,"key":null}}}}"#
+        )
+    };
+    yamlflow()
+        .arg("yaml")
+        .args([&good, &latin1, &dir.path().join("missing.yaml")])
+        .assert()
+        .code(0)
+        .stdout(format!(
+            "{}\n{}\n{}\n",
+            r#"{"value":{"a":[1,"x"]}}"#,
+            io("cannot read flow: not UTF-8 text"),
+            io("cannot read flow: No such file or directory"),
+        ));
+}

@@ -172,3 +172,27 @@ def test_input_edges_fit(tmp_path: Path) -> None:
     )
     assert p.returncode == 2
     assert p.stderr.startswith("<input>: Io: input is not valid JSON: ")
+
+
+def test_yaml_prints_a_line_per_file_and_reads_files_as_run_does(tmp_path: Path) -> None:
+    """contract §6.8: one JSON line per file; a file that cannot be read is the ``Io`` error ``run`` and
+    ``validate`` give (the same words as the Rust CLI)."""
+    good, latin1 = tmp_path / "good.yaml", tmp_path / "latin1.yaml"
+    good.write_text("a: [1, x]\n", encoding="utf-8")
+    latin1.write_bytes(b"a: \xff\n")
+
+    def io(message: str) -> str:
+        return json.dumps(
+            {"error": {"kind": "Io", "message": message, "line": None, "column": None, "key": None}},
+            separators=(",", ":"),
+        )
+
+    p = cli("yaml", str(good), str(latin1), str(tmp_path / "missing.yaml"))
+    assert (p.returncode, p.stdout) == (
+        0,
+        '{"value":{"a":[1,"x"]}}\n'
+        + io("cannot read flow: not UTF-8 text")
+        + "\n"
+        + io("cannot read flow: No such file or directory")
+        + "\n",
+    )

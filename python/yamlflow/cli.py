@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from .error import LoadError
@@ -102,10 +101,8 @@ def _validate(flow_path: str) -> int:
 def _yaml_line(file: str) -> str:
     """One line of ``yamlflow yaml``: the file's JSON value or its load error, as JSON."""
     try:
-        text = Path(file).read_text(encoding="utf-8")
-        line: dict = {"value": parse_yaml(text, file)}
-    except (OSError, UnicodeDecodeError) as e:
-        line = {"error": {"kind": "Io", "message": str(e), "line": None, "column": None, "key": None}}
+        # Read as `run` and `validate` read a flow: the same limit and the same `Io` messages.
+        line: dict = {"value": parse_yaml(_read_text(file, "flow"), file)}
     except LoadError as e:
         line = {
             "error": {"kind": e.kind, "message": e.message, "line": e.line, "column": e.column, "key": e.key}
