@@ -630,24 +630,42 @@ def _budgeted(template: nodes.Template) -> nodes.Template:
     return template
 
 
-def _no_dot_ended_floats(src: str) -> None:
-    """Number literals as minijinja lexes them (contract §1.3): an integer literal past 2^128 - 1 (an index
-    too) is a syntax error, and so is a float with no digit after its dot: an integer (not an index, as in
-    ``xs.0.name``) followed by ``.`` and then by no name (``10.``, ``10. else``) or by an exponent's ``e``
-    (``1.e5``, ``10.else``). ``10.real`` stays the attribute ``real`` of 10."""
+def _checked_literals(src: str, single: bool) -> None:
+    """Literals as the Rust engine reads them (contract §1.3). minijinja's lexer refuses a string literal's
+    bad escape (``cannot evaluate``) and an integer past 2^128 - 1 (an index too); the engine then refuses a
+    decimal integer with a leading zero (``010``) and a float with no digit after its dot (``10.``,
+    ``10. else``, ``1.e5``; ``10.real`` stays the attribute ``real`` of 10), both syntax errors. In a single
+    expression the four are found in one pass, in source order; in a text template the lexer's two come
+    first, over the whole text, then the forms."""
     tokens = [(line, kind, value) for line, kind, value in ENV.lex(src)]
+    forms = _number_forms(tokens)
     for i, (line, kind, value) in enumerate(tokens):
         if kind == "string":
             _mj_unescape(value[1:-1])
         if kind == "integer" and int(value, 0) > _INT_MAX:
             raise TemplateSyntaxError("invalid integer (too large)", line)
-        index = i > 0 and tokens[i - 1][1:] == ("operator", ".")
-        if kind != "integer" or index:
-            continue
-        if tokens[i + 1 : i + 2] and tokens[i + 1][1:] == ("operator", "."):
-            after = tokens[i + 2] if i + 2 < len(tokens) else None
-            if after is None or after[1] != "name" or after[2][:1] in ("e", "E"):
-                raise TemplateSyntaxError("number literal form", line)
+        if single and i in forms:
+            raise TemplateSyntaxError("number literal form", line)
+    if forms:
+        raise TemplateSyntaxError("number literal form", tokens[min(forms)][0])
+
+
+def _number_forms(tokens: list[tuple[int, str, str]]) -> set[int]:
+    """The tokens where a refused number form starts (``_checked_literals``; whitespace is a token): Jinja2
+    lexes ``010`` as ``0`` and ``10`` side by side, and ``10.`` as ``10`` and ``.``."""
+    forms = set()
+    for i, (_line, kind, value) in enumerate(tokens):
+        if kind != "integer" or (i > 0 and tokens[i - 1][1:] == ("operator", ".")):
+            continue  # an index, as in `xs.0.name`
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if value == "0" and after is not None and after[1] == "integer":
+            if after[2].strip("0_"):
+                forms.add(i)
+        elif after is not None and after[1:] == ("operator", "."):
+            name = tokens[i + 2] if i + 2 < len(tokens) else None
+            if name is None or name[1] != "name" or name[2][:1] in ("e", "E"):
+                forms.add(i)
+    return forms
 
 
 def _no_unary_plus(template: nodes.Template) -> nodes.Template:
@@ -867,7 +885,7 @@ def _number_filter(builtin: Any, none: Any) -> Any:
 
     def filter_(value: Any, default: Any = _NOT_A_NUMBER, *args: Any, **kwargs: Any) -> Any:
         if value is None:
-            return none
+            return none if default is _NOT_A_NUMBER else default
         text = isinstance(value, str) and (value != value.strip() or "_" in value or not value.isascii())
         result = _NOT_A_NUMBER if text else builtin(value, _NOT_A_NUMBER, *args, **kwargs)
         if result is not _NOT_A_NUMBER:
@@ -902,6 +920,16 @@ def _name_test(builtin: Any) -> Any:
         if not isinstance(args[-1], str):
             raise _WrongOperand
         return builtin(*args)
+
+    return test
+
+
+def _case_test(builtin: Any) -> Any:
+    """``lower`` and ``upper`` are false for anything but a string (contract §1.3), as in minijinja, where
+    Jinja2 would test the value's ``str()`` (``[1, 'a'] is lower`` was true)."""
+
+    def test(value: Any) -> bool:
+        return isinstance(value, str) and builtin(value)
 
     return test
 
@@ -979,13 +1007,17 @@ def _truth(value: Any) -> bool:
     return False if isinstance(value, jinja2.Undefined) else bool(value)
 
 
-def _no_lone_surrogates(builtin: Any) -> Any:
-    """``format`` refuses a result holding a lone surrogate (``'%c' | format(56320)``), as minijinja's
-    strings cannot hold one (contract §3.1): ``cannot evaluate template``."""
+def _format_filter(builtin: Any) -> Any:
+    """``format`` as minijinja formats (contract §1.3): a list or object argument is spelled as ``~`` spells
+    it (``[1e-5]``, where Python's ``%s`` writes ``[1e-05]``), and a result holding a lone surrogate
+    (``'%c' | format(56320)``) is refused, as minijinja's strings cannot hold one (§3.1)."""
 
     @functools.wraps(builtin)
     def filter_(*args: Any, **kwargs: Any) -> Any:
-        result = builtin(*args, **kwargs)
+        # Jinja2 passes the eval context first (`jinja_pass_arg`, kept by `wraps`), then the format string.
+        at = 2 if hasattr(builtin, "jinja_pass_arg") else 1
+        spelled = [_mj_text(arg) if isinstance(arg, (list, tuple, dict)) else arg for arg in args[at:]]
+        result = builtin(*args[:at], *spelled, **kwargs)
         if isinstance(result, str) and has_lone_surrogate(result):
             raise _WrongOperand
         return result
@@ -1045,6 +1077,8 @@ ENV.tests["odd"] = _odd_test
 ENV.tests["even"] = _even_test
 ENV.tests["divisibleby"] = _divisibleby_test
 ENV.tests["sequence"] = _sequence_test
+ENV.tests["lower"] = _case_test(ENV.tests["lower"])
+ENV.tests["upper"] = _case_test(ENV.tests["upper"])
 ENV.tests["test"] = _name_test(ENV.tests["test"])
 ENV.tests["filter"] = _name_test(ENV.tests["filter"])
 for _holds, _names in _ORDER_TESTS.items():
@@ -1053,7 +1087,7 @@ for _holds, _names in _ORDER_TESTS.items():
 ENV.filters["round"] = _round_filter(ENV.filters["round"])
 ENV.filters["selectattr"] = _attribute_truth(ENV.filters["selectattr"], True)
 ENV.filters["rejectattr"] = _attribute_truth(ENV.filters["rejectattr"], False)
-ENV.filters["format"] = _no_lone_surrogates(ENV.filters["format"])
+ENV.filters["format"] = _format_filter(ENV.filters["format"])
 ENV.filters["unique"] = _unique_filter
 for _name in ("unique", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice", "items"):
     ENV.filters[_name] = _eager_input(ENV.filters[_name], _name == "items")
@@ -1112,9 +1146,10 @@ class _Compiled:
         self.template = None
         self.error: TemplateError | None = None
         try:
-            _no_dot_ended_floats(src)
+            single = is_single_expression(src)
+            _checked_literals(src, single)
             tree = _known_names(_no_unary_plus(ENV.parse(src)))
-            if is_single_expression(src):
+            if single:
                 self.expr = _compile_expression(src[2:-2])
             else:
                 self.template = ENV.from_string(_checked_in(_budgeted(tree)))
