@@ -924,6 +924,15 @@ def _name_test(builtin: Any) -> Any:
     return test
 
 
+@jinja2.pass_environment
+def _sum_filter(environment: Any, value: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """``sum`` as minijinja adds (contract §1.3): an undefined item (an item lacking ``attribute``) is
+    skipped, where Jinja2 would fail on it."""
+    get = jinja2.filters.make_attrgetter(environment, attribute) if attribute is not None else None
+    items = (item if get is None else get(item) for item in value)
+    return sum((item for item in items if not isinstance(item, jinja2.Undefined)), start)
+
+
 def _case_test(builtin: Any) -> Any:
     """``lower`` and ``upper`` are false for anything but a string (contract §1.3), as in minijinja, where
     Jinja2 would test the value's ``str()`` (``[1, 'a'] is lower`` was true)."""
@@ -1050,6 +1059,7 @@ ENV.filters[_SLICED] = _sliced
 ENV.filters["join"] = _join_filter
 for _name in ("sort", "min", "max"):
     ENV.filters[_name] = _mixed_order(ENV.filters[_name])
+ENV.filters["sum"] = _sum_filter
 for _name in ("sum", "list", "join"):
     ENV.filters[_name] = _none_as_empty(ENV.filters[_name])
 ENV.filters["trim"] = _trim_filter
