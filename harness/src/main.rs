@@ -54,11 +54,19 @@ enum Command {
     Conform(commands::conform::ConformArgs),
     /// A fixture's parts for scripts: its summary, flow, input, or a fresh sandbox.
     Fixture(commands::fixture::FixtureArgs),
+    /// Internal: runs one fixture through the Rust engine for an isolated run (`run/spawn.rs`).
+    #[command(name = twinflow::run::RUST_CHILD, hide = true)]
+    RustChild,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Ok(program) = std::env::current_exe() {
+        // Isolated Rust runs start this executable afresh rather than forking this process.
+        twinflow::run::use_rust_child(program);
+    }
     let result = match &cli.command {
+        Command::RustChild => return ExitCode::from(twinflow::run::serve_rust_child()),
         Command::Check(args) => commands::check::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Compare(args) => commands::compare::run(args),

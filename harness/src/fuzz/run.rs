@@ -186,7 +186,8 @@ pub fn fuzz(suite: &Suite, budget: &Budget, progress: &dyn Fn(&Outcome)) -> Outc
             match outcome.divergences.get_mut(&class) {
                 Some(known) => known.seen += 1,
                 None => {
-                    let divergence = shrink(suite, *case, tree, &class, budget.shrink_steps);
+                    let divergence =
+                        shrink(suite, (*case, report), tree, &class, budget.shrink_steps);
                     outcome.divergences.insert(class, divergence);
                 }
             }
@@ -199,18 +200,18 @@ pub fn fuzz(suite: &Suite, budget: &Budget, progress: &dyn Fn(&Outcome)) -> Outc
     outcome
 }
 
-/// The smallest flow `tree` simplifies to that still shows `class`.
+/// The smallest flow `tree` simplifies to that still shows `class`, with the findings of its
+/// last check that showed it: those of `found` (the report of case `case`) when no smaller flow
+/// does, so that a class seen once (a timeout) still says which engine and what.
 fn shrink(
     suite: &Suite,
-    case: u64,
+    (case, found): (u64, &FixtureReport),
     mut tree: impl ValueTree<Value = String>,
     class: &str,
     steps: usize,
 ) -> Divergence {
     let mut best = tree.current();
-    let mut findings = check(suite, case, &best)
-        .map(|r| r.findings)
-        .unwrap_or_default();
+    let mut findings = found.findings.clone();
     let mut simplified = tree.simplify();
     for _ in 0..steps {
         if !simplified {

@@ -4,6 +4,8 @@
 //! running at the time limit is killed (no abandoned thread keeps a core busy).
 //!
 //! Only this thread exists in the child; it runs Rust engine code and never the embedded Python.
+//! Locks other threads of the harness held at the fork stay held in the child, so the command line
+//! starts a fresh executable instead (`spawn.rs`); forking remains for a library caller.
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
@@ -21,7 +23,7 @@ use super::rust::execute;
 use super::worker::panic_message;
 use crate::fixture::Fixture;
 
-/// Runs `fixture` through the Rust engine in a child process.
+/// Runs `fixture` through the Rust engine in a forked child process.
 pub(super) fn run(fixture: &Fixture, timeout: Duration) -> RunResult {
     let text = fixture.text.clone();
     let input = fixture.parity.input.clone();
@@ -118,7 +120,7 @@ fn child(read_fd: i32, write_fd: i32, stderr_fd: i32, work: impl FnOnce() -> Out
 }
 
 /// The memory cap, and no core file (dumping gigabytes would outlast the time limit).
-fn limit_child() {
+pub(super) fn limit_child() {
     let memory = libc::rlimit {
         rlim_cur: MEMORY_LIMIT,
         rlim_max: MEMORY_LIMIT,
@@ -136,7 +138,7 @@ fn limit_child() {
 
 /// An outcome as it crosses the pipe: one line of JSON, then, for a run, its events as the JSON
 /// Lines the engine wrote (never built into values).
-fn encode(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
+pub(super) fn encode(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
     let value = match outcome {
         Outcome::Events(ran) => json!({"ran": {
             "status": ran.status.name(), "state": ran.state,
@@ -158,7 +160,7 @@ fn encode(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
 }
 
 /// The outcome `encode` wrote, or `None` for anything else (a child that died mid-write).
-fn decode(mut bytes: Vec<u8>) -> Option<Outcome> {
+pub(super) fn decode(mut bytes: Vec<u8>) -> Option<Outcome> {
     let at = bytes.iter().position(|&byte| byte == b'\n')?;
     let value: Value = serde_json::from_slice(&bytes[..at]).ok()?;
     if let Some(ran) = value.get("ran") {

@@ -5,9 +5,9 @@
 //! Every run gets a fresh temporary sandbox (contract §2: `file.*`, `obs.export` and file
 //! handlers write there) and runs on a worker thread with a time limit: a hung or panicking engine
 //! becomes an errored result for that fixture and the suite goes on (STYLE §3). With
-//! `RunConfig::isolate` each side runs in a worker process instead (`fork.rs`, `pool.rs`): a
-//! crash or a hang inside C code is then that fixture's `run.crashed` or `run.timeout`, and the
-//! worker is killed.
+//! `RunConfig::isolate` each side runs in a worker process instead (`spawn.rs` or `fork.rs`,
+//! `pool.rs`): a crash or a hang inside C code is then that fixture's `run.crashed` or
+//! `run.timeout`, and the worker is killed.
 
 mod fork;
 mod model;
@@ -16,6 +16,7 @@ mod pool;
 mod process;
 mod python;
 mod rust;
+mod spawn;
 mod worker;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use model::{
     DEFAULT_TIMEOUT, Engine, LoadError, Outcome, Ran, RunConfig, RunFailure, RunResult, RunStatus,
 };
 pub use output::parse_jsonl;
+pub use spawn::{RUST_CHILD, serve_rust_child, use_rust_child};
 use worker::panic_message;
 
 /// Runs `fixture` through `engine`. Never fails: every problem is an [`Outcome`].
@@ -34,7 +36,10 @@ pub fn run_fixture(engine: Engine, fixture: &Fixture, config: &RunConfig) -> Run
     match (engine, config.isolate) {
         (Engine::Rust, false) => rust::run(fixture, config.timeout),
         (Engine::Python, false) => python::run(fixture, config),
-        (Engine::Rust, true) => fork::run(fixture, config.timeout),
+        (Engine::Rust, true) => match spawn::program() {
+            Some(program) => spawn::run(program, fixture, config.timeout),
+            None => fork::run(fixture, config.timeout),
+        },
         (Engine::Python, true) => pool::run(fixture, config),
     }
 }

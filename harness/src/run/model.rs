@@ -205,8 +205,9 @@ pub struct RunConfig {
     pub layout: Layout,
     /// Each engine's time limit per fixture.
     pub timeout: Duration,
-    /// Run each engine's side of a fixture in a worker process (a forked child for Rust, a
-    /// pool of warm interpreters for Python), so that an abort, an out-of-memory kill, a
-    /// segfault or a hang inside C code is that fixture's finding and nothing keeps running.
+    /// Run each engine's side of a fixture in a worker process (a fresh `twinflow rust-child`,
+    /// or a forked child without that executable, for Rust; a pool of warm interpreters for
+    /// Python), so that an abort, an out-of-memory kill, a segfault or a hang inside C code is
+    /// that fixture's finding and nothing keeps running.
     pub isolate: bool,
 }

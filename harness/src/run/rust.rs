@@ -21,17 +21,21 @@ pub(super) fn run(fixture: &Fixture, timeout: Duration) -> RunResult {
 }
 
 pub(super) fn execute(text: &str, input: serde_json::Map<String, serde_json::Value>) -> Outcome {
+    execute_json(text, &serde_json::Value::Object(input).to_string())
+}
+
+/// [`execute`] with the input as JSON text.
+pub(super) fn execute_json(text: &str, input: &str) -> Outcome {
     let flow = match yamlflow::load_str(text, ORIGIN) {
         Ok(flow) => flow,
         Err(err) => return Outcome::Load(err),
     };
     // The input goes through the engine's own input reader as JSON text, as the Python twin's
     // `run_text` takes it (contract §5.3), so both refuse the same inputs (nesting, 64-bit integers).
-    let input =
-        match yamlflow::parse_input(&serde_json::Value::Object(input).to_string(), "<input>") {
-            Ok(input) => input,
-            Err(err) => return Outcome::Load(err),
-        };
+    let input = match yamlflow::parse_input(input, "<input>") {
+        Ok(input) => input,
+        Err(err) => return Outcome::Load(err),
+    };
     let sandbox = match sandbox() {
         Ok(dir) => dir,
         Err(failure) => return Outcome::Errored(failure),
