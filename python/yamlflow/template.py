@@ -76,8 +76,9 @@ class _BadEscape(Exception):
 
 def _mj_unescape(text: str) -> str:
     r"""A string literal's text as minijinja reads its escapes (contract §1.3): ``\\ \" \' \/``, ``\b \f \n
-    \r \t``, ``\uXXXX`` (a surrogate pair makes one character, a lone surrogate is refused), ``\xHH`` and up
-    to three octal digits (a character up to 255); any other escape stays as written (``\a``, ``\U...``)."""
+    \r \t``, ``\u`` and four hex digits (a surrogate pair makes one character, a lone one is refused),
+    ``\xHH`` and up to three octal digits (a character up to 255); any other escape stays as written (``\a``,
+    ``\U...``)."""
     out: list[str] = []
     high: int | None = None  # a high surrogate waiting for its low half
     i = 0
@@ -87,7 +88,7 @@ def _mj_unescape(text: str) -> str:
             i += 1
         else:
             piece, i = _escape_at(text, i + 1)
-        if isinstance(piece, int):  # a `\uXXXX` code unit
+        if isinstance(piece, int):  # a `\u` escape's code unit
             if high is not None:
                 if not 0xDC00 <= piece <= 0xDFFF:
                     raise _BadEscape
