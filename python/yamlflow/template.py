@@ -25,11 +25,13 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.environment import TemplateExpression
 from jinja2.lexer import Lexer
 from jinja2.parser import Parser
-from jinja2.runtime import LoopContext
+from jinja2.runtime import (
+    LoopContext,
+    Markup,  # markupsafe's, as Jinja2 (our one pinned dependency) exports it
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
-from markupsafe import Markup
 
 from . import ordering
 from .flow import DEFAULT_LIMITS, Limits
