@@ -163,6 +163,31 @@ def test_mirrored_names() -> None:
     assert hasattr(SpanTable, "observe")
 
 
+def test_a_failing_job_raises_after_the_others_finished() -> None:
+    """A branch that raises leaves the fan-out only once every other branch has ended, as Rust's run_all
+    resumes a panic after waiting for all jobs (engine/src/runner/threads.rs)."""
+    import threading
+
+    import pytest
+
+    from yamlflow.runner.threads import run_all
+
+    started, finished = threading.Event(), []
+
+    def fails() -> None:
+        started.wait()
+        raise RuntimeError("branch exploded")
+
+    def slow() -> None:
+        started.set()
+        threading.Event().wait(0.05)
+        finished.append(True)
+
+    with pytest.raises(RuntimeError, match="branch exploded"):
+        run_all([fails, slow])
+    assert finished == [True]
+
+
 def test_the_event_limit_fails_the_run_with_its_spans_closed(tmp_path: Path) -> None:
     """contract §6.12: a run stops starting spans, attempts, logs and metrics at 100000 produced events, then
     closes what is open (the same flow as engine/tests/limits.rs and fixtures/err_limit_events.yaml)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from queue import SimpleQueue
 from typing import Any
 
@@ -29,6 +29,9 @@ class _BranchPool:
                 threading.Thread(target=self._work, name="yamlflow-branch", daemon=True).start()
         for future, call in zip(futures, calls, strict=True):
             self._tasks.put((future, call))
+        # Every job ends before the fan-out does, a failing one's too (Rust's run_all waits the same way):
+        # no branch of a finished run goes on in the warm worker.
+        wait(futures)
         return [f.result() for f in futures]
 
     def _work(self) -> None:
