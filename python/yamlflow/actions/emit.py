@@ -32,21 +32,23 @@ def log(params: Params, ctx: ActionCtx) -> Any:
 def _check_data(data: dict[str, Any]) -> None:
     """The event schema types two keys of ``data`` (contract §2.2): a value it would reject never leaves
     the engine."""
-    attempt = data.get("attempt", 1)
-    if type(attempt) is not int or attempt < 1:
+    if "attempt" in data and not (type(data["attempt"]) is int and data["attempt"] >= 1):
         raise ActionError.action("log.emit: data 'attempt' must be an integer of at least 1")
-    error = data.get("error", {"type": "x", "message": ""})
-    is_error = (
+    if "error" in data and not _is_error(data["error"]):
+        raise ActionError.action(
+            "log.emit: data 'error' must be an object of a non-empty string 'type' and a string 'message'"
+        )
+
+
+def _is_error(error: Any) -> bool:
+    """``{type, message}``: a non-empty string and a string, nothing else (the schema's error)."""
+    return (
         type(error) is dict
         and len(error) == 2
         and isinstance(error.get("type"), str)
         and error["type"] != ""
         and isinstance(error.get("message"), str)
     )
-    if not is_error:
-        raise ActionError.action(
-            "log.emit: data 'error' must be an object of a non-empty string 'type' and a string 'message'"
-        )
 
 
 def metric(params: Params, ctx: ActionCtx) -> Any:
